@@ -1,0 +1,88 @@
+import helmet from '@fastify/helmet';
+import { ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { WinstonModule } from 'nest-winston';
+import { randomUUID } from 'node:crypto';
+import type { Logger as WinstonLogger } from 'winston';
+import { AppModule } from './app.module.js';
+import { AppConfig } from './config/app-config.js';
+
+/** Largest JSON body accepted; uploads go through multipart with their own limit. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Builds the whole Wave HTTP application (used by main.ts, the tests' in-process needs and the benchmarks). */
+export async function createWaveApp(config: AppConfig, winston: WinstonLogger): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: false,
+    requestIdHeader: 'x-request-id',
+    // A caller's own id is kept when it is sane, so a request can be followed across systems.
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: WinstonModule.createLogger({ instance: winston }),
+    bufferLogs: true,
+  });
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    winston.info({
+      message: 'request',
+      context: 'HTTP',
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      path: request.url.split('?')[0],
+      status: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      requestId: request.id,
+    });
+  });
+
+  await app.register(helmet, {
+    // Swagger UI needs inline styles and scripts; everything else is JSON.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+      },
+    },
+  });
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
+      credentials: !config.corsOrigins.includes('*'),
+      exposedHeaders: ['x-request-id'],
+    });
+  }
+  app.useGlobalPipes(
+    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
+  );
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Wave')
+      .setDescription(
+        'Control plane of an internet radio station: RTMP ingest (nginx-rtmp in Docker), Telegram stream ' +
+          '(PM2-supervised ffmpeg), track library, monitoring. When WAVE_API_TOKEN is set, requests that change ' +
+          'state need `Authorization: Bearer <token>`. Every error has the shape of ErrorResponseDto.',
+      )
+      .setVersion(process.env.npm_package_version ?? '0.1.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'WAVE_API_TOKEN' })
+      .addSecurityRequirements('bearer')
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  return app;
+}

@@ -1,0 +1,39 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { ApiTokenGuard } from './common/api-token.guard.js';
+import { MutationThrottlerGuard } from './common/mutation-throttler.guard.js';
+import { AppConfig } from './config/app-config.js';
+import { ConfigModule } from './config/config.module.js';
+import { EventsModule } from './events/events.module.js';
+import { HealthModule } from './health/health.module.js';
+
+const RATE_LIMIT_WINDOW_MS = 60_000;
+
+/** Feature modules Wave is made of; each registers its own controllers and providers. */
+const FEATURE_MODULES = [HealthModule];
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        EventsModule,
+        ThrottlerModule.forRoot({
+          throttlers: [{ ttl: RATE_LIMIT_WINDOW_MS, limit: config.rateLimitPerMinute || Number.MAX_SAFE_INTEGER }],
+          skipIf: () => config.rateLimitPerMinute === 0,
+        }),
+        ...FEATURE_MODULES,
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        // Authentication before rate limiting, so unauthenticated floods are answered 401 cheaply.
+        { provide: APP_GUARD, useClass: ApiTokenGuard },
+        { provide: APP_GUARD, useClass: MutationThrottlerGuard },
+      ],
+    };
+  }
+}

@@ -1,0 +1,44 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+
+/** Turns every error into the one shape `{ statusCode, error, code?, message[], requestId }`. */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpError');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const requestId = String(request.id);
+
+    let status = HttpStatus.INTERNAL_SERVER_ERROR;
+    let body: Record<string, unknown> = { message: ['Internal server error'] };
+    if (exception instanceof HttpException) {
+      status = exception.getStatus();
+      const response = exception.getResponse();
+      body = typeof response === 'string' ? { message: [response] } : { ...(response as Record<string, unknown>) };
+      if (!Array.isArray(body.message)) body.message = [String(body.message ?? exception.message)];
+    } else if (isFastifyError(exception)) {
+      // Fastify's own rejections (body too large, bad JSON, bad content type) keep their status.
+      status = exception.statusCode;
+      body = { code: exception.code?.toLowerCase(), message: [exception.message] };
+    }
+    if (status >= 500) {
+      this.logger.error({ message: `${request.method} ${request.url} failed`, requestId, error: exception });
+    }
+    const { statusCode: _ignored, error: _error, ...rest } = body;
+    void reply.status(status).send({
+      statusCode: status,
+      error: STATUS_CODES[status] ?? 'Error',
+      ...rest,
+      requestId,
+    });
+  }
+}
+
+function isFastifyError(e: unknown): e is { statusCode: number; code?: string; message: string } {
+  return typeof e === 'object' && e !== null && typeof (e as { statusCode?: unknown }).statusCode === 'number' &&
+    (e as { statusCode: number }).statusCode >= 400 && (e as { statusCode: number }).statusCode < 500;
+}

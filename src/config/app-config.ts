@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { resolve } from 'node:path';
+import { EnvironmentVariables } from './env.validation.js';
+
+/** Wave's validated settings, read once at boot. Inject this instead of reading process.env. */
+@Injectable()
+export class AppConfig {
+  readonly port: number;
+  readonly socketPort: number;
+  readonly host: string;
+  readonly nodeEnv: EnvironmentVariables['NODE_ENV'];
+  readonly dataDir: string;
+  readonly logDir: string;
+  readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
+  readonly apiToken?: string;
+  readonly protectReads: boolean;
+  readonly corsOrigins: string[];
+  readonly rateLimitPerMinute: number;
+  readonly dockerHost?: string;
+
+  constructor(env: EnvironmentVariables) {
+    this.port = env.PORT;
+    this.socketPort = env.SOCKET_PORT;
+    this.host = env.HOST;
+    this.nodeEnv = env.NODE_ENV;
+    this.dataDir = resolve(env.DATA_DIR);
+    this.logDir = resolve(env.LOG_DIR);
+    this.logLevel = env.LOG_LEVEL;
+    this.apiToken = env.WAVE_API_TOKEN;
+    this.protectReads = env.WAVE_PROTECT_READS;
+    this.corsOrigins = env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+    this.rateLimitPerMinute = env.WAVE_RATE_LIMIT;
+    this.dockerHost = env.DOCKER_HOST;
+  }
+
+  get isProduction(): boolean {
+    return this.nodeEnv === 'production';
+  }
+}

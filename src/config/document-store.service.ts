@@ -1,0 +1,134 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Mutex } from 'async-mutex';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, ValidationError } from 'class-validator';
+import { mkdir, readFile, rename, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { AppConfig } from './app-config.js';
+
+/** One JSON document in DATA_DIR: its file name, the class-validator schema it must meet, its defaults. */
+export interface DocumentDefinition<T extends object> {
+  file: string;
+  schema: new () => T;
+  defaults(): T;
+}
+
+export class DocumentValidationError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`${file} does not meet its schema: ${problems.join('; ')}`);
+  }
+}
+
+interface CachedDocument {
+  value: object;
+  mtimeMs: number;
+  size: number;
+}
+
+/**
+ * The one store for `DATA_DIR/*.json`. Writes are atomic (temp file + fsync + rename) and serialized
+ * per file, so concurrent updates never interleave or lose an acknowledged write. A file that does not
+ * parse or fails its schema is moved aside as `<name>.corrupt-<timestamp>` and replaced by defaults.
+ */
+@Injectable()
+export class DocumentStore {
+  private readonly logger = new Logger(DocumentStore.name);
+  private readonly locks = new Map<string, Mutex>();
+  private readonly cache = new Map<string, CachedDocument>();
+
+  constructor(private readonly config: AppConfig) {}
+
+  pathOf(def: DocumentDefinition<object>): string {
+    return join(this.config.dataDir, def.file);
+  }
+
+  /** The document as stored (a copy the caller may change freely). */
+  async read<T extends object>(def: DocumentDefinition<T>): Promise<T> {
+    const path = this.pathOf(def);
+    const info = await stat(path).catch(() => null);
+    const cached = this.cache.get(path);
+    if (info && cached && cached.mtimeMs === info.mtimeMs && cached.size === info.size) {
+      return structuredClone(cached.value) as T;
+    }
+    return this.lock(path).runExclusive(() => this.load(def));
+  }
+
+  /** Applies `mutate` to the current document and stores the result; nothing is written if it throws. */
+  async update<T extends object>(def: DocumentDefinition<T>, mutate: (current: T) => T | Promise<T>): Promise<T> {
+    const path = this.pathOf(def);
+    return this.lock(path).runExclusive(async () => {
+      const current = await this.load(def);
+      const next = await mutate(current);
+      const problems = this.validate(def, next);
+      if (problems.length > 0) throw new DocumentValidationError(def.file, problems);
+      await this.write(path, next);
+      return structuredClone(next);
+    });
+  }
+
+  private lock(path: string): Mutex {
+    let mutex = this.locks.get(path);
+    if (!mutex) this.locks.set(path, (mutex = new Mutex()));
+    return mutex;
+  }
+
+  /** Reads the file, creating it with defaults when missing and moving it aside when corrupt. Call under the lock. */
+  private async load<T extends object>(def: DocumentDefinition<T>): Promise<T> {
+    const path = this.pathOf(def);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      const defaults = def.defaults();
+      await this.write(path, defaults);
+      return structuredClone(defaults);
+    }
+    let problems: string[];
+    let value: T | undefined;
+    try {
+      // Fields added to a schema after the file was written take their defaults.
+      value = { ...def.defaults(), ...(JSON.parse(text) as T) };
+      problems = this.validate(def, value);
+    } catch (error) {
+      problems = [`not valid JSON (${(error as Error).message})`];
+    }
+    if (problems.length > 0 || value === undefined) {
+      const aside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      await rename(path, aside);
+      this.logger.error(`${def.file} is unreadable (${problems.join('; ')}); moved it aside to ${aside} and started from defaults`);
+      const defaults = def.defaults();
+      await this.write(path, defaults);
+      return structuredClone(defaults);
+    }
+    const info = await stat(path);
+    this.cache.set(path, { value: structuredClone(value), mtimeMs: info.mtimeMs, size: info.size });
+    return value;
+  }
+
+  private validate<T extends object>(def: DocumentDefinition<T>, value: T): string[] {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return ['the document must be a JSON object'];
+    const instance = plainToInstance(def.schema, value);
+    return flattenValidationErrors(validateSync(instance, { forbidUnknownValues: false }));
+  }
+
+  private async write(path: string, value: object): Promise<void> {
+    await mkdir(this.config.dataDir, { recursive: true });
+    await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`, { fsync: true, mode: 0o600 });
+    const info = await stat(path);
+    this.cache.set(path, { value: structuredClone(value), mtimeMs: info.mtimeMs, size: info.size });
+  }
+}
+
+/** class-validator errors as "path.to.field must be …" lines. */
+export function flattenValidationErrors(errors: ValidationError[], parent = ''): string[] {
+  return errors.flatMap((e) => {
+    const path = parent ? `${parent}.${e.property}` : e.property;
+    const own = Object.values(e.constraints ?? {}).map((m) => (parent ? `${parent}.${m}` : m));
+    return [...own, ...flattenValidationErrors(e.children ?? [], path)];
+  });
+}

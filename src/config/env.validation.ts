@@ -1,0 +1,73 @@
+import 'reflect-metadata';
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength, validateSync } from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  return ['true', '1', 'yes'].includes(v) ? true : ['false', '0', 'no', ''].includes(v) ? false : value;
+};
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/** The process environment Wave accepts; validated once at boot (see loadEnvironment). */
+export class EnvironmentVariables {
+  @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  PORT = 6970;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  SOCKET_PORT = 6971;
+
+  @IsString() @MinLength(1)
+  HOST = '127.0.0.1';
+
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @IsString() @MinLength(1)
+  DATA_DIR = './data';
+
+  @IsString() @MinLength(1)
+  LOG_DIR = './logs';
+
+  @IsIn(['error', 'warn', 'info', 'debug', 'verbose'])
+  LOG_LEVEL: 'error' | 'warn' | 'info' | 'debug' | 'verbose' = 'info';
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(16, { message: 'WAVE_API_TOKEN must be at least 16 characters long' })
+  WAVE_API_TOKEN?: string;
+
+  @Transform(toBool) @IsBoolean()
+  WAVE_PROTECT_READS = false;
+
+  /** Comma-separated origins allowed by CORS; empty sends no CORS headers; `*` allows any. */
+  @IsString()
+  CORS_ORIGINS = '';
+
+  /** Mutating requests per minute per client address; 0 turns the limit off. */
+  @Transform(toInt) @IsInt() @Min(0)
+  WAVE_RATE_LIMIT = 300;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  DOCKER_HOST?: string;
+}
+
+export class InvalidEnvironmentError extends Error {}
+
+/** Validates `env`; throws InvalidEnvironmentError whose message is one line per bad variable. */
+export function validateEnvironment(env: Record<string, string | undefined>): EnvironmentVariables {
+  // Optional variables have no initializer, so they are not own keys of a fresh instance.
+  const known = [...Object.keys(new EnvironmentVariables()), 'WAVE_API_TOKEN', 'DOCKER_HOST'];
+  const given = Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== undefined && known.includes(k)));
+  const parsed = plainToInstance(EnvironmentVariables, given, { exposeDefaultValues: true });
+  const errors = validateSync(parsed, { whitelist: true, forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const lines = errors.map((e) => {
+      const reasons = Object.values(e.constraints ?? {}).join('; ');
+      const shown = e.property === 'WAVE_API_TOKEN' ? '(hidden)' : JSON.stringify(env[e.property]);
+      return `${e.property}: ${reasons} (got ${shown})`;
+    });
+    throw new InvalidEnvironmentError(lines.join('\n'));
+  }
+  return parsed;
+}

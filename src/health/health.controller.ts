@@ -1,0 +1,65 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { DiskHealthIndicator, HealthCheck, HealthCheckService, MemoryHealthIndicator } from '@nestjs/terminus';
+import { SkipThrottle } from '@nestjs/throttler';
+import { AppConfig } from '../config/app-config.js';
+import { DataDirHealthIndicator } from './data-dir.health.js';
+
+const HEAP_LIMIT_BYTES = 512 * 1024 * 1024;
+/** Ready while the disk holding DATA_DIR is less than this full. */
+const DISK_THRESHOLD = 0.95;
+
+const HEALTH_EXAMPLE = {
+  status: 'ok',
+  info: { dataDir: { status: 'up' }, disk: { status: 'up' }, heap: { status: 'up' } },
+  error: {},
+  details: { dataDir: { status: 'up' }, disk: { status: 'up' }, heap: { status: 'up' } },
+};
+
+/** Terminus probes for operators and orchestrators; never behind the API token. */
+@ApiTags('health')
+@SkipThrottle()
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly config: AppConfig,
+    private readonly dataDir: DataDirHealthIndicator,
+    private readonly disk: DiskHealthIndicator,
+    private readonly memory: MemoryHealthIndicator,
+  ) {}
+
+  @Get()
+  @HealthCheck({ swaggerDocumentation: false })
+  @ApiOperation({ summary: 'Overall health: every indicator (200 when all are up, 503 otherwise)' })
+  @ApiOkResponse({ description: 'All indicators up', schema: { example: HEALTH_EXAMPLE } })
+  @ApiServiceUnavailableResponse({ description: 'At least one indicator down', schema: { example: { ...HEALTH_EXAMPLE, status: 'error' } } })
+  check() {
+    return this.health.check([...this.readinessChecks(), () => this.memory.checkHeap('heap', HEAP_LIMIT_BYTES)]);
+  }
+
+  @Get('live')
+  @HealthCheck({ swaggerDocumentation: false })
+  @ApiOperation({ summary: 'Liveness: the process answers and its heap is bounded' })
+  @ApiOkResponse({ description: 'Alive', schema: { example: { status: 'ok', info: { heap: { status: 'up' } }, error: {}, details: { heap: { status: 'up' } } } } })
+  @ApiServiceUnavailableResponse({ description: 'Heap over its limit' })
+  live() {
+    return this.health.check([() => this.memory.checkHeap('heap', HEAP_LIMIT_BYTES)]);
+  }
+
+  @Get('ready')
+  @HealthCheck({ swaggerDocumentation: false })
+  @ApiOperation({ summary: 'Readiness: data dir writable, disk free, outside systems reachable' })
+  @ApiOkResponse({ description: 'Ready', schema: { example: HEALTH_EXAMPLE } })
+  @ApiServiceUnavailableResponse({ description: 'Not ready' })
+  ready() {
+    return this.health.check(this.readinessChecks());
+  }
+
+  private readinessChecks() {
+    return [
+      () => this.dataDir.isWritable('dataDir'),
+      () => this.disk.checkStorage('disk', { path: this.config.dataDir, thresholdPercent: DISK_THRESHOLD }),
+    ];
+  }
+}

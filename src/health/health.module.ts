@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { DataDirHealthIndicator } from './data-dir.health.js';
+import { HealthController } from './health.controller.js';
+
+@Module({
+  imports: [TerminusModule.forRoot({ errorLogStyle: 'pretty' })],
+  controllers: [HealthController],
+  providers: [DataDirHealthIndicator],
+})
+export class HealthModule {}

@@ -1,0 +1,54 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { config as loadDotenv } from 'dotenv';
+import { mkdirSync } from 'node:fs';
+import { createWaveApp } from './app.factory.js';
+import { AppConfig } from './config/app-config.js';
+import { InvalidEnvironmentError, validateEnvironment } from './config/env.validation.js';
+import { createWaveLogger, flushLogger } from './common/logger.js';
+import { registerSecret } from './common/redaction.js';
+
+/** SIGTERM/SIGINT must end the process within this time even if something hangs. */
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
+async function bootstrap(): Promise<void> {
+  loadDotenv({ quiet: true });
+  let config: AppConfig;
+  try {
+    config = new AppConfig(validateEnvironment(process.env));
+  } catch (error) {
+    if (!(error instanceof InvalidEnvironmentError)) throw error;
+    process.stderr.write(`Wave cannot start, invalid environment: ${error.message.replace(/\n/g, '; ')}\n`);
+    process.exit(1);
+  }
+  registerSecret(config.apiToken);
+  mkdirSync(config.dataDir, { recursive: true });
+  const winston = createWaveLogger({ logDir: config.logDir, level: config.logLevel, production: config.isProduction });
+  const app = await createWaveApp(config, winston);
+  const logger = new Logger('Wave');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received: closing HTTP and sockets (the RTMP container and the Telegram daemon keep running)`);
+    setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
+    try {
+      await app.close();
+    } catch (error) {
+      logger.error({ message: 'error while closing', error });
+    }
+    await flushLogger(winston);
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+
+  await app.listen({ port: config.port, host: config.host });
+  if (config.isProduction && !config.apiToken) {
+    logger.warn('WAVE_API_TOKEN is not set: anyone who can reach this port can change the station. Set it in production.');
+  }
+  logger.log(`Wave listening on http://${config.host}:${config.port} (API docs at /api/docs)`);
+}
+
+void bootstrap();
