@@ -1,0 +1,99 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort } from './ports.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const MAIN = join(ROOT, 'dist/main.js');
+
+export interface WaveServer {
+  baseUrl: string;
+  socketUrl: string;
+  port: number;
+  socketPort: number;
+  dataDir: string;
+  logDir: string;
+  env: Record<string, string>;
+  process: ChildProcess;
+  /** Everything the server printed so far. */
+  output(): string;
+  /** SIGTERM and wait for exit; resolves with the exit code. */
+  stop(): Promise<number | null>;
+  /** Stop and remove the temp dirs (unless keepDirs). */
+  dispose(): Promise<void>;
+}
+
+export interface StartWaveOptions {
+  env?: Record<string, string>;
+  /** Reuse these dirs (e.g. to restart Wave over the same data). */
+  dataDir?: string;
+  logDir?: string;
+  port?: number;
+  socketPort?: number;
+  keepDirs?: boolean;
+  /** How long to wait for /health/live. */
+  timeoutMs?: number;
+}
+
+/** Starts the built server (`node dist/main.js`) on free ports with temp DATA_DIR/LOG_DIR; resolves when it answers. */
+export async function startWave(options: StartWaveOptions = {}): Promise<WaveServer> {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` before the e2e suites`);
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'wave-data-')));
+  const logDir = options.logDir ?? (await mkdtemp(join(tmpdir(), 'wave-logs-')));
+  const port = options.port ?? (await freePort());
+  const socketPort = options.socketPort ?? (await freePort());
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    SOCKET_PORT: String(socketPort),
+    DATA_DIR: dataDir,
+    LOG_DIR: logDir,
+    WAVE_RATE_LIMIT: '0',
+    ...options.env,
+  };
+  let output = '';
+  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  const baseUrl = `http://127.0.0.1:${port}`;
+
+  const server: WaveServer = {
+    baseUrl,
+    socketUrl: `http://127.0.0.1:${socketPort}`,
+    port,
+    socketPort,
+    dataDir,
+    logDir,
+    env,
+    process: child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    async dispose() {
+      await server.stop();
+      if (!options.keepDirs && !options.dataDir) await rm(dataDir, { recursive: true, force: true });
+      if (!options.keepDirs && !options.logDir) await rm(logDir, { recursive: true, force: true });
+    },
+  };
+
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`Wave exited with ${child.exitCode} before answering:\n${output}`);
+    try {
+      const res = await fetch(`${baseUrl}/health/live`);
+      if (res.ok) return server;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await server.stop();
+  throw new Error(`Wave did not answer /health/live within ${options.timeoutMs ?? 30_000} ms:\n${output}`);
+}
