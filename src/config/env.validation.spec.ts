@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidEnvironmentError, validateEnvironment } from './env.validation.js';
+
+describe('validateEnvironment', () => {
+  it('applies the seed defaults', () => {
+    const env = validateEnvironment({});
+    expect(env.PORT).toBe(6970);
+    expect(env.SOCKET_PORT).toBe(6971);
+    expect(env.DATA_DIR).toBe('./data');
+    expect(env.LOG_DIR).toBe('./logs');
+    expect(env.NODE_ENV).toBe('development');
+    expect(env.HOST).toBe('127.0.0.1');
+    expect(env.WAVE_API_TOKEN).toBeUndefined();
+    expect(env.WAVE_PROTECT_READS).toBe(false);
+  });
+
+  it('converts numbers and booleans from strings', () => {
+    const env = validateEnvironment({ PORT: '8080', WAVE_PROTECT_READS: 'true', WAVE_RATE_LIMIT: '0' });
+    expect(env.PORT).toBe(8080);
+    expect(env.WAVE_PROTECT_READS).toBe(true);
+    expect(env.WAVE_RATE_LIMIT).toBe(0);
+  });
+
+  it('names the variable and the value when one is bad', () => {
+    expect(() => validateEnvironment({ PORT: '70000' })).toThrow(/^PORT: .*65535.*\(got "70000"\)$/);
+    expect(() => validateEnvironment({ NODE_ENV: 'staging' })).toThrow(InvalidEnvironmentError);
+    expect(() => validateEnvironment({ SOCKET_PORT: 'abc' })).toThrow(/SOCKET_PORT/);
+  });
+
+  it('never echoes a rejected token', () => {
+    let message = '';
+    try {
+      validateEnvironment({ WAVE_API_TOKEN: 'short-secret' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/WAVE_API_TOKEN/);
+    expect(message).not.toContain('short-secret');
+  });
+
+  it('ignores variables it does not know', () => {
+    expect(() => validateEnvironment({ PATH: '/usr/bin', HOME: '/root' })).not.toThrow();
+  });
+});
