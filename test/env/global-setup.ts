@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { platform, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { acquireDockerEngine, hasCommand } from './docker-engine.js';
+import { ensureRtmpImage } from './rtmp-image.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** DOCKER_HOST of the engine the tests use (also set in the workers' environment). */
+    dockerHost: string;
+    /** True when the engine is the test environment's private dockerd. */
+    dockerIsPrivate: boolean;
+    /** Tag of the local nginx-rtmp test image (built without a registry on Linux). */
+    rtmpImage: string;
+    /** A fresh directory for this run; tests make their own subdirectories in it. */
+    tempBaseDir: string;
+  }
+}
+
+const RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
+
+/** Shared by the medium and e2e projects: real tools, a real Docker engine and the rtmp image. */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  checkTools();
+  const started = Date.now();
+  const engine = await acquireDockerEngine();
+  try {
+    const rtmpImage = await ensureRtmpImage(engine.host);
+    const tempBaseDir = await mkdtemp(join(tmpdir(), 'wave-test-'));
+    // Workers and the servers they spawn inherit these.
+    process.env.DOCKER_HOST = engine.host;
+    process.env.WAVE_TEST_RTMP_IMAGE = rtmpImage;
+    process.env.PM2_HOME ??= join(tempBaseDir, 'pm2');
+    project.provide('dockerHost', engine.host);
+    project.provide('dockerIsPrivate', engine.isPrivate);
+    project.provide('rtmpImage', rtmpImage);
+    project.provide('tempBaseDir', tempBaseDir);
+    console.info(
+      `[test env] ${project.name}: Docker at ${engine.host}${engine.isPrivate ? ' (private dockerd)' : ''}, ` +
+        `image ${rtmpImage}, ready in ${Date.now() - started} ms`,
+    );
+    return async () => {
+      await rm(tempBaseDir, { recursive: true, force: true });
+      await engine.release();
+    };
+  } catch (error) {
+    await engine.release();
+    throw error;
+  }
+}
+
+function checkTools(): void {
+  const missing: string[] = [];
+  for (const [command, aptPackage] of [
+    ['ffmpeg', 'ffmpeg'],
+    ['ffprobe', 'ffmpeg'],
+    ['socat', 'socat'],
+    ['docker', 'docker.io'],
+  ]) {
+    if (!hasCommand(command)) missing.push(`${command} (apt-get install -y ${aptPackage})`);
+  }
+  // The offline image is assembled from the host's nginx + rtmp module (Linux only).
+  if (platform() === 'linux') {
+    if (!hasCommand('nginx')) missing.push('nginx (apt-get install -y nginx)');
+    if (!existsSync(RTMP_MODULE)) missing.push(`${RTMP_MODULE} (apt-get install -y libnginx-mod-rtmp)`);
+  }
+  if (missing.length > 0) {
+    throw new Error(`The test environment is missing: ${missing.join(', ')}`);
+  }
+}
