@@ -1,0 +1,178 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWave, WaveServer } from '../env/wave-server.js';
+
+const TOKEN = 'e2e-token-0123456789abcdef';
+
+describe('Foundation: server, errors, OpenAPI', () => {
+  let wave: WaveServer;
+  let startedInMs: number;
+
+  beforeAll(async () => {
+    const t0 = Date.now();
+    wave = await startWave();
+    startedInMs = Date.now() - t0;
+  });
+  afterAll(() => wave?.dispose());
+
+  it('serves GET /health 200 within 2 s of starting', async () => {
+    const res = await fetch(`${wave.baseUrl}/health`);
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.status).toBe('ok');
+    expect(body.details.dataDir.status).toBe('up');
+    expect(startedInMs).toBeLessThan(2000);
+    for (const probe of ['live', 'ready']) expect((await fetch(`${wave.baseUrl}/health/${probe}`)).status).toBe(200);
+  });
+
+  it('serves an OpenAPI document that validates, and the UI', async () => {
+    const doc = await (await fetch(`${wave.baseUrl}/api/docs-json`)).json();
+    await expect(SwaggerParser.validate(structuredClone(doc))).resolves.toBeDefined();
+    expect(doc.paths['/health']).toBeDefined();
+    expect(doc.components.schemas.ErrorResponseDto).toBeDefined();
+    const ui = await fetch(`${wave.baseUrl}/api/docs`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('swagger');
+  });
+
+  it('answers an unknown route with the one JSON error shape and a request id', async () => {
+    const res = await fetch(`${wave.baseUrl}/api/nope`, { headers: { 'x-request-id': 'trace-42' } });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('x-request-id')).toBe('trace-42');
+    expect(await res.json()).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      message: [expect.stringContaining('/api/nope')],
+      requestId: 'trace-42',
+    });
+  });
+
+  it('sends security headers and refuses a body over the limit with 413 JSON', async () => {
+    const health = await fetch(`${wave.baseUrl}/health`);
+    expect(health.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(health.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    const res = await fetch(`${wave.baseUrl}/api/stream/rtmp/config`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) }),
+    });
+    expect(res.status).toBe(413);
+    const body = await res.json();
+    expect(body.statusCode).toBe(413);
+    expect(Array.isArray(body.message)).toBe(true);
+  });
+
+  it('writes one JSON line per request to LOG_DIR/wave.log', async () => {
+    await fetch(`${wave.baseUrl}/health/live`, { headers: { 'x-request-id': 'log-line-check' } });
+    await new Promise((r) => setTimeout(r, 200));
+    const lines = (await readFile(join(wave.logDir, 'wave.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const entry = lines.find((l) => l.requestId === 'log-line-check');
+    expect(entry).toMatchObject({ method: 'GET', route: '/health/live', status: 200, requestId: 'log-line-check' });
+    expect(typeof entry.durationMs).toBe('number');
+  });
+});
+
+describe('Foundation: API token', () => {
+  let wave: WaveServer;
+  beforeAll(async () => {
+    wave = await startWave({ env: { WAVE_API_TOKEN: TOKEN, CORS_ORIGINS: 'http://admin.example' } });
+  });
+  afterAll(() => wave?.dispose());
+
+  const put = (headers: Record<string, string>) =>
+    fetch(`${wave.baseUrl}/api/stream/rtmp/config`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ bogusField: 1 }),
+    });
+
+  it('refuses a mutating request without or with a wrong token (401), lets the right one through', async () => {
+    const missing = await put({});
+    expect(missing.status).toBe(401);
+    expect((await missing.json()).code).toBe('unauthorized');
+    expect((await put({ authorization: 'Bearer wrong-token-0123456789' })).status).toBe(401);
+    const ok = await put({ authorization: `Bearer ${TOKEN}` });
+    expect(ok.status).not.toBe(401);
+  });
+
+  it('keeps reads and health probes open', async () => {
+    expect((await fetch(`${wave.baseUrl}/health`)).status).toBe(200);
+    expect((await fetch(`${wave.baseUrl}/api/stream/rtmp/config`)).status).toBe(200);
+  });
+
+  it('allows the configured CORS origin', async () => {
+    const res = await fetch(`${wave.baseUrl}/health`, { headers: { origin: 'http://admin.example' } });
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://admin.example');
+    const other = await fetch(`${wave.baseUrl}/health`, { headers: { origin: 'http://evil.example' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('never writes the token or a stream key to wave.log', async () => {
+    await put({ authorization: `Bearer ${TOKEN}` });
+    await fetch(`${wave.baseUrl}/api/stream/telegram/config`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ streamKey: '1234567890:SecretStreamKeyValue-xyz' }),
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const log = await readFile(join(wave.logDir, 'wave.log'), 'utf8');
+    expect(log.length).toBeGreaterThan(0);
+    expect(log).not.toContain(TOKEN);
+    expect(log).not.toContain('SecretStreamKeyValue');
+    expect(wave.output()).not.toContain(TOKEN);
+  });
+
+  it('protects reads too when WAVE_PROTECT_READS=true', async () => {
+    const locked = await startWave({ env: { WAVE_API_TOKEN: TOKEN, WAVE_PROTECT_READS: 'true' } });
+    try {
+      expect((await fetch(`${locked.baseUrl}/api/stream/rtmp/config`)).status).toBe(401);
+      const ok = await fetch(`${locked.baseUrl}/api/stream/rtmp/config`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(ok.status).toBe(200);
+      expect((await fetch(`${locked.baseUrl}/health`)).status).toBe(200);
+    } finally {
+      await locked.dispose();
+    }
+  });
+});
+
+describe('Foundation: process lifecycle and data files', () => {
+  it('exits non-zero with one line naming a bad variable', async () => {
+    const child = spawn(process.execPath, [resolve(import.meta.dirname, '../../dist/main.js')], {
+      env: { ...process.env, PORT: '70000', LOG_DIR: await mkdtemp(join(tmpdir(), 'wave-logs-')) },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    expect(code).not.toBe(0);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/PORT.*65535/);
+  });
+
+  it('stops on SIGTERM with exit code 0', async () => {
+    const wave = await startWave();
+    const t0 = Date.now();
+    expect(await wave.stop()).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(wave.output()).toMatch(/SIGTERM received/);
+    await wave.dispose();
+  });
+
+  it('moves a corrupt data file aside at boot and starts with defaults', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'wave-data-'));
+    await writeFile(join(dataDir, 'streaming-config.json'), '{ "rtmp": { "port": ');
+    const wave = await startWave({ dataDir });
+    try {
+      const files = await readdir(dataDir);
+      expect(files.some((f) => f.startsWith('streaming-config.json.corrupt-'))).toBe(true);
+      expect(JSON.parse(await readFile(join(dataDir, 'streaming-config.json'), 'utf8'))).toBeTypeOf('object');
+      expect((await fetch(`${wave.baseUrl}/api/stream/rtmp/config`)).status).toBe(200);
+      expect(await readFile(join(wave.logDir, 'wave.log'), 'utf8')).toMatch(/streaming-config\.json is unreadable/);
+    } finally {
+      await wave.dispose();
+    }
+  });
+});
