@@ -7,6 +7,7 @@ import { WinstonModule } from 'nest-winston';
 import { randomUUID } from 'node:crypto';
 import type { Logger as WinstonLogger } from 'winston';
 import { AppModule } from './app.module.js';
+import { ErrorResponseDto } from './common/error-response.dto.js';
 import { AppConfig } from './config/app-config.js';
 
 /** Largest JSON body accepted; uploads go through multipart with their own limit. */
@@ -82,6 +83,7 @@ export async function createWaveApp(config: AppConfig, winston: WinstonLogger): 
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'WAVE_API_TOKEN' })
       .addSecurityRequirements('bearer')
       .build(),
+    { extraModels: [ErrorResponseDto] },
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
   return app;
