@@ -1,0 +1,359 @@
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import Docker from 'dockerode';
+import type { Readable } from 'node:stream';
+import { pack } from 'tar-stream';
+import { AppConfig } from '../config/app-config.js';
+import { WaveError } from '../common/wave-error.js';
+
+/** The engine cannot be reached (not running, wrong DOCKER_HOST, no permission on the socket). */
+export class DockerUnavailableError extends WaveError {
+  constructor(where: string, cause: string) {
+    super(503, 'docker_unavailable', `Docker engine is unreachable at ${where}: ${cause}`);
+  }
+}
+
+/** A host port a container wants is held by something else. */
+export class PortInUseError extends WaveError {
+  constructor(readonly port: number | undefined, cause: string) {
+    super(409, 'port_in_use', port ? `Port ${port} is already in use on the Docker host` : `A port is already in use: ${cause}`, port ? { port } : undefined);
+  }
+}
+
+export interface PortBinding {
+  containerPort: number;
+  hostPort: number;
+  /** Host address the port is published on, e.g. `0.0.0.0` or `127.0.0.1`. */
+  hostIp: string;
+}
+
+export interface ContainerSpec {
+  name?: string;
+  image: string;
+  cmd?: string[];
+  labels?: Record<string, string>;
+  ports?: PortBinding[];
+  /** `host:ip` entries for /etc/hosts, e.g. `host.docker.internal:host-gateway`. */
+  extraHosts?: string[];
+  restartPolicy?: 'no' | 'unless-stopped';
+  tty?: boolean;
+}
+
+/** A file placed into a container before it starts. */
+export interface ContainerFile {
+  path: string;
+  content: string;
+}
+
+export interface ContainerState {
+  id: string;
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  /** Docker's state: created, running, restarting, paused, exited, dead, removing. */
+  status: string;
+  running: boolean;
+  startedAt?: string;
+  exitCode?: number;
+  ports: PortBinding[];
+}
+
+export interface ContainerEvent {
+  /** start, die, stop, kill, destroy, … */
+  action: string;
+  containerId: string;
+  name?: string;
+  labels: Record<string, string>;
+  time: string;
+}
+
+export interface EventSubscription {
+  close(): void;
+}
+
+const PING_TIMEOUT_MS = 3000;
+const ADDRESS_IN_USE = /port is already allocated|address already in use/i;
+
+/**
+ * The one wrapper around the Docker engine (dockerode), on the engine `DOCKER_HOST` names or the
+ * default socket. Engine-unreachable errors become DockerUnavailableError (503 docker_unavailable).
+ */
+@Injectable()
+export class DockerRepository implements OnModuleDestroy {
+  private readonly docker: Docker;
+  private readonly where: string;
+  private readonly subscriptions = new Set<EventSubscription>();
+
+  constructor(config: AppConfig) {
+    const host = config.dockerHost;
+    this.where = host ?? 'the default socket (/var/run/docker.sock)';
+    // docker-modem reads DOCKER_HOST (and its TLS settings) itself; a unix socket is passed explicitly.
+    this.docker = host?.startsWith('unix://') ? new Docker({ socketPath: host.slice('unix://'.length) }) : new Docker();
+    this.publishedHost = host && /^(tcp|https?):\/\//.test(host) ? new URL(host).hostname : '127.0.0.1';
+  }
+
+  /** Where ports published by the engine are reached from Wave: the engine's host. */
+  readonly publishedHost: string;
+
+  onModuleDestroy(): void {
+    for (const subscription of this.subscriptions) subscription.close();
+  }
+
+  async ping(): Promise<void> {
+    // dockerode's ping takes an abort signal; its type declarations lag behind.
+    const ping = this.docker.ping.bind(this.docker) as (opts: { abortSignal: AbortSignal }) => Promise<unknown>;
+    await this.call(() => ping({ abortSignal: AbortSignal.timeout(PING_TIMEOUT_MS) }));
+  }
+
+  async version(): Promise<string> {
+    const info = await this.call(() => this.docker.version());
+    return info.Version;
+  }
+
+  async imageExists(image: string): Promise<boolean> {
+    return this.call(() => this.docker.getImage(image).inspect())
+      .then(() => true)
+      .catch((error: unknown) => (isNotFound(error) ? false : Promise.reject(error)));
+  }
+
+  /** Containers (running or not) carrying every one of `labels`. */
+  async listContainers(labels: Record<string, string>): Promise<ContainerState[]> {
+    const filters = { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
+    const summaries = await this.call(() => this.docker.listContainers({ all: true, filters }));
+    const states = await Promise.all(summaries.map((s) => this.inspect(s.Id)));
+    return states.filter((s): s is ContainerState => s !== null);
+  }
+
+  /** The container by id or name, or null when there is none. */
+  async inspect(idOrName: string): Promise<ContainerState | null> {
+    try {
+      const info = await this.call(() => this.docker.getContainer(idOrName).inspect());
+      return toState(info);
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+
+  /** Creates a container and copies `files` into it; it is not started. Returns its id. */
+  async create(spec: ContainerSpec, files: ContainerFile[] = []): Promise<string> {
+    const exposed: Record<string, object> = {};
+    const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+    for (const p of spec.ports ?? []) {
+      exposed[`${p.containerPort}/tcp`] = {};
+      bindings[`${p.containerPort}/tcp`] = [{ HostIp: p.hostIp, HostPort: String(p.hostPort) }];
+    }
+    const container = await this.call(() =>
+      this.docker.createContainer({
+        name: spec.name,
+        Image: spec.image,
+        Cmd: spec.cmd,
+        Labels: spec.labels,
+        Tty: spec.tty ?? false,
+        ExposedPorts: exposed,
+        HostConfig: {
+          PortBindings: bindings,
+          ExtraHosts: spec.extraHosts,
+          RestartPolicy: { Name: spec.restartPolicy ?? 'no' },
+        },
+      }),
+    );
+    try {
+      if (files.length > 0) await this.call(() => container.putArchive(tarOf(files), { path: '/' }));
+    } catch (error) {
+      await this.remove(container.id);
+      throw error;
+    }
+    return container.id;
+  }
+
+  /** Starts a created container; a host port taken by something else → PortInUseError. */
+  async start(id: string): Promise<void> {
+    try {
+      await this.call(() => this.docker.getContainer(id).start());
+    } catch (error) {
+      const message = errorMessage(error);
+      if (ADDRESS_IN_USE.test(message)) {
+        const port = /:(\d{1,5})(?:\D|$)/.exec(message.replace(/.*?(Bind for|listen tcp\S*)/i, '$1'))?.[1];
+        throw new PortInUseError(port ? Number(port) : undefined, message);
+      }
+      throw error;
+    }
+  }
+
+  /** Stops a running container (no-op when it is not running). */
+  async stop(id: string, timeoutSeconds = 5): Promise<void> {
+    try {
+      await this.call(() => this.docker.getContainer(id).stop({ t: timeoutSeconds }));
+    } catch (error) {
+      // 304: already stopped; 404: already gone.
+      if (statusOf(error) === 304 || isNotFound(error)) return;
+      throw error;
+    }
+  }
+
+  /** Removes a container, stopping it first if needed (no-op when it is gone). */
+  async remove(id: string): Promise<void> {
+    try {
+      await this.call(() => this.docker.getContainer(id).remove({ force: true, v: true }));
+    } catch (error) {
+      // 404: gone; 409: removal already in progress.
+      if (isNotFound(error) || statusOf(error) === 409) return;
+      throw error;
+    }
+  }
+
+  async rename(id: string, name: string): Promise<void> {
+    await this.call(() => this.docker.getContainer(id).rename({ name }));
+  }
+
+  /**
+   * Runs a short-lived container to completion and removes it: its exit code and output.
+   * Used for checks such as `nginx -t` on a candidate configuration.
+   */
+  async runToCompletion(spec: ContainerSpec, files: ContainerFile[], timeoutMs = 30_000): Promise<{ exitCode: number; output: string }> {
+    const id = await this.create({ ...spec, tty: true, restartPolicy: 'no' }, files);
+    try {
+      const container = this.docker.getContainer(id);
+      await this.call(() => container.start());
+      const result = (await this.call(() =>
+        container.wait({ abortSignal: AbortSignal.timeout(timeoutMs) }),
+      )) as { StatusCode: number };
+      const output = (await this.call(() => container.logs({ stdout: true, stderr: true, follow: false }))) as Buffer;
+      return { exitCode: result.StatusCode, output: output.toString('utf8') };
+    } finally {
+      await this.remove(id);
+    }
+  }
+
+  /** Gateway address of the engine's default bridge network (how containers reach the host), if any. */
+  async bridgeGateway(): Promise<string | undefined> {
+    try {
+      const network = await this.call(() => this.docker.getNetwork('bridge').inspect());
+      const configs = (network.IPAM?.Config ?? []) as Array<{ Gateway?: string }>;
+      return configs.find((c) => c.Gateway && !c.Gateway.includes(':'))?.Gateway;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Follows the engine's container events for containers carrying `labels`. `onEnd` is called when
+   * the stream ends or fails (engine restarted, unreachable); the caller decides when to resubscribe.
+   */
+  async watchContainerEvents(
+    labels: Record<string, string>,
+    onEvent: (event: ContainerEvent) => void,
+    onEnd: (error?: Error) => void,
+  ): Promise<EventSubscription> {
+    const filters = { type: ['container' as const], label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
+    const stream = (await this.call(() => this.docker.getEvents({ filters }))) as Readable;
+    let buffered = '';
+    let ended = false;
+    const end = (error?: Error) => {
+      if (ended) return;
+      ended = true;
+      this.subscriptions.delete(subscription);
+      onEnd(error);
+    };
+    stream.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline).trim();
+        buffered = buffered.slice(newline + 1);
+        if (line) onEvent(toEvent(JSON.parse(line) as RawEvent));
+      }
+    });
+    stream.once('error', (error: Error) => end(error));
+    stream.once('close', () => end());
+    stream.once('end', () => end());
+    const subscription: EventSubscription = {
+      close: () => {
+        ended = true;
+        this.subscriptions.delete(subscription);
+        stream.destroy();
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** Runs an engine call; connection-level failures become DockerUnavailableError. */
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (isUnreachable(error)) throw new DockerUnavailableError(this.where, errorMessage(error));
+      throw error;
+    }
+  }
+}
+
+interface RawEvent {
+  Action?: string;
+  status?: string;
+  id?: string;
+  time?: number;
+  timeNano?: number;
+  Actor?: { ID?: string; Attributes?: Record<string, string> };
+}
+
+function toEvent(raw: RawEvent): ContainerEvent {
+  const { name, image: _image, ...labels } = raw.Actor?.Attributes ?? {};
+  return {
+    action: (raw.Action ?? raw.status ?? '').split(':')[0],
+    containerId: raw.Actor?.ID ?? raw.id ?? '',
+    name,
+    labels,
+    time: new Date(raw.timeNano ? raw.timeNano / 1e6 : (raw.time ?? 0) * 1000).toISOString(),
+  };
+}
+
+function toState(info: Docker.ContainerInspectInfo): ContainerState {
+  const ports: PortBinding[] = [];
+  for (const [key, bindings] of Object.entries(info.HostConfig.PortBindings ?? {}) as Array<[string, Array<{ HostIp: string; HostPort: string }> | null]>) {
+    for (const b of bindings ?? []) {
+      ports.push({ containerPort: Number.parseInt(key, 10), hostPort: Number(b.HostPort), hostIp: b.HostIp || '0.0.0.0' });
+    }
+  }
+  const started = info.State.StartedAt && !info.State.StartedAt.startsWith('0001') ? info.State.StartedAt : undefined;
+  return {
+    id: info.Id,
+    name: info.Name.replace(/^\//, ''),
+    image: info.Config.Image,
+    labels: info.Config.Labels ?? {},
+    status: info.State.Status,
+    running: info.State.Running,
+    startedAt: started,
+    exitCode: info.State.Running ? undefined : info.State.ExitCode,
+    ports,
+  };
+}
+
+function tarOf(files: ContainerFile[]): Readable {
+  const archive = pack();
+  for (const file of files) archive.entry({ name: file.path.replace(/^\//, ''), mode: 0o644 }, file.content);
+  archive.finalize();
+  return archive as unknown as Readable;
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { statusCode?: number }).statusCode;
+}
+
+function isNotFound(error: unknown): boolean {
+  return statusOf(error) === 404;
+}
+
+function errorMessage(error: unknown): string {
+  const e = error as { json?: { message?: string }; message?: string };
+  return e.json?.message ?? e.message ?? String(error);
+}
+
+function isUnreachable(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code && ['ECONNREFUSED', 'ENOENT', 'EACCES', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'EPIPE'].includes(code)) return true;
+  const name = (error as Error).name;
+  return name === 'TimeoutError' && statusOf(error) === undefined;
+}
