@@ -17,6 +17,7 @@ export class AppConfig {
   readonly corsOrigins: string[];
   readonly rateLimitPerMinute: number;
   readonly dockerHost?: string;
+  readonly redisUrl?: string;
 
   constructor(env: EnvironmentVariables) {
     this.port = env.PORT;
@@ -31,6 +32,7 @@ export class AppConfig {
     this.corsOrigins = env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
     this.rateLimitPerMinute = env.WAVE_RATE_LIMIT;
     this.dockerHost = env.DOCKER_HOST;
+    this.redisUrl = env.REDIS_URL;
   }
 
   get isProduction(): boolean {

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -50,6 +50,10 @@ export class EnvironmentVariables {
 
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   DOCKER_HOST?: string;
+
+  /** `redis://[user:password@]host:port`: Socket.IO broadcasts reach the clients of every Wave instance. */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
 }
 
 export class InvalidEnvironmentError extends Error {}
@@ -57,14 +61,14 @@ export class InvalidEnvironmentError extends Error {}
 /** Validates `env`; throws InvalidEnvironmentError whose message is one line per bad variable. */
 export function validateEnvironment(env: Record<string, string | undefined>): EnvironmentVariables {
   // Optional variables have no initializer, so they are not own keys of a fresh instance.
-  const known = [...Object.keys(new EnvironmentVariables()), 'WAVE_API_TOKEN', 'DOCKER_HOST'];
+  const known = [...Object.keys(new EnvironmentVariables()), 'WAVE_API_TOKEN', 'DOCKER_HOST', 'REDIS_URL'];
   const given = Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== undefined && known.includes(k)));
   const parsed = plainToInstance(EnvironmentVariables, given, { exposeDefaultValues: true });
   const errors = validateSync(parsed, { whitelist: true, forbidUnknownValues: false });
   if (errors.length > 0) {
     const lines = errors.map((e) => {
       const reasons = Object.values(e.constraints ?? {}).join('; ');
-      const shown = e.property === 'WAVE_API_TOKEN' ? '(hidden)' : JSON.stringify(env[e.property]);
+      const shown = e.property === 'WAVE_API_TOKEN' || e.property === 'REDIS_URL' ? '(hidden)' : JSON.stringify(env[e.property]);
       return `${e.property}: ${reasons} (got ${shown})`;
     });
     throw new InvalidEnvironmentError(lines.join('\n'));
