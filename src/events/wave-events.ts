@@ -8,6 +8,12 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 export interface WaveEventMap {
   /** A data document changed (`document` is its file name). */
   'config.updated': { document: string; at: string };
+  /** The RTMP ingest container changed state (Docker's event stream; also changes made outside Wave). */
+  'rtmp.container.state': { state: 'running' | 'stopped' | 'removed' | 'paused'; action: string; containerId: string; exitCode?: number; at: string };
+  /** nginx-rtmp let a publisher on air (`stream` is the stream key, masked). */
+  'rtmp.publish.started': { application: string; stream: string; clientAddress?: string; at: string };
+  /** A publisher left the air. */
+  'rtmp.publish.stopped': { application: string; stream: string; clientAddress?: string; at: string };
 }
 
 export type WaveEventName = keyof WaveEventMap;
