@@ -17,6 +17,8 @@ export class AppConfig {
   readonly corsOrigins: string[];
   readonly rateLimitPerMinute: number;
   readonly dockerHost?: string;
+  readonly rtmpCallbackHost?: string;
+  readonly rtmpCallbackPort: number;
   readonly redisUrl?: string;
 
   constructor(env: EnvironmentVariables) {
@@ -32,6 +34,8 @@ export class AppConfig {
     this.corsOrigins = env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
     this.rateLimitPerMinute = env.WAVE_RATE_LIMIT;
     this.dockerHost = env.DOCKER_HOST;
+    this.rtmpCallbackHost = env.RTMP_CALLBACK_HOST;
+    this.rtmpCallbackPort = env.RTMP_CALLBACK_PORT;
     this.redisUrl = env.REDIS_URL;
   }
 

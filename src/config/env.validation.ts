@@ -51,6 +51,13 @@ export class EnvironmentVariables {
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   DOCKER_HOST?: string;
 
+  /** Address of the listener for nginx-rtmp's publish callbacks; unset = the Docker bridge gateway (else 127.0.0.1). */
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(1)
+  RTMP_CALLBACK_HOST?: string;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  RTMP_CALLBACK_PORT = 6972;
+
   /** `redis://[user:password@]host:port`: Socket.IO broadcasts reach the clients of every Wave instance. */
   @Transform(emptyToUndefined) @IsOptional() @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
@@ -61,7 +68,7 @@ export class InvalidEnvironmentError extends Error {}
 /** Validates `env`; throws InvalidEnvironmentError whose message is one line per bad variable. */
 export function validateEnvironment(env: Record<string, string | undefined>): EnvironmentVariables {
   // Optional variables have no initializer, so they are not own keys of a fresh instance.
-  const known = [...Object.keys(new EnvironmentVariables()), 'WAVE_API_TOKEN', 'DOCKER_HOST', 'REDIS_URL'];
+  const known = [...Object.keys(new EnvironmentVariables()), 'WAVE_API_TOKEN', 'DOCKER_HOST', 'REDIS_URL', 'RTMP_CALLBACK_HOST'];
   const given = Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== undefined && known.includes(k)));
   const parsed = plainToInstance(EnvironmentVariables, given, { exposeDefaultValues: true });
   const errors = validateSync(parsed, { whitelist: true, forbidUnknownValues: false });
