@@ -14,6 +14,16 @@ export interface WaveEventMap {
   'rtmp.publish.started': { application: string; stream: string; clientAddress?: string; at: string };
   /** A publisher left the air. */
   'rtmp.publish.stopped': { application: string; stream: string; clientAddress?: string; at: string };
+  /** The Telegram daemon's lifecycle or ingest connection changed (PM2 events and the daemon's reports). */
+  'telegram.status': { state: string; connection: string; pid: number | null; source: string | null; reason?: string; at: string };
+  /** The daemon's periodic stream stats (every ~5 s while it runs). */
+  'telegram.stats': { bitrateKbps: number; bytesSent: number; uptimeSec: number; connectedSec: number; connected: boolean; reconnects: number; silenceMs: number; at: string };
+  /** The daemon reported an error, or exited without being asked to (message redacted). */
+  'telegram.error': { code: string; message: string; at: string };
+  /** A track started playing on the Telegram stream (when its audio reached the ingest). */
+  'track.changed': { track: { id: string; title: string; artist: string; duration: number }; startedAt: string };
+  /** The track library changed. */
+  'tracks.updated': { reason: 'added' | 'updated' | 'deleted' | 'reordered'; trackIds: string[]; count: number; at: string };
 }
 
 export type WaveEventName = keyof WaveEventMap;
