@@ -1,0 +1,95 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { flattenValidationErrors } from '../../config/document-store.service.js';
+import { AUDIO_TRACKS_DOCUMENT, TRACKS_DIR } from '../../tracks/audio-tracks.document.js';
+import { TELEGRAM_CONFIG_DOCUMENT, TelegramConfigDocument } from '../telegram-config.document.js';
+import type { PlaylistTrack } from './playlist-source.js';
+
+/** Daemon knobs from the environment (Wave's own settings are validated in src/config/env.validation.ts). */
+export interface DaemonEnvironment {
+  ffmpegPath: string;
+  /** `-output_ts_offset` for the encoder, to reach RTMP's 24-bit timestamp wrap in seconds (tests). */
+  outputTsOffsetMs: number;
+  /** Kill and reconnect the encoder when its output has not grown for this long. */
+  stallTimeoutMs: number;
+  /** From a frame's due time to when it is heard at the ingest (measured: see the medium specs). */
+  outputLatencyMs: number;
+}
+
+export class DaemonSetupError extends Error {}
+
+function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min) throw new DaemonSetupError(`${name} must be an integer ≥ ${min} (got ${JSON.stringify(raw)})`);
+  return Number(raw);
+}
+
+export function daemonEnvironment(env: NodeJS.ProcessEnv): DaemonEnvironment {
+  return {
+    ffmpegPath: env.FFMPEG_PATH || 'ffmpeg',
+    outputTsOffsetMs: intFromEnv(env, 'TELEGRAM_OUTPUT_TS_OFFSET_MS', 0, 0),
+    stallTimeoutMs: intFromEnv(env, 'TELEGRAM_STALL_TIMEOUT_MS', 10_000, 1000),
+    outputLatencyMs: intFromEnv(env, 'TELEGRAM_OUTPUT_LATENCY_MS', DEFAULT_OUTPUT_LATENCY_MS, 0),
+  };
+}
+
+/**
+ * Feeder due time → audio arriving at a low-latency listener on the ingest: pipe, encoder, FLV
+ * interleaving with the 5 fps cover, TLS, nginx-rtmp. Measured 1.25–1.29 s with the medium spec's
+ * listener (test/medium/telegram-daemon.spec.ts prints the figures).
+ */
+export const DEFAULT_OUTPUT_LATENCY_MS = 1250;
+
+/** Reads and validates `DATA_DIR/telegram-config.json`; the daemon never writes it. */
+export async function readTelegramConfig(dataDir: string): Promise<TelegramConfigDocument> {
+  const path = join(dataDir, TELEGRAM_CONFIG_DOCUMENT.file);
+  let stored: Partial<TelegramConfigDocument>;
+  try {
+    stored = JSON.parse(await readFile(path, 'utf8')) as Partial<TelegramConfigDocument>;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new DaemonSetupError(`${path} does not exist: configure the Telegram stream first`);
+    throw new DaemonSetupError(`${path} is not readable JSON: ${(error as Error).message}`);
+  }
+  const config = { ...TELEGRAM_CONFIG_DOCUMENT.defaults(), ...stored };
+  const problems = flattenValidationErrors(validateSync(plainToInstance(TelegramConfigDocument, config), { forbidUnknownValues: false }));
+  if (problems.length > 0) throw new DaemonSetupError(`${path} is invalid: ${problems.join('; ')}`);
+  const missing = [!config.serverUrl && 'serverUrl', !config.streamKey && 'streamKey'].filter(Boolean);
+  if (missing.length > 0) throw new DaemonSetupError(`the Telegram config has no ${missing.join(' and ')}`);
+  return config;
+}
+
+/** Reads the playlist from `DATA_DIR/audio-tracks.json` (an absent file is an empty playlist). */
+export async function readPlaylist(dataDir: string): Promise<PlaylistTrack[]> {
+  const path = join(dataDir, AUDIO_TRACKS_DOCUMENT.file);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const parsed = JSON.parse(text) as { tracks?: unknown };
+  const tracks = Array.isArray(parsed.tracks) ? parsed.tracks : [];
+  return tracks
+    .filter((t): t is Record<string, unknown> => !!t && typeof t === 'object' && typeof t.id === 'string' && typeof t.path === 'string')
+    .map((t) => ({
+      id: t.id as string,
+      path: t.path as string,
+      title: typeof t.title === 'string' ? t.title : '',
+      artist: typeof t.artist === 'string' ? t.artist : '',
+      duration: typeof t.duration === 'number' ? t.duration : 0,
+    }));
+}
+
+export function tracksDir(dataDir: string): string {
+  return join(dataDir, TRACKS_DIR);
+}
+
+/** The cover path from the config, relative paths taken from DATA_DIR. */
+export function coverImagePath(dataDir: string, coverImage: string): string {
+  if (!coverImage) return '';
+  return isAbsolute(coverImage) ? coverImage : resolve(dataDir, coverImage);
+}

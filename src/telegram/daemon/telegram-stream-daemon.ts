@@ -1,0 +1,289 @@
+import type { ProcessRepository } from '../../repositories/process.repository.js';
+import { publishUrl } from '../stream-url.js';
+import type { TelegramConfigDocument } from '../telegram-config.document.js';
+import { Backoff } from './backoff.js';
+import { prepareCoverClip } from './cover.js';
+import type { DaemonCommand, DaemonMessage, DaemonSourceKind } from './daemon-messages.js';
+import type { DaemonEnvironment } from './daemon-settings.js';
+import { encoderArgs } from './encoder.js';
+import { Feeder } from './feeder.js';
+import { IngestConnection, IngestTarget } from './ingest-connection.js';
+import { LiveSource } from './live-source.js';
+import { bytesForMs, PcmClock, PcmFormat } from './pcm.js';
+import { PlaylistSource, PlaylistTrack } from './playlist-source.js';
+
+export interface DaemonLogger {
+  error(message: string, meta?: object): unknown;
+  warn(message: string, meta?: object): unknown;
+  info(message: string, meta?: object): unknown;
+  debug(message: string, meta?: object): unknown;
+}
+
+export interface DaemonOptions {
+  config: TelegramConfigDocument;
+  env: DaemonEnvironment;
+  processes: ProcessRepository;
+  logger: DaemonLogger;
+  /** Sends a report to Wave (PM2's bus); called when the reported audio is heard. */
+  report: (message: DaemonMessage) => void;
+  loadTracks: () => Promise<PlaylistTrack[]>;
+  tracksDir: string;
+  /** Cover image path ('' for a plain background). */
+  coverImage: string;
+  cacheDir: string;
+  /** Called when the daemon has nothing left to do (a non-looping playlist ended). */
+  onFinished?: (reason: string) => void;
+  statsIntervalMs?: number;
+}
+
+/** Written ahead of the due time so the encoder never starves (prototype: ~60 ms). */
+const FEED_LEAD_MS = 60;
+/** A live source with no PCM for this long goes off the air and the playlist takes over. */
+const LIVE_STARVE_GRACE_MS = 3000;
+/** Relay decoder buffer cap: bounds the live delay. */
+const RELAY_BUFFER_MS = 300;
+/** Radio streams arrive in bursts; a larger buffer rides over network jitter. */
+const RADIO_BUFFER_MS = 1500;
+/** A radio URL that gives no audio within this long is retried later. */
+const RADIO_START_TIMEOUT_MS = 20_000;
+/** A live source that played (or waited for a publisher) this long resets its retry backoff. */
+const SOURCE_HEALTHY_MS = 10_000;
+
+type Preferred = { kind: 'playlist' } | { kind: 'url' | 'rtmp'; url: string };
+
+/**
+ * The Telegram stream: one encoder connection to the ingest for the whole session, fed PCM by the
+ * feeder (the audio clock) from the playlist, a radio URL or the live relay, switchable mid-stream.
+ */
+export class TelegramStreamDaemon {
+  private readonly format: PcmFormat;
+  private readonly playlist: PlaylistSource;
+  private feeder!: Feeder;
+  private connection!: IngestConnection;
+  private preferred: Preferred;
+  private live: { source: LiveSource; since: number } | null = null;
+  private readonly liveBackoff = { url: new Backoff(1000, 30_000), rtmp: new Backoff(1000, 5000) };
+  private liveRetryTimer: NodeJS.Timeout | null = null;
+  private statsTimer: NodeJS.Timeout | null = null;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly startedAt = performance.now();
+  private stopped = false;
+
+  constructor(private readonly options: DaemonOptions) {
+    const { config } = options;
+    this.format = { sampleRate: config.sampleRate, channels: 2 };
+    this.playlist = new PlaylistSource({
+      processes: options.processes,
+      ffmpegPath: options.env.ffmpegPath,
+      format: this.format,
+      loadTracks: options.loadTracks,
+      tracksDir: options.tracksDir,
+      shuffle: config.shuffle,
+      loop: config.loop,
+    });
+    this.preferred =
+      config.source === 'url' ? { kind: 'url', url: config.radioUrl } : config.source === 'rtmp' ? { kind: 'rtmp', url: config.relayUrl } : { kind: 'playlist' };
+  }
+
+  get onAir(): DaemonSourceKind {
+    return this.feeder?.onAir.kind ?? 'playlist';
+  }
+
+  async start(): Promise<void> {
+    const { config, env, logger } = this.options;
+    const coverClip = await prepareCoverClip({
+      processes: this.options.processes,
+      ffmpegPath: env.ffmpegPath,
+      image: this.options.coverImage,
+      cacheDir: this.options.cacheDir,
+    });
+    const url = publishUrl(config.serverUrl, config.streamKey);
+    this.feeder = new Feeder({
+      clock: new PcmClock(this.format, performance.now(), FEED_LEAD_MS),
+      base: this.playlist,
+      now: () => performance.now(),
+      outputLatencyMs: env.outputLatencyMs,
+      starveGraceMs: LIVE_STARVE_GRACE_MS,
+    });
+    this.connection = new IngestConnection({
+      processes: this.options.processes,
+      ffmpegPath: env.ffmpegPath,
+      encoderArgs: () =>
+        encoderArgs({ coverClip, format: this.format, audioBitrateKbps: config.audioBitrateKbps, outputTsOffsetMs: env.outputTsOffsetMs, publishUrl: url }),
+      target: ingestTarget(config.serverUrl),
+      stallTimeoutMs: env.stallTimeoutMs,
+      maxQueuedBytes: bytesForMs(this.format, 200),
+    });
+    this.wireEvents();
+    logger.info(`streaming to ${config.serverUrl} (${config.audioBitrateKbps} kb/s AAC, ${config.sampleRate} Hz), source: ${config.source}`);
+    this.feeder.start();
+    this.connection.start();
+    this.engagePreferred();
+    this.statsTimer = setInterval(() => this.reportStats(), this.options.statsIntervalMs ?? 5000);
+    this.send({ event: 'daemon-started', pid: process.pid, at: iso(performance.now()), source: config.source });
+  }
+
+  async stop(reason: string): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    if (this.liveRetryTimer) clearTimeout(this.liveRetryTimer);
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.feeder?.stop();
+    this.live?.source.close();
+    this.playlist.close();
+    await this.connection?.stop();
+    this.options.logger.info(`stopped: ${reason}`);
+    this.send({ event: 'daemon-stopped', reason, at: iso(performance.now()) });
+  }
+
+  handleCommand(command: DaemonCommand): void {
+    const { logger } = this.options;
+    switch (command.command) {
+      case 'reload-playlist':
+        logger.info('playlist reload requested');
+        this.playlist.reload();
+        return;
+      case 'next-track':
+        logger.info('next track requested');
+        this.playlist.skip();
+        return;
+      case 'switch-source':
+        this.preferred = command.source === 'playlist' ? { kind: 'playlist' } : { kind: command.source, url: command.url };
+        logger.info(`switch to ${command.source} requested`);
+        this.liveBackoff.url.reset();
+        this.liveBackoff.rtmp.reset();
+        this.engagePreferred();
+        return;
+    }
+  }
+
+  private wireEvents(): void {
+    const { logger } = this.options;
+    this.feeder.on('track-started', ({ track, heardAt }) =>
+      this.atHeard(heardAt, () => {
+        logger.info(`now playing: ${track.artist ? `${track.artist} — ` : ''}${track.title} (${track.id})`);
+        this.send({ event: 'track-started', track, startedAt: iso(heardAt) });
+      }),
+    );
+    this.feeder.on('track-ended', ({ track, heardAt, reason }) =>
+      this.atHeard(heardAt, () => this.send({ event: 'track-ended', track, endedAt: iso(heardAt), reason })),
+    );
+    this.feeder.on('source-changed', ({ kind, label, heardAt }) =>
+      this.atHeard(heardAt, () => {
+        logger.info(`on air: ${label}`);
+        this.send({ event: 'source-changed', source: kind, label, at: iso(heardAt) });
+      }),
+    );
+    this.feeder.on('source-failed', ({ source, reason }) => {
+      if (!this.live || source !== this.live.source) return;
+      logger.warn(`${source.label} off the air: ${reason}`);
+      this.send({ event: 'error', code: 'source_failed', message: `${source.label}: ${reason}`, at: iso(performance.now()) });
+      this.scheduleLiveRetry();
+    });
+    this.playlist.on('error', ({ code, message }: { code: string; message: string }) => {
+      logger.error(message);
+      this.send({ event: 'error', code, message, at: iso(performance.now()) });
+    });
+    this.playlist.on('finished', () => {
+      if (this.preferred.kind !== 'playlist') return;
+      // Let the last track play out before stopping.
+      const wait = setInterval(() => {
+        if (!this.playlist.finished) return;
+        clearInterval(wait);
+        this.options.onFinished?.('the playlist has ended (loop is off)');
+      }, 200);
+    });
+
+    this.connection.on('sink', (sink) => this.feeder.setSink(sink));
+    this.connection.on('state', (event) => {
+      const text = event.state === 'reconnecting' ? `reconnecting in ${event.delayMs} ms (attempt ${event.attempt}): ${event.reason}` : `${event.state}${event.attempt ? ` (attempt ${event.attempt})` : ''}`;
+      if (event.state === 'reconnecting') logger.warn(`ingest ${text}`);
+      else logger.info(`ingest ${text}`);
+      this.send({ event: 'connection', ...event, at: iso(performance.now()) });
+      if (event.state === 'reconnecting') this.send({ event: 'error', code: 'ingest_disconnected', message: event.reason ?? 'disconnected', at: iso(performance.now()) });
+    });
+    this.connection.on('log', ({ level, message }) => logger[level](`ffmpeg: ${message}`));
+  }
+
+  /** Puts the preferred source on the air (the playlist plays until its first PCM). */
+  private engagePreferred(): void {
+    if (this.stopped) return;
+    if (this.liveRetryTimer) clearTimeout(this.liveRetryTimer);
+    this.liveRetryTimer = null;
+    const preferred = this.preferred;
+    if (preferred.kind === 'playlist') {
+      this.live = null;
+      this.feeder.switchTo(this.playlist);
+      return;
+    }
+    const source = new LiveSource(preferred.kind, preferred.url, {
+      processes: this.options.processes,
+      ffmpegPath: this.options.env.ffmpegPath,
+      format: this.format,
+      capMs: preferred.kind === 'rtmp' ? RELAY_BUFFER_MS : RADIO_BUFFER_MS,
+    });
+    source.on('exit', (exit: { code: number | null; stderr: string }) => {
+      if (exit.code !== 0 && exit.stderr) this.options.logger.debug(`${source.label} decoder: ${exit.stderr.split('\n').pop()}`);
+    });
+    this.live = { source, since: performance.now() };
+    this.options.logger.info(`waiting for audio from ${source.label}`);
+    this.feeder.switchTo(source, { startTimeoutMs: preferred.kind === 'url' ? RADIO_START_TIMEOUT_MS : undefined });
+  }
+
+  private scheduleLiveRetry(): void {
+    const live = this.live;
+    if (!live || this.preferred.kind === 'playlist' || this.stopped) return;
+    const backoff = this.liveBackoff[this.preferred.kind];
+    if (performance.now() - live.since >= SOURCE_HEALTHY_MS) backoff.reset();
+    const delay = backoff.next();
+    this.options.logger.info(`retrying ${live.source.label} in ${delay} ms`);
+    this.live = null;
+    this.liveRetryTimer = setTimeout(() => this.engagePreferred(), delay);
+  }
+
+  private reportStats(): void {
+    const now = performance.now();
+    this.send({
+      event: 'stats',
+      bitrateKbps: this.connection.bitrateKbps,
+      bytesSent: this.connection.bytesSent,
+      uptimeSec: Math.round((now - this.startedAt) / 1000),
+      connectedSec: Math.round(this.connection.connectedForMs / 1000),
+      connected: this.connection.connected,
+      reconnects: this.connection.reconnects,
+      silenceMs: Math.round(this.feeder.silenceMs),
+      at: iso(now),
+    });
+  }
+
+  /** Runs `fn` when the audio due at `heardAt` (monotonic ms) reaches the ingest. */
+  private atHeard(heardAt: number, fn: () => void): void {
+    if (this.stopped) return fn();
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn();
+    }, Math.max(0, heardAt - performance.now()));
+    this.timers.add(timer);
+  }
+
+  private send(message: DaemonMessage): void {
+    try {
+      this.options.report(message);
+    } catch (error) {
+      this.options.logger.warn(`report failed: ${(error as Error).message}`);
+    }
+  }
+}
+
+function iso(monotonicMs: number): string {
+  return new Date(performance.timeOrigin + monotonicMs).toISOString();
+}
+
+/** Host and port of the ingest for the reachability probe (rtmps defaults to 443, rtmp to 1935). */
+export function ingestTarget(serverUrl: string): IngestTarget {
+  const url = new URL(serverUrl);
+  const port = url.port ? Number(url.port) : url.protocol === 'rtmps:' ? 443 : 1935;
+  return { host: url.hostname, port };
+}

@@ -1,0 +1,73 @@
+import { IsBoolean, IsIn, IsInt, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import type { DocumentDefinition } from '../config/document-store.service.js';
+import { INGEST_URL_SCHEMES, IsUrlWithScheme, RADIO_URL_SCHEMES } from './stream-url.js';
+
+/** What the daemon plays: the track playlist, an internet radio URL, or a relay of the live RTMP ingest. */
+export const TELEGRAM_SOURCES = ['playlist', 'url', 'rtmp'] as const;
+export type TelegramSource = (typeof TELEGRAM_SOURCES)[number];
+
+export const AUDIO_BITRATES_KBPS = { min: 64, max: 320 } as const;
+export const SAMPLE_RATES = [44100, 48000] as const;
+
+/**
+ * `DATA_DIR/telegram-config.json`: how the Telegram daemon streams. Written by Wave, read (only) by the
+ * daemon at start. `streamKey` is a secret: responses, events and logs carry it masked.
+ */
+export class TelegramConfigDocument {
+  /** The ingest, e.g. Telegram's `rtmps://dc4-1.rtmp.t.me/s/`; any rtmp(s) URL (a local ingest in tests). */
+  @IsUrlWithScheme(INGEST_URL_SCHEMES)
+  serverUrl!: string;
+
+  /** `<digits>:<token>` for Telegram; empty until configured. */
+  @IsString()
+  @MaxLength(512)
+  streamKey!: string;
+
+  @IsIn(TELEGRAM_SOURCES)
+  source!: TelegramSource;
+
+  /** Internet radio fetched by ffmpeg when `source` is `url` (http, https, rtmp, rtmps only). */
+  @ValidateIf((o: TelegramConfigDocument) => o.source === 'url' || o.radioUrl !== '')
+  @IsUrlWithScheme(RADIO_URL_SCHEMES)
+  radioUrl!: string;
+
+  /** The live ingest relayed when `source` is `rtmp` (the playlist plays while nobody is live). */
+  @IsUrlWithScheme(INGEST_URL_SCHEMES)
+  relayUrl!: string;
+
+  @IsInt()
+  @Min(AUDIO_BITRATES_KBPS.min)
+  @Max(AUDIO_BITRATES_KBPS.max)
+  audioBitrateKbps!: number;
+
+  @IsIn(SAMPLE_RATES)
+  sampleRate!: number;
+
+  /** Path of the cover image (absolute, or relative to DATA_DIR); empty for a plain background. */
+  @IsString()
+  @MaxLength(4096)
+  coverImage!: string;
+
+  @IsBoolean()
+  shuffle!: boolean;
+
+  @IsBoolean()
+  loop!: boolean;
+}
+
+export const TELEGRAM_CONFIG_DOCUMENT: DocumentDefinition<TelegramConfigDocument> = {
+  file: 'telegram-config.json',
+  schema: TelegramConfigDocument,
+  defaults: () => ({
+    serverUrl: 'rtmps://dc4-1.rtmp.t.me/s/',
+    streamKey: '',
+    source: 'playlist',
+    radioUrl: '',
+    relayUrl: 'rtmp://127.0.0.1:1935/live/stream',
+    audioBitrateKbps: 128,
+    sampleRate: 44100,
+    coverImage: '',
+    shuffle: false,
+    loop: true,
+  }),
+};

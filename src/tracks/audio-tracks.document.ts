@@ -1,0 +1,71 @@
+import { Type } from 'class-transformer';
+import { IsArray, IsISO8601, IsNumber, IsOptional, IsString, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import type { DocumentDefinition } from '../config/document-store.service.js';
+
+/** One track of the library. Files live under `DATA_DIR/tracks`; the array order is the play order. */
+export class AudioTrack {
+  @IsString()
+  @MinLength(1)
+  @MaxLength(128)
+  id!: string;
+
+  @IsString()
+  @MaxLength(512)
+  title!: string;
+
+  @IsString()
+  @MaxLength(512)
+  artist!: string;
+
+  /** Absolute, or relative to `DATA_DIR/tracks`. */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(4096)
+  path!: string;
+
+  /** Seconds, from ffprobe. */
+  @IsNumber()
+  @Min(0)
+  duration!: number;
+
+  @IsISO8601()
+  addedAt!: string;
+}
+
+/** What the Telegram stream is playing, as reported by its daemon (persisted by Wave). */
+export class NowPlaying {
+  @IsString()
+  trackId!: string;
+
+  @IsString()
+  title!: string;
+
+  @IsString()
+  artist!: string;
+
+  /** When the track's first audio reached the ingest. */
+  @IsISO8601()
+  startedAt!: string;
+}
+
+/** `DATA_DIR/audio-tracks.json`: the track library / playlist, and now playing. */
+export class AudioTracksDocument {
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => AudioTrack)
+  tracks!: AudioTrack[];
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => NowPlaying)
+  nowPlaying?: NowPlaying | null;
+}
+
+export const AUDIO_TRACKS_DOCUMENT: DocumentDefinition<AudioTracksDocument> = {
+  file: 'audio-tracks.json',
+  schema: AudioTracksDocument,
+  defaults: () => ({ tracks: [], nowPlaying: null }),
+};
+
+/** Folder (under DATA_DIR) holding uploaded track files. */
+export const TRACKS_DIR = 'tracks';
