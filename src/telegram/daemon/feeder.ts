@@ -153,7 +153,7 @@ export class Feeder extends EventEmitter<FeederEvents> {
     } else if (source.finished || now - since > timeoutMs) {
       this.pending = null;
       source.close();
-      this.emit('source-failed', { source, reason: source.finished ? 'ended before any audio' : `no audio within ${Math.round(timeoutMs / 1000)} s` });
+      this.emit('source-failed', { source, reason: source.finished ? 'ended before any audio' : `no audio within ${duration(timeoutMs)}` });
     }
   }
 
@@ -164,7 +164,7 @@ export class Feeder extends EventEmitter<FeederEvents> {
     if (!source.finished && !starved) return;
     this.goOnAir(this.options.base);
     source.close();
-    this.emit('source-failed', { source, reason: source.finished ? 'ended' : `no audio for ${Math.round(this.options.starveGraceMs)} ms` });
+    this.emit('source-failed', { source, reason: source.finished ? 'ended' : `no audio for ${duration(this.options.starveGraceMs)}` });
   }
 
   private goOnAir(source: AudioSource): void {
@@ -192,4 +192,8 @@ export class Feeder extends EventEmitter<FeederEvents> {
   private heardAt(frame: number): number {
     return this.clock.timeOfFrame(frame) + this.options.outputLatencyMs;
   }
+}
+
+function duration(ms: number): string {
+  return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${Math.round(ms)} ms`;
 }

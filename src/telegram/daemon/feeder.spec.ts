@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest';
+import type { AudioSource, PcmChunk } from './audio-source.js';
+import type { DaemonSourceKind, DaemonTrack } from './daemon-messages.js';
+import { Feeder } from './feeder.js';
+import { PcmClock } from './pcm.js';
+
+const FORMAT = { sampleRate: 1000, channels: 2 }; // 1 frame per ms keeps the arithmetic readable
+const FRAME = 4;
+
+/** A source with scripted PCM: each segment is a fill byte, a length in frames and maybe a track. */
+class ScriptedSource implements AudioSource {
+  label: string;
+  active = false;
+  closed = false;
+  finished = false;
+  private queue: Array<{ data: Buffer; track?: DaemonTrack }> = [];
+
+  constructor(readonly kind: DaemonSourceKind) {
+    this.label = kind;
+  }
+
+  add(fill: number, frames: number, track?: DaemonTrack): this {
+    this.queue.push({ data: Buffer.alloc(frames * FRAME, fill), track });
+    return this;
+  }
+
+  activate(): void {
+    this.active = true;
+  }
+  deactivate(): void {
+    this.active = false;
+    this.queue = [];
+  }
+  close(): void {
+    this.closed = true;
+    this.queue = [];
+  }
+  available(): number {
+    return this.queue.reduce((n, s) => n + s.data.length, 0);
+  }
+  read(maxBytes: number): PcmChunk | null {
+    const head = this.queue[0];
+    if (!head) return null;
+    if (head.data.length <= maxBytes) {
+      this.queue.shift();
+      return head;
+    }
+    const chunk = { data: head.data.subarray(0, maxBytes), track: head.track };
+    this.queue[0] = { data: head.data.subarray(maxBytes) };
+    return chunk;
+  }
+}
+
+const track = (id: string): DaemonTrack => ({ id, title: id, artist: '', duration: 0 });
+
+function setup(base = new ScriptedSource('playlist')) {
+  let now = 0;
+  const written: Buffer[] = [];
+  const events: Array<[string, unknown]> = [];
+  const feeder = new Feeder({ clock: new PcmClock(FORMAT, 0, 10), base, now: () => now, outputLatencyMs: 100, starveGraceMs: 50 });
+  feeder.setSink({ write: (d) => written.push(Buffer.from(d)) });
+  for (const name of ['track-started', 'track-ended', 'source-changed', 'source-failed'] as const) {
+    feeder.on(name, (e: unknown) => events.push([name, e]));
+  }
+  const at = (t: number) => {
+    now = t;
+    feeder.tick(t);
+  };
+  const output = () => Buffer.concat(written);
+  return { feeder, base, at, output, events };
+}
+
+describe('Feeder', () => {
+  it('writes exactly what the clock owes, and silence when the source has nothing', () => {
+    const { at, output, base } = setup();
+    base.add(7, 15);
+    at(0); // 10 ms lead → 10 frames
+    at(20); // 20 more frames: 5 from the source, 15 of silence
+    const bytes = [...output()];
+    expect(bytes.length).toBe(30 * FRAME);
+    expect(bytes.slice(0, 15 * FRAME).every((b) => b === 7)).toBe(true);
+    expect(bytes.slice(15 * FRAME).every((b) => b === 0)).toBe(true);
+  });
+
+  it('reports each track when its first frame is heard (due time + output latency), gapless', () => {
+    const { at, events, base } = setup();
+    base.add(1, 25, track('a')).add(2, 20, track('b'));
+    at(0);
+    at(40);
+    const started = events.filter(([name]) => name === 'track-started').map(([, e]) => e);
+    expect(started).toEqual([
+      { track: track('a'), heardAt: 100 },
+      { track: track('b'), heardAt: 125 },
+    ]);
+    expect(events.find(([name]) => name === 'track-ended')?.[1]).toEqual({ track: track('a'), heardAt: 125, reason: 'finished' });
+  });
+
+  it('keeps the clock running while disconnected (no sink): the audio due is dropped, not queued', () => {
+    const { feeder, at, base, output } = setup();
+    base.add(1, 100);
+    at(0);
+    feeder.setSink(null);
+    at(50);
+    feeder.setSink({ write: () => undefined });
+    expect(output().length).toBe(10 * FRAME);
+    expect(base.available()).toBe(40 * FRAME);
+  });
+
+  it('switches to a new source on its first PCM, and the playlist plays until then', () => {
+    const { feeder, at, base, output, events } = setup();
+    base.add(1, 1000, track('a'));
+    const live = new ScriptedSource('rtmp');
+    at(0);
+    feeder.switchTo(live);
+    expect(live.active).toBe(true);
+    at(20);
+    expect(feeder.onAir).toBe(base);
+    live.add(9, 100);
+    at(30);
+    expect(feeder.onAir).toBe(live);
+    expect(base.active).toBe(false);
+    const tail = [...output()].slice(-10 * FRAME);
+    expect(tail.every((b) => b === 9)).toBe(true);
+    expect(events.map(([name]) => name)).toEqual(['track-started', 'track-ended', 'source-changed']);
+    expect(events[1][1]).toMatchObject({ reason: 'interrupted', heardAt: 130 });
+    expect(events[2][1]).toMatchObject({ kind: 'rtmp', heardAt: 130 });
+  });
+
+  it('falls back to the playlist when the live source ends, and after a grace period without PCM', () => {
+    const { feeder, at, base, events } = setup();
+    const live = new ScriptedSource('rtmp').add(9, 30);
+    feeder.switchTo(live);
+    at(0);
+    expect(feeder.onAir).toBe(live);
+    live.finished = true;
+    base.add(1, 100, track('next'));
+    at(40);
+    expect(feeder.onAir).toBe(base);
+    expect(live.closed).toBe(true);
+    expect(events.filter(([n]) => n === 'source-failed').map(([, e]) => (e as { reason: string }).reason)).toEqual(['ended']);
+
+    const starving = new ScriptedSource('url').add(9, 5);
+    feeder.switchTo(starving);
+    at(50);
+    expect(feeder.onAir).toBe(starving);
+    at(90);
+    expect(feeder.onAir).toBe(starving); // 40 ms without PCM: within the 50 ms grace
+    at(120);
+    expect(feeder.onAir).toBe(base);
+    expect(events.filter(([n]) => n === 'source-failed').map(([, e]) => (e as { reason: string }).reason)).toEqual(['ended', 'no audio for 50 ms']);
+  });
+
+  it('gives up on a pending source that produces nothing within its start timeout', () => {
+    const { feeder, at, events } = setup();
+    const radio = new ScriptedSource('url');
+    at(0);
+    feeder.switchTo(radio, { startTimeoutMs: 100 });
+    at(50);
+    expect(feeder.pendingSource).toBe(radio);
+    at(150);
+    expect(feeder.pendingSource).toBeNull();
+    expect(radio.closed).toBe(true);
+    expect(events.at(-1)).toEqual(['source-failed', { source: radio, reason: 'no audio within 100 ms' }]);
+  });
+
+  it('switching back to the playlist is immediate and replaces a pending source', () => {
+    const { feeder, at, base } = setup();
+    const live = new ScriptedSource('rtmp').add(9, 100);
+    feeder.switchTo(live);
+    at(0);
+    const other = new ScriptedSource('url');
+    feeder.switchTo(other);
+    feeder.switchTo(base);
+    expect(other.closed).toBe(true);
+    expect(feeder.onAir).toBe(base);
+    expect(live.closed).toBe(true);
+  });
+});

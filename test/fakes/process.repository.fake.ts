@@ -1,0 +1,75 @@
+import { EventEmitter } from 'node:events';
+import { PassThrough } from 'node:stream';
+import type { ExecResult, ManagedProcess, ProcessRepository } from '../../src/repositories/process.repository.js';
+
+/** A child process the test drives: write its stdout/stderr, read its stdin, make it exit. */
+export class FakeProcess extends EventEmitter implements ManagedProcess {
+  readonly pid = Math.floor(Math.random() * 1e6);
+  readonly stdin = new PassThrough();
+  readonly stdout = new PassThrough();
+  readonly stderr = new PassThrough();
+  exitCode: number | null = null;
+  signalCode: NodeJS.Signals | null = null;
+  readonly killedWith: NodeJS.Signals[] = [];
+  private readonly received: Buffer[] = [];
+
+  constructor(
+    readonly command: string,
+    readonly args: string[],
+  ) {
+    super();
+    this.stdin.on('data', (d: Buffer) => this.received.push(d));
+  }
+
+  /** Everything written to stdin so far. */
+  get stdinBytes(): Buffer {
+    return Buffer.concat(this.received);
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): boolean {
+    this.killedWith.push(signal);
+    if (this.exitCode === null && this.signalCode === null) setImmediate(() => this.exit(null, signal));
+    return true;
+  }
+
+  /** Ends stdout and exits, as a process that finished. */
+  exit(code: number | null, signal: NodeJS.Signals | null = null): void {
+    if (this.exitCode !== null || this.signalCode !== null) return;
+    this.exitCode = code;
+    this.signalCode = signal;
+    this.stdout.end();
+    this.stderr.end();
+    this.emit('exit', code, signal);
+  }
+}
+
+/** ProcessRepository double: records every spawn; `onSpawn` lets a test script the process. */
+export class FakeProcessRepository implements Pick<ProcessRepository, 'spawn' | 'exec' | 'terminate'> {
+  readonly spawned: FakeProcess[] = [];
+  onSpawn: (process: FakeProcess) => void = () => undefined;
+  execResult: ExecResult = { stdout: '', stderr: '' };
+
+  spawn(command: string, args: readonly string[]): FakeProcess {
+    const child = new FakeProcess(command, [...args]);
+    this.spawned.push(child);
+    this.onSpawn(child);
+    return child;
+  }
+
+  exec(): Promise<ExecResult> {
+    return Promise.resolve(this.execResult);
+  }
+
+  terminate(child: ManagedProcess): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  }
+
+  /** The typed view a component under test expects. */
+  asRepository(): ProcessRepository {
+    return this as unknown as ProcessRepository;
+  }
+}
