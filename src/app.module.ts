@@ -8,11 +8,12 @@ import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
+import { TelegramModule } from './telegram/telegram.module.js';
 
 const RATE_LIMIT_WINDOW_MS = 60_000;
 
 /** Feature modules Wave is made of; each registers its own controllers and providers. */
-const FEATURE_MODULES = [HealthModule];
+const FEATURE_MODULES = [HealthModule, TelegramModule];
 
 @Module({})
 export class AppModule {

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
 import pm2, { type ProcessDescription, type StartOptions } from 'pm2';
 import { WaveError } from '../common/wave-error.js';
 
@@ -134,6 +135,9 @@ export class Pm2Repository implements OnApplicationShutdown {
 
   /** Adds and starts an app; PM2 restarts it instead if one by that name exists. */
   async start(app: Pm2AppDefinition): Promise<Pm2ProcessInfo> {
+    if (typeof app.script === 'string' && !existsSync(app.script)) {
+      throw new WaveError(503, 'script_missing', `${app.name}'s script ${app.script} is missing (build first: npm run build)`);
+    }
     await this.connect();
     await this.call('start', (cb) => pm2.start(app, cb));
     const started = await this.describe(app.name);

@@ -1,0 +1,106 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { INGEST_URL_SCHEMES, IsUrlWithScheme, RADIO_URL_SCHEMES } from '../stream-url.js';
+import { AUDIO_BITRATES_KBPS, SAMPLE_RATES, TELEGRAM_SOURCES, type TelegramSource } from '../telegram-config.document.js';
+
+/** PUT body: the fields to change (others keep their value). A rejected update changes nothing. */
+export class UpdateTelegramConfigDto {
+  @ApiPropertyOptional({ description: 'RTMP(S) ingest (Telegram: `rtmps://dc<N>-1.rtmp.t.me/s/`)', example: 'rtmps://dc4-1.rtmp.t.me/s/' })
+  @IsOptional()
+  @IsUrlWithScheme(INGEST_URL_SCHEMES)
+  serverUrl?: string;
+
+  @ApiPropertyOptional({ description: 'Write-only stream key (`<digits>:<token>` for Telegram); empty clears it', example: '1234567890:AbCdEfGhIjKlMnOpQrStUv' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  @Matches(/^[^\s/?#]*$/, { message: 'streamKey must not contain whitespace, "/", "?" or "#"' })
+  streamKey?: string;
+
+  @ApiPropertyOptional({ enum: TELEGRAM_SOURCES, description: 'What plays: the track playlist, an internet radio URL, or the live RTMP ingest' })
+  @IsOptional()
+  @IsIn(TELEGRAM_SOURCES)
+  source?: TelegramSource;
+
+  @ApiPropertyOptional({ description: 'Internet radio fetched by ffmpeg for the `url` source (http, https, rtmp, rtmps only); empty clears it', example: 'https://radio.example/stream.mp3' })
+  @ValidateIf((o: UpdateTelegramConfigDto) => o.radioUrl !== undefined && o.radioUrl !== '')
+  @IsUrlWithScheme(RADIO_URL_SCHEMES)
+  radioUrl?: string;
+
+  @ApiPropertyOptional({ description: 'The live ingest relayed by the `rtmp` source', example: 'rtmp://127.0.0.1:1935/live/stream' })
+  @IsOptional()
+  @IsUrlWithScheme(INGEST_URL_SCHEMES)
+  relayUrl?: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: AUDIO_BITRATES_KBPS.min, maximum: AUDIO_BITRATES_KBPS.max, example: 128 })
+  @IsOptional()
+  @IsInt()
+  @Min(AUDIO_BITRATES_KBPS.min)
+  @Max(AUDIO_BITRATES_KBPS.max)
+  audioBitrateKbps?: number;
+
+  @ApiPropertyOptional({ type: 'integer', enum: SAMPLE_RATES, example: 44100 })
+  @IsOptional()
+  @IsIn(SAMPLE_RATES)
+  sampleRate?: number;
+
+  @ApiPropertyOptional({ description: 'Cover image file (absolute, or relative to DATA_DIR); empty for a plain background', example: 'cover.png' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  coverImage?: string;
+
+  @ApiPropertyOptional({ example: false })
+  @IsOptional()
+  @IsBoolean()
+  shuffle?: boolean;
+
+  @ApiPropertyOptional({ example: true })
+  @IsOptional()
+  @IsBoolean()
+  loop?: boolean;
+}
+
+/** The Telegram config as Wave shows it: the stream key is never returned, only masked. */
+export class TelegramConfigDto {
+  @ApiProperty({ example: 'rtmps://dc4-1.rtmp.t.me/s/' })
+  serverUrl!: string;
+
+  @ApiProperty({ type: String, nullable: true, description: 'Masked (`****` + last 4 characters); null when unset', example: '****StUv' })
+  streamKey!: string | null;
+
+  @ApiProperty({ example: true })
+  streamKeySet!: boolean;
+
+  @ApiProperty({ enum: TELEGRAM_SOURCES, example: 'playlist' })
+  source!: TelegramSource;
+
+  @ApiProperty({ example: '' })
+  radioUrl!: string;
+
+  @ApiProperty({ example: 'rtmp://127.0.0.1:1935/live/stream' })
+  relayUrl!: string;
+
+  @ApiProperty({ type: 'integer', example: 128 })
+  audioBitrateKbps!: number;
+
+  @ApiProperty({ type: 'integer', example: 44100 })
+  sampleRate!: number;
+
+  @ApiProperty({ example: '' })
+  coverImage!: string;
+
+  @ApiProperty({ example: false })
+  shuffle!: boolean;
+
+  @ApiProperty({ example: true })
+  loop!: boolean;
+}
+
+export class TelegramConfigUpdateResultDto extends TelegramConfigDto {
+  @ApiProperty({
+    description: 'True when the daemon is running and a changed setting (ingest, key, audio format, cover) takes effect only after a restart; a source change is applied live',
+    example: false,
+  })
+  restartRequired!: boolean;
+}

@@ -1,0 +1,97 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { stat } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { maskSecret, registerSecret } from '../common/redaction.js';
+import { WaveError } from '../common/wave-error.js';
+import { AppConfig } from '../config/app-config.js';
+import { DocumentStore, DocumentValidationError } from '../config/document-store.service.js';
+import { WaveEvents } from '../events/wave-events.js';
+import type { TelegramConfigDto, UpdateTelegramConfigDto } from './dto/telegram-config.dto.js';
+import { TELEGRAM_CONFIG_DOCUMENT, type TelegramConfigDocument } from './telegram-config.document.js';
+
+export interface TelegramConfigChange {
+  before: TelegramConfigDocument;
+  after: TelegramConfigDocument;
+}
+
+/**
+ * `DATA_DIR/telegram-config.json`. The stream key is registered with the log redaction as soon as it is
+ * known and leaves Wave only masked; the daemon reads the file itself when it starts.
+ */
+@Injectable()
+export class TelegramConfigService implements OnModuleInit {
+  constructor(
+    private readonly store: DocumentStore,
+    private readonly config: AppConfig,
+    private readonly events: WaveEvents,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.read();
+  }
+
+  async read(): Promise<TelegramConfigDocument> {
+    const current = await this.store.read(TELEGRAM_CONFIG_DOCUMENT);
+    registerSecrets(current);
+    return current;
+  }
+
+  async view(): Promise<TelegramConfigDto> {
+    return toConfigView(await this.read());
+  }
+
+  /** Applies the given fields; a rejected update (400) leaves the file as it was. */
+  async update(changes: UpdateTelegramConfigDto): Promise<TelegramConfigChange> {
+    const given = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as Partial<TelegramConfigDocument>;
+    if (given.coverImage) await this.assertReadableFile(given.coverImage);
+    registerSecrets(given);
+    let before: TelegramConfigDocument | undefined;
+    try {
+      const after = await this.store.update(TELEGRAM_CONFIG_DOCUMENT, (current) => {
+        before = current;
+        return { ...current, ...given };
+      });
+      this.events.emit('config.updated', { document: TELEGRAM_CONFIG_DOCUMENT.file, at: new Date().toISOString() });
+      return { before: before!, after };
+    } catch (error) {
+      if (error instanceof DocumentValidationError) throw new WaveError(400, 'invalid_config', error.problems);
+      throw error;
+    }
+  }
+
+  /** Where a cover path points (relative paths are under DATA_DIR, as the daemon reads them). */
+  private async assertReadableFile(path: string): Promise<void> {
+    const full = isAbsolute(path) ? path : resolve(this.config.dataDir, path);
+    const info = await stat(full).catch(() => null);
+    if (!info?.isFile()) throw new WaveError(400, 'invalid_config', [`coverImage must be an existing image file (${full} is not a file)`]);
+  }
+}
+
+export function toConfigView(config: TelegramConfigDocument): TelegramConfigDto {
+  return {
+    serverUrl: config.serverUrl,
+    streamKey: maskSecret(config.streamKey),
+    streamKeySet: config.streamKey.length > 0,
+    source: config.source,
+    radioUrl: config.radioUrl,
+    relayUrl: config.relayUrl,
+    audioBitrateKbps: config.audioBitrateKbps,
+    sampleRate: config.sampleRate,
+    coverImage: config.coverImage,
+    shuffle: config.shuffle,
+    loop: config.loop,
+  };
+}
+
+/** The stream key, and passwords inside source URLs, are scrubbed from every log line. */
+function registerSecrets(config: Partial<TelegramConfigDocument>): void {
+  registerSecret(config.streamKey);
+  for (const url of [config.radioUrl, config.relayUrl]) {
+    if (!url) continue;
+    try {
+      registerSecret(decodeURIComponent(new URL(url).password));
+    } catch {
+      // not a URL: the schema rejects it
+    }
+  }
+}

@@ -1,0 +1,192 @@
+import 'reflect-metadata';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { redact } from '../common/redaction.js';
+import { AppConfig } from '../config/app-config.js';
+import { DocumentStore } from '../config/document-store.service.js';
+import { validateEnvironment } from '../config/env.validation.js';
+import { WaveEvents, type WaveEventMap } from '../events/wave-events.js';
+import type { Pm2AppDefinition, Pm2ProcessEvent, Pm2ProcessInfo, Pm2ProcessMessage, Pm2Repository } from '../repositories/pm2.repository.js';
+import { AUDIO_TRACKS_DOCUMENT } from '../tracks/audio-tracks.document.js';
+import { DAEMON_PROCESS_NAME, type DaemonMessage } from './daemon/daemon-messages.js';
+import { TELEGRAM_CONFIG_DOCUMENT } from './telegram-config.document.js';
+import { TelegramConfigService } from './telegram-config.service.js';
+import { TelegramStreamService } from './telegram-stream.service.js';
+
+/** PM2 as the service sees it: an in-memory process table and a bus the spec drives. */
+class FakePm2 {
+  readonly calls: string[] = [];
+  readonly sent: Array<{ pmId: number; topic: string; data: object }> = [];
+  apps = new Map<string, Pm2ProcessInfo>();
+  private messageListeners: Array<(m: Pm2ProcessMessage) => void> = [];
+  private eventListeners: Array<(e: Pm2ProcessEvent) => void> = [];
+
+  onMessage(listener: (m: Pm2ProcessMessage) => void) {
+    this.messageListeners.push(listener);
+    return () => (this.messageListeners = this.messageListeners.filter((l) => l !== listener));
+  }
+  onProcessEvent(listener: (e: Pm2ProcessEvent) => void) {
+    this.eventListeners.push(listener);
+    return () => (this.eventListeners = this.eventListeners.filter((l) => l !== listener));
+  }
+  async connectIfRunning() {
+    return this.apps.size > 0;
+  }
+  async describe(name: string) {
+    const app = this.apps.get(name);
+    return app ? { ...app } : null;
+  }
+  async start(app: Pm2AppDefinition) {
+    this.calls.push(`start ${app.name}`);
+    await new Promise((r) => setTimeout(r, 20));
+    const info: Pm2ProcessInfo = { name: app.name, pmId: 0, status: 'online', pid: 4242, startedAt: Date.now(), restarts: 0, unstableRestarts: 0, memoryBytes: 1, cpuPercent: 0 };
+    this.apps.set(app.name, info);
+    return { ...info };
+  }
+  async stop(name: string) {
+    this.calls.push(`stop ${name}`);
+    this.apps.set(name, { ...this.apps.get(name)!, status: 'stopped', pid: null, startedAt: null });
+  }
+  async restart(name: string) {
+    this.calls.push(`restart ${name}`);
+    const app = this.apps.get(name)!;
+    this.apps.set(name, { ...app, status: 'online', restarts: app.restarts + 1 });
+  }
+  async delete(name: string) {
+    this.calls.push(`delete ${name}`);
+    this.apps.delete(name);
+  }
+  async sendData(pmId: number, topic: string, data: object) {
+    this.sent.push({ pmId, topic, data });
+  }
+  report(data: DaemonMessage, processName = DAEMON_PROCESS_NAME) {
+    for (const l of this.messageListeners) l({ processName, pmId: 0, data });
+  }
+}
+
+const KEY = '1234567890:AbCdEfGhIjKlMnOpQrStUvWx';
+
+describe('TelegramStreamService', () => {
+  let dataDir: string;
+  let pm2: FakePm2;
+  let store: DocumentStore;
+  let service: TelegramStreamService;
+  let configService: TelegramConfigService;
+  const emitted: Array<[string, unknown]> = [];
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'wave-telegram-spec-'));
+    const config = new AppConfig(validateEnvironment({ DATA_DIR: dataDir, LOG_DIR: join(dataDir, 'logs') }));
+    store = new DocumentStore(config);
+    const emitter = new EventEmitter2();
+    emitter.onAny((name, payload) => emitted.push([String(name), payload]));
+    const events = new WaveEvents(emitter);
+    pm2 = new FakePm2();
+    configService = new TelegramConfigService(store, config, events);
+    service = new TelegramStreamService(pm2 as unknown as Pm2Repository, configService, store, config, events);
+    await configService.onModuleInit();
+    await service.onApplicationBootstrap();
+    emitted.length = 0;
+  });
+
+  afterEach(async () => {
+    service.onModuleDestroy();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function configure(changes: Parameters<TelegramConfigService['update']>[0] = {}) {
+    await configService.update({ serverUrl: 'rtmps://127.0.0.1:1936/s/', streamKey: KEY, ...changes });
+  }
+
+  async function addTrack(id = 't1') {
+    await store.update(AUDIO_TRACKS_DOCUMENT, (doc) => ({
+      ...doc,
+      tracks: [...doc.tracks, { id, title: 'Song', artist: 'Band', path: `${id}.mp3`, duration: 3, addedAt: new Date().toISOString() }],
+    }));
+  }
+
+  it('refuses to start without a stream key, naming it, and starts nothing', async () => {
+    await expect(service.start()).rejects.toMatchObject({ status: 400, code: 'telegram_not_configured' });
+    const error = (await service.start().catch((e: unknown) => e)) as { getResponse(): { message: string[] } };
+    expect(error.getResponse().message).toEqual(['streamKey is not set: PUT /api/stream/telegram/config first']);
+    expect(pm2.calls).toEqual([]);
+  });
+
+  it('refuses to start a playlist with no tracks (409)', async () => {
+    await configure();
+    await expect(service.start()).rejects.toMatchObject({ status: 409, code: 'playlist_empty' });
+    expect(pm2.calls).toEqual([]);
+  });
+
+  it('starts once however many starts race, and stop/restart are idempotent', async () => {
+    await configure();
+    await addTrack();
+    const results = await Promise.all([service.start(), service.start(), service.start()]);
+    expect(pm2.calls).toEqual([`start ${DAEMON_PROCESS_NAME}`]);
+    expect(results.map((r) => r.state)).toEqual(['online', 'online', 'online']);
+    expect(results[0]).toMatchObject({ running: true, pid: 4242, restarts: 0 });
+
+    await service.restart();
+    expect((await service.status()).restarts).toBe(1);
+
+    await Promise.all([service.stop(), service.stop()]);
+    expect(pm2.calls.filter((c) => c.startsWith('stop'))).toHaveLength(1);
+    expect(await service.status()).toMatchObject({ state: 'stopped', running: false, pid: null, connected: false });
+
+    // A stopped leftover is replaced, so the definition PM2 runs is the current one.
+    await service.start();
+    expect(pm2.calls.slice(-2)).toEqual([`delete ${DAEMON_PROCESS_NAME}`, `start ${DAEMON_PROCESS_NAME}`]);
+  });
+
+  it("persists now playing from the daemon's reports and raises track.changed; ignores other processes", async () => {
+    await configure();
+    await addTrack();
+    await service.start();
+    const startedAt = new Date().toISOString();
+    pm2.report({ event: 'track-started', track: { id: 'x', title: 'Other', artist: 'App', duration: 1 }, startedAt }, 'some-other-app');
+    pm2.report({ event: 'connection', state: 'connected', attempt: 0, at: startedAt });
+    pm2.report({ event: 'track-started', track: { id: 't1', title: 'Song', artist: 'Band', duration: 3 }, startedAt });
+    await vi.waitFor(async () => expect((await store.read(AUDIO_TRACKS_DOCUMENT)).nowPlaying?.trackId).toBe('t1'));
+
+    expect(emitted).toContainEqual(['track.changed', { track: { id: 't1', title: 'Song', artist: 'Band', duration: 3 }, startedAt }]);
+    const status = await service.status();
+    expect(status).toMatchObject({ connected: true, connection: 'connected', nowPlaying: { trackId: 't1', title: 'Song' } });
+
+    await service.stop();
+    expect((await store.read(AUDIO_TRACKS_DOCUMENT)).nowPlaying).toBeNull();
+  });
+
+  it('redacts the stream key from daemon errors before raising telegram.error', async () => {
+    await configure();
+    await addTrack();
+    await service.start();
+    pm2.report({ event: 'error', code: 'encoder_failed', message: `push to rtmps://host/s/${KEY} failed`, at: new Date().toISOString() });
+    await vi.waitFor(() => expect(emitted.map(([name]) => name)).toContain('telegram.error'));
+    const [, payload] = emitted.find(([name]) => name === 'telegram.error')! as [string, WaveEventMap['telegram.error']];
+    expect(payload.message).not.toContain(KEY);
+    expect(redact(`key ${KEY}`)).not.toContain(KEY);
+  });
+
+  it('masks the key, switches the source of a running daemon live, and flags restart-only changes', async () => {
+    await configure();
+    await addTrack();
+    await service.start();
+    const result = await service.updateConfig({ source: 'url', radioUrl: 'https://radio.example/stream' });
+    expect(result).toMatchObject({ source: 'url', streamKey: '****UvWx', streamKeySet: true, restartRequired: false });
+    expect(JSON.stringify(result)).not.toContain(KEY);
+    expect(pm2.sent).toEqual([{ pmId: 0, topic: 'wave', data: { command: 'switch-source', source: 'url', url: 'https://radio.example/stream' } }]);
+    expect((await service.updateConfig({ audioBitrateKbps: 160 })).restartRequired).toBe(true);
+  });
+
+  it('rejects an update that breaks the document and leaves the file byte for byte', async () => {
+    await configure();
+    const before = await readFile(join(dataDir, TELEGRAM_CONFIG_DOCUMENT.file));
+    // `url` needs a radio URL; none is stored.
+    await expect(service.updateConfig({ source: 'url' })).rejects.toMatchObject({ status: 400, code: 'invalid_config' });
+    await expect(service.updateConfig({ coverImage: 'missing.png' })).rejects.toMatchObject({ status: 400 });
+    expect(await readFile(join(dataDir, TELEGRAM_CONFIG_DOCUMENT.file))).toEqual(before);
+  });
+});

@@ -1,0 +1,70 @@
+import { Body, Controller, Get, HttpCode, Post, Put } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../common/error-response.dto.js';
+import { TelegramConfigDto, TelegramConfigUpdateResultDto, UpdateTelegramConfigDto } from './dto/telegram-config.dto.js';
+import { TelegramStatusDto } from './dto/telegram-status.dto.js';
+import { TelegramConfigService } from './telegram-config.service.js';
+import { TelegramStreamService } from './telegram-stream.service.js';
+
+@ApiTags('telegram')
+@Controller('api/stream/telegram')
+export class TelegramController {
+  constructor(
+    private readonly stream: TelegramStreamService,
+    private readonly configService: TelegramConfigService,
+  ) {}
+
+  @Get('config')
+  @ApiOperation({ summary: 'The Telegram stream config (the stream key masked)' })
+  @ApiOkResponse({ type: TelegramConfigDto })
+  @ApiErrorResponses(401)
+  getConfig(): Promise<TelegramConfigDto> {
+    return this.configService.view();
+  }
+
+  @Put('config')
+  @ApiOperation({
+    summary: 'Change the Telegram stream config',
+    description: 'Only the given fields change. A rejected update (400) changes nothing. While the daemon runs, a source change goes on the air at once.',
+  })
+  @ApiOkResponse({ type: TelegramConfigUpdateResultDto })
+  @ApiErrorResponses(400, 401, 503)
+  updateConfig(@Body() body: UpdateTelegramConfigDto): Promise<TelegramConfigUpdateResultDto> {
+    return this.stream.updateConfig(body);
+  }
+
+  @Post('start')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Start the Telegram stream daemon under PM2 (no-op when running)' })
+  @ApiOkResponse({ type: TelegramStatusDto })
+  @ApiErrorResponses(400, 401, 409, 503)
+  start(): Promise<TelegramStatusDto> {
+    return this.stream.start();
+  }
+
+  @Post('stop')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Stop the Telegram stream daemon (no-op when stopped)' })
+  @ApiOkResponse({ type: TelegramStatusDto })
+  @ApiErrorResponses(401, 503)
+  stop(): Promise<TelegramStatusDto> {
+    return this.stream.stop();
+  }
+
+  @Post('restart')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Restart the Telegram stream daemon (starts it when stopped)' })
+  @ApiOkResponse({ type: TelegramStatusDto })
+  @ApiErrorResponses(400, 401, 409, 503)
+  restart(): Promise<TelegramStatusDto> {
+    return this.stream.restart();
+  }
+
+  @Get('status')
+  @ApiOperation({ summary: "The daemon's PM2 state, resources, ingest connection and now playing" })
+  @ApiOkResponse({ type: TelegramStatusDto })
+  @ApiErrorResponses(401, 503)
+  status(): Promise<TelegramStatusDto> {
+    return this.stream.status();
+  }
+}
