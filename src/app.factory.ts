@@ -9,6 +9,7 @@ import type { Logger as WinstonLogger } from 'winston';
 import { AppModule } from './app.module.js';
 import { ErrorResponseDto } from './common/error-response.dto.js';
 import { AppConfig } from './config/app-config.js';
+import { WaveSocketAdapter } from './events/wave-socket.adapter.js';
 
 /** Largest JSON body accepted; uploads go through multipart with their own limit. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -86,5 +87,12 @@ export async function createWaveApp(config: AppConfig, winston: WinstonLogger): 
     { extraModels: [ErrorResponseDto] },
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+
+  // Socket.IO on SOCKET_PORT (its own port), through Redis when REDIS_URL is set; app.close() closes it.
+  const sockets = new WaveSocketAdapter(app, config);
+  await sockets.connect();
+  app.useWebSocketAdapter(sockets);
+  await app.init();
+  await sockets.listening();
   return app;
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import type { StreamingStatus } from './socket-events.js';
 
 /**
  * Every domain event Wave raises, by name, with its payload. Services emit through WaveEvents;
@@ -8,6 +9,8 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 export interface WaveEventMap {
   /** A data document changed (`document` is its file name). */
   'config.updated': { document: string; at: string };
+  /** The streaming status after a state change (raised by StreamingStatusService; the gateways push it). */
+  'streaming.status.changed': StreamingStatus;
   /** The RTMP ingest container changed state (Docker's event stream; also changes made outside Wave). */
   'rtmp.container.state': { state: 'running' | 'stopped' | 'removed' | 'paused'; action: string; containerId: string; exitCode?: number; at: string };
   /** nginx-rtmp let a publisher on air (`stream` is the stream key, masked). */

@@ -1,0 +1,164 @@
+/**
+ * Wave's Socket.IO contract: namespaces, event names and payloads, for the server and for clients.
+ * This file imports nothing, so a client can copy or import it as is:
+ *
+ *   import { io, Socket } from 'socket.io-client';
+ *   import type { AdminServerToClientEvents, ClientToServerEvents } from 'wave/dist/events/socket-events.js';
+ *   const admin: Socket<AdminServerToClientEvents, ClientToServerEvents> =
+ *     io('http://radio:6971/admin', { auth: { token } });
+ *
+ * Every payload is secret-free: stream keys and tokens never travel over a socket.
+ */
+
+export const SOCKET_NAMESPACES = {
+  /** Listener widgets: no token, public facts only. */
+  public: '/',
+  /** The admin UI: `auth: { token }` in the handshake when WAVE_API_TOKEN is set. */
+  admin: '/admin',
+} as const;
+
+/** Server → client event names. */
+export const SERVER_EVENTS = {
+  /** A status snapshot: sent on connect and whenever the status changes. */
+  status: 'status',
+  /** Now playing changed. */
+  trackChanged: 'track:changed',
+  /** Admin only: an error or warning raised by a service or the Telegram daemon. */
+  error: 'error',
+  /** Admin only: service started/stopped, config updated, publisher connected, … */
+  system: 'system',
+  /** Admin only, opt-in: one log line, sent to the sockets that joined `log:<service>`. */
+  log: 'log',
+} as const;
+
+/** Client → server requests; each answers through the acknowledgement callback. */
+export const CLIENT_EVENTS = {
+  statusGet: 'status:get',
+  subscribe: 'subscribe',
+  unsubscribe: 'unsubscribe',
+} as const;
+
+/** Rooms an admin client may join: the live tail of one service's log. */
+export const LOG_SERVICES = ['wave', 'telegram'] as const;
+export type LogService = (typeof LOG_SERVICES)[number];
+export const LOG_ROOMS = LOG_SERVICES.map((service) => `log:${service}` as const);
+export type LogRoom = (typeof LOG_ROOMS)[number];
+
+export interface NowPlayingView {
+  trackId: string;
+  title: string;
+  artist: string;
+  /** When the track's first audio reached the ingest (ISO-8601). */
+  startedAt: string;
+}
+
+/** What a listener widget may know: on air or not, live or playlist, what plays, how many listen. */
+export interface PublicStatus {
+  /** The Telegram stream is connected to its ingest. */
+  onAir: boolean;
+  /** A DJ is publishing to the RTMP ingest. */
+  live: boolean;
+  nowPlaying: NowPlayingView | null;
+  /** Socket clients connected to this Wave instance's public namespace. */
+  listeners: number;
+  updatedAt: string;
+}
+
+/** `unknown`: the state could not be read (the module is absent or its outside system is unreachable). */
+export type RtmpState = 'running' | 'stopped' | 'starting' | 'error' | 'unknown';
+
+export interface RtmpStatusView {
+  state: RtmpState;
+  /** Publishers (DJs) currently connected to the ingest. */
+  publishers: number;
+  /** Host port the ingest listens on, when running. */
+  port: number | null;
+  /** Why the state is what it is, when that is not obvious (never a secret). */
+  detail: string | null;
+}
+
+export type TelegramState = 'online' | 'stopped' | 'starting' | 'errored' | 'unknown';
+export type TelegramConnection = 'connecting' | 'connected' | 'reconnecting' | 'stopped' | 'unknown';
+
+export interface TelegramStatusView {
+  /** The PM2 process state of the daemon. */
+  state: TelegramState;
+  /** The daemon's connection to the Telegram ingest, as it last reported it. */
+  connection: TelegramConnection;
+  /** What is on air: `playlist`, `url`, `rtmp` (live relay), `silence`, or null when unknown. */
+  source: string | null;
+  reconnects: number;
+  detail: string | null;
+}
+
+/** The admin view: every service's state, now playing, socket audience. */
+export interface StreamingStatus {
+  rtmp: RtmpStatusView;
+  telegram: TelegramStatusView;
+  nowPlaying: NowPlayingView | null;
+  listeners: { public: number; admin: number };
+  updatedAt: string;
+}
+
+export interface TrackChangedEvent {
+  track: { id: string; title: string; artist: string; duration: number };
+  startedAt: string;
+}
+
+export type SystemEventType =
+  | 'config.updated'
+  | 'tracks.updated'
+  | 'rtmp.started'
+  | 'rtmp.stopped'
+  | 'rtmp.publisher.connected'
+  | 'rtmp.publisher.disconnected'
+  | 'telegram.status';
+
+export interface SystemEvent {
+  type: SystemEventType;
+  /** One human sentence, e.g. "RTMP ingest started on port 1935". */
+  message: string;
+  /** Event facts (no secrets). */
+  details: Record<string, unknown>;
+  at: string;
+}
+
+export interface ErrorEvent {
+  level: 'error' | 'warning';
+  /** Which part raised it. */
+  source: 'rtmp' | 'telegram' | 'wave';
+  /** Stable machine-readable code, e.g. `encoder_failed`. */
+  code: string;
+  message: string;
+  at: string;
+}
+
+export interface LogEvent {
+  service: LogService;
+  /** The line as written to the log file (redacted). */
+  line: string;
+}
+
+export interface PublicServerToClientEvents {
+  status: (status: PublicStatus) => void;
+  'track:changed': (event: TrackChangedEvent) => void;
+}
+
+export interface AdminServerToClientEvents {
+  status: (status: StreamingStatus) => void;
+  'track:changed': (event: TrackChangedEvent) => void;
+  error: (event: ErrorEvent) => void;
+  system: (event: SystemEvent) => void;
+  log: (event: LogEvent) => void;
+}
+
+/** The acknowledgement of `subscribe`/`unsubscribe`: the rooms the socket is in afterwards. */
+export type SubscriptionAck = { ok: true; rooms: string[] } | { ok: false; error: string };
+
+export interface ClientToServerEvents {
+  /** Answers with the namespace's status (PublicStatus on `/`, StreamingStatus on `/admin`). */
+  'status:get': (ack: (status: PublicStatus | StreamingStatus) => void) => void;
+  /** Admin only: join rooms (`log:wave`, `log:telegram`). */
+  subscribe: (request: { rooms: string[] }, ack: (result: SubscriptionAck) => void) => void;
+  unsubscribe: (request: { rooms: string[] }, ack: (result: SubscriptionAck) => void) => void;
+}

@@ -1,0 +1,112 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { OnEvent } from '@nestjs/event-emitter';
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { SocketAudience } from '../events/socket-audience.js';
+import type { WaveEventMap } from '../events/wave-events.js';
+import { StreamingStatusService } from '../streaming/streaming-status.service.js';
+
+const HTTP_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/**
+ * Wave's Prometheus metrics, in a registry of its own (not prom-client's global one, so several apps in
+ * one process stay apart). Service gauges are read at scrape time from the streaming status.
+ */
+@Injectable()
+export class MetricsService implements OnModuleInit {
+  readonly registry = new Registry();
+
+  readonly httpDuration = new Histogram({
+    name: 'wave_http_request_duration_seconds',
+    help: 'HTTP request durations by method, route template and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: HTTP_BUCKETS_SECONDS,
+    registers: [this.registry],
+  });
+
+  readonly trackChanges = new Counter({
+    name: 'wave_track_changes_total',
+    help: 'Tracks started by the Telegram daemon since Wave started',
+    registers: [this.registry],
+  });
+
+  readonly streamReconnects = new Counter({
+    name: 'wave_telegram_stream_reconnects_total',
+    help: 'Reconnects of the Telegram stream to its ingest since Wave started',
+    registers: [this.registry],
+  });
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    audience: SocketAudience,
+    status: StreamingStatusService,
+  ) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'wave_' });
+    new Gauge({
+      name: 'wave_socket_clients',
+      help: 'Socket.IO clients connected to this instance, by namespace',
+      labelNames: ['namespace'] as const,
+      registers: [this.registry],
+      collect() {
+        this.set({ namespace: '/' }, audience.count('public'));
+        this.set({ namespace: '/admin' }, audience.count('admin'));
+      },
+    });
+    new Gauge({
+      name: 'wave_rtmp_ingest_up',
+      help: '1 while the RTMP ingest container runs',
+      registers: [this.registry],
+      async collect() {
+        this.set((await status.current()).rtmp.state === 'running' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'wave_rtmp_publishers',
+      help: 'Publishers (DJs) connected to the RTMP ingest',
+      registers: [this.registry],
+      async collect() {
+        this.set((await status.current()).rtmp.publishers);
+      },
+    });
+    new Gauge({
+      name: 'wave_telegram_stream_connected',
+      help: '1 while the Telegram daemon is connected to its ingest',
+      registers: [this.registry],
+      async collect() {
+        this.set((await status.current()).telegram.connection === 'connected' ? 1 : 0);
+      },
+    });
+  }
+
+  @OnEvent('track.changed')
+  countTrackChange(): void {
+    this.trackChanges.inc();
+  }
+
+  @OnEvent('telegram.status')
+  countReconnect(event: WaveEventMap['telegram.status']): void {
+    if (event.connection === 'reconnecting') this.streamReconnects.inc();
+  }
+
+  /** Times every HTTP request by its route template (not its URL, so the label set stays small). */
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    if (!fastify) return;
+    fastify.addHook('onResponse', (request, reply, done) => {
+      this.httpDuration.observe(
+        { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+      done();
+    });
+  }
+
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

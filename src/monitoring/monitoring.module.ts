@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { StreamingModule } from '../streaming/streaming.module.js';
+import { AbsentDockerEngineProbe, AbsentPm2DaemonProbe, DockerEngineProbe, Pm2DaemonProbe } from './engine-probes.js';
+import { LogFiles } from './log-files.service.js';
+import { MetricsService } from './metrics.service.js';
+import { MonitoringController, PrometheusController } from './monitoring.controller.js';
+import { MonitoringService } from './monitoring.service.js';
+
+@Module({
+  imports: [StreamingModule],
+  controllers: [MonitoringController, PrometheusController],
+  providers: [
+    MonitoringService,
+    MetricsService,
+    LogFiles,
+    { provide: DockerEngineProbe, useClass: AbsentDockerEngineProbe },
+    { provide: Pm2DaemonProbe, useClass: AbsentPm2DaemonProbe },
+  ],
+  exports: [LogFiles, MetricsService],
+})
+export class MonitoringModule {}

@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import { statfs } from 'node:fs/promises';
+import os from 'node:os';
+import { AppConfig } from '../config/app-config.js';
+import type { LogService } from '../events/socket-events.js';
+import { SocketAudience } from '../events/socket-audience.js';
+import { StreamingStatusService } from '../streaming/streaming-status.service.js';
+import type { LogsDto, MetricsSummaryDto, ServicesDto, SystemInfoDto } from './dto/monitoring.dto.js';
+import { DockerEngineProbe, Pm2DaemonProbe } from './engine-probes.js';
+import { LOG_FILE_NAMES, LogFiles } from './log-files.service.js';
+import { MetricsService } from './metrics.service.js';
+
+@Injectable()
+export class MonitoringService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly status: StreamingStatusService,
+    private readonly docker: DockerEngineProbe,
+    private readonly pm2: Pm2DaemonProbe,
+    private readonly logFiles: LogFiles,
+    private readonly metrics: MetricsService,
+    private readonly audience: SocketAudience,
+  ) {}
+
+  async system(): Promise<SystemInfoDto> {
+    const disk = await statfs(this.config.dataDir);
+    const memory = process.memoryUsage();
+    const total = os.totalmem();
+    const free = os.freemem();
+    return {
+      hostname: os.hostname(),
+      platform: os.platform(),
+      uptimeSeconds: os.uptime(),
+      cpu: { cores: os.availableParallelism(), loadAverage: os.loadavg() },
+      memory: { totalBytes: total, freeBytes: free, usedBytes: total - free },
+      disk: {
+        path: this.config.dataDir,
+        totalBytes: disk.blocks * disk.bsize,
+        freeBytes: disk.bavail * disk.bsize,
+        usedBytes: (disk.blocks - disk.bfree) * disk.bsize,
+      },
+      process: {
+        pid: process.pid,
+        nodeVersion: process.version,
+        uptimeSeconds: process.uptime(),
+        memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, heapTotalBytes: memory.heapTotal },
+      },
+      at: new Date().toISOString(),
+    };
+  }
+
+  async services(): Promise<ServicesDto> {
+    const [status, docker, pm2] = await Promise.all([this.status.current(), this.docker.state(), this.pm2.state()]);
+    return { rtmp: status.rtmp, telegram: status.telegram, docker, pm2, at: new Date().toISOString() };
+  }
+
+  async logs(service: LogService, lines: number): Promise<LogsDto> {
+    return { service, file: LOG_FILE_NAMES[service], lines: await this.logFiles.tail(service, lines) };
+  }
+
+  async summary(): Promise<MetricsSummaryDto> {
+    const [durations, trackChanges, reconnects] = await Promise.all([
+      this.metrics.httpDuration.get(),
+      this.metrics.trackChanges.get(),
+      this.metrics.streamReconnects.get(),
+    ]);
+    let requests = 0;
+    let serverErrors = 0;
+    let seconds = 0;
+    for (const value of durations.values) {
+      if (value.metricName === 'wave_http_request_duration_seconds_count') {
+        requests += value.value;
+        if (String(value.labels.status_code).startsWith('5')) serverErrors += value.value;
+      } else if (value.metricName === 'wave_http_request_duration_seconds_sum') {
+        seconds += value.value;
+      }
+    }
+    const cpu = process.cpuUsage();
+    return {
+      http: { requests, serverErrors, meanDurationMs: requests === 0 ? 0 : Math.round((seconds / requests) * 1e6) / 1e3 },
+      sockets: { public: this.audience.count('public'), admin: this.audience.count('admin') },
+      trackChanges: trackChanges.values[0]?.value ?? 0,
+      streamReconnects: reconnects.values[0]?.value ?? 0,
+      processCpuSeconds: (cpu.user + cpu.system) / 1e6,
+      processRssBytes: process.memoryUsage().rss,
+    };
+  }
+}

@@ -1,0 +1,80 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type {
+  NowPlayingView,
+  RtmpState,
+  RtmpStatusView,
+  StreamingStatus,
+  TelegramConnection,
+  TelegramState,
+  TelegramStatusView,
+} from '../../events/socket-events.js';
+
+export class RtmpStatusDto implements RtmpStatusView {
+  @ApiProperty({ enum: ['running', 'stopped', 'starting', 'error', 'unknown'], example: 'running' })
+  state!: RtmpState;
+
+  @ApiProperty({ type: 'integer', description: 'DJs publishing right now', example: 1 })
+  publishers!: number;
+
+  @ApiProperty({ type: 'integer', nullable: true, description: 'Host port of the ingest while running', example: 1935 })
+  port!: number | null;
+
+  @ApiProperty({ type: String, nullable: true, example: null })
+  detail!: string | null;
+}
+
+export class TelegramStatusDto implements TelegramStatusView {
+  @ApiProperty({ enum: ['online', 'stopped', 'starting', 'errored', 'unknown'], description: 'PM2 state of the daemon', example: 'online' })
+  state!: TelegramState;
+
+  @ApiProperty({ enum: ['connecting', 'connected', 'reconnecting', 'stopped', 'unknown'], example: 'connected' })
+  connection!: TelegramConnection;
+
+  @ApiProperty({ type: String, nullable: true, description: 'playlist, url, rtmp (live relay) or silence', example: 'playlist' })
+  source!: string | null;
+
+  @ApiProperty({ type: 'integer', example: 0 })
+  reconnects!: number;
+
+  @ApiProperty({ type: String, nullable: true, example: null })
+  detail!: string | null;
+}
+
+export class NowPlayingDto implements NowPlayingView {
+  @ApiProperty({ example: 'a1b2c3' })
+  trackId!: string;
+
+  @ApiProperty({ example: 'Night Drive' })
+  title!: string;
+
+  @ApiProperty({ example: 'Wave FM' })
+  artist!: string;
+
+  @ApiProperty({ format: 'date-time', example: '2026-01-01T20:00:00.000Z' })
+  startedAt!: string;
+}
+
+export class SocketListenersDto {
+  @ApiProperty({ type: 'integer', description: 'Clients of the public namespace on this instance', example: 42 })
+  public!: number;
+
+  @ApiProperty({ type: 'integer', description: 'Clients of /admin on this instance', example: 1 })
+  admin!: number;
+}
+
+export class StreamingStatusDto implements StreamingStatus {
+  @ApiProperty({ type: RtmpStatusDto })
+  rtmp!: RtmpStatusDto;
+
+  @ApiProperty({ type: TelegramStatusDto })
+  telegram!: TelegramStatusDto;
+
+  @ApiProperty({ type: NowPlayingDto, nullable: true })
+  nowPlaying!: NowPlayingDto | null;
+
+  @ApiProperty({ type: SocketListenersDto })
+  listeners!: SocketListenersDto;
+
+  @ApiProperty({ format: 'date-time', description: 'When the services were last read', example: '2026-01-01T20:00:01.000Z' })
+  updatedAt!: string;
+}

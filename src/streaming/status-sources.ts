@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { DocumentStore } from '../config/document-store.service.js';
+import type { NowPlayingView, RtmpStatusView, TelegramStatusView } from '../events/socket-events.js';
+import { AUDIO_TRACKS_DOCUMENT } from '../tracks/audio-tracks.document.js';
+
+/**
+ * Where the streaming status reads each service's state. Each is an abstract class used as a DI token:
+ * StreamingModule binds it to the module that owns the state (Docker for RTMP, PM2 for Telegram), so the
+ * status is read from the real systems, and specs bind a fake.
+ */
+export abstract class RtmpStatusSource {
+  abstract read(): Promise<RtmpStatusView>;
+}
+
+export abstract class TelegramStatusSource {
+  abstract read(): Promise<TelegramStatusView>;
+}
+
+export abstract class NowPlayingSource {
+  abstract read(): Promise<NowPlayingView | null>;
+}
+
+/** Now playing as the track library stores it (written when the daemon reports a track start). */
+@Injectable()
+export class StoredNowPlayingSource extends NowPlayingSource {
+  constructor(private readonly store: DocumentStore) {
+    super();
+  }
+
+  async read(): Promise<NowPlayingView | null> {
+    const { nowPlaying } = await this.store.read(AUDIO_TRACKS_DOCUMENT);
+    if (!nowPlaying) return null;
+    return { trackId: nowPlaying.trackId, title: nowPlaying.title, artist: nowPlaying.artist, startedAt: nowPlaying.startedAt };
+  }
+}
+
+/** Stands in until the RTMP module provides the ingest's state. */
+@Injectable()
+export class AbsentRtmpStatusSource extends RtmpStatusSource {
+  read(): Promise<RtmpStatusView> {
+    return Promise.resolve({ state: 'unknown', publishers: 0, port: null, detail: 'the RTMP module is not part of this build' });
+  }
+}
+
+/** Stands in until the Telegram module provides the daemon's state. */
+@Injectable()
+export class AbsentTelegramStatusSource extends TelegramStatusSource {
+  read(): Promise<TelegramStatusView> {
+    return Promise.resolve({ state: 'unknown', connection: 'unknown', source: null, reconnects: 0, detail: 'the Telegram module is not part of this build' });
+  }
+}

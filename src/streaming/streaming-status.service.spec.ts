@@ -1,0 +1,87 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { RtmpStatusView, TelegramStatusView } from '../events/socket-events.js';
+import { SocketAudience } from '../events/socket-audience.js';
+import type { WaveEvents } from '../events/wave-events.js';
+import { NowPlayingSource, RtmpStatusSource, TelegramStatusSource } from './status-sources.js';
+import { STATUS_MAX_AGE_MS, StreamingStatusService, toPublicStatus } from './streaming-status.service.js';
+
+class FakeRtmp extends RtmpStatusSource {
+  reads = 0;
+  view: RtmpStatusView = { state: 'running', publishers: 0, port: 1935, detail: null };
+  async read() {
+    this.reads += 1;
+    return { ...this.view };
+  }
+}
+class FakeTelegram extends TelegramStatusSource {
+  view: TelegramStatusView = { state: 'online', connection: 'connected', source: 'playlist', reconnects: 0, detail: null };
+  async read() {
+    return { ...this.view };
+  }
+}
+class FakeNowPlaying extends NowPlayingSource {
+  async read() {
+    return { trackId: 't1', title: 'Song', artist: 'Band', startedAt: '2026-01-01T00:00:00.000Z' };
+  }
+}
+
+function setup() {
+  const rtmp = new FakeRtmp();
+  const telegram = new FakeTelegram();
+  const emit = vi.fn();
+  const service = new StreamingStatusService(rtmp, telegram, new FakeNowPlaying(), new SocketAudience(), { emit } as unknown as WaveEvents);
+  return { rtmp, telegram, emit, service };
+}
+
+describe('StreamingStatusService', () => {
+  it('shares one read between concurrent callers and reuses it briefly', async () => {
+    const { rtmp, service } = setup();
+    await Promise.all([service.current(), service.current(), service.current()]);
+    await service.current();
+    expect(rtmp.reads).toBe(1);
+  });
+
+  it('reads again once the last read is older than STATUS_MAX_AGE_MS', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const { rtmp, service } = setup();
+      await service.current();
+      vi.setSystemTime(Date.now() + STATUS_MAX_AGE_MS + 1);
+      await service.current();
+      expect(rtmp.reads).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('drops the last read on a state-changing event and pushes the fresh status once per burst', async () => {
+    const { rtmp, emit, service } = setup();
+    await service.current();
+    rtmp.view = { ...rtmp.view, publishers: 1 };
+    service.stateChanged();
+    service.stateChanged();
+    expect((await service.current()).rtmp.publishers).toBe(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    await vi.waitFor(() => expect(emit).toHaveBeenCalledTimes(1));
+    expect(emit).toHaveBeenCalledWith('streaming.status.changed', expect.objectContaining({ rtmp: expect.objectContaining({ publishers: 1 }) }));
+  });
+
+  it('does not cache a read that started before a change', async () => {
+    const { rtmp, service } = setup();
+    const before = service.current();
+    rtmp.view = { ...rtmp.view, state: 'stopped' };
+    service.stateChanged();
+    await before;
+    expect((await service.current()).rtmp.state).toBe('stopped');
+  });
+
+  it('shows no track as now playing while the daemon is stopped, and a public view without internals', async () => {
+    const { telegram, service } = setup();
+    expect((await service.current()).nowPlaying?.title).toBe('Song');
+    telegram.view = { ...telegram.view, state: 'stopped', connection: 'stopped' };
+    service.stateChanged();
+    const status = await service.current();
+    expect(status.nowPlaying).toBeNull();
+    expect(toPublicStatus(status)).toEqual({ onAir: false, live: false, nowPlaying: null, listeners: 0, updatedAt: status.updatedAt });
+  });
+});

@@ -1,0 +1,112 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { OnEvents } from '../events/on-events.js';
+import type { PublicStatus, StreamingStatus } from '../events/socket-events.js';
+import { SocketAudience } from '../events/socket-audience.js';
+import { WaveEvents, type WaveEventName } from '../events/wave-events.js';
+import { NowPlayingSource, RtmpStatusSource, TelegramStatusSource } from './status-sources.js';
+
+type ServicesState = Omit<StreamingStatus, 'listeners'>;
+
+/**
+ * A read of Docker/PM2 is reused for at most this long. Every domain event that changes a service's
+ * state drops it at once, so this only bounds how late a change made behind Wave's back (a container
+ * killed by hand) shows up.
+ */
+export const STATUS_MAX_AGE_MS = 1_000;
+
+/** Domain events after which the services' state is read again and pushed to socket clients. */
+export const STATUS_CHANGING_EVENTS: WaveEventName[] = [
+  'config.updated',
+  'rtmp.container.state',
+  'rtmp.publish.started',
+  'rtmp.publish.stopped',
+  'telegram.status',
+  'track.changed',
+];
+
+/**
+ * One view of the station: RTMP ingest, Telegram stream, now playing, socket audience. Reads go to the
+ * real systems through the status sources; concurrent callers share one read, and a read is reused for
+ * at most STATUS_MAX_AGE_MS unless an event says the state changed. After such an event the new status
+ * is raised as `streaming.status.changed` (the gateways push it to clients).
+ */
+@Injectable()
+export class StreamingStatusService {
+  private readonly logger = new Logger(StreamingStatusService.name);
+  private cached: { state: ServicesState; readAt: number } | null = null;
+  private reading: Promise<ServicesState> | null = null;
+  /** Bumped by every state-changing event; a read started before the bump is not cached. */
+  private generation = 0;
+  private pushScheduled = false;
+
+  constructor(
+    private readonly rtmp: RtmpStatusSource,
+    private readonly telegram: TelegramStatusSource,
+    private readonly nowPlaying: NowPlayingSource,
+    private readonly audience: SocketAudience,
+    private readonly events: WaveEvents,
+  ) {}
+
+  async current(): Promise<StreamingStatus> {
+    const state = await this.servicesState();
+    return { ...state, listeners: { public: this.audience.count('public'), admin: this.audience.count('admin') } };
+  }
+
+  async currentPublic(): Promise<PublicStatus> {
+    return toPublicStatus(await this.current());
+  }
+
+  /** Forgets the last read and, once per burst of events, pushes the fresh status. */
+  @OnEvents(STATUS_CHANGING_EVENTS)
+  stateChanged(): void {
+    this.generation += 1;
+    this.cached = null;
+    this.reading = null;
+    if (this.pushScheduled) return;
+    this.pushScheduled = true;
+    setImmediate(() => {
+      this.pushScheduled = false;
+      this.current().then(
+        (status) => this.events.emit('streaming.status.changed', status),
+        (error: Error) => this.logger.warn(`Could not read the streaming status after a change: ${error.message}`),
+      );
+    });
+  }
+
+  private servicesState(): Promise<ServicesState> {
+    if (this.cached && Date.now() - this.cached.readAt < STATUS_MAX_AGE_MS) return Promise.resolve(this.cached.state);
+    if (this.reading) return this.reading;
+    const generation = this.generation;
+    const reading = this.readServices().then(
+      (state) => {
+        if (generation === this.generation) this.cached = { state, readAt: Date.now() };
+        if (this.reading === reading) this.reading = null;
+        return state;
+      },
+      (error: unknown) => {
+        if (this.reading === reading) this.reading = null;
+        throw error;
+      },
+    );
+    this.reading = reading;
+    return reading;
+  }
+
+  private async readServices(): Promise<ServicesState> {
+    const [rtmp, telegram, nowPlaying] = await Promise.all([this.rtmp.read(), this.telegram.read(), this.nowPlaying.read()]);
+    // A track is only "now playing" while the daemon may be playing it.
+    const playing = telegram.state === 'online' || telegram.state === 'starting' || telegram.state === 'unknown';
+    return { rtmp, telegram, nowPlaying: playing ? nowPlaying : null, updatedAt: new Date().toISOString() };
+  }
+}
+
+/** The listener widgets' view: no service internals. */
+export function toPublicStatus(status: StreamingStatus): PublicStatus {
+  return {
+    onAir: status.telegram.connection === 'connected',
+    live: status.rtmp.publishers > 0,
+    nowPlaying: status.nowPlaying,
+    listeners: status.listeners.public,
+    updatedAt: status.updatedAt,
+  };
+}

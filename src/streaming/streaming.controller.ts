@@ -1,0 +1,24 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../common/error-response.dto.js';
+import { StreamingStatusDto } from './dto/streaming-status.dto.js';
+import { StreamingStatusService } from './streaming-status.service.js';
+
+@ApiTags('streaming')
+@Controller('api/streaming')
+export class StreamingController {
+  constructor(private readonly streamingStatus: StreamingStatusService) {}
+
+  @Get('status')
+  @ApiOperation({
+    summary: 'One view of the station: RTMP ingest, Telegram stream, now playing, socket listeners',
+    description:
+      'Read from Docker and PM2 (reused for at most 1 s, and re-read at once after any state change Wave makes). ' +
+      'The same object is pushed to /admin socket clients as `status`.',
+  })
+  @ApiOkResponse({ type: StreamingStatusDto })
+  @ApiErrorResponses(401)
+  status(): Promise<StreamingStatusDto> {
+    return this.streamingStatus.current();
+  }
+}

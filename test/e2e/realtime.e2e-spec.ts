@@ -1,0 +1,144 @@
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import type { Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LogEvent, PublicStatus, StreamingStatus, SubscriptionAck } from '../../src/events/socket-events.js';
+import { connectSocket, connectWithFirst, nextEvent } from '../env/sockets.js';
+import { startWave, WaveServer } from '../env/wave-server.js';
+
+const TOKEN = 'realtime-e2e-token-0123456789';
+
+describe('Real time: Socket.IO gateway, monitoring, metrics', () => {
+  let wave: WaveServer;
+  const sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    wave = await startWave({ env: { WAVE_API_TOKEN: TOKEN } });
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.close();
+    await wave?.dispose();
+  });
+
+  const keep = <T extends { socket: Socket } | Socket>(value: T): T => {
+    sockets.push('socket' in value ? value.socket : value);
+    return value;
+  };
+
+  it('listens on SOCKET_PORT, not on the HTTP port', async () => {
+    await expect(connectSocket(`${wave.baseUrl}/`, { timeoutMs: 1500 })).rejects.toThrow();
+  });
+
+  it('sends a public client the status snapshot on connect and answers status:get', async () => {
+    const { socket, first } = keep(await connectWithFirst<PublicStatus>(`${wave.socketUrl}/`, 'status'));
+    expect(first).toEqual({
+      onAir: false,
+      live: false,
+      nowPlaying: null,
+      listeners: expect.any(Number),
+      updatedAt: expect.any(String),
+    });
+    expect(first.listeners).toBeGreaterThanOrEqual(1);
+    const answered = await socket.timeout(3000).emitWithAck('status:get');
+    expect(answered).toMatchObject({ onAir: false, live: false });
+    // Rooms are an admin feature.
+    const refused: SubscriptionAck = await socket.timeout(3000).emitWithAck('subscribe', { rooms: ['log:wave'] });
+    expect(refused.ok).toBe(false);
+  });
+
+  it('refuses /admin without the token and with a wrong one', async () => {
+    await expect(connectSocket(`${wave.socketUrl}/admin`)).rejects.toThrow('unauthorized');
+    await expect(connectSocket(`${wave.socketUrl}/admin`, { auth: { token: 'wrong-token-0123456789' } })).rejects.toThrow('unauthorized');
+  });
+
+  it('sends an admin client the full status on connect (no secrets) and answers status:get', async () => {
+    const { socket, first } = keep(await connectWithFirst<StreamingStatus>(`${wave.socketUrl}/admin`, 'status', { auth: { token: TOKEN } }));
+    expect(first).toMatchObject({ rtmp: { state: expect.any(String) }, telegram: { state: expect.any(String) }, nowPlaying: null });
+    expect(first.listeners.admin).toBeGreaterThanOrEqual(1);
+    expect(JSON.stringify(first)).not.toContain(TOKEN);
+    const answered: StreamingStatus = await socket.timeout(3000).emitWithAck('status:get');
+    expect(answered.rtmp).toEqual(first.rtmp);
+  });
+
+  it('tails the wave log live to admin clients that joined log:wave', async () => {
+    const admin = keep(await connectSocket(`${wave.socketUrl}/admin`, { auth: { token: TOKEN } }));
+    const unknown: SubscriptionAck = await admin.timeout(3000).emitWithAck('subscribe', { rooms: ['log:secrets'] });
+    expect(unknown).toEqual({ ok: false, error: expect.stringContaining('log:secrets') });
+    const joined: SubscriptionAck = await admin.timeout(3000).emitWithAck('subscribe', { rooms: ['log:wave'] });
+    expect(joined).toEqual({ ok: true, rooms: ['log:wave'] });
+
+    const requestId = `tail-${Date.now()}`;
+    const line = nextEvent<LogEvent>(admin, 'log', 5000, (event) => event.line.includes(requestId));
+    // Let the tail take its starting offset, then write a line (every request is logged).
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await fetch(`${wave.baseUrl}/health/live`, { headers: { 'x-request-id': requestId, authorization: `Bearer ${TOKEN}` } });
+    const event = await line;
+    expect(event.service).toBe('wave');
+    expect(event.line).not.toContain(TOKEN);
+
+    const left: SubscriptionAck = await admin.timeout(3000).emitWithAck('unsubscribe', { rooms: ['log:wave'] });
+    expect(left).toEqual({ ok: true, rooms: [] });
+  });
+
+  it('serves /metrics without the token as Prometheus text with HTTP, socket and service metrics', async () => {
+    const res = await fetch(`${wave.baseUrl}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    const families = new Map(parsePrometheusTextFormat(text).map((family) => [family.name, family]));
+    for (const name of [
+      'wave_http_request_duration_seconds',
+      'wave_socket_clients',
+      'wave_rtmp_ingest_up',
+      'wave_rtmp_publishers',
+      'wave_telegram_stream_connected',
+      'wave_telegram_stream_reconnects_total',
+      'wave_track_changes_total',
+      'wave_process_resident_memory_bytes',
+    ]) {
+      expect(families.has(name), name).toBe(true);
+    }
+    const admins = families.get('wave_socket_clients')!.metrics.find((m) => m.labels?.namespace === '/admin');
+    expect(Number(admins?.value)).toBeGreaterThanOrEqual(1);
+    expect(families.get('wave_http_request_duration_seconds')!.type).toBe('HISTOGRAM');
+    // The parser keeps no labels on histogram series; the route template is checked on the raw count line.
+    expect(text).toMatch(/^wave_http_request_duration_seconds_count\{[^}]*route="\/health\/live"[^}]*\} [1-9]/m);
+  });
+
+  it('serves /api/monitoring/* (reads are open unless WAVE_PROTECT_READS) with bounded, redacted logs', async () => {
+    const system = await (await fetch(`${wave.baseUrl}/api/monitoring/system`)).json();
+    expect(system.cpu.cores).toBeGreaterThan(0);
+    expect(system.disk.path).toBe(wave.dataDir);
+    expect(system.disk.totalBytes).toBeGreaterThan(0);
+    expect(system.process.memory.rssBytes).toBeGreaterThan(0);
+
+    const services = await (await fetch(`${wave.baseUrl}/api/monitoring/services`)).json();
+    expect(Object.keys(services)).toEqual(expect.arrayContaining(['rtmp', 'telegram', 'docker', 'pm2']));
+
+    const logs = await (await fetch(`${wave.baseUrl}/api/monitoring/logs?service=wave&lines=3`)).json();
+    expect(logs.file).toBe('wave.log');
+    expect(logs.lines).toHaveLength(3);
+    expect(JSON.stringify(logs)).not.toContain(TOKEN);
+    const tooMany = await fetch(`${wave.baseUrl}/api/monitoring/logs?lines=100000`);
+    expect(tooMany.status).toBe(400);
+    expect((await tooMany.json()).message).toEqual([expect.stringContaining('lines')]);
+
+    const summary = await (await fetch(`${wave.baseUrl}/api/monitoring/metrics`)).json();
+    expect(summary.http.requests).toBeGreaterThan(0);
+    expect(summary.sockets.admin).toBeGreaterThanOrEqual(1);
+  });
+
+  it('documents the monitoring and streaming routes in OpenAPI', async () => {
+    const doc = await (await fetch(`${wave.baseUrl}/api/docs-json`)).json();
+    for (const path of ['/api/monitoring/system', '/api/monitoring/services', '/api/monitoring/logs', '/api/monitoring/metrics', '/api/streaming/status', '/metrics']) {
+      expect(doc.paths[path]?.get, path).toBeDefined();
+    }
+    expect(doc.paths['/api/monitoring/system'].get.responses['200'].content['application/json'].schema.$ref).toContain('SystemInfoDto');
+  });
+
+  it('shuts down promptly with socket clients connected', async () => {
+    const t0 = Date.now();
+    const code = await wave.stop();
+    expect(code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+});
