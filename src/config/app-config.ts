@@ -20,6 +20,7 @@ export class AppConfig {
   readonly rtmpCallbackHost?: string;
   readonly rtmpCallbackPort: number;
   readonly redisUrl?: string;
+  readonly trackUploadMaxBytes: number;
 
   constructor(env: EnvironmentVariables) {
     this.port = env.PORT;
@@ -37,6 +38,7 @@ export class AppConfig {
     this.rtmpCallbackHost = env.RTMP_CALLBACK_HOST;
     this.rtmpCallbackPort = env.RTMP_CALLBACK_PORT;
     this.redisUrl = env.REDIS_URL;
+    this.trackUploadMaxBytes = env.TRACK_UPLOAD_MAX_MB * 1024 * 1024;
   }
 
   get isProduction(): boolean {

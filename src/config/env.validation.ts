@@ -61,6 +61,10 @@ export class EnvironmentVariables {
   /** `redis://[user:password@]host:port`: Socket.IO broadcasts reach the clients of every Wave instance. */
   @Transform(emptyToUndefined) @IsOptional() @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
+
+  /** Largest track file accepted by POST /api/tracks/upload, in MiB. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(4096)
+  TRACK_UPLOAD_MAX_MB = 300;
 }
 
 export class InvalidEnvironmentError extends Error {}
