@@ -4,6 +4,7 @@ import { DiskHealthIndicator, HealthCheck, HealthCheckService, MemoryHealthIndic
 import { SkipThrottle } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config.js';
 import { DataDirHealthIndicator } from './data-dir.health.js';
+import { DockerHealthIndicator } from '../rtmp/docker.health.js';
 
 const HEAP_LIMIT_BYTES = 512 * 1024 * 1024;
 /** Ready while the disk holding DATA_DIR is less than this full. */
@@ -27,6 +28,7 @@ export class HealthController {
     private readonly dataDir: DataDirHealthIndicator,
     private readonly disk: DiskHealthIndicator,
     private readonly memory: MemoryHealthIndicator,
+    private readonly docker: DockerHealthIndicator,
   ) {}
 
   @Get()
@@ -53,7 +55,8 @@ export class HealthController {
   @ApiOkResponse({ description: 'Ready', schema: { example: HEALTH_EXAMPLE } })
   @ApiServiceUnavailableResponse({ description: 'Not ready' })
   ready() {
-    return this.health.check(this.readinessChecks());
+    // Docker only here: Wave itself is healthy without an engine, it just cannot run the ingest.
+    return this.health.check([...this.readinessChecks(), () => this.docker.isReachable('docker')]);
   }
 
   private readinessChecks() {

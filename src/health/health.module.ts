@@ -2,9 +2,10 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { DataDirHealthIndicator } from './data-dir.health.js';
 import { HealthController } from './health.controller.js';
+import { RtmpModule } from '../rtmp/rtmp.module.js';
 
 @Module({
-  imports: [TerminusModule.forRoot({ errorLogStyle: 'pretty' })],
+  imports: [TerminusModule.forRoot({ errorLogStyle: 'pretty' }), RtmpModule],
   controllers: [HealthController],
   providers: [DataDirHealthIndicator],
 })

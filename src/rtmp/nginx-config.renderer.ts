@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RtmpConfigDocument } from './rtmp-config.document.js';
+
+/** docker/rtmp/nginx.conf.template, found from src/rtmp (tests) and dist/rtmp (built server) alike. */
+const TEMPLATE_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docker', 'rtmp', 'nginx.conf.template');
+let template: string | undefined;
+
+/**
+ * The nginx.conf for a validated config. `callbackUrl` is where nginx asks Wave whether a publisher
+ * may go on air (`<callbackUrl>/publish`, `<callbackUrl>/publish-done`); it carries the ingest's secret.
+ */
+export function renderNginxConfig(config: RtmpConfigDocument, callbackUrl: string): string {
+  template ??= readFileSync(TEMPLATE_PATH, 'utf8');
+  const values: Record<string, string> = {
+    RTMP_PORT: String(config.rtmpPort),
+    HTTP_PORT: String(config.httpPort),
+    APPLICATION: config.application,
+    MAX_CONNECTIONS: String(config.maxConnections),
+    PUBLISH_AUTH: [
+      `            on_publish ${callbackUrl}/publish;`,
+      `            on_publish_done ${callbackUrl}/publish-done;`,
+      '            notify_method post;',
+    ].join('\n'),
+    HLS: config.hlsEnabled
+      ? [
+          '            hls on;',
+          '            hls_path /tmp/hls;',
+          `            hls_fragment ${config.hlsFragmentSeconds}s;`,
+          `            hls_playlist_length ${config.hlsFragmentSeconds * 4}s;`,
+        ].join('\n')
+      : '            hls off;',
+  };
+  return template.replace(/\{\{([A-Z_]+)\}\}/g, (placeholder, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`nginx.conf.template has an unknown placeholder ${placeholder}`);
+    return value;
+  });
+}

@@ -1,0 +1,88 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { WaveEvents, WaveEventMap } from '../events/wave-events.js';
+import { ContainerEvent, DockerRepository, EventSubscription } from '../repositories/docker.repository.js';
+import { RtmpCallbackServer } from './rtmp-callback.server.js';
+import { RtmpService } from './rtmp.service.js';
+import { RTMP_LABELS } from './rtmp.constants.js';
+
+const RESUBSCRIBE_DELAY_MS = 2000;
+type ContainerStateEvent = WaveEventMap['rtmp.container.state'];
+const STATE_OF_ACTION: Record<string, ContainerStateEvent['state']> = {
+  start: 'running',
+  unpause: 'running',
+  die: 'stopped',
+  pause: 'paused',
+  destroy: 'removed',
+};
+
+/**
+ * At boot, finds an ingest a previous Wave left running (and serves its publish callbacks again);
+ * then follows Docker's event stream, so changes made outside Wave (`docker stop`) become
+ * `rtmp.container.state` events at once. Resubscribes when the engine goes away and comes back.
+ */
+@Injectable()
+export class RtmpContainerWatcher implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(RtmpContainerWatcher.name);
+  private subscription?: EventSubscription;
+  private retry?: NodeJS.Timeout;
+  private closed = false;
+  private retrying = false;
+
+  constructor(
+    private readonly docker: DockerRepository,
+    private readonly rtmp: RtmpService,
+    private readonly callbacks: RtmpCallbackServer,
+    private readonly events: WaveEvents,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // In the background: Wave answers at once even while the engine is slow or away.
+    void this.reconcile();
+    void this.subscribe();
+  }
+
+  onModuleDestroy(): void {
+    this.closed = true;
+    clearTimeout(this.retry);
+    this.subscription?.close();
+  }
+
+  private async reconcile(): Promise<void> {
+    try {
+      const ingest = await this.rtmp.findIngest();
+      if (!ingest) return;
+      this.logger.log(`Found RTMP ingest ${ingest.name} (${ingest.id.slice(0, 12)}): ${ingest.status}`);
+      if (ingest.running) await this.callbacks.ensureListening();
+    } catch (error) {
+      this.logger.warn(`Could not look for a running RTMP ingest: ${(error as Error).message}`);
+    }
+  }
+
+  private async subscribe(): Promise<void> {
+    if (this.closed) return;
+    try {
+      this.subscription = await this.docker.watchContainerEvents(RTMP_LABELS, (e) => this.onContainerEvent(e), (error) => this.onStreamEnd(error));
+      if (this.closed) this.subscription.close();
+      if (this.retrying) this.logger.log('Following Docker events again');
+      this.retrying = false;
+    } catch (error) {
+      this.onStreamEnd(error as Error);
+    }
+  }
+
+  private onStreamEnd(error?: Error): void {
+    if (this.closed) return;
+    // Said once per outage, not every retry.
+    if (!this.retrying) this.logger.warn(`Docker event stream ended${error ? ` (${error.message})` : ''}; resubscribing every ${RESUBSCRIBE_DELAY_MS} ms`);
+    this.retrying = true;
+    this.retry = setTimeout(() => void this.subscribe(), RESUBSCRIBE_DELAY_MS);
+  }
+
+  private onContainerEvent(event: ContainerEvent): void {
+    const state = STATE_OF_ACTION[event.action];
+    if (!state) return;
+    const exitCode = event.labels.exitCode !== undefined ? Number(event.labels.exitCode) : undefined;
+    this.logger.log(`RTMP container ${event.containerId.slice(0, 12)} ${event.action}: ${state}`);
+    this.events.emit('rtmp.container.state', { state, action: event.action, containerId: event.containerId, exitCode, at: event.time });
+  }
+}

@@ -1,0 +1,294 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Mutex } from 'async-mutex';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { registerSecret } from '../common/redaction.js';
+import { WaveError } from '../common/wave-error.js';
+import { ContainerState, DockerRepository, PortBinding } from '../repositories/docker.repository.js';
+import { renderNginxConfig } from './nginx-config.renderer.js';
+import { parseNginxStat, RtmpServerStats } from './nginx-stat.js';
+import { RtmpCallbackServer } from './rtmp-callback.server.js';
+import { RtmpConfigDocument } from './rtmp-config.document.js';
+import { RtmpConfigService, RtmpConfigView } from './rtmp-config.service.js';
+import { callbackSecretHash } from './rtmp-publish-auth.service.js';
+import {
+  CALLBACK_SECRET_LABEL,
+  CONTAINER_HOST_ALIAS,
+  HTTP_PORT_LABEL,
+  NGINX_BIN,
+  NGINX_CONFIG_PATH,
+  RTMP_CHECK_LABELS,
+  RTMP_IMAGE_COMMAND,
+  RTMP_LABELS,
+} from './rtmp.constants.js';
+
+export type RtmpState = 'running' | 'stopped' | 'restarting' | 'paused';
+
+export interface RtmpContainerStatus {
+  id: string;
+  name: string;
+  image: string;
+  /** Docker's own word: running, exited, created, … */
+  dockerStatus: string;
+  startedAt?: string;
+  uptimeSeconds?: number;
+  exitCode?: number;
+  ports: PortBinding[];
+}
+
+export interface RtmpStatus {
+  state: RtmpState;
+  /** Where DJs publish, without the key: rtmp://<host>:<port>/<application>. */
+  publishUrl: string;
+  container?: RtmpContainerStatus;
+  /** nginx-rtmp's /stat while running. */
+  stats?: RtmpServerStats;
+  /** Why stats are missing while running (nginx not answering yet). */
+  statsError?: string;
+}
+
+const STAT_TIMEOUT_MS = 1500;
+const READY_TIMEOUT_MS = 10_000;
+const STOP_GRACE_SECONDS = 2;
+
+/**
+ * The RTMP ingest: an nginx-rtmp container Wave runs on the Docker engine. Its state is read from
+ * Docker (containers carrying RTMP_LABELS) and nginx's /stat, never kept in memory; operations on
+ * it are serialized.
+ */
+@Injectable()
+export class RtmpService {
+  private readonly logger = new Logger(RtmpService.name);
+  private readonly operations = new Mutex();
+
+  constructor(
+    private readonly docker: DockerRepository,
+    private readonly configs: RtmpConfigService,
+    private readonly callbacks: RtmpCallbackServer,
+  ) {}
+
+  /** Starts the ingest; when it already runs, answers its status (never a second container). */
+  start(): Promise<RtmpStatus> {
+    return this.operations.runExclusive(async () => {
+      const current = await this.findIngest();
+      if (current?.running) return this.status();
+      if (current) await this.docker.remove(current.id); // a stopped leftover: recreated with today's config
+      await this.launch(await this.configs.read());
+      return this.status();
+    });
+  }
+
+  /** Stops and removes the ingest container; a no-op when none runs. */
+  stop(): Promise<RtmpStatus> {
+    return this.operations.runExclusive(async () => {
+      for (const container of await this.docker.listContainers(RTMP_LABELS)) await this.retire(container);
+      return this.status();
+    });
+  }
+
+  restart(): Promise<RtmpStatus> {
+    return this.operations.runExclusive(async () => {
+      for (const container of await this.docker.listContainers(RTMP_LABELS)) await this.retire(container);
+      await this.launch(await this.configs.read());
+      return this.status();
+    });
+  }
+
+  async config(): Promise<RtmpConfigView> {
+    return this.configs.view(await this.configs.read());
+  }
+
+  /**
+   * Validates a (partial) config, checks its nginx.conf with `nginx -t` in a throwaway container, and,
+   * when the ingest runs, replaces it with one serving the new config. On any failure the file and the
+   * running container stay as they were.
+   */
+  updateConfig(patch: Partial<RtmpConfigDocument>): Promise<RtmpConfigView> {
+    return this.operations.runExclusive(async () => {
+      const stored = await this.configs.update(patch, async (next) => {
+        await this.checkNginxConfig(next);
+        const running = await this.findIngest();
+        if (running?.running) await this.replace(running, next);
+      });
+      this.logger.log('RTMP config updated');
+      return this.configs.view(stored);
+    });
+  }
+
+  async status(): Promise<RtmpStatus> {
+    const config = await this.configs.read();
+    const container = await this.findIngest();
+    const publishUrl = `rtmp://${this.docker.publishedHost}:${publishedPort(container, config.rtmpPort) ?? config.rtmpPort}/${config.application}`;
+    if (!container) return { state: 'stopped', publishUrl };
+    const state = stateOf(container);
+    const status: RtmpStatus = { state, publishUrl, container: describe(container) };
+    if (state === 'running') {
+      try {
+        status.stats = await this.readStats(container, config);
+      } catch (error) {
+        status.statsError = (error as Error).message;
+      }
+    }
+    return status;
+  }
+
+  /**
+   * The live input for a relay (e.g. the Telegram daemon): rtmp://<host>:<port>/<application>/<key>.
+   * Carries the key: for process arguments only, never for responses, events or logs.
+   */
+  async liveInputUrl(streamKey?: string): Promise<string> {
+    const config = await this.configs.read();
+    const key = streamKey ?? config.streamKeys[0];
+    if (!key) throw new WaveError(409, 'no_stream_key', 'The RTMP ingest has no stream key configured');
+    return `rtmp://${this.docker.publishedHost}:${config.rtmpPort}/${config.application}/${key}`;
+  }
+
+  /** The ingest container (running or not), or null. More than one is a leftover: the newest counts. */
+  async findIngest(): Promise<ContainerState | null> {
+    const containers = await this.docker.listContainers(RTMP_LABELS);
+    containers.sort((a, b) => Number(b.running) - Number(a.running) || (b.startedAt ?? '').localeCompare(a.startedAt ?? ''));
+    return containers[0] ?? null;
+  }
+
+  /** Creates and starts the ingest for `config`, then waits until nginx answers. */
+  private async launch(config: RtmpConfigDocument): Promise<ContainerState> {
+    await this.requireImage(config.image);
+    const sameName = await this.docker.inspect(config.containerName);
+    if (sameName && !isIngest(sameName)) {
+      throw new WaveError(409, 'container_name_taken', `A container named ${config.containerName} exists and is not Wave's; choose another containerName`);
+    }
+    const callbackBase = await this.callbacks.ensureListening();
+    const secret = randomBytes(24).toString('base64url');
+    registerSecret(secret);
+    const id = await this.docker.create(
+      {
+        name: config.containerName,
+        image: config.image,
+        cmd: [NGINX_BIN, '-g', 'daemon off;'],
+        labels: { ...RTMP_LABELS, [CALLBACK_SECRET_LABEL]: callbackSecretHash(secret), [HTTP_PORT_LABEL]: String(config.httpPort) },
+        ports: [
+          { containerPort: config.rtmpPort, hostPort: config.rtmpPort, hostIp: '0.0.0.0' },
+          // /stat and HLS are for Wave and a local reverse proxy only.
+          { containerPort: config.httpPort, hostPort: config.httpPort, hostIp: '127.0.0.1' },
+        ],
+        extraHosts: [`${CONTAINER_HOST_ALIAS}:host-gateway`],
+        restartPolicy: 'unless-stopped',
+      },
+      [{ path: NGINX_CONFIG_PATH, content: renderNginxConfig(config, `${callbackBase}/${secret}`) }],
+    );
+    try {
+      await this.docker.start(id);
+    } catch (error) {
+      await this.docker.remove(id);
+      throw error;
+    }
+    const started = (await this.docker.inspect(id))!;
+    await this.waitUntilServing(started, config);
+    this.logger.log(`RTMP ingest ${config.containerName} (${id.slice(0, 12)}) serving on port ${config.rtmpPort}`);
+    return started;
+  }
+
+  /** Swaps the running ingest for one with `next`; if that fails, the old one is brought back as it was. */
+  private async replace(old: ContainerState, next: RtmpConfigDocument): Promise<void> {
+    await this.docker.stop(old.id, STOP_GRACE_SECONDS);
+    await this.docker.rename(old.id, `${old.name}-replaced-${Date.now()}`);
+    try {
+      await this.launch(next);
+    } catch (error) {
+      this.logger.warn(`New RTMP config failed to start (${(error as Error).message}); bringing the previous container back`);
+      await this.docker.rename(old.id, old.name);
+      await this.docker.start(old.id);
+      throw error;
+    }
+    await this.docker.remove(old.id);
+  }
+
+  private async retire(container: ContainerState): Promise<void> {
+    await this.docker.stop(container.id, STOP_GRACE_SECONDS);
+    await this.docker.remove(container.id);
+    this.logger.log(`RTMP ingest ${container.name} (${container.id.slice(0, 12)}) stopped and removed`);
+  }
+
+  /** `nginx -t` on the rendered config, in a throwaway container of the configured image. */
+  private async checkNginxConfig(config: RtmpConfigDocument): Promise<void> {
+    await this.requireImage(config.image);
+    const placeholderCallback = `http://${CONTAINER_HOST_ALIAS}:1/rtmp/config-check`;
+    const { exitCode, output } = await this.docker.runToCompletion(
+      {
+        image: config.image,
+        cmd: [NGINX_BIN, '-t', '-c', NGINX_CONFIG_PATH],
+        labels: RTMP_CHECK_LABELS,
+        extraHosts: [`${CONTAINER_HOST_ALIAS}:host-gateway`],
+      },
+      [{ path: NGINX_CONFIG_PATH, content: renderNginxConfig(config, placeholderCallback) }],
+    );
+    if (exitCode !== 0) {
+      const reasons = output.split(/\r?\n/).filter((line) => line.includes('[emerg]') || line.includes('failed'));
+      throw new WaveError(422, 'nginx_config_rejected', reasons.length > 0 ? reasons : [`nginx -t exited with ${exitCode}`]);
+    }
+  }
+
+  private async requireImage(image: string): Promise<void> {
+    if (!(await this.docker.imageExists(image))) {
+      throw new WaveError(503, 'rtmp_image_missing', `The nginx-rtmp image ${image} is missing; build it with \`${RTMP_IMAGE_COMMAND} -- --tag ${image}\``);
+    }
+  }
+
+  private async waitUntilServing(container: ContainerState, config: RtmpConfigDocument): Promise<void> {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (;;) {
+      try {
+        await this.readStats(container, config);
+        return;
+      } catch (error) {
+        const now = await this.docker.inspect(container.id);
+        if (!now?.running) throw new WaveError(502, 'rtmp_exited', `The RTMP container exited right after start (exit code ${now?.exitCode ?? 'unknown'})`);
+        if (Date.now() > deadline) {
+          this.logger.warn(`nginx /stat does not answer yet (${(error as Error).message}); the container is running`);
+          return;
+        }
+        await sleep(100);
+      }
+    }
+  }
+
+  private async readStats(container: ContainerState, config: RtmpConfigDocument): Promise<RtmpServerStats> {
+    // The container's own HTTP port (its label), not today's config: the file may have changed since.
+    const containerPort = Number(container.labels[HTTP_PORT_LABEL]) || config.httpPort;
+    const port = publishedPort(container, containerPort, '127.0.0.1') ?? containerPort;
+    const response = await fetch(`http://${this.docker.publishedHost}:${port}/stat`, { signal: AbortSignal.timeout(STAT_TIMEOUT_MS) });
+    if (!response.ok) throw new Error(`nginx /stat answered ${response.status}`);
+    return parseNginxStat(await response.text());
+  }
+}
+
+export function isIngest(container: ContainerState): boolean {
+  return Object.entries(RTMP_LABELS).every(([k, v]) => container.labels[k] === v);
+}
+
+export function stateOf(container: ContainerState): RtmpState {
+  if (container.status === 'running') return 'running';
+  if (container.status === 'restarting') return 'restarting';
+  if (container.status === 'paused') return 'paused';
+  return 'stopped';
+}
+
+function describe(container: ContainerState): RtmpContainerStatus {
+  const uptime = container.running && container.startedAt ? Math.max(0, Math.round((Date.now() - Date.parse(container.startedAt)) / 1000)) : undefined;
+  return {
+    id: container.id,
+    name: container.name,
+    image: container.image,
+    dockerStatus: container.status,
+    startedAt: container.startedAt,
+    uptimeSeconds: uptime,
+    exitCode: container.exitCode,
+    ports: container.ports,
+  };
+}
+
+/** The host port a container publishes, preferring the binding on `hostIp` (else the first). */
+function publishedPort(container: ContainerState | null, containerPort: number, hostIp?: string): number | undefined {
+  const bindings = container?.ports.filter((p) => p.containerPort === containerPort) ?? [];
+  return (bindings.find((p) => p.hostIp === hostIp) ?? bindings[0])?.hostPort;
+}
