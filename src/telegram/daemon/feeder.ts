@@ -16,7 +16,7 @@ export interface FeederOptions {
   now: () => number;
   /** From a frame's due time to when it is heard at the ingest (encoder + network). */
   outputLatencyMs: number;
-  /** A source other than the base with no audio for this long goes off the air. */
+  /** A source other than the base with no audio for this long goes off the air (unless switchTo says otherwise). */
   starveGraceMs: number;
   tickMs?: number;
 }
@@ -24,6 +24,8 @@ export interface FeederOptions {
 export interface SwitchOptions {
   /** Give up when the source has produced no audio after this long (default: wait until it ends). */
   startTimeoutMs?: number;
+  /** Off the air after this long without audio (default: FeederOptions.starveGraceMs). */
+  starveGraceMs?: number;
 }
 
 /** Emitted events; `heardAt` is monotonic ms (see FeederOptions.now). */
@@ -46,7 +48,8 @@ export class Feeder extends EventEmitter<FeederEvents> {
   private readonly clock: PcmClock;
   private readonly frame: number;
   private current: AudioSource;
-  private pending: { source: AudioSource; since: number; timeoutMs: number } | null = null;
+  private pending: { source: AudioSource; since: number; timeoutMs: number; starveGraceMs: number } | null = null;
+  private starveGraceMs: number;
   private track: DaemonTrack | null = null;
   private lastAudioAt: number;
   private timer: NodeJS.Timeout | null = null;
@@ -60,6 +63,7 @@ export class Feeder extends EventEmitter<FeederEvents> {
     this.frame = frameBytes(options.clock.format);
     this.current = options.base;
     this.lastAudioAt = options.now();
+    this.starveGraceMs = options.starveGraceMs;
     this.silenceChunk = Buffer.alloc(this.frame * 4096);
   }
 
@@ -110,7 +114,12 @@ export class Feeder extends EventEmitter<FeederEvents> {
       this.goOnAir(source);
       return;
     }
-    this.pending = { source, since: this.options.now(), timeoutMs: options.startTimeoutMs ?? Infinity };
+    this.pending = {
+      source,
+      since: this.options.now(),
+      timeoutMs: options.startTimeoutMs ?? Infinity,
+      starveGraceMs: options.starveGraceMs ?? this.options.starveGraceMs,
+    };
     source.activate();
   }
 
@@ -146,10 +155,11 @@ export class Feeder extends EventEmitter<FeederEvents> {
 
   private checkPending(now: number): void {
     if (!this.pending) return;
-    const { source, since, timeoutMs } = this.pending;
+    const { source, since, timeoutMs, starveGraceMs } = this.pending;
     if (source.available() > 0) {
       this.pending = null;
       this.goOnAir(source);
+      this.starveGraceMs = starveGraceMs;
     } else if (source.finished || now - since > timeoutMs) {
       this.pending = null;
       source.close();
@@ -160,11 +170,11 @@ export class Feeder extends EventEmitter<FeederEvents> {
   private checkCurrent(now: number): void {
     const source = this.current;
     if (source === this.options.base) return;
-    const starved = source.available() === 0 && now - this.lastAudioAt > this.options.starveGraceMs;
+    const starved = source.available() === 0 && now - this.lastAudioAt > this.starveGraceMs;
     if (!source.finished && !starved) return;
     this.goOnAir(this.options.base);
     source.close();
-    this.emit('source-failed', { source, reason: source.finished ? 'ended' : `no audio for ${duration(this.options.starveGraceMs)}` });
+    this.emit('source-failed', { source, reason: source.finished ? 'ended' : `no audio for ${duration(this.starveGraceMs)}` });
   }
 
   private goOnAir(source: AudioSource): void {

@@ -1,5 +1,5 @@
 import type { ProcessRepository } from '../../repositories/process.repository.js';
-import { publishUrl } from '../stream-url.js';
+import { hasUrlScheme, INGEST_URL_SCHEMES, publishUrl, RADIO_URL_SCHEMES } from '../stream-url.js';
 import type { TelegramConfigDocument } from '../telegram-config.document.js';
 import { Backoff } from './backoff.js';
 import { prepareCoverClip } from './cover.js';
@@ -38,8 +38,13 @@ export interface DaemonOptions {
 
 /** Written ahead of the due time so the encoder never starves (prototype: ~60 ms). */
 const FEED_LEAD_MS = 60;
-/** A live source with no PCM for this long goes off the air and the playlist takes over. */
-const LIVE_STARVE_GRACE_MS = 3000;
+/**
+ * A source with no PCM for this long goes off the air and the playlist takes over. The relay's decoder
+ * does not see the DJ's unpublish as EOF, so this is how a finished live show ends; a radio over the
+ * internet gets more slack.
+ */
+const RELAY_STARVE_GRACE_MS = 1000;
+const RADIO_STARVE_GRACE_MS = 3000;
 /** Relay decoder buffer cap: bounds the live delay. */
 const RELAY_BUFFER_MS = 300;
 /** Radio streams arrive in bursts; a larger buffer rides over network jitter. */
@@ -49,7 +54,7 @@ const RADIO_START_TIMEOUT_MS = 20_000;
 /** A live source that played (or waited for a publisher) this long resets its retry backoff. */
 const SOURCE_HEALTHY_MS = 10_000;
 
-type Preferred = { kind: 'playlist' } | { kind: 'url' | 'rtmp'; url: string };
+export type Preferred = { kind: 'playlist' } | { kind: 'url' | 'rtmp'; url: string };
 
 /**
  * The Telegram stream: one encoder connection to the ingest for the whole session, fed PCM by the
@@ -103,7 +108,7 @@ export class TelegramStreamDaemon {
       base: this.playlist,
       now: () => performance.now(),
       outputLatencyMs: env.outputLatencyMs,
-      starveGraceMs: LIVE_STARVE_GRACE_MS,
+      starveGraceMs: RADIO_STARVE_GRACE_MS,
     });
     this.connection = new IngestConnection({
       processes: this.options.processes,
@@ -149,13 +154,20 @@ export class TelegramStreamDaemon {
         logger.info('next track requested');
         this.playlist.skip();
         return;
-      case 'switch-source':
-        this.preferred = command.source === 'playlist' ? { kind: 'playlist' } : { kind: command.source, url: command.url };
+      case 'switch-source': {
+        const preferred = preferredSource(command);
+        if (typeof preferred === 'string') {
+          logger.warn(`switch-source refused: ${preferred}`);
+          this.send({ event: 'error', code: 'invalid_command', message: preferred, at: iso(performance.now()) });
+          return;
+        }
+        this.preferred = preferred;
         logger.info(`switch to ${command.source} requested`);
         this.liveBackoff.url.reset();
         this.liveBackoff.rtmp.reset();
         this.engagePreferred();
         return;
+      }
     }
   }
 
@@ -229,7 +241,12 @@ export class TelegramStreamDaemon {
     });
     this.live = { source, since: performance.now() };
     this.options.logger.info(`waiting for audio from ${source.label}`);
-    this.feeder.switchTo(source, { startTimeoutMs: preferred.kind === 'url' ? RADIO_START_TIMEOUT_MS : undefined });
+    this.feeder.switchTo(
+      source,
+      preferred.kind === 'url'
+        ? { startTimeoutMs: RADIO_START_TIMEOUT_MS, starveGraceMs: RADIO_STARVE_GRACE_MS }
+        : { starveGraceMs: RELAY_STARVE_GRACE_MS },
+    );
   }
 
   private scheduleLiveRetry(): void {
@@ -275,6 +292,15 @@ export class TelegramStreamDaemon {
       this.options.logger.warn(`report failed: ${(error as Error).message}`);
     }
   }
+}
+
+/** The source a switch-source command asks for, or why it is refused (ffmpeg must not fetch local files). */
+export function preferredSource(command: Extract<DaemonCommand, { command: 'switch-source' }>): Preferred | string {
+  if (command.source === 'playlist') return { kind: 'playlist' };
+  const schemes = command.source === 'url' ? RADIO_URL_SCHEMES : INGEST_URL_SCHEMES;
+  if (command.source !== 'url' && command.source !== 'rtmp') return `unknown source ${JSON.stringify(command.source)}`;
+  if (!hasUrlScheme(command.url, schemes)) return `a ${command.source} source needs a URL starting with ${schemes.map((s) => `${s}://`).join(', ')}`;
+  return { kind: command.source, url: command.url };
 }
 
 function iso(monotonicMs: number): string {
