@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Pm2Repository } from '../repositories/pm2.repository.js';
 import type { EngineStateDto } from './dto/monitoring.dto.js';
 
 /** Reachability of the outside engines Wave drives; DI tokens bound by MonitoringModule to the repositories. */
@@ -17,9 +18,16 @@ export class AbsentDockerEngineProbe extends DockerEngineProbe {
   }
 }
 
+/** Up while a PM2 daemon answers (Wave does not launch one just to look). */
 @Injectable()
-export class AbsentPm2DaemonProbe extends Pm2DaemonProbe {
-  state(): Promise<EngineStateDto> {
-    return Promise.resolve({ state: 'unknown', detail: 'the Telegram module is not part of this build' });
+export class Pm2RepositoryProbe extends Pm2DaemonProbe {
+  constructor(private readonly pm2: Pm2Repository) {
+    super();
+  }
+
+  async state(): Promise<EngineStateDto> {
+    return (await this.pm2.isDaemonRunning())
+      ? { state: 'up', detail: null }
+      : { state: 'down', detail: 'no PM2 daemon answers (it starts with the Telegram stream)' };
   }
 }

@@ -1,20 +1,21 @@
 import { Module } from '@nestjs/common';
+import { Pm2Module } from '../repositories/pm2.module.js';
 import { StreamingModule } from '../streaming/streaming.module.js';
-import { AbsentDockerEngineProbe, AbsentPm2DaemonProbe, DockerEngineProbe, Pm2DaemonProbe } from './engine-probes.js';
+import { AbsentDockerEngineProbe, DockerEngineProbe, Pm2DaemonProbe, Pm2RepositoryProbe } from './engine-probes.js';
 import { LogFiles } from './log-files.service.js';
 import { MetricsService } from './metrics.service.js';
 import { MonitoringController, PrometheusController } from './monitoring.controller.js';
 import { MonitoringService } from './monitoring.service.js';
 
 @Module({
-  imports: [StreamingModule],
+  imports: [StreamingModule, Pm2Module],
   controllers: [MonitoringController, PrometheusController],
   providers: [
     MonitoringService,
     MetricsService,
     LogFiles,
     { provide: DockerEngineProbe, useClass: AbsentDockerEngineProbe },
-    { provide: Pm2DaemonProbe, useClass: AbsentPm2DaemonProbe },
+    { provide: Pm2DaemonProbe, useClass: Pm2RepositoryProbe },
   ],
   exports: [LogFiles, MetricsService],
 })

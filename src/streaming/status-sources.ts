@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DocumentStore } from '../config/document-store.service.js';
-import type { NowPlayingView, RtmpStatusView, TelegramStatusView } from '../events/socket-events.js';
+import type { NowPlayingView, RtmpStatusView, TelegramState, TelegramStatusView } from '../events/socket-events.js';
+import { TelegramStreamService } from '../telegram/telegram-stream.service.js';
 import { AUDIO_TRACKS_DOCUMENT } from '../tracks/audio-tracks.document.js';
 
 /**
@@ -42,10 +43,36 @@ export class AbsentRtmpStatusSource extends RtmpStatusSource {
   }
 }
 
-/** Stands in until the Telegram module provides the daemon's state. */
+/** PM2's process states, in the status vocabulary. */
+const TELEGRAM_STATES: Record<string, TelegramState> = {
+  online: 'online',
+  launching: 'starting',
+  stopping: 'stopped',
+  stopped: 'stopped',
+  not_started: 'stopped',
+  errored: 'errored',
+};
+
+/** The daemon as PM2 holds it, with the connection and source the daemon last reported. */
 @Injectable()
-export class AbsentTelegramStatusSource extends TelegramStatusSource {
-  read(): Promise<TelegramStatusView> {
-    return Promise.resolve({ state: 'unknown', connection: 'unknown', source: null, reconnects: 0, detail: 'the Telegram module is not part of this build' });
+export class Pm2TelegramStatusSource extends TelegramStatusSource {
+  constructor(private readonly telegram: TelegramStreamService) {
+    super();
+  }
+
+  async read(): Promise<TelegramStatusView> {
+    try {
+      const daemon = await this.telegram.daemonState();
+      const state = TELEGRAM_STATES[daemon.state] ?? 'unknown';
+      return {
+        state,
+        connection: daemon.connection,
+        source: daemon.source,
+        reconnects: daemon.reconnects,
+        detail: state === 'unknown' ? `PM2 state ${daemon.state}` : null,
+      };
+    } catch (error) {
+      return { state: 'unknown', connection: 'unknown', source: null, reconnects: 0, detail: (error as Error).message };
+    }
   }
 }

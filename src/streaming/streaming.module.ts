@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
 import { SocketAudience } from '../events/socket-audience.js';
+import { TelegramModule } from '../telegram/telegram.module.js';
 import {
   AbsentRtmpStatusSource,
-  AbsentTelegramStatusSource,
   NowPlayingSource,
+  Pm2TelegramStatusSource,
   RtmpStatusSource,
   StoredNowPlayingSource,
   TelegramStatusSource,
@@ -12,12 +13,13 @@ import { StreamingController } from './streaming.controller.js';
 import { StreamingStatusService } from './streaming-status.service.js';
 
 @Module({
+  imports: [TelegramModule],
   controllers: [StreamingController],
   providers: [
     StreamingStatusService,
     SocketAudience,
     { provide: RtmpStatusSource, useClass: AbsentRtmpStatusSource },
-    { provide: TelegramStatusSource, useClass: AbsentTelegramStatusSource },
+    { provide: TelegramStatusSource, useClass: Pm2TelegramStatusSource },
     { provide: NowPlayingSource, useClass: StoredNowPlayingSource },
   ],
   exports: [StreamingStatusService, SocketAudience],

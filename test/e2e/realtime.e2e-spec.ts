@@ -1,7 +1,7 @@
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogEvent, PublicStatus, StreamingStatus, SubscriptionAck } from '../../src/events/socket-events.js';
+import type { LogEvent, PublicStatus, StreamingStatus, SubscriptionAck, SystemEvent } from '../../src/events/socket-events.js';
 import { connectSocket, connectWithFirst, nextEvent } from '../env/sockets.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
 
@@ -77,6 +77,26 @@ describe('Real time: Socket.IO gateway, monitoring, metrics', () => {
 
     const left: SubscriptionAck = await admin.timeout(3000).emitWithAck('unsubscribe', { rooms: ['log:wave'] });
     expect(left).toEqual({ ok: true, rooms: [] });
+  });
+
+  it('pushes a system event and a fresh status to admin clients when a config changes (not to public ones)', async () => {
+    const admin = keep(await connectSocket(`${wave.socketUrl}/admin`, { auth: { token: TOKEN } }));
+    const listener = keep(await connectSocket(`${wave.socketUrl}/`));
+    const leaked: unknown[] = [];
+    listener.on('system', (event: unknown) => leaked.push(event));
+    const system = nextEvent<SystemEvent>(admin, 'system', 5000, (event) => event.type === 'config.updated');
+    const status = nextEvent<StreamingStatus>(admin, 'status');
+    const res = await fetch(`${wave.baseUrl}/api/stream/telegram/config`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ streamKey: '1234567890:secret-stream-key-abcdefgh' }),
+    });
+    expect(res.status).toBe(200);
+    const event = await system;
+    expect(event).toEqual({ type: 'config.updated', message: expect.any(String), details: { document: 'telegram-config.json' }, at: expect.any(String) });
+    expect(JSON.stringify(event)).not.toContain('secret-stream-key');
+    expect((await status).telegram.state).toBeDefined();
+    expect(leaked).toEqual([]);
   });
 
   it('serves /metrics without the token as Prometheus text with HTTP, socket and service metrics', async () => {
