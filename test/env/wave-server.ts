@@ -35,6 +35,8 @@ export interface StartWaveOptions {
   keepDirs?: boolean;
   /** How long to wait for /health/live. */
   timeoutMs?: number;
+  /** Discard stdout (benchmarks: a log line per request would pile up here); stderr is still kept. */
+  quiet?: boolean;
 }
 
 /** Starts the built server (`node dist/main.js`) on free ports with temp DATA_DIR/LOG_DIR; resolves when it answers. */
@@ -56,8 +58,8 @@ export async function startWave(options: StartWaveOptions = {}): Promise<WaveSer
     ...options.env,
   };
   let output = '';
-  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env, stdio: ['ignore', options.quiet ? 'ignore' : 'pipe', 'pipe'] });
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
   const baseUrl = `http://127.0.0.1:${port}`;
