@@ -8,14 +8,19 @@ import { WaveError } from '../common/wave-error.js';
 /** The engine cannot be reached (not running, wrong DOCKER_HOST, no permission on the socket). */
 export class DockerUnavailableError extends WaveError {
   constructor(where: string, cause: string) {
-    super(503, 'docker_unavailable', `Docker engine is unreachable at ${where}: ${cause}`);
+    const text = `Docker engine is unreachable at ${where}: ${cause}`;
+    super(503, 'docker_unavailable', text);
+    // HttpException would otherwise name the class; logs and health details want the reason.
+    this.message = text;
   }
 }
 
 /** A host port a container wants is held by something else. */
 export class PortInUseError extends WaveError {
   constructor(readonly port: number | undefined, cause: string) {
-    super(409, 'port_in_use', port ? `Port ${port} is already in use on the Docker host` : `A port is already in use: ${cause}`, port ? { port } : undefined);
+    const text = port ? `Port ${port} is already in use on the Docker host` : `A port is already in use: ${cause}`;
+    super(409, 'port_in_use', text, port ? { port } : undefined);
+    this.message = text;
   }
 }
 

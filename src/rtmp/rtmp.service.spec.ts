@@ -1,0 +1,204 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeDockerRepository } from '../../test/fakes/docker.repository.fake.js';
+import { AppConfig } from '../config/app-config.js';
+import { DocumentStore } from '../config/document-store.service.js';
+import { validateEnvironment } from '../config/env.validation.js';
+import { WaveEventMap, WaveEvents } from '../events/wave-events.js';
+import { WaveError } from '../common/wave-error.js';
+import { RtmpCallbackServer } from './rtmp-callback.server.js';
+import { RtmpConfigService } from './rtmp-config.service.js';
+import { RtmpPublishAuthService } from './rtmp-publish-auth.service.js';
+import { RtmpService } from './rtmp.service.js';
+import { CALLBACK_SECRET_LABEL, RTMP_LABELS } from './rtmp.constants.js';
+import { callbackSecretHash } from './rtmp-publish-auth.service.js';
+
+const KEY = 'dj-anna-7f3c9a1b2d';
+const IMAGE = 'wave/rtmp:latest';
+
+/** Stands in for nginx's /stat on the configured HTTP port (the only HTTP the service does itself). */
+async function statServer(): Promise<Server> {
+  const server = createServer((_req, res) => res.end(`<rtmp><uptime>1</uptime><server><application><name>live</name><live><stream><name>${KEY}</name><bw_in>128000</bw_in><nclients>1</nclients><client><id>1</id><publishing/></client><publishing/></stream><nclients>1</nclients></live></application></server></rtmp>`));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+async function freeTcpPort(): Promise<number> {
+  const server = await statServer();
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('RtmpService (fake Docker)', () => {
+  let dataDir: string;
+  let docker: FakeDockerRepository;
+  let stat: Server;
+  let rtmp: RtmpService;
+  let auth: RtmpPublishAuthService;
+  let callbacks: RtmpCallbackServer;
+  let events: Array<[string, unknown]>;
+  let configs: RtmpConfigService;
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'wave-rtmp-unit-'));
+    const config = new AppConfig(validateEnvironment({ DATA_DIR: dataDir, RTMP_CALLBACK_PORT: String(await freeTcpPort()) }));
+    docker = new FakeDockerRepository();
+    docker.images.add(IMAGE);
+    stat = await statServer();
+    const emitter = new EventEmitter2();
+    events = [];
+    emitter.onAny((name, payload) => events.push([name as string, payload]));
+    configs = new RtmpConfigService(new DocumentStore(config));
+    auth = new RtmpPublishAuthService(docker.asRepository(), configs, new WaveEvents(emitter));
+    callbacks = new RtmpCallbackServer(config, docker.asRepository(), auth);
+    rtmp = new RtmpService(docker.asRepository(), configs, callbacks);
+    await configs.update({ streamKeys: [KEY], httpPort: (stat.address() as AddressInfo).port }, async () => {});
+  });
+
+  afterEach(async () => {
+    await callbacks.onModuleDestroy();
+    await new Promise((resolve) => stat.close(resolve));
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts one labelled container whose nginx.conf calls back with a secret only its label can vouch for', async () => {
+    const status = await rtmp.start();
+    expect(status.state).toBe('running');
+    expect(status.stats?.publishers).toEqual([expect.objectContaining({ stream: '****1b2d', bitrateIn: 128000 })]);
+    const [container] = docker.containers.values();
+    expect(container.labels).toMatchObject(RTMP_LABELS);
+    expect(container.ports).toContainEqual({ containerPort: 1935, hostPort: 1935, hostIp: '0.0.0.0' });
+    const conf = docker.configOf(container.id);
+    const secret = /on_publish http:\/\/host\.docker\.internal:\d+\/rtmp\/([A-Za-z0-9_-]+)\/publish;/.exec(conf)?.[1];
+    expect(secret).toBeDefined();
+    expect(container.labels[CALLBACK_SECRET_LABEL]).toBe(callbackSecretHash(secret!));
+    expect(conf).toContain('listen 1935;');
+    expect(conf).not.toContain('{{');
+  });
+
+  it('is idempotent and serialized: 20 parallel starts make one container', async () => {
+    const answers = await Promise.all(Array.from({ length: 20 }, () => rtmp.start()));
+    expect(docker.calls.filter((c) => c.startsWith('create'))).toHaveLength(1);
+    expect(new Set(answers.map((a) => a.container?.id)).size).toBe(1);
+  });
+
+  it('stops only its own containers, and refuses a name a foreign container holds', async () => {
+    const foreign = await docker.create({ name: 'wave-rtmp', image: 'nginx' });
+    await docker.start(foreign);
+    const error = await rtmp.start().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WaveError);
+    expect((error as WaveError).code).toBe('container_name_taken');
+    await rtmp.stop();
+    expect(docker.containers.get(foreign)?.running).toBe(true);
+  });
+
+  it('answers 503 with the build command when the image is missing', async () => {
+    docker.images.clear();
+    const error = (await rtmp.start().catch((e: unknown) => e)) as WaveError;
+    expect(error.getStatus()).toBe(503);
+    expect(error.code).toBe('rtmp_image_missing');
+    expect(error.message).toBeDefined();
+    expect(JSON.stringify(error.getResponse())).toContain('npm run rtmp:image');
+  });
+
+  it('a taken port fails the start with 409 and leaves no container', async () => {
+    docker.takenPorts.add(1935);
+    const error = (await rtmp.start().catch((e: unknown) => e)) as WaveError;
+    expect(error.getStatus()).toBe(409);
+    expect(docker.containers.size).toBe(0);
+  });
+
+  describe('config updates', () => {
+    const file = () => readFile(join(dataDir, 'streaming-config.json'), 'utf8');
+
+    it('checks with nginx -t and, when it is rejected, keeps the file and the container', async () => {
+      await rtmp.start();
+      const [before] = docker.containers.keys();
+      const stored = await file();
+      docker.checkResult = { exitCode: 1, output: 'nginx: [emerg] unknown directive "x" in /etc/nginx/nginx.conf:3\nnginx: configuration file /etc/nginx/nginx.conf test failed' };
+      const error = (await rtmp.updateConfig({ maxConnections: 5 }).catch((e: unknown) => e)) as WaveError;
+      expect(error.getStatus()).toBe(422);
+      expect(error.code).toBe('nginx_config_rejected');
+      expect(await file()).toBe(stored);
+      expect([...docker.containers.keys()]).toEqual([before]);
+      expect(docker.checkedConfigs.at(-1)).toContain('max_connections 5;');
+    });
+
+    it('rejects equal ports with 400 and writes nothing', async () => {
+      const stored = await file();
+      const error = (await rtmp.updateConfig({ rtmpPort: 9000, httpPort: 9000 }).catch((e: unknown) => e)) as WaveError;
+      expect(error.getStatus()).toBe(400);
+      expect(await file()).toBe(stored);
+    });
+
+    it('replaces a running container with one serving the new config', async () => {
+      await rtmp.start();
+      const [before] = docker.containers.keys();
+      const view = await rtmp.updateConfig({ rtmpPort: 1940, hlsEnabled: true });
+      expect(view.streamKeys).toEqual(['****1b2d']);
+      const [after] = docker.containers.values();
+      expect(docker.containers.size).toBe(1);
+      expect(after.id).not.toBe(before);
+      expect(after.name).toBe('wave-rtmp');
+      expect(docker.configOf(after.id)).toContain('listen 1940;');
+      expect(docker.configOf(after.id)).toContain('hls on;');
+      expect(JSON.parse(await file()).rtmpPort).toBe(1940);
+    });
+
+    it('rolls back when the new container cannot start: the old one runs again, the file is unchanged', async () => {
+      await rtmp.start();
+      const [old] = docker.containers.values();
+      const stored = await file();
+      docker.takenPorts.add(1941);
+      const error = (await rtmp.updateConfig({ rtmpPort: 1941 }).catch((e: unknown) => e)) as WaveError;
+      expect(error.getStatus()).toBe(409);
+      expect(await file()).toBe(stored);
+      expect(docker.containers.size).toBe(1);
+      expect(docker.containers.get(old.id)).toMatchObject({ name: 'wave-rtmp', running: true });
+    });
+  });
+
+  describe('publish callbacks', () => {
+    const secretOf = () => /\/rtmp\/([A-Za-z0-9_-]+)\/publish;/.exec(docker.configOf([...docker.containers.keys()][0]))![1];
+    const form = (name: string, app = 'live') => new URLSearchParams({ app, name, addr: '172.17.0.1', call: 'publish' });
+
+    it('let a configured key on air, emitting a masked event', async () => {
+      await rtmp.start();
+      expect(await auth.decide(secretOf(), 'publish', form(KEY))).toBe(true);
+      expect(await auth.decide(secretOf(), 'publish-done', form(KEY))).toBe(true);
+      const published = events.filter(([n]) => n.startsWith('rtmp.publish')).map(([n, p]) => [n, (p as WaveEventMap['rtmp.publish.started']).stream]);
+      expect(published).toEqual([
+        ['rtmp.publish.started', '****1b2d'],
+        ['rtmp.publish.stopped', '****1b2d'],
+      ]);
+      expect(JSON.stringify(events)).not.toContain(KEY);
+    });
+
+    it('refuse a wrong key, a wrong application, and any call without the ingest secret', async () => {
+      await rtmp.start();
+      expect(await auth.decide(secretOf(), 'publish', form('not-a-configured-key'))).toBe(false);
+      expect(await auth.decide(secretOf(), 'publish', form(KEY, 'other'))).toBe(false);
+      expect(await auth.decide('a-guessed-secret-0123456789', 'publish', form(KEY))).toBe(false);
+      expect(await auth.decide('a-guessed-secret-0123456789', 'publish-done', form(KEY))).toBe(false);
+    });
+
+    it('serve them over HTTP: 200 with the secret, 403 without', async () => {
+      await rtmp.start();
+      const base = (await callbacks.ensureListening()).replace('host.docker.internal', '127.0.0.1');
+      const post = (path: string) => fetch(`${base}${path}`, { method: 'POST', body: form(KEY) }).then((r) => r.status);
+      expect(await post(`/${secretOf()}/publish`)).toBe(200);
+      expect(await post('/publish')).toBe(403);
+      expect(await post('/wrong-secret-0123456789abcdef/publish')).toBe(403);
+    });
+  });
+
+  it('gives the live input URL for a relay', async () => {
+    expect(await rtmp.liveInputUrl()).toBe(`rtmp://127.0.0.1:1935/live/${KEY}`);
+  });
+});

@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import type { ContainerFile, ContainerSpec, ContainerState, DockerRepository } from '../../src/repositories/docker.repository.js';
+import { PortInUseError } from '../../src/repositories/docker.repository.js';
+
+/** In-memory stand-in for DockerRepository in unit specs: containers, files, images, taken ports. */
+export class FakeDockerRepository {
+  readonly publishedHost = '127.0.0.1';
+  readonly containers = new Map<string, ContainerState & { files: ContainerFile[] }>();
+  readonly images = new Set<string>();
+  readonly takenPorts = new Set<number>();
+  readonly calls: string[] = [];
+  /** What `runToCompletion` (nginx -t) answers. */
+  checkResult = { exitCode: 0, output: 'nginx: configuration file /etc/nginx/nginx.conf test is successful' };
+  checkedConfigs: string[] = [];
+
+  asRepository(): DockerRepository {
+    return this as unknown as DockerRepository;
+  }
+
+  async ping(): Promise<void> {}
+  async version(): Promise<string> {
+    return '26.1.5';
+  }
+  async imageExists(image: string): Promise<boolean> {
+    return this.images.has(image);
+  }
+  async listContainers(labels: Record<string, string>): Promise<ContainerState[]> {
+    return [...this.containers.values()].filter((c) => Object.entries(labels).every(([k, v]) => c.labels[k] === v)).map(strip);
+  }
+  async inspect(idOrName: string): Promise<ContainerState | null> {
+    const found = this.containers.get(idOrName) ?? [...this.containers.values()].find((c) => c.name === idOrName);
+    return found ? strip(found) : null;
+  }
+  async create(spec: ContainerSpec, files: ContainerFile[] = []): Promise<string> {
+    await tick();
+    this.calls.push(`create ${spec.name}`);
+    if (spec.name && (await this.inspect(spec.name))) throw Object.assign(new Error(`Conflict. The container name "/${spec.name}" is already in use`), { statusCode: 409 });
+    const id = randomUUID().replace(/-/g, '');
+    this.containers.set(id, {
+      id,
+      name: spec.name ?? id.slice(0, 12),
+      image: spec.image,
+      labels: { ...spec.labels },
+      status: 'created',
+      running: false,
+      ports: spec.ports ?? [],
+      files,
+    });
+    return id;
+  }
+  async start(id: string): Promise<void> {
+    await tick();
+    this.calls.push(`start ${id}`);
+    const c = this.containers.get(id)!;
+    const taken = c.ports.find((p) => this.takenPorts.has(p.hostPort));
+    if (taken) throw new PortInUseError(taken.hostPort, 'port is already allocated');
+    Object.assign(c, { status: 'running', running: true, startedAt: new Date().toISOString(), exitCode: undefined });
+  }
+  async stop(id: string): Promise<void> {
+    this.calls.push(`stop ${id}`);
+    const c = this.containers.get(id);
+    if (c?.running) Object.assign(c, { status: 'exited', running: false, exitCode: 0 });
+  }
+  async remove(id: string): Promise<void> {
+    this.calls.push(`remove ${id}`);
+    this.containers.delete(id);
+  }
+  async rename(id: string, name: string): Promise<void> {
+    this.containers.get(id)!.name = name;
+  }
+  async runToCompletion(_spec: ContainerSpec, files: ContainerFile[]): Promise<{ exitCode: number; output: string }> {
+    this.checkedConfigs.push(files[0]?.content ?? '');
+    return this.checkResult;
+  }
+  async bridgeGateway(): Promise<string | undefined> {
+    return undefined;
+  }
+
+  /** The nginx.conf a container was created with. */
+  configOf(id: string): string {
+    return this.containers.get(id)?.files.find((f) => f.path === '/etc/nginx/nginx.conf')?.content ?? '';
+  }
+}
+
+function strip({ files: _files, ...state }: ContainerState & { files: ContainerFile[] }): ContainerState {
+  return structuredClone(state);
+}
+
+/** Lets concurrent callers interleave, as real engine calls do. */
+const tick = () => new Promise((resolve) => setImmediate(resolve));
