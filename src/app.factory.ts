@@ -1,4 +1,5 @@
 import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -60,6 +61,8 @@ export async function createWaveApp(config: AppConfig, winston: WinstonLogger): 
       },
     },
   });
+  // Track uploads (POST /api/tracks/upload) stream to disk; the route sets the size limit (TRACK_UPLOAD_MAX_MB).
+  await app.register(multipart, { limits: { files: 1, fields: 4, fieldSize: 4096 } });
   if (config.corsOrigins.length > 0) {
     app.enableCors({
       origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,

@@ -10,6 +10,7 @@ import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
 import { RtmpModule } from './rtmp/rtmp.module.js';
 import { TelegramModule } from './telegram/telegram.module.js';
+import { TracksModule } from './tracks/tracks.module.js';
 import { MonitoringModule } from './monitoring/monitoring.module.js';
 import { RealtimeModule } from './events/realtime.module.js';
 import { StreamingModule } from './streaming/streaming.module.js';
@@ -17,7 +18,7 @@ import { StreamingModule } from './streaming/streaming.module.js';
 const RATE_LIMIT_WINDOW_MS = 60_000;
 
 /** Feature modules Wave is made of; each registers its own controllers and providers. */
-const FEATURE_MODULES = [HealthModule, RtmpModule, StreamingModule, MonitoringModule, RealtimeModule, TelegramModule];
+const FEATURE_MODULES = [HealthModule, RtmpModule, StreamingModule, MonitoringModule, RealtimeModule, TelegramModule, TracksModule];
 
 @Module({})
 export class AppModule {

@@ -1,0 +1,94 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, IsArray, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+
+export class TrackDto {
+  @ApiProperty({ example: '3b0e8f1c-2a4d-4b6e-9f10-7c2d5e8a9b01' })
+  id!: string;
+
+  @ApiProperty({ example: 'Night Drive' })
+  title!: string;
+
+  @ApiProperty({ example: 'Wave Ensemble' })
+  artist!: string;
+
+  @ApiProperty({ description: 'Absolute, or relative to DATA_DIR/tracks (uploads)', example: '3b0e8f1c-2a4d-4b6e-9f10-7c2d5e8a9b01.mp3' })
+  path!: string;
+
+  @ApiProperty({ description: 'Seconds (ffprobe)', example: 215.4 })
+  duration!: number;
+
+  @ApiProperty({ example: '2026-01-01T20:00:00.000Z' })
+  addedAt!: string;
+}
+
+export class TrackListDto {
+  @ApiProperty({ type: [TrackDto], description: 'In play order' })
+  tracks!: TrackDto[];
+}
+
+export class AddTrackDto {
+  @ApiProperty({
+    description: 'An audio file on the server: absolute, or relative to DATA_DIR/tracks. System folders (/proc, /sys, /dev, /etc, /boot, /run) are refused.',
+    example: '/srv/music/night-drive.mp3',
+  })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(4096)
+  path!: string;
+
+  @ApiPropertyOptional({ description: 'Overrides the title tag', example: 'Night Drive' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  title?: string;
+
+  @ApiPropertyOptional({ description: 'Overrides the artist tag', example: 'Wave Ensemble' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  artist?: string;
+}
+
+export class UpdateTrackDto {
+  @ApiPropertyOptional({ example: 'Night Drive (edit)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  title?: string;
+
+  @ApiPropertyOptional({ example: 'Wave Ensemble' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  artist?: string;
+}
+
+export class ReorderTracksDto {
+  @ApiProperty({ type: [String], description: 'Every track id, each once, in the new play order' })
+  @IsArray()
+  @ArrayMaxSize(100_000)
+  @IsString({ each: true })
+  trackIds!: string[];
+}
+
+export class NowPlayingTrackDto {
+  @ApiProperty({ example: '3b0e8f1c-2a4d-4b6e-9f10-7c2d5e8a9b01' })
+  trackId!: string;
+
+  @ApiProperty({ example: 'Night Drive' })
+  title!: string;
+
+  @ApiProperty({ example: 'Wave Ensemble' })
+  artist!: string;
+
+  @ApiProperty({ type: Number, nullable: true, description: 'Seconds; null when the track has left the library', example: 215.4 })
+  duration!: number | null;
+
+  @ApiProperty({ description: 'When its audio reached the ingest', example: '2026-01-01T20:00:00.000Z' })
+  startedAt!: string;
+}
+
+export class NowPlayingResponseDto {
+  @ApiProperty({ type: NowPlayingTrackDto, nullable: true, description: 'Null while the Telegram stream plays no track' })
+  nowPlaying!: NowPlayingTrackDto | null;
+}

@@ -1,0 +1,58 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Semaphore } from 'async-mutex';
+import { basename, extname } from 'node:path';
+import { ExecError, ProcessRepository } from '../repositories/process.repository.js';
+
+export interface AudioMetadata {
+  title: string;
+  artist: string;
+  /** Seconds. */
+  duration: number;
+}
+
+interface FfprobeOutput {
+  streams?: Array<{ codec_type?: string }>;
+  format?: { duration?: string; tags?: Record<string, string> };
+}
+
+/** Probes at once at most this many files (a burst of adds must not fork hundreds of ffprobes on 2 cores). */
+const PROBE_CONCURRENCY = 4;
+const PROBE_TIMEOUT_MS = 20_000;
+
+/** Reads what a file is by its content (ffprobe), never by its name. */
+@Injectable()
+export class MediaProbeService {
+  private readonly logger = new Logger(MediaProbeService.name);
+  private readonly slots = new Semaphore(PROBE_CONCURRENCY);
+
+  constructor(private readonly processes: ProcessRepository) {}
+
+  /** Title, artist and duration of an audio file; null when ffprobe finds no audio with a duration in it. */
+  probeAudio(path: string): Promise<AudioMetadata | null> {
+    return this.slots.runExclusive(async () => {
+      let output: FfprobeOutput;
+      try {
+        // `file:` so that a name is never taken for another ffmpeg protocol.
+        const { stdout } = await this.processes.exec(
+          'ffprobe',
+          ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', `file:${path}`],
+          { timeoutMs: PROBE_TIMEOUT_MS },
+        );
+        output = JSON.parse(stdout) as FfprobeOutput;
+      } catch (error) {
+        if (!(error instanceof ExecError) && !(error instanceof SyntaxError)) throw error;
+        this.logger.debug(`ffprobe found no media in ${path}: ${error.message}`);
+        return null;
+      }
+      const duration = Number(output.format?.duration);
+      const hasAudio = (output.streams ?? []).some((s) => s.codec_type === 'audio');
+      if (!hasAudio || !Number.isFinite(duration) || duration <= 0) return null;
+      const tags = Object.fromEntries(Object.entries(output.format?.tags ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+      return {
+        title: (tags.title ?? '').trim() || basename(path, extname(path)),
+        artist: (tags.artist ?? tags.album_artist ?? '').trim(),
+        duration: Math.round(duration * 1000) / 1000,
+      };
+    });
+  }
+}

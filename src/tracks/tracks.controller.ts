@@ -1,0 +1,80 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Req } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { ApiErrorResponses } from '../common/error-response.dto.js';
+import { AddTrackDto, NowPlayingResponseDto, ReorderTracksDto, TrackDto, TrackListDto, UpdateTrackDto } from './dto/track.dto.js';
+import { TracksService } from './tracks.service.js';
+
+@ApiTags('tracks')
+@Controller('api/tracks')
+export class TracksController {
+  constructor(private readonly tracks: TracksService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'The track library, in play order' })
+  @ApiOkResponse({ type: TrackListDto })
+  @ApiErrorResponses(401)
+  async list(): Promise<TrackListDto> {
+    return { tracks: await this.tracks.list() };
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Add an audio file already on the server (checked by ffprobe; title/artist/duration read from it)' })
+  @ApiCreatedResponse({ type: TrackDto })
+  @ApiErrorResponses(400, 401, 415)
+  add(@Body() body: AddTrackDto): Promise<TrackDto> {
+    return this.tracks.addByPath(body);
+  }
+
+  @Post('upload')
+  @ApiOperation({
+    summary: 'Upload an audio file (multipart field `file`; optional `title`/`artist` fields before it)',
+    description: 'The content is checked by ffprobe, not by its name: a file without audio is refused (415) and nothing is stored. Size limit: TRACK_UPLOAD_MAX_MB.',
+  })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['file'],
+      properties: { title: { type: 'string' }, artist: { type: 'string' }, file: { type: 'string', format: 'binary' } },
+    },
+  })
+  @ApiCreatedResponse({ type: TrackDto })
+  @ApiErrorResponses(400, 401, 413, 415)
+  upload(@Req() request: FastifyRequest): Promise<TrackDto> {
+    return this.tracks.upload(request);
+  }
+
+  @Get('now-playing')
+  @ApiOperation({ summary: 'What the Telegram stream is playing (reported by its daemon when the audio reaches the ingest)' })
+  @ApiOkResponse({ type: NowPlayingResponseDto })
+  @ApiErrorResponses(401, 503)
+  nowPlaying(): Promise<NowPlayingResponseDto> {
+    return this.tracks.nowPlaying();
+  }
+
+  @Put('order')
+  @ApiOperation({ summary: 'Reorder the playlist: `trackIds` names every track once, in the new order' })
+  @ApiOkResponse({ type: TrackListDto })
+  @ApiErrorResponses(400, 401, 409)
+  async reorder(@Body() body: ReorderTracksDto): Promise<TrackListDto> {
+    return { tracks: await this.tracks.reorder(body.trackIds) };
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: "Change a track's title or artist" })
+  @ApiOkResponse({ type: TrackDto })
+  @ApiErrorResponses(400, 401, 404)
+  update(@Param('id') id: string, @Body() body: UpdateTrackDto): Promise<TrackDto> {
+    return this.tracks.update(id, body);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Remove a track (an uploaded file is deleted; a playing track plays to its end)' })
+  @ApiNoContentResponse({ description: 'Removed' })
+  @ApiErrorResponses(401, 404)
+  async remove(@Param('id') id: string): Promise<void> {
+    await this.tracks.remove(id);
+  }
+}

@@ -1,0 +1,119 @@
+import 'reflect-metadata';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AppConfig } from '../config/app-config.js';
+import { DocumentStore } from '../config/document-store.service.js';
+import { validateEnvironment } from '../config/env.validation.js';
+import { WaveEvents } from '../events/wave-events.js';
+import { ExecError, type ProcessRepository } from '../repositories/process.repository.js';
+import type { TelegramStreamService } from '../telegram/telegram-stream.service.js';
+import { AUDIO_TRACKS_DOCUMENT } from './audio-tracks.document.js';
+import { MediaProbeService } from './media-probe.service.js';
+import { TracksService } from './tracks.service.js';
+
+/** ffprobe as the probe sees it: files whose content starts with "AUDIO" are audio with tags. */
+class FakeProcesses {
+  probes = 0;
+  async exec(command: string, args: readonly string[]) {
+    this.probes += 1;
+    expect(command).toBe('ffprobe');
+    const target = args.at(-1)!;
+    expect(target.startsWith('file:')).toBe(true);
+    const content = await readFile(target.slice('file:'.length), 'utf8');
+    if (!content.startsWith('AUDIO')) throw new ExecError('ffprobe failed: Invalid data found when processing input', 1, '', '');
+    const stdout = JSON.stringify({
+      streams: [{ codec_type: 'audio' }],
+      format: { duration: '3.25', tags: { TITLE: 'Night Drive', ARTIST: 'Wave Ensemble' } },
+    });
+    return { stdout, stderr: '' };
+  }
+}
+
+describe('TracksService', () => {
+  let dataDir: string;
+  let music: string;
+  let store: DocumentStore;
+  let service: TracksService;
+  let processes: FakeProcesses;
+  const reloads = vi.fn();
+  const emitted: Array<[string, unknown]> = [];
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'wave-tracks-spec-'));
+    music = join(dataDir, 'music');
+    await mkdir(music);
+    await writeFile(join(music, 'song.mp3'), 'AUDIO…');
+    await writeFile(join(music, 'notes.txt'), 'not audio');
+    const config = new AppConfig(validateEnvironment({ DATA_DIR: join(dataDir, 'data'), LOG_DIR: join(dataDir, 'logs') }));
+    store = new DocumentStore(config);
+    const emitter = new EventEmitter2();
+    emitter.onAny((name, payload) => emitted.push([String(name), payload]));
+    processes = new FakeProcesses();
+    // The Telegram side only matters here as "reload the playlist" and "is it running".
+    const telegram = { reloadPlaylist: reloads, daemonState: async () => ({ running: true }) } as unknown as TelegramStreamService;
+    service = new TracksService(store, config, new MediaProbeService(processes as unknown as ProcessRepository), telegram, new WaveEvents(emitter));
+    reloads.mockReset();
+    emitted.length = 0;
+  });
+
+  afterEach(async () => {
+    service.onModuleDestroy();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('adds an audio file by path with the metadata ffprobe reads', async () => {
+    const track = await service.addByPath({ path: join(music, 'song.mp3') });
+    expect(track).toMatchObject({ title: 'Night Drive', artist: 'Wave Ensemble', duration: 3.25, path: join(music, 'song.mp3') });
+    expect((await service.addByPath({ path: join(music, 'song.mp3'), title: 'Mine' })).title).toBe('Mine');
+    expect((await service.list()).map((t) => t.id)).toHaveLength(2);
+  });
+
+  it.each([
+    ['a missing file', () => join(music, 'missing.mp3'), 400],
+    ['a folder', () => music, 400],
+    ['a system file', () => '/etc/hostname', 400],
+    ['a relative path leaving DATA_DIR/tracks', () => '../../music/song.mp3', 400],
+    ['a file without audio', () => join(music, 'notes.txt'), 415],
+  ])('refuses %s and stores nothing', async (_name, path, status) => {
+    await expect(service.addByPath({ path: path() })).rejects.toMatchObject({ status });
+    expect(await service.list()).toEqual([]);
+  });
+
+  it('updates, reorders and removes; reorder must name every track once', async () => {
+    const a = await service.addByPath({ path: join(music, 'song.mp3') });
+    const b = await service.addByPath({ path: join(music, 'song.mp3') });
+    expect(await service.update(a.id, { artist: 'Someone' })).toMatchObject({ id: a.id, artist: 'Someone', title: 'Night Drive' });
+    await expect(service.update('nope', { title: 'x' })).rejects.toMatchObject({ status: 404 });
+
+    await expect(service.reorder([b.id])).rejects.toMatchObject({ status: 409, code: 'order_mismatch' });
+    await expect(service.reorder([b.id, b.id, a.id])).rejects.toMatchObject({ status: 409 });
+    expect((await service.reorder([b.id, a.id])).map((t) => t.id)).toEqual([b.id, a.id]);
+
+    await service.remove(a.id);
+    await expect(service.remove(a.id)).rejects.toMatchObject({ status: 404 });
+    expect((await service.list()).map((t) => t.id)).toEqual([b.id]);
+    // A file added by path is the operator's: removing the track leaves it.
+    expect(existsSync(join(music, 'song.mp3'))).toBe(true);
+  });
+
+  it('raises tracks.updated for each change and asks a running daemon to reload once per burst', async () => {
+    await Promise.all([1, 2, 3].map(() => service.addByPath({ path: join(music, 'song.mp3') })));
+    await vi.waitFor(() => expect(emitted.filter(([name]) => name === 'tracks.updated')).toHaveLength(3));
+    await vi.waitFor(() => expect(reloads).toHaveBeenCalledTimes(1));
+    expect(emitted[0][1]).toMatchObject({ reason: 'added', trackIds: [expect.any(String)] });
+  });
+
+  it('reports now playing with the duration from the library', async () => {
+    const track = await service.addByPath({ path: join(music, 'song.mp3') });
+    expect(await service.nowPlaying()).toEqual({ nowPlaying: null });
+    const startedAt = new Date().toISOString();
+    await store.update(AUDIO_TRACKS_DOCUMENT, (doc) => ({ ...doc, nowPlaying: { trackId: track.id, title: track.title, artist: track.artist, startedAt } }));
+    expect(await service.nowPlaying()).toEqual({
+      nowPlaying: { trackId: track.id, title: 'Night Drive', artist: 'Wave Ensemble', startedAt, duration: 3.25 },
+    });
+  });
+});

@@ -1,0 +1,228 @@
+import type { MultipartFile, MultipartValue } from '@fastify/multipart';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { constants, createWriteStream } from 'node:fs';
+import { access, mkdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { WaveError } from '../common/wave-error.js';
+import { AppConfig } from '../config/app-config.js';
+import { DocumentStore } from '../config/document-store.service.js';
+import { WaveEvents, type WaveEventMap } from '../events/wave-events.js';
+import { TelegramStreamService } from '../telegram/telegram-stream.service.js';
+import { AUDIO_TRACKS_DOCUMENT, TRACKS_DIR, type AudioTrack } from './audio-tracks.document.js';
+import type { AddTrackDto, NowPlayingResponseDto, UpdateTrackDto } from './dto/track.dto.js';
+import { MediaProbeService, type AudioMetadata } from './media-probe.service.js';
+
+/** Folders a track added by path may not come from: they hold the system, not music. */
+const SYSTEM_DIRS = ['/proc', '/sys', '/dev', '/etc', '/boot', '/run'];
+/** Changes within this long reach the running daemon as one playlist reload. */
+const RELOAD_DEBOUNCE_MS = 250;
+const MAX_TAG_LENGTH = 512;
+
+/**
+ * The track library (`DATA_DIR/audio-tracks.json`; uploads under `DATA_DIR/tracks`). A file is taken only
+ * when ffprobe finds audio in it. Every change is raised as `tracks.updated` and reaches a running daemon.
+ */
+@Injectable()
+export class TracksService implements OnModuleDestroy {
+  private readonly logger = new Logger(TracksService.name);
+  private readonly tracksDir: string;
+  private reloadTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly store: DocumentStore,
+    private readonly config: AppConfig,
+    private readonly probe: MediaProbeService,
+    private readonly telegram: TelegramStreamService,
+    private readonly events: WaveEvents,
+  ) {
+    this.tracksDir = join(config.dataDir, TRACKS_DIR);
+  }
+
+  onModuleDestroy(): void {
+    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+  }
+
+  async list(): Promise<AudioTrack[]> {
+    return (await this.store.read(AUDIO_TRACKS_DOCUMENT)).tracks;
+  }
+
+  /** Adds a file already on the server (absolute, or relative to DATA_DIR/tracks). */
+  async addByPath(dto: AddTrackDto): Promise<AudioTrack> {
+    const file = await this.resolveServerFile(dto.path);
+    const metadata = await this.probeOrReject(file);
+    const inTracksDir = isInside(this.tracksDir, file);
+    return this.append(inTracksDir ? relative(this.tracksDir, file) : file, metadata, dto);
+  }
+
+  /** Stores an uploaded file (multipart field `file`; optional `title`/`artist` fields before it). */
+  async upload(request: FastifyRequest): Promise<AudioTrack> {
+    if (!request.isMultipart()) throw new WaveError(415, 'multipart_required', 'Send the track as multipart/form-data with a `file` field');
+    let part: MultipartFile | undefined;
+    try {
+      part = await request.file({ limits: { fileSize: this.config.trackUploadMaxBytes, files: 1, fields: 4, fieldSize: 4096 } });
+    } catch (error) {
+      throw new WaveError(400, 'invalid_multipart', `The multipart body could not be read: ${(error as Error).message}`);
+    }
+    if (!part) throw new WaveError(400, 'file_missing', 'The multipart body has no `file` field');
+
+    await mkdir(this.tracksDir, { recursive: true });
+    const id = randomUUID();
+    const extension = safeExtension(part.filename);
+    const incoming = join(this.tracksDir, `.incoming-${id}${extension}`);
+    const stored = join(this.tracksDir, `${id}${extension}`);
+    try {
+      await pipeline(part.file, createWriteStream(incoming, { flags: 'wx', mode: 0o600 }));
+      if (part.file.truncated) throw this.tooLarge();
+      const metadata = await this.probeOrReject(incoming);
+      await rename(incoming, stored);
+      return await this.append(`${id}${extension}`, metadata, { title: fieldValue(part, 'title'), artist: fieldValue(part, 'artist') }, id);
+    } catch (error) {
+      await rm(incoming, { force: true });
+      await rm(stored, { force: true });
+      if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw this.tooLarge();
+      throw error;
+    }
+  }
+
+  async update(id: string, dto: UpdateTrackDto): Promise<AudioTrack> {
+    let updated: AudioTrack | undefined;
+    await this.store.update(AUDIO_TRACKS_DOCUMENT, (doc) => {
+      const track = doc.tracks.find((t) => t.id === id);
+      if (!track) throw notFound(id);
+      updated = { ...track, ...(dto.title !== undefined && { title: dto.title }), ...(dto.artist !== undefined && { artist: dto.artist }) };
+      return { ...doc, tracks: doc.tracks.map((t) => (t.id === id ? updated! : t)) };
+    });
+    this.changed('updated', [id]);
+    return updated!;
+  }
+
+  /** Removes a track (and its file when Wave stored it). The daemon finishes a playing track undisturbed. */
+  async remove(id: string): Promise<void> {
+    let removed: AudioTrack | undefined;
+    await this.store.update(AUDIO_TRACKS_DOCUMENT, (doc) => {
+      removed = doc.tracks.find((t) => t.id === id);
+      if (!removed) throw notFound(id);
+      return { ...doc, tracks: doc.tracks.filter((t) => t.id !== id) };
+    });
+    // Uploads are Wave's own files; a playing decoder keeps its open file until the track ends.
+    if (removed && isUpload(removed)) await rm(join(this.tracksDir, removed.path), { force: true });
+    this.changed('deleted', [id]);
+  }
+
+  /** Puts the tracks in the given order; `trackIds` must name every track exactly once. */
+  async reorder(trackIds: string[]): Promise<AudioTrack[]> {
+    const doc = await this.store.update(AUDIO_TRACKS_DOCUMENT, (current) => {
+      const byId = new Map(current.tracks.map((t) => [t.id, t]));
+      const unknown = trackIds.filter((id) => !byId.has(id));
+      const missing = current.tracks.filter((t) => !trackIds.includes(t.id)).map((t) => t.id);
+      const duplicated = trackIds.filter((id, i) => trackIds.indexOf(id) !== i);
+      if (unknown.length + missing.length + duplicated.length > 0) {
+        throw new WaveError(409, 'order_mismatch', [
+          ...unknown.map((id) => `trackIds names an unknown track ${id}`),
+          ...missing.map((id) => `trackIds leaves out track ${id}`),
+          ...[...new Set(duplicated)].map((id) => `trackIds names track ${id} more than once`),
+        ]);
+      }
+      return { ...current, tracks: trackIds.map((id) => byId.get(id)!) };
+    });
+    this.changed('reordered', trackIds);
+    return doc.tracks;
+  }
+
+  /** What the Telegram stream plays now (null while it does not run). */
+  async nowPlaying(): Promise<NowPlayingResponseDto> {
+    const [{ nowPlaying, tracks }, daemon] = await Promise.all([this.store.read(AUDIO_TRACKS_DOCUMENT), this.telegram.daemonState()]);
+    if (!nowPlaying || !daemon.running) return { nowPlaying: null };
+    const track = tracks.find((t) => t.id === nowPlaying.trackId);
+    return { nowPlaying: { ...nowPlaying, duration: track?.duration ?? null } };
+  }
+
+  private async append(path: string, metadata: AudioMetadata, given: { title?: string; artist?: string }, id: string = randomUUID()): Promise<AudioTrack> {
+    const track: AudioTrack = {
+      id,
+      title: given.title ?? metadata.title.slice(0, MAX_TAG_LENGTH),
+      artist: given.artist ?? metadata.artist.slice(0, MAX_TAG_LENGTH),
+      path,
+      duration: metadata.duration,
+      addedAt: new Date().toISOString(),
+    };
+    await this.store.update(AUDIO_TRACKS_DOCUMENT, (doc) => ({ ...doc, tracks: [...doc.tracks, track] }));
+    this.changed('added', [track.id]);
+    return track;
+  }
+
+  private changed(reason: WaveEventMap['tracks.updated']['reason'], trackIds: string[]): void {
+    void this.store.read(AUDIO_TRACKS_DOCUMENT).then(
+      ({ tracks }) => this.events.emit('tracks.updated', { reason, trackIds, count: tracks.length, at: new Date().toISOString() }),
+      (error: Error) => this.logger.warn(`tracks.updated not raised: ${error.message}`),
+    );
+    if (this.reloadTimer) return;
+    this.reloadTimer = setTimeout(() => {
+      this.reloadTimer = null;
+      void this.telegram.reloadPlaylist();
+    }, RELOAD_DEBOUNCE_MS);
+  }
+
+  /** The real path of a readable regular file outside the system folders; 400 otherwise. */
+  private async resolveServerFile(given: string): Promise<string> {
+    if (given.includes('\0')) throw badPath('path must not contain NUL characters');
+    const candidate = isAbsolute(given) ? resolve(given) : resolve(this.tracksDir, given);
+    if (!isAbsolute(given) && !isInside(this.tracksDir, candidate)) throw badPath('a relative path must stay inside DATA_DIR/tracks');
+    let real: string;
+    try {
+      real = await realpath(candidate);
+    } catch {
+      throw badPath(`path ${given} does not exist`);
+    }
+    if (SYSTEM_DIRS.some((dir) => isInside(dir, real))) throw badPath(`path ${given} is in a system folder`);
+    const info = await stat(real);
+    if (!info.isFile()) throw badPath(`path ${given} is not a regular file`);
+    await access(real, constants.R_OK).catch(() => {
+      throw badPath(`path ${given} is not readable by Wave`);
+    });
+    return real;
+  }
+
+  private async probeOrReject(file: string): Promise<AudioMetadata> {
+    const metadata = await this.probe.probeAudio(file);
+    if (!metadata) throw new WaveError(415, 'not_audio', 'The file holds no playable audio (checked by ffprobe)');
+    return metadata;
+  }
+
+  private tooLarge(): WaveError {
+    return new WaveError(413, 'file_too_large', `The file is larger than the upload limit of ${this.config.trackUploadMaxBytes / 1024 / 1024} MiB (TRACK_UPLOAD_MAX_MB)`);
+  }
+}
+
+function isInside(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel) && rel.split(sep)[0] !== '..');
+}
+
+/** Uploads are stored as `<id><extension>` in DATA_DIR/tracks; files added by path belong to the operator. */
+function isUpload(track: AudioTrack): boolean {
+  return track.path === `${track.id}${extname(track.path)}`;
+}
+
+function notFound(id: string): WaveError {
+  return new WaveError(404, 'track_not_found', `No track with id ${id}`);
+}
+
+function badPath(message: string): WaveError {
+  return new WaveError(400, 'invalid_path', message);
+}
+
+/** A short alphanumeric extension from the uploaded name, for tools that look at it; the content was probed. */
+function safeExtension(filename: string): string {
+  const extension = extname(filename).toLowerCase();
+  return /^\.[a-z0-9]{1,8}$/.test(extension) ? extension : '';
+}
+
+function fieldValue(part: MultipartFile, name: string): string | undefined {
+  const field = part.fields[name] as MultipartValue | MultipartValue[] | undefined;
+  const value = Array.isArray(field) ? field[0]?.value : field?.value;
+  return typeof value === 'string' ? value.slice(0, MAX_TAG_LENGTH) : undefined;
+}
