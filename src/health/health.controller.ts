@@ -4,6 +4,7 @@ import { DiskHealthIndicator, HealthCheck, HealthCheckService, MemoryHealthIndic
 import { SkipThrottle } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config.js';
 import { DataDirHealthIndicator } from './data-dir.health.js';
+import { Pm2HealthIndicator } from './pm2.health.js';
 import { DockerHealthIndicator } from '../rtmp/docker.health.js';
 
 const HEAP_LIMIT_BYTES = 512 * 1024 * 1024;
@@ -29,6 +30,7 @@ export class HealthController {
     private readonly disk: DiskHealthIndicator,
     private readonly memory: MemoryHealthIndicator,
     private readonly docker: DockerHealthIndicator,
+    private readonly pm2: Pm2HealthIndicator,
   ) {}
 
   @Get()
@@ -63,6 +65,7 @@ export class HealthController {
     return [
       () => this.dataDir.isWritable('dataDir'),
       () => this.disk.checkStorage('disk', { path: this.config.dataDir, thresholdPercent: DISK_THRESHOLD }),
+      () => this.pm2.isResponsive('pm2'),
     ];
   }
 }
