@@ -3,8 +3,11 @@
 // Wave itself starts `telegram-stream` from telegramStreamApp(), so the CLI and the API agree.
 // Both run the build (`npm run build` first).
 import { join, resolve } from 'node:path';
+import { config as loadDotenv } from 'dotenv';
 
 const ROOT = import.meta.dirname;
+// Like Wave, take DATA_DIR/LOG_DIR/PORT from .env when the environment does not set them.
+loadDotenv({ path: join(ROOT, '.env'), quiet: true });
 
 /** The Telegram stream daemon: one ffmpeg pushing to the ingest; Wave decides when it runs. */
 export function telegramStreamApp({ dataDir, logDir, nodeEnv = 'production' }) {
