@@ -52,6 +52,27 @@ describe('Foundation: server, errors, OpenAPI', () => {
     });
   });
 
+  it('answers a PUT with an unknown field or a wrong type with 400 naming the field, and leaves the file as it was', async () => {
+    await fetch(`${wave.baseUrl}/api/stream/rtmp/config`); // the document exists from here on
+    const file = join(wave.dataDir, 'streaming-config.json');
+    const before = await readFile(file, 'utf8');
+    const put = (body: unknown) =>
+      fetch(`${wave.baseUrl}/api/stream/rtmp/config`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const unknown = await put({ bogusField: 1 });
+    expect(unknown.status).toBe(400);
+    const unknownBody = await unknown.json();
+    expect(unknownBody).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+    expect(unknownBody.message).toContain('property bogusField should not exist');
+    const wrongType = await put({ port: 'not-a-port' });
+    expect(wrongType.status).toBe(400);
+    expect((await wrongType.json()).message.join(' ')).toMatch(/\bport\b/);
+    expect(await readFile(file, 'utf8')).toBe(before);
+  });
+
   it('sends security headers and refuses a body over the limit with 413 JSON', async () => {
     const health = await fetch(`${wave.baseUrl}/health`);
     expect(health.headers.get('x-content-type-options')).toBe('nosniff');
