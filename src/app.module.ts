@@ -8,7 +8,10 @@ import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
+import { RTMP_CONFIG_DOCUMENT } from './rtmp/rtmp-config.document.js';
 import { RtmpModule } from './rtmp/rtmp.module.js';
+import { TELEGRAM_CONFIG_DOCUMENT } from './telegram/telegram-config.document.js';
+import { AUDIO_TRACKS_DOCUMENT } from './tracks/audio-tracks.document.js';
 import { TelegramModule } from './telegram/telegram.module.js';
 import { TracksModule } from './tracks/tracks.module.js';
 import { MonitoringModule } from './monitoring/monitoring.module.js';
@@ -26,7 +29,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config),
+        ConfigModule.forRoot(config, [RTMP_CONFIG_DOCUMENT, TELEGRAM_CONFIG_DOCUMENT, AUDIO_TRACKS_DOCUMENT]),
         EventsModule,
         ThrottlerModule.forRoot({
           throttlers: [{ ttl: RATE_LIMIT_WINDOW_MS, limit: config.rateLimitPerMinute || Number.MAX_SAFE_INTEGER }],

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
 import { Mutex } from 'async-mutex';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
@@ -23,6 +23,9 @@ export class DocumentValidationError extends Error {
   }
 }
 
+/** Injection token: the documents Wave keeps, checked (created, or moved aside when corrupt) at boot. */
+export const DATA_DOCUMENTS = Symbol('DATA_DOCUMENTS');
+
 interface CachedDocument {
   value: object;
   mtimeMs: number;
@@ -35,12 +38,20 @@ interface CachedDocument {
  * parse or fails its schema is moved aside as `<name>.corrupt-<timestamp>` and replaced by defaults.
  */
 @Injectable()
-export class DocumentStore {
+export class DocumentStore implements OnModuleInit {
   private readonly logger = new Logger(DocumentStore.name);
   private readonly locks = new Map<string, Mutex>();
   private readonly cache = new Map<string, CachedDocument>();
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    @Optional() @Inject(DATA_DOCUMENTS) private readonly documents: DocumentDefinition<object>[] = [],
+  ) {}
+
+  /** A bad file is found at boot, not at the first request that happens to read it. */
+  async onModuleInit(): Promise<void> {
+    for (const def of this.documents) await this.read(def);
+  }
 
   pathOf(def: DocumentDefinition<object>): string {
     return join(this.config.dataDir, def.file);

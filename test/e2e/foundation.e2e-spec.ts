@@ -4,6 +4,7 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { json } from '../env/http.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
 
 const TOKEN = 'e2e-token-0123456789abcdef';
@@ -23,7 +24,7 @@ describe('Foundation: server, errors, OpenAPI', () => {
   it('serves GET /health 200 soon after starting', async () => {
     const res = await fetch(`${wave.baseUrl}/health`);
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await json(res);
     expect(body.status).toBe('ok');
     expect(body.details.dataDir.status).toBe('up');
     expect(startedInMs).toBeLessThan(15_000);
@@ -31,7 +32,7 @@ describe('Foundation: server, errors, OpenAPI', () => {
   });
 
   it('serves an OpenAPI document that validates, and the UI', async () => {
-    const doc = await (await fetch(`${wave.baseUrl}/api/docs-json`)).json();
+    const doc = await json(fetch(`${wave.baseUrl}/api/docs-json`));
     await expect(SwaggerParser.validate(structuredClone(doc))).resolves.toBeDefined();
     expect(doc.paths['/health']).toBeDefined();
     expect(doc.components.schemas.ErrorResponseDto).toBeDefined();
@@ -44,7 +45,7 @@ describe('Foundation: server, errors, OpenAPI', () => {
     const res = await fetch(`${wave.baseUrl}/api/nope`, { headers: { 'x-request-id': 'trace-42' } });
     expect(res.status).toBe(404);
     expect(res.headers.get('x-request-id')).toBe('trace-42');
-    expect(await res.json()).toEqual({
+    expect(await json(res)).toEqual({
       statusCode: 404,
       error: 'Not Found',
       message: [expect.stringContaining('/api/nope')],
@@ -64,12 +65,12 @@ describe('Foundation: server, errors, OpenAPI', () => {
       });
     const unknown = await put({ bogusField: 1 });
     expect(unknown.status).toBe(400);
-    const unknownBody = await unknown.json();
+    const unknownBody = await json(unknown);
     expect(unknownBody).toMatchObject({ statusCode: 400, error: 'Bad Request' });
     expect(unknownBody.message).toContain('property bogusField should not exist');
     const wrongType = await put({ port: 'not-a-port' });
     expect(wrongType.status).toBe(400);
-    expect((await wrongType.json()).message.join(' ')).toMatch(/\bport\b/);
+    expect((await json(wrongType)).message.join(' ')).toMatch(/\bport\b/);
     expect(await readFile(file, 'utf8')).toBe(before);
   });
 
@@ -83,7 +84,7 @@ describe('Foundation: server, errors, OpenAPI', () => {
       body: JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) }),
     });
     expect(res.status).toBe(413);
-    const body = await res.json();
+    const body = await json(res);
     expect(body.statusCode).toBe(413);
     expect(Array.isArray(body.message)).toBe(true);
   });
@@ -115,7 +116,7 @@ describe('Foundation: API token', () => {
   it('refuses a mutating request without or with a wrong token (401), lets the right one through', async () => {
     const missing = await put({});
     expect(missing.status).toBe(401);
-    expect((await missing.json()).code).toBe('unauthorized');
+    expect((await json(missing)).code).toBe('unauthorized');
     expect((await put({ authorization: 'Bearer wrong-token-0123456789' })).status).toBe(401);
     const ok = await put({ authorization: `Bearer ${TOKEN}` });
     expect(ok.status).not.toBe(401);
