@@ -6,6 +6,11 @@ import { DockerRepository, PortInUseError } from '../repositories/docker.reposit
 import { PublishCallback, RtmpPublishAuthService } from './rtmp-publish-auth.service.js';
 import { CONTAINER_HOST_ALIAS } from './rtmp.constants.js';
 
+/** The callback URL base as the container sees it (the secret and the call name follow). */
+export function callbackBaseUrl(port: number): string {
+  return `http://${CONTAINER_HOST_ALIAS}:${port}/rtmp`;
+}
+
 const ROUTE = /^\/rtmp\/([A-Za-z0-9_-]{16,128})\/(publish|publish-done)$/;
 const BODY_LIMIT_BYTES = 16 * 1024;
 
@@ -34,7 +39,7 @@ export class RtmpCallbackServer implements OnModuleDestroy {
       throw error;
     });
     await this.listening;
-    return `http://${CONTAINER_HOST_ALIAS}:${this.config.rtmpCallbackPort}/rtmp`;
+    return callbackBaseUrl(this.config.rtmpCallbackPort);
   }
 
   async onModuleDestroy(): Promise<void> {

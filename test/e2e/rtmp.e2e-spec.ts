@@ -277,6 +277,32 @@ describe('RTMP ingest end to end', () => {
     }
   });
 
+  it('`npm run rtmp` drives the same ingest through the same service code', async () => {
+    const runCli = (command: string) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn('npm', ['run', '--silent', 'rtmp', '--', command], {
+          env: { ...process.env, DATA_DIR: dataDir, LOG_DIR: logDir, DOCKER_HOST: testEnv.dockerHost(), RTMP_CALLBACK_PORT: String(callbackPort) },
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.once('exit', (code) => resolve({ code, stdout, stderr }));
+      });
+    const running = (await call<Status>(wave, 'POST', '/api/stream/rtmp/start')).body;
+    const status = await runCli('status');
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ state: 'running', container: { id: running.container!.id } });
+
+    expect((await runCli('stop')).code).toBe(0);
+    expect((await call<Status>(wave, 'GET', '/api/stream/rtmp/status')).body.state).toBe('stopped');
+    const started = await runCli('start');
+    expect(started.code, started.stderr).toBe(0);
+    const id = (JSON.parse(started.stdout) as Status).container!.id;
+    expect((await call<Status>(wave, 'GET', '/api/stream/rtmp/status')).body).toMatchObject({ state: 'running', container: { id } });
+    expect(await ingestContainers()).toHaveLength(1);
+  });
+
   it('Docker unreachable → 503 docker_unavailable, and /health/ready says so', async () => {
     const blind = await startWave({ env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock', RTMP_CALLBACK_PORT: String(await freePort()) } });
     try {
