@@ -38,6 +38,8 @@ export interface DaemonOptions {
 
 /** Written ahead of the due time so the encoder never starves (prototype: ~60 ms). */
 const FEED_LEAD_MS = 60;
+/** Feeder period: well inside the lead, and few enough wake-ups to keep node's share small. */
+const FEED_TICK_MS = 20;
 /**
  * A source with no PCM for this long goes off the air and the playlist takes over. The relay's decoder
  * does not see the DJ's unpublish as EOF, so this is how a finished live show ends; a radio over the
@@ -109,6 +111,7 @@ export class TelegramStreamDaemon {
       now: () => performance.now(),
       outputLatencyMs: env.outputLatencyMs,
       starveGraceMs: RADIO_STARVE_GRACE_MS,
+      tickMs: FEED_TICK_MS,
     });
     this.connection = new IngestConnection({
       processes: this.options.processes,
@@ -297,8 +300,10 @@ export class TelegramStreamDaemon {
 /** The source a switch-source command asks for, or why it is refused (ffmpeg must not fetch local files). */
 export function preferredSource(command: Extract<DaemonCommand, { command: 'switch-source' }>): Preferred | string {
   if (command.source === 'playlist') return { kind: 'playlist' };
+  // Commands arrive over IPC: the type says url | rtmp, the packet may say anything.
+  const source: string = command.source;
+  if (source !== 'url' && source !== 'rtmp') return `unknown source ${JSON.stringify(source)}`;
   const schemes = command.source === 'url' ? RADIO_URL_SCHEMES : INGEST_URL_SCHEMES;
-  if (command.source !== 'url' && command.source !== 'rtmp') return `unknown source ${JSON.stringify(command.source)}`;
   if (!hasUrlScheme(command.url, schemes)) return `a ${command.source} source needs a URL starting with ${schemes.map((s) => `${s}://`).join(', ')}`;
   return { kind: command.source, url: command.url };
 }

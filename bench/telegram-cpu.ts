@@ -1,0 +1,125 @@
+/**
+ * Telegram stream CPU: the daemon (node + its ffmpeg encoder and decoders, cover stream-copied) against a
+ * naive 30 fps re-encode of the same cover and audio, both pushing to the same local RTMPS ingest, in one
+ * run. Target: daemon ≤ 0.2× naive. `npm run bench:telegram` (BENCH_SECONDS sets the length of each leg).
+ */
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ProcessRepository } from '../src/repositories/process.repository.js';
+import { prepareCoverClip } from '../src/telegram/daemon/cover.js';
+import { daemonEnvironment, readPlaylist, tracksDir } from '../src/telegram/daemon/daemon-settings.js';
+import { TelegramStreamDaemon } from '../src/telegram/daemon/telegram-stream-daemon.js';
+import { TELEGRAM_CONFIG_DOCUMENT } from '../src/telegram/telegram-config.document.js';
+import { startRtmpIngest } from '../test/env/rtmp-ingest.js';
+
+const run = promisify(execFile);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const TARGET_RATIO = 0.2;
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** CPU seconds of this process and of its children that have been reaped (Linux /proc). */
+function cpuSeconds(): { self: number; children: number } {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  // After "pid (comm) ": state is field 3, so utime (14) is index 11, stime 12, cutime 13, cstime 14.
+  const [utime, stime, cutime, cstime] = fields.slice(11, 15).map(Number);
+  return { self: (utime + stime) / CLOCK_TICKS, children: (cutime + cstime) / CLOCK_TICKS };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+}
+
+async function main(): Promise<void> {
+  if (process.platform !== 'linux') throw new Error('this benchmark reads /proc: run it on Linux');
+  const root = await mkdtemp(join(tmpdir(), 'wave-bench-'));
+  const dataDir = join(root, 'data');
+  await mkdir(join(dataDir, 'tracks'), { recursive: true });
+  const ingest = await startRtmpIngest();
+  try {
+    // A detailed 1280x720 cover and two 10 s tracks.
+    const cover = join(dataDir, 'cover.png');
+    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=1280x720', '-frames:v', '1', cover]);
+    const tracks = [];
+    for (const [i, freq] of [440, 660].entries()) {
+      const file = `t${i + 1}.mp3`;
+      await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `sine=f=${freq}:d=10`, '-ac', '2', '-b:a', '192k', join(dataDir, 'tracks', file)]);
+      tracks.push({ id: `t${i + 1}`, title: `Tone ${freq}`, artist: 'Bench', path: file, duration: 10, addedAt: new Date().toISOString() });
+    }
+    await writeFile(join(dataDir, 'audio-tracks.json'), JSON.stringify({ tracks, nowPlaying: null }));
+    const config = { ...TELEGRAM_CONFIG_DOCUMENT.defaults(), serverUrl: ingest.rtmpsServerUrl, streamKey: '1234567890:BenchKeyBenchKeyBenchKey', coverImage: cover };
+    const processes = new ProcessRepository();
+    const cacheDir = join(dataDir, 'cache');
+    // The one-off cover encode happens before the measurement (the daemon finds it cached).
+    await prepareCoverClip({ processes, ffmpegPath: 'ffmpeg', image: cover, cacheDir });
+
+    // Leg 1: the daemon.
+    const quiet = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
+    const before = cpuSeconds();
+    const daemon = new TelegramStreamDaemon({
+      config,
+      env: daemonEnvironment({}),
+      processes,
+      logger: quiet,
+      report: () => undefined,
+      loadTracks: () => readPlaylist(dataDir),
+      tracksDir: tracksDir(dataDir),
+      coverImage: cover,
+      cacheDir,
+    });
+    const started = performance.now();
+    await daemon.start();
+    await sleep(SECONDS * 1000);
+    const publishing = (await ingest.publishers('s')).length === 1;
+    await daemon.stop('bench done');
+    const daemonWall = (performance.now() - started) / 1000;
+    const after = cpuSeconds();
+    const daemonCpu = after.self - before.self + (after.children - before.children);
+    if (!publishing) throw new Error('the daemon was not publishing at the end of its leg: the figure would be meaningless');
+
+    // Leg 2: the naive command many guides give — the still image re-encoded at 30 fps.
+    const naiveBefore = cpuSeconds();
+    const naiveStarted = performance.now();
+    const naive = spawn('ffmpeg', [
+      '-hide_banner', '-nostdin', '-loglevel', 'error',
+      '-re', '-loop', '1', '-framerate', '30', '-i', cover,
+      '-re', '-stream_loop', '-1', '-i', join(dataDir, 'tracks', 't1.mp3'),
+      '-map', '0:v', '-map', '1:a',
+      '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'stillimage', '-pix_fmt', 'yuv420p', '-r', '30', '-g', '60', '-b:v', '2500k',
+      '-c:a', 'aac', '-b:a', '128k', '-ar', '44100',
+      '-f', 'flv', `${ingest.rtmpsServerUrl}naive`,
+    ], { stdio: 'ignore' });
+    await sleep(SECONDS * 1000);
+    const naivePublishing = (await ingest.publishers('s')).length === 1;
+    naive.kill('SIGTERM');
+    await exited(naive);
+    const naiveWall = (performance.now() - naiveStarted) / 1000;
+    const naiveAfter = cpuSeconds();
+    const naiveCpu = naiveAfter.children - naiveBefore.children;
+    if (!naivePublishing) throw new Error('the naive encoder was not publishing: the figure would be meaningless');
+
+    const daemonShare = daemonCpu / daemonWall;
+    const naiveShare = naiveCpu / naiveWall;
+    const ratio = daemonShare / naiveShare;
+    const pct = (share: number) => `${(share * 100).toFixed(1)}% of a core`;
+    console.log(`Telegram stream CPU (${SECONDS} s per leg, 1280x720 cover, AAC 128k, RTMPS to a local ingest)`);
+    console.log(`  daemon (node + ffmpeg, looped cover copy): ${daemonCpu.toFixed(2)} s CPU in ${daemonWall.toFixed(1)} s = ${pct(daemonShare)}`);
+    console.log(`    of which node (feeder, supervision): ${(after.self - before.self).toFixed(2)} s; ffmpeg encoder + decoders: ${(after.children - before.children).toFixed(2)} s`);
+    console.log(`  naive 30 fps re-encode:                    ${naiveCpu.toFixed(2)} s CPU in ${naiveWall.toFixed(1)} s = ${pct(naiveShare)}`);
+    console.log(`  ratio: ${ratio.toFixed(2)}× (target ≤ ${TARGET_RATIO}×) ${ratio <= TARGET_RATIO ? 'OK' : 'ABOVE TARGET'}`);
+    if (ratio > TARGET_RATIO) process.exitCode = 1;
+  } finally {
+    await ingest.stop();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
