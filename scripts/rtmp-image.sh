@@ -59,7 +59,8 @@ assemble() {
 }
 
 build() {
-  docker build --quiet -t "$tag" "$context" >/dev/null
+  # `|| return`: set -e does not apply inside a function called from an `if`.
+  docker build --quiet -t "$tag" "$context" >/dev/null || return 1
   echo "rtmp-image: built $tag from $context/Dockerfile"
 }
 
