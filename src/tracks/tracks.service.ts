@@ -30,6 +30,8 @@ export class TracksService implements OnModuleDestroy {
   private readonly logger = new Logger(TracksService.name);
   private readonly tracksDir: string;
   private reloadTimer: NodeJS.Timeout | null = null;
+  private readonly pendingAppends: Array<{ track: AudioTrack; resolve: () => void; reject: (error: unknown) => void }> = [];
+  private flushing = false;
 
   constructor(
     private readonly store: DocumentStore,
@@ -149,9 +151,34 @@ export class TracksService implements OnModuleDestroy {
       duration: metadata.duration,
       addedAt: new Date().toISOString(),
     };
-    await this.store.update(AUDIO_TRACKS_DOCUMENT, (doc) => ({ ...doc, tracks: [...doc.tracks, track] }));
+    await new Promise<void>((resolve, reject) => {
+      this.pendingAppends.push({ track, resolve, reject });
+      void this.flushAppends();
+    });
     this.changed('added', [track.id]);
     return track;
+  }
+
+  /**
+   * Group commit: adds that arrive while the document is being written go into the next write together,
+   * so a burst of adds costs a few fsyncs rather than one each. Each caller is answered after its write.
+   */
+  private async flushAppends(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.pendingAppends.length > 0) {
+        const batch = this.pendingAppends.splice(0);
+        try {
+          await this.store.update(AUDIO_TRACKS_DOCUMENT, (doc) => ({ ...doc, tracks: [...doc.tracks, ...batch.map((b) => b.track)] }));
+          for (const b of batch) b.resolve();
+        } catch (error) {
+          for (const b of batch) b.reject(error);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
   }
 
   private changed(reason: WaveEventMap['tracks.updated']['reason'], trackIds: string[]): void {
