@@ -91,16 +91,35 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: s
   throw new Error(`timed out waiting for ${what}`);
 }
 
-const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+/** The parts of nginx-rtmp's `/stat` XML read here, as fast-xml-parser returns them. */
+interface StatXml {
+  rtmp?: {
+    naccepted?: number;
+    server?: Array<{
+      application?: Array<{
+        name: string;
+        live?: {
+          stream?: Array<{
+            name: string | number;
+            time?: number;
+            bytes_in?: number;
+            meta?: { video?: { codec?: string }; audio?: { codec?: string; sample_rate?: number; channels?: number } };
+            client?: Array<{ id: number; address: string; time?: number; timestamp?: number; publishing?: unknown }>;
+          }>;
+        };
+      }>;
+    }>;
+  };
+}
 
 /** Parses nginx-rtmp's `/stat` XML. */
 export function parseStat(xml: string): IngestStat {
   const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: true, isArray: (name) => ['server', 'application', 'stream', 'client'].includes(name) });
-  const root = parser.parse(xml).rtmp ?? {};
+  const root = (parser.parse(xml) as StatXml).rtmp ?? {};
   const streams: IngestStream[] = [];
-  for (const server of asArray(root.server)) {
-    for (const application of asArray((server as { application?: unknown[] }).application) as Array<Record<string, any>>) {
-      for (const stream of asArray(application.live?.stream) as Array<Record<string, any>>) {
+  for (const server of root.server ?? []) {
+    for (const application of server.application ?? []) {
+      for (const stream of application.live?.stream ?? []) {
         streams.push({
           app: String(application.name),
           name: String(stream.name),
@@ -110,10 +129,11 @@ export function parseStat(xml: string): IngestStat {
           audioCodec: stream.meta?.audio?.codec,
           audioSampleRate: stream.meta?.audio?.sample_rate,
           audioChannels: stream.meta?.audio?.channels,
-          clients: asArray(stream.client as Array<Record<string, any>>).map((c) => ({
+          clients: (stream.client ?? []).map((c) => ({
             id: Number(c.id),
             address: String(c.address),
             time: Number(c.time ?? 0),
+            // <publishing/> parses to an empty string.
             publishing: c.publishing !== undefined,
             timestamp: Number(c.timestamp ?? 0),
           })),

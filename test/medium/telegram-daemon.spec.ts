@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RtmpIngest, startRtmpIngest } from '../env/rtmp-ingest.js';
-import { expectNowPlayingMatchesAudio, LevelListener, makeStation, RunningDaemon, runDaemon, StationDir, waitUntil, writeTelegramConfig } from './telegram-daemon.fixtures.js';
+import { expectNowPlayingMatchesAudio, makeStation, RunningDaemon, runDaemon, StationDir, waitUntil, writeTelegramConfig } from './telegram-daemon.fixtures.js';
 
 const STREAM_KEY = '1234567890:AAbbCCddEEffGGhhIIjjKK';
 const TRACK_SECONDS = 3;
