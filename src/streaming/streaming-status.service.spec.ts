@@ -66,6 +66,18 @@ describe('StreamingStatusService', () => {
     expect(emit).toHaveBeenCalledWith('streaming.status.changed', expect.objectContaining({ rtmp: expect.objectContaining({ publishers: 1 }) }));
   });
 
+  it('pushes nothing when the services are as they were at the last push', async () => {
+    const { rtmp, emit, service } = setup();
+    service.stateChanged();
+    await vi.waitFor(() => expect(emit).toHaveBeenCalledTimes(1));
+    service.stateChanged();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(emit).toHaveBeenCalledTimes(1);
+    rtmp.view = { ...rtmp.view, state: 'stopped' };
+    service.stateChanged();
+    await vi.waitFor(() => expect(emit).toHaveBeenCalledTimes(2));
+  });
+
   it('does not cache a read that started before a change', async () => {
     const { rtmp, service } = setup();
     const before = service.current();

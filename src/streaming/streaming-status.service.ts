@@ -38,6 +38,8 @@ export class StreamingStatusService {
   /** Bumped by every state-changing event; a read started before the bump is not cached. */
   private generation = 0;
   private pushScheduled = false;
+  /** The services' state last pushed, to push changes only. */
+  private lastPushed: string | null = null;
 
   constructor(
     private readonly rtmp: RtmpStatusSource,
@@ -56,7 +58,10 @@ export class StreamingStatusService {
     return toPublicStatus(await this.current());
   }
 
-  /** Forgets the last read and, once per burst of events, pushes the fresh status. */
+  /**
+   * Forgets the last read and, once per burst of events, pushes the fresh status — only when the services'
+   * state differs from the last one pushed (a config change that leaves every service as it was sends nothing).
+   */
   @OnEvents(STATUS_CHANGING_EVENTS)
   stateChanged(): void {
     this.generation += 1;
@@ -67,7 +72,12 @@ export class StreamingStatusService {
     setImmediate(() => {
       this.pushScheduled = false;
       this.current().then(
-        (status) => this.events.emit('streaming.status.changed', status),
+        (status) => {
+          const key = JSON.stringify([status.rtmp, status.telegram, status.nowPlaying]);
+          if (key === this.lastPushed) return;
+          this.lastPushed = key;
+          this.events.emit('streaming.status.changed', status);
+        },
         (error: Error) => this.logger.warn(`Could not read the streaming status after a change: ${error.message}`),
       );
     });

@@ -79,13 +79,12 @@ describe('Real time: Socket.IO gateway, monitoring, metrics', () => {
     expect(left).toEqual({ ok: true, rooms: [] });
   });
 
-  it('pushes a system event and a fresh status to admin clients when a config changes (not to public ones)', async () => {
+  it('pushes a system event to admin clients when a config changes (not to public ones)', async () => {
     const admin = keep(await connectSocket(`${wave.socketUrl}/admin`, { auth: { token: TOKEN } }));
     const listener = keep(await connectSocket(`${wave.socketUrl}/`));
     const leaked: unknown[] = [];
     listener.on('system', (event: unknown) => leaked.push(event));
     const system = nextEvent<SystemEvent>(admin, 'system', 5000, (event) => event.type === 'config.updated');
-    const status = nextEvent<StreamingStatus>(admin, 'status');
     const res = await fetch(`${wave.baseUrl}/api/stream/telegram/config`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
@@ -95,7 +94,6 @@ describe('Real time: Socket.IO gateway, monitoring, metrics', () => {
     const event = await system;
     expect(event).toEqual({ type: 'config.updated', message: expect.any(String), details: { document: 'telegram-config.json' }, at: expect.any(String) });
     expect(JSON.stringify(event)).not.toContain('secret-stream-key');
-    expect((await status).telegram.state).toBeDefined();
     expect(leaked).toEqual([]);
   });
 
