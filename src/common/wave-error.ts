@@ -11,6 +11,9 @@ export class WaveError extends HttpException {
     message: string | string[],
     readonly details?: Record<string, unknown>,
   ) {
-    super({ code, message: Array.isArray(message) ? message : [message], ...(details ? { details } : {}) }, status);
+    const messages = Array.isArray(message) ? message : [message];
+    super({ code, message: messages, ...(details ? { details } : {}) }, status);
+    // HttpException would otherwise name the class; logs and health details want the reason.
+    this.message = messages.join('; ');
   }
 }

@@ -10,8 +10,6 @@ export class DockerUnavailableError extends WaveError {
   constructor(where: string, cause: string) {
     const text = `Docker engine is unreachable at ${where}: ${cause}`;
     super(503, 'docker_unavailable', text);
-    // HttpException would otherwise name the class; logs and health details want the reason.
-    this.message = text;
   }
 }
 
@@ -20,7 +18,6 @@ export class PortInUseError extends WaveError {
   constructor(readonly port: number | undefined, cause: string) {
     const text = port ? `Port ${port} is already in use on the Docker host` : `A port is already in use: ${cause}`;
     super(409, 'port_in_use', text, port ? { port } : undefined);
-    this.message = text;
   }
 }
 
