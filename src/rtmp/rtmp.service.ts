@@ -195,7 +195,7 @@ export class RtmpService {
     try {
       await this.launch(next);
     } catch (error) {
-      this.logger.warn(`New RTMP config failed to start (${reasonOf(error)}); bringing the previous container back`);
+      this.logger.warn(`New RTMP config failed to start (${(error as Error).message}); bringing the previous container back`);
       await this.docker.rename(old.id, old.name);
       await this.docker.start(old.id);
       throw error;
@@ -260,12 +260,6 @@ export class RtmpService {
     if (!response.ok) throw new Error(`nginx /stat answered ${response.status}`);
     return parseNginxStat(await response.text());
   }
-}
-
-/** The human reason of an error; a WaveError keeps it in its response's messages. */
-function reasonOf(error: unknown): string {
-  if (error instanceof WaveError) return ((error.getResponse() as { message: string[] }).message ?? []).join('; ');
-  return (error as Error).message;
 }
 
 export function isIngest(container: ContainerState): boolean {
