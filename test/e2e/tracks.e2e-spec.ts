@@ -18,7 +18,15 @@ interface Track {
   duration: number;
 }
 
-async function call<T = any>(wave: WaveServer, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+/** What the tests read from Wave's JSON answers. */
+interface Answer {
+  code?: string;
+  message?: string[];
+  tracks?: Track[];
+  nowPlaying?: { trackId: string } | null;
+}
+
+async function call<T = Answer>(wave: WaveServer, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
   const res = await fetch(`${wave.baseUrl}${path}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -33,7 +41,7 @@ async function upload(wave: WaveServer, name: string, content: Buffer, fields: R
   for (const [key, value] of Object.entries(fields)) form.append(key, value);
   form.append('file', new Blob([content]), name);
   const res = await fetch(`${wave.baseUrl}/api/tracks/upload`, { method: 'POST', body: form });
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: (await res.json()) as Track & Answer };
 }
 
 describe('Track library end to end', () => {
@@ -60,7 +68,7 @@ describe('Track library end to end', () => {
     expect(status).toBe(201);
     expect(body).toMatchObject({ title: 'Night Drive', artist: 'Wave Ensemble', path: song });
     expect(body.duration).toBeCloseTo(2, 0);
-    expect((await call(wave, 'GET', '/api/tracks')).body.tracks.map((t: Track) => t.id)).toEqual([body.id]);
+    expect((await call(wave, 'GET', '/api/tracks')).body.tracks!.map((t) => t.id)).toEqual([body.id]);
   });
 
   it('refuses paths that are not readable audio files, naming why, and stores nothing', async () => {
@@ -100,12 +108,12 @@ describe('Track library end to end', () => {
 
   it('updates and reorders; a reorder that does not name every track once is refused', async () => {
     const second = (await call<Track>(wave, 'POST', '/api/tracks', { path: song, title: 'Second' })).body;
-    const ids = (await call(wave, 'GET', '/api/tracks')).body.tracks.map((t: Track) => t.id) as string[];
+    const ids = (await call(wave, 'GET', '/api/tracks')).body.tracks!.map((t) => t.id);
     expect((await call(wave, 'PATCH', `/api/tracks/${second.id}`, { artist: 'Someone Else' })).body).toMatchObject({ title: 'Second', artist: 'Someone Else' });
     expect((await call(wave, 'PATCH', `/api/tracks/${second.id}`, { duration: 5 })).status).toBe(400);
     expect((await call(wave, 'PUT', '/api/tracks/order', { trackIds: [second.id] })).status).toBe(409);
     const reordered = await call(wave, 'PUT', '/api/tracks/order', { trackIds: [...ids].reverse() });
-    expect(reordered.body.tracks.map((t: Track) => t.id)).toEqual([...ids].reverse());
+    expect(reordered.body.tracks!.map((t) => t.id)).toEqual([...ids].reverse());
   });
 
   it('reports nothing playing while the Telegram stream does not run', async () => {
@@ -122,7 +130,7 @@ describe('Track library end to end', () => {
         return path;
       }),
     );
-    const before = (await call(wave, 'GET', '/api/tracks')).body.tracks.length as number;
+    const before = (await call(wave, 'GET', '/api/tracks')).body.tracks!.length;
     const started = Date.now();
     const results = await Promise.all(paths.map((path, i) => call<Track>(wave, 'POST', '/api/tracks', { path, title: `Copy ${i}` })));
     const elapsed = Date.now() - started;
