@@ -7,9 +7,12 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
-/** Forks one of bench/servers/*.mjs on `port` and resolves once it says `ready`. */
-export async function forkServer(script: string, port: number): Promise<ChildServer> {
-  const child = fork(resolve(import.meta.dirname, '../servers', script), [String(port)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/** Forks one of bench/servers/*.mjs on `port` (with `env` added) and resolves once it says `ready`; its stdout is discarded. */
+export async function forkServer(script: string, port: number, env: Record<string, string> = {}): Promise<ChildServer> {
+  const child = fork(resolve(import.meta.dirname, '../servers', script), [String(port)], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    env: { ...process.env, ...env },
+  });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   await new Promise<void>((ready, fail) => {
     child.once('message', (message) => (message === 'ready' ? ready() : fail(new Error(`${script}: ${String(message)}`))));

@@ -2,6 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { DiskHealthIndicator, HealthCheck, HealthCheckService, MemoryHealthIndicator } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
+import { RecentResult } from '../common/recent-result.js';
 import { AppConfig } from '../config/app-config.js';
 import { DataDirHealthIndicator } from './data-dir.health.js';
 import { Pm2HealthIndicator } from './pm2.health.js';
@@ -23,6 +24,15 @@ const HEALTH_EXAMPLE = {
 @SkipThrottle()
 @Controller('health')
 export class HealthController {
+  // Concurrent probes join the check in flight instead of each writing to DATA_DIR, running `df` and
+  // pinging PM2/Docker; every answer still comes from a check running when it was asked for (not cached).
+  private readonly overall = new RecentResult(0, () =>
+    this.health.check([...this.readinessChecks(), () => this.memory.checkHeap('heap', HEAP_LIMIT_BYTES)]),
+  );
+  private readonly liveness = new RecentResult(0, () => this.health.check([() => this.memory.checkHeap('heap', HEAP_LIMIT_BYTES)]));
+  // Docker only here: Wave itself is healthy without an engine, it just cannot run the ingest.
+  private readonly readiness = new RecentResult(0, () => this.health.check([...this.readinessChecks(), () => this.docker.isReachable('docker')]));
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly config: AppConfig,
@@ -39,7 +49,7 @@ export class HealthController {
   @ApiOkResponse({ description: 'All indicators up', schema: { example: HEALTH_EXAMPLE } })
   @ApiServiceUnavailableResponse({ description: 'At least one indicator down', schema: { example: { ...HEALTH_EXAMPLE, status: 'error' } } })
   check() {
-    return this.health.check([...this.readinessChecks(), () => this.memory.checkHeap('heap', HEAP_LIMIT_BYTES)]);
+    return this.overall.get();
   }
 
   @Get('live')
@@ -48,7 +58,7 @@ export class HealthController {
   @ApiOkResponse({ description: 'Alive', schema: { example: { status: 'ok', info: { heap: { status: 'up' } }, error: {}, details: { heap: { status: 'up' } } } } })
   @ApiServiceUnavailableResponse({ description: 'Heap over its limit' })
   live() {
-    return this.health.check([() => this.memory.checkHeap('heap', HEAP_LIMIT_BYTES)]);
+    return this.liveness.get();
   }
 
   @Get('ready')
@@ -57,8 +67,7 @@ export class HealthController {
   @ApiOkResponse({ description: 'Ready', schema: { example: HEALTH_EXAMPLE } })
   @ApiServiceUnavailableResponse({ description: 'Not ready' })
   ready() {
-    // Docker only here: Wave itself is healthy without an engine, it just cannot run the ingest.
-    return this.health.check([...this.readinessChecks(), () => this.docker.isReachable('docker')]);
+    return this.readiness.get();
   }
 
   private readinessChecks() {

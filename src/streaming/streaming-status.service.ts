@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { RecentResult } from '../common/recent-result.js';
 import { OnEvents } from '../events/on-events.js';
 import type { PublicStatus, StreamingStatus } from '../events/socket-events.js';
 import { SocketAudience } from '../events/socket-audience.js';
@@ -33,10 +34,8 @@ export const STATUS_CHANGING_EVENTS: WaveEventName[] = [
 @Injectable()
 export class StreamingStatusService {
   private readonly logger = new Logger(StreamingStatusService.name);
-  private cached: { state: ServicesState; readAt: number } | null = null;
-  private reading: Promise<ServicesState> | null = null;
-  /** Bumped by every state-changing event; a read started before the bump is not cached. */
-  private generation = 0;
+  /** The last read of the services, shared by concurrent callers and reused for STATUS_MAX_AGE_MS. */
+  private readonly services = new RecentResult(STATUS_MAX_AGE_MS, () => this.readServices());
   private pushScheduled = false;
   /** The services' state last pushed, to push changes only. */
   private lastPushed: string | null = null;
@@ -50,7 +49,7 @@ export class StreamingStatusService {
   ) {}
 
   async current(): Promise<StreamingStatus> {
-    const state = await this.servicesState();
+    const state = await this.services.get();
     return { ...state, listeners: { public: this.audience.count('public'), admin: this.audience.count('admin') } };
   }
 
@@ -64,9 +63,7 @@ export class StreamingStatusService {
    */
   @OnEvents(STATUS_CHANGING_EVENTS)
   stateChanged(): void {
-    this.generation += 1;
-    this.cached = null;
-    this.reading = null;
+    this.services.forget();
     if (this.pushScheduled) return;
     this.pushScheduled = true;
     setImmediate(() => {
@@ -81,25 +78,6 @@ export class StreamingStatusService {
         (error: Error) => this.logger.warn(`Could not read the streaming status after a change: ${error.message}`),
       );
     });
-  }
-
-  private servicesState(): Promise<ServicesState> {
-    if (this.cached && Date.now() - this.cached.readAt < STATUS_MAX_AGE_MS) return Promise.resolve(this.cached.state);
-    if (this.reading) return this.reading;
-    const generation = this.generation;
-    const reading = this.readServices().then(
-      (state) => {
-        if (generation === this.generation) this.cached = { state, readAt: Date.now() };
-        if (this.reading === reading) this.reading = null;
-        return state;
-      },
-      (error: unknown) => {
-        if (this.reading === reading) this.reading = null;
-        throw error;
-      },
-    );
-    this.reading = reading;
-    return reading;
   }
 
   private async readServices(): Promise<ServicesState> {
