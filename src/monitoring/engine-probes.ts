@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DockerRepository } from '../repositories/docker.repository.js';
 import { Pm2Repository } from '../repositories/pm2.repository.js';
 import type { EngineStateDto } from './dto/monitoring.dto.js';
 
@@ -11,10 +12,20 @@ export abstract class Pm2DaemonProbe {
   abstract state(): Promise<EngineStateDto>;
 }
 
+/** Up while the engine answers a ping (detail: its version). */
 @Injectable()
-export class AbsentDockerEngineProbe extends DockerEngineProbe {
-  state(): Promise<EngineStateDto> {
-    return Promise.resolve({ state: 'unknown', detail: 'the RTMP module is not part of this build' });
+export class DockerRepositoryProbe extends DockerEngineProbe {
+  constructor(private readonly docker: DockerRepository) {
+    super();
+  }
+
+  async state(): Promise<EngineStateDto> {
+    try {
+      await this.docker.ping();
+      return { state: 'up', detail: await this.docker.version() };
+    } catch (error) {
+      return { state: 'down', detail: (error as Error).message };
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DocumentStore } from '../config/document-store.service.js';
 import type { NowPlayingView, RtmpStatusView, TelegramState, TelegramStatusView } from '../events/socket-events.js';
+import { RtmpService } from '../rtmp/rtmp.service.js';
 import { TelegramStreamService } from '../telegram/telegram-stream.service.js';
 import { AUDIO_TRACKS_DOCUMENT } from '../tracks/audio-tracks.document.js';
 
@@ -35,11 +36,26 @@ export class StoredNowPlayingSource extends NowPlayingSource {
   }
 }
 
-/** Stands in until the RTMP module provides the ingest's state. */
+/** The ingest container as Docker holds it, with the publishers nginx-rtmp's /stat shows. */
 @Injectable()
-export class AbsentRtmpStatusSource extends RtmpStatusSource {
-  read(): Promise<RtmpStatusView> {
-    return Promise.resolve({ state: 'unknown', publishers: 0, port: null, detail: 'the RTMP module is not part of this build' });
+export class DockerRtmpStatusSource extends RtmpStatusSource {
+  constructor(private readonly rtmp: RtmpService) {
+    super();
+  }
+
+  async read(): Promise<RtmpStatusView> {
+    try {
+      const status = await this.rtmp.status();
+      const running = status.state === 'running';
+      return {
+        state: running ? 'running' : status.state === 'restarting' ? 'starting' : 'stopped',
+        publishers: status.stats?.publishers.length ?? 0,
+        port: running ? Number(new URL(status.publishUrl).port) || null : null,
+        detail: status.statsError ?? (status.state === 'paused' ? 'the container is paused' : null),
+      };
+    } catch (error) {
+      return { state: 'unknown', publishers: 0, port: null, detail: (error as Error).message };
+    }
   }
 }
 

@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
 import { SocketAudience } from '../events/socket-audience.js';
+import { RtmpModule } from '../rtmp/rtmp.module.js';
 import { TelegramModule } from '../telegram/telegram.module.js';
 import {
-  AbsentRtmpStatusSource,
+  DockerRtmpStatusSource,
   NowPlayingSource,
   Pm2TelegramStatusSource,
   RtmpStatusSource,
@@ -13,12 +14,12 @@ import { StreamingController } from './streaming.controller.js';
 import { StreamingStatusService } from './streaming-status.service.js';
 
 @Module({
-  imports: [TelegramModule],
+  imports: [RtmpModule, TelegramModule],
   controllers: [StreamingController],
   providers: [
     StreamingStatusService,
     SocketAudience,
-    { provide: RtmpStatusSource, useClass: AbsentRtmpStatusSource },
+    { provide: RtmpStatusSource, useClass: DockerRtmpStatusSource },
     { provide: TelegramStatusSource, useClass: Pm2TelegramStatusSource },
     { provide: NowPlayingSource, useClass: StoredNowPlayingSource },
   ],
