@@ -47,6 +47,11 @@ export class PublicGateway implements OnGatewayInit<PublicNamespace>, OnGatewayC
     return { ok: false, error: 'rooms are only available on /admin' };
   }
 
+  @SubscribeMessage(CLIENT_EVENTS.unsubscribe)
+  unsubscribe(): SubscriptionAck {
+    return this.subscribe();
+  }
+
   @OnEvent('streaming.status.changed')
   pushStatus(status: StreamingStatus): void {
     this.namespace.emit(SERVER_EVENTS.status, toPublicStatus(status));
