@@ -140,6 +140,13 @@ export class AdminGateway implements OnGatewayInit<AdminNamespace>, OnGatewayCon
     this.system({ type: 'telegram.status', message, details: { state, connection, source, reason: reason ?? null }, at: event.at });
   }
 
+  @OnEvent('telegram.source')
+  telegramSource(event: WaveEventMap['telegram.source']): void {
+    const { source, previous, label, live } = event;
+    const message = live ? `The live show is on air (${label})` : `On air now: ${label}${previous ? ` (was ${previous})` : ''}`;
+    this.system({ type: 'telegram.source.changed', message, details: { source, previous, label, live }, at: event.at });
+  }
+
   @OnEvent('telegram.error')
   telegramError(event: WaveEventMap['telegram.error']): void {
     this.namespace.emit(SERVER_EVENTS.error, { level: 'error', source: 'telegram', code: event.code, message: event.message, at: event.at });

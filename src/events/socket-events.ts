@@ -112,7 +112,8 @@ export type SystemEventType =
   | 'rtmp.stopped'
   | 'rtmp.publisher.connected'
   | 'rtmp.publisher.disconnected'
-  | 'telegram.status';
+  | 'telegram.status'
+  | 'telegram.source.changed';
 
 export interface SystemEvent {
   type: SystemEventType;

@@ -22,6 +22,7 @@ export const STATUS_CHANGING_EVENTS: WaveEventName[] = [
   'rtmp.publish.started',
   'rtmp.publish.stopped',
   'telegram.status',
+  'telegram.source',
   'track.changed',
 ];
 
