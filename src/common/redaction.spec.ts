@@ -14,6 +14,12 @@ describe('redaction', () => {
     expect(redact('rtmp://127.0.0.1:1935/live/dj-key')).toBe('rtmp://127.0.0.1:1935/live/****');
   });
 
+  it('scrubs credentials and secret query parameters from URLs', () => {
+    expect(redact('https://dj:hunter2@radio.example/stream.mp3?token=abc123&bitrate=128')).toBe('https://****@radio.example/stream.mp3?token=****&bitrate=128');
+    expect(redact('rtmp://user:pw@127.0.0.1:1935/live/dj-key')).toBe('rtmp://****@127.0.0.1:1935/live/****');
+    expect(redact('https://radio.example/stream.mp3')).toBe('https://radio.example/stream.mp3');
+  });
+
   it('scrubs bearer tokens and Telegram-shaped keys', () => {
     expect(redact('Authorization: Bearer abc.def-ghi')).toBe('Authorization: Bearer ****');
     expect(redact('key 1234567890:AAbbCCddEEffGGhhIIjj end')).toBe('key **** end');

@@ -13,6 +13,10 @@ const SECRET_FIELD = /^(authorization|cookie|password|secret|token|apitoken|api_
 
 const PATTERNS: Array<[RegExp, string]> = [
   [/(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi, `$1${MASK}`],
+  // Credentials in a URL (`https://user:pass@host/…`).
+  [/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/?#@'"]+@/gi, `$1${MASK}@`],
+  // Secret-looking query parameters (`?token=…`, `&key=…`).
+  [/([?&](?:token|key|pass|password|secret|auth|sig|signature|api_?key|access_token)=)[^&#\s'"]+/gi, `$1${MASK}`],
   // The last path segment of an RTMP(S) publish URL is the stream key.
   [/(rtmps?:\/\/[^\s/'"]+\/[^\s/'"]+\/)[^\s'"]+/gi, `$1${MASK}`],
   // Telegram stream keys look like 1234567890:AbCdEf...

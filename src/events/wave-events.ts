@@ -13,12 +13,20 @@ export interface WaveEventMap {
   'streaming.status.changed': StreamingStatus;
   /** The RTMP ingest container changed state (Docker's event stream; also changes made outside Wave). */
   'rtmp.container.state': { state: 'running' | 'stopped' | 'removed' | 'paused'; action: string; containerId: string; exitCode?: number; at: string };
-  /** nginx-rtmp let a publisher on air (`stream` is the stream key, masked). */
-  'rtmp.publish.started': { application: string; stream: string; clientAddress?: string; at: string };
+  /**
+   * nginx-rtmp let a publisher on air (`stream` is the stream key, masked; `publisherId` an opaque id of
+   * the key, stable while Wave runs — RtmpService.liveInputUrlForPublisher turns it into the live input).
+   */
+  'rtmp.publish.started': { application: string; stream: string; publisherId: string; clientAddress?: string; at: string };
   /** A publisher left the air. */
-  'rtmp.publish.stopped': { application: string; stream: string; clientAddress?: string; at: string };
+  'rtmp.publish.stopped': { application: string; stream: string; publisherId: string; clientAddress?: string; at: string };
   /** The Telegram daemon's lifecycle or ingest connection changed (PM2 events and the daemon's reports). */
   'telegram.status': { state: string; connection: string; pid: number | null; source: string | null; reason?: string; at: string };
+  /**
+   * What the Telegram stream has on air changed, when it is heard at the ingest: `rtmp` is the live
+   * relay (a DJ on air), `previous` what played before. `label` carries no credentials or keys.
+   */
+  'telegram.source': { source: string; previous: string | null; label: string; live: boolean; at: string };
   /** The daemon's periodic stream stats (every ~5 s while it runs). */
   'telegram.stats': { bitrateKbps: number; bytesSent: number; uptimeSec: number; connectedSec: number; connected: boolean; reconnects: number; silenceMs: number; at: string };
   /** The daemon reported an error, or exited without being asked to (message redacted). */

@@ -3,6 +3,7 @@ import { tokensMatch } from '../common/api-token.guard.js';
 import { maskSecret } from '../common/redaction.js';
 import { DockerRepository } from '../repositories/docker.repository.js';
 import { WaveEvents } from '../events/wave-events.js';
+import { publisherIdOf } from './publisher-id.js';
 import { RtmpConfigService } from './rtmp-config.service.js';
 import { CALLBACK_SECRET_LABEL, RTMP_LABELS } from './rtmp.constants.js';
 import { createHash } from 'node:crypto';
@@ -38,7 +39,7 @@ export class RtmpPublishAuthService {
     }
     const application = form.get('app') ?? '';
     const key = form.get('name') ?? '';
-    const payload = { application, stream: maskSecret(key) ?? '', clientAddress: form.get('addr') ?? undefined, at: new Date().toISOString() };
+    const payload = { application, stream: maskSecret(key) ?? '', publisherId: publisherIdOf(key), clientAddress: form.get('addr') ?? undefined, at: new Date().toISOString() };
     if (callback === 'publish-done') {
       this.logger.log(`Publisher left the air: ${application}/${payload.stream}`);
       this.events.emit('rtmp.publish.stopped', payload);

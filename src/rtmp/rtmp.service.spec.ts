@@ -178,6 +178,10 @@ describe('RtmpService (fake Docker)', () => {
         ['rtmp.publish.stopped', '****1b2d'],
       ]);
       expect(JSON.stringify(events)).not.toContain(KEY);
+      // The opaque publisher id leads back to the live input through the service, not through the event.
+      const { publisherId } = events.find(([n]) => n === 'rtmp.publish.started')![1] as WaveEventMap['rtmp.publish.started'];
+      expect(await rtmp.liveInputUrlForPublisher(publisherId)).toBe(`rtmp://127.0.0.1:1935/live/${KEY}`);
+      expect(await rtmp.liveInputUrlForPublisher('unknown-publisher')).toBeNull();
     });
 
     it('refuse a wrong key, a wrong application, and any call without the ingest secret', async () => {

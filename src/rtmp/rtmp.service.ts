@@ -10,6 +10,7 @@ import { parseNginxStat, RtmpServerStats } from './nginx-stat.js';
 import { RtmpCallbackServer } from './rtmp-callback.server.js';
 import { RtmpConfigDocument } from './rtmp-config.document.js';
 import { RtmpConfigService, RtmpConfigView } from './rtmp-config.service.js';
+import { publisherIdOf } from './publisher-id.js';
 import { callbackSecretHash } from './rtmp-publish-auth.service.js';
 import {
   CALLBACK_SECRET_LABEL,
@@ -141,6 +142,16 @@ export class RtmpService {
     const key = streamKey ?? config.streamKeys[0];
     if (!key) throw new WaveError(409, 'no_stream_key', 'The RTMP ingest has no stream key configured');
     return `rtmp://${this.docker.publishedHost}:${config.rtmpPort}/${config.application}/${key}`;
+  }
+
+  /**
+   * The live input of the publisher a publish event names (`publisherId`), or null when none of the
+   * configured keys is that publisher's. Carries the key: for process arguments (over IPC) only.
+   */
+  async liveInputUrlForPublisher(publisherId: string): Promise<string | null> {
+    const { streamKeys } = await this.configs.read();
+    const key = streamKeys.find((k) => publisherIdOf(k) === publisherId);
+    return key ? this.liveInputUrl(key) : null;
   }
 
   /** The ingest container (running or not), or null. More than one is a leftover: the newest counts. */

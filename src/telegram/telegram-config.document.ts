@@ -31,9 +31,20 @@ export class TelegramConfigDocument {
   @IsUrlWithScheme(RADIO_URL_SCHEMES)
   radioUrl!: string;
 
-  /** The live ingest relayed when `source` is `rtmp` (the playlist plays while nobody is live). */
+  /**
+   * The live ingest relayed when `source` is `rtmp` (the playlist plays while nobody is live). Empty:
+   * Wave's own RTMP ingest, whose URL (it carries a stream key) Wave hands to the daemon over IPC only.
+   */
+  @ValidateIf((o: TelegramConfigDocument) => o.relayUrl !== '')
   @IsUrlWithScheme(INGEST_URL_SCHEMES)
   relayUrl!: string;
+
+  /**
+   * Live DJ takeover: while the playlist or a radio URL plays, a DJ publishing to Wave's RTMP ingest
+   * with a valid key takes the air on the same Telegram connection, and hands it back when done.
+   */
+  @IsBoolean()
+  liveTakeover!: boolean;
 
   @IsInt()
   @Min(AUDIO_BITRATES_KBPS.min)
@@ -63,7 +74,8 @@ export const TELEGRAM_CONFIG_DOCUMENT: DocumentDefinition<TelegramConfigDocument
     streamKey: '',
     source: 'playlist',
     radioUrl: '',
-    relayUrl: 'rtmp://127.0.0.1:1935/live/stream',
+    relayUrl: '',
+    liveTakeover: true,
     audioBitrateKbps: 128,
     sampleRate: 44100,
     coverImage: '',

@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { maskSecret, registerSecret } from '../common/redaction.js';
+import { maskSecret, redact, registerSecret } from '../common/redaction.js';
 import { WaveError } from '../common/wave-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { DocumentStore, DocumentValidationError } from '../config/document-store.service.js';
@@ -49,7 +49,7 @@ export class TelegramConfigService implements OnModuleInit {
     try {
       const after = await this.store.update(TELEGRAM_CONFIG_DOCUMENT, (current) => {
         before = current;
-        return { ...current, ...given };
+        return { ...current, ...given, ...maskedEchoesKept(current, given) };
       });
       this.events.emit('config.updated', { document: TELEGRAM_CONFIG_DOCUMENT.file, at: new Date().toISOString() });
       return { before: before!, after };
@@ -73,14 +73,28 @@ export function toConfigView(config: TelegramConfigDocument): TelegramConfigDto 
     streamKey: maskSecret(config.streamKey),
     streamKeySet: config.streamKey.length > 0,
     source: config.source,
-    radioUrl: config.radioUrl,
-    relayUrl: config.relayUrl,
+    radioUrl: redact(config.radioUrl),
+    relayUrl: redact(config.relayUrl),
+    liveTakeover: config.liveTakeover,
     audioBitrateKbps: config.audioBitrateKbps,
     sampleRate: config.sampleRate,
     coverImage: config.coverImage,
     shuffle: config.shuffle,
     loop: config.loop,
   };
+}
+
+/**
+ * A source URL sent back exactly as GET shows it (masked) keeps the stored value, so a client that
+ * round-trips the config does not overwrite the real URL with its masked view.
+ */
+function maskedEchoesKept(current: TelegramConfigDocument, given: Partial<TelegramConfigDocument>): Partial<TelegramConfigDocument> {
+  const kept: Partial<TelegramConfigDocument> = {};
+  for (const field of ['radioUrl', 'relayUrl'] as const) {
+    const masked = redact(current[field]);
+    if (given[field] !== undefined && masked !== current[field] && given[field] === masked) kept[field] = current[field];
+  }
+  return kept;
 }
 
 /** The stream key, and passwords inside source URLs, are scrubbed from every log line. */

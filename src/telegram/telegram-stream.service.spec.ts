@@ -9,63 +9,19 @@ import { AppConfig } from '../config/app-config.js';
 import { DocumentStore } from '../config/document-store.service.js';
 import { validateEnvironment } from '../config/env.validation.js';
 import { WaveEvents, type WaveEventMap } from '../events/wave-events.js';
-import type { Pm2AppDefinition, Pm2ProcessEvent, Pm2ProcessInfo, Pm2ProcessMessage, Pm2Repository } from '../repositories/pm2.repository.js';
+import { DockerRepository } from '../repositories/docker.repository.js';
+import type { Pm2Repository } from '../repositories/pm2.repository.js';
+import { RtmpCallbackServer } from '../rtmp/rtmp-callback.server.js';
+import { RtmpConfigService } from '../rtmp/rtmp-config.service.js';
+import { RtmpPublishAuthService } from '../rtmp/rtmp-publish-auth.service.js';
+import { RtmpService } from '../rtmp/rtmp.service.js';
+import { FakePm2 } from '../../test/fakes/pm2.repository.fake.js';
 import { AUDIO_TRACKS_DOCUMENT } from '../tracks/audio-tracks.document.js';
-import { DAEMON_PROCESS_NAME, type DaemonMessage } from './daemon/daemon-messages.js';
+import { DAEMON_PROCESS_NAME } from './daemon/daemon-messages.js';
 import { TELEGRAM_CONFIG_DOCUMENT } from './telegram-config.document.js';
 import { TelegramConfigService } from './telegram-config.service.js';
+import { TelegramSourceService } from './telegram-source.service.js';
 import { TelegramStreamService } from './telegram-stream.service.js';
-
-/** PM2 as the service sees it: an in-memory process table and a bus the spec drives. */
-class FakePm2 {
-  readonly calls: string[] = [];
-  readonly sent: Array<{ pmId: number; topic: string; data: object }> = [];
-  apps = new Map<string, Pm2ProcessInfo>();
-  private messageListeners: Array<(m: Pm2ProcessMessage) => void> = [];
-  private eventListeners: Array<(e: Pm2ProcessEvent) => void> = [];
-
-  onMessage(listener: (m: Pm2ProcessMessage) => void) {
-    this.messageListeners.push(listener);
-    return () => (this.messageListeners = this.messageListeners.filter((l) => l !== listener));
-  }
-  onProcessEvent(listener: (e: Pm2ProcessEvent) => void) {
-    this.eventListeners.push(listener);
-    return () => (this.eventListeners = this.eventListeners.filter((l) => l !== listener));
-  }
-  async connectIfRunning() {
-    return this.apps.size > 0;
-  }
-  async describe(name: string) {
-    const app = this.apps.get(name);
-    return app ? { ...app } : null;
-  }
-  async start(app: Pm2AppDefinition) {
-    this.calls.push(`start ${app.name}`);
-    await new Promise((r) => setTimeout(r, 20));
-    const info: Pm2ProcessInfo = { name: app.name, pmId: 0, status: 'online', pid: 4242, startedAt: Date.now(), restarts: 0, unstableRestarts: 0, memoryBytes: 1, cpuPercent: 0 };
-    this.apps.set(app.name, info);
-    return { ...info };
-  }
-  async stop(name: string) {
-    this.calls.push(`stop ${name}`);
-    this.apps.set(name, { ...this.apps.get(name)!, status: 'stopped', pid: null, startedAt: null });
-  }
-  async restart(name: string) {
-    this.calls.push(`restart ${name}`);
-    const app = this.apps.get(name)!;
-    this.apps.set(name, { ...app, status: 'online', restarts: app.restarts + 1 });
-  }
-  async delete(name: string) {
-    this.calls.push(`delete ${name}`);
-    this.apps.delete(name);
-  }
-  async sendData(pmId: number, topic: string, data: object) {
-    this.sent.push({ pmId, topic, data });
-  }
-  report(data: DaemonMessage, processName = DAEMON_PROCESS_NAME) {
-    for (const l of this.messageListeners) l({ processName, pmId: 0, data });
-  }
-}
 
 const KEY = '1234567890:AbCdEfGhIjKlMnOpQrStUvWx';
 
@@ -86,7 +42,11 @@ describe('TelegramStreamService', () => {
     const events = new WaveEvents(emitter);
     pm2 = new FakePm2();
     configService = new TelegramConfigService(store, config, events);
-    service = new TelegramStreamService(pm2 as unknown as Pm2Repository, configService, store, config, events);
+    const docker = new DockerRepository(config);
+    const rtmpConfigs = new RtmpConfigService(store);
+    const rtmp = new RtmpService(docker, rtmpConfigs, new RtmpCallbackServer(config, docker, new RtmpPublishAuthService(docker, rtmpConfigs, events)));
+    const sources = new TelegramSourceService(pm2 as unknown as Pm2Repository, configService, rtmp);
+    service = new TelegramStreamService(pm2 as unknown as Pm2Repository, configService, store, config, events, sources);
     await configService.onModuleInit();
     await service.onApplicationBootstrap();
     emitted.length = 0;
@@ -179,6 +139,20 @@ describe('TelegramStreamService', () => {
     expect(JSON.stringify(result)).not.toContain(KEY);
     expect(pm2.sent).toEqual([{ pmId: 0, topic: 'wave', data: { command: 'switch-source', source: 'url', url: 'https://radio.example/stream' } }]);
     expect((await service.updateConfig({ audioBitrateKbps: 160 })).restartRequired).toBe(true);
+  });
+
+  it('masks credentials and the RTMP key in source URLs, and keeps the stored URL when its masked view is sent back', async () => {
+    const radioUrl = 'https://dj:radio-password@radio.example/stream.mp3?token=radio-token-123';
+    const relayUrl = 'rtmp://ingest.example:1935/live/relay-key-abcdef';
+    const result = await service.updateConfig({ source: 'url', radioUrl, relayUrl });
+    expect(result).toMatchObject({ radioUrl: 'https://****@radio.example/stream.mp3?token=****', relayUrl: 'rtmp://ingest.example:1935/live/****' });
+    for (const secret of ['radio-password', 'radio-token-123', 'relay-key-abcdef']) {
+      expect(JSON.stringify(result)).not.toContain(secret);
+      expect(JSON.stringify(await configService.view())).not.toContain(secret);
+      expect(JSON.stringify(emitted)).not.toContain(secret);
+    }
+    await service.updateConfig({ radioUrl: result.radioUrl, relayUrl: result.relayUrl });
+    expect(await configService.read()).toMatchObject({ radioUrl, relayUrl });
   });
 
   it('rejects an update that breaks the document and leaves the file byte for byte', async () => {

@@ -20,6 +20,7 @@ import type { UpdateTelegramConfigDto } from './dto/telegram-config.dto.js';
 import type { TelegramConfigUpdateResultDto } from './dto/telegram-config.dto.js';
 import type { TelegramStatusDto } from './dto/telegram-status.dto.js';
 import { TelegramConfigService, toConfigView } from './telegram-config.service.js';
+import { TelegramSourceService } from './telegram-source.service.js';
 import type { TelegramConfigDocument } from './telegram-config.document.js';
 import { telegramDaemonApp } from './telegram-daemon.app.js';
 
@@ -69,6 +70,7 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
     private readonly store: DocumentStore,
     private readonly config: AppConfig,
     private readonly events: WaveEvents,
+    private readonly sources: TelegramSourceService,
   ) {}
 
   /** Listens to the bus, and reattaches to a daemon left running by a previous Wave (no PM2 daemon is launched). */
@@ -156,15 +158,16 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
   }
 
   /**
-   * Saves the config. While the daemon runs, a source change goes on the air at once (same connection);
-   * other changes are read at the next start, which the result says.
+   * Saves the config. While the daemon runs, a source change goes on the air at once (same connection;
+   * after the DJ hands back when a live takeover holds the air); other changes are read at the next
+   * start, which the result says.
    */
   async updateConfig(changes: UpdateTelegramConfigDto): Promise<TelegramConfigUpdateResultDto> {
     const { before, after } = await this.configService.update(changes);
     const daemon = await this.pm2.describe(DAEMON_PROCESS_NAME);
     const running = !!daemon && RUNNING_STATES.has(daemon.status);
-    const sourceChanged = before.source !== after.source || before.radioUrl !== after.radioUrl || before.relayUrl !== after.relayUrl;
-    if (running && sourceChanged) await this.send(daemon, sourceCommand(after));
+    const sourceChanged = (['source', 'radioUrl', 'relayUrl', 'liveTakeover'] as const).some((field) => before[field] !== after[field]);
+    if (running && sourceChanged) await this.sources.sourceConfigured();
     const restartRequired = running && RESTART_FIELDS.some((field) => before[field] !== after[field]);
     return { ...toConfigView(after), restartRequired };
   }
@@ -228,6 +231,7 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
         connected: report.connection === 'unknown' ? null : report.connection === 'connected',
         connection: report.connection,
         source: report.source,
+        live: report.source?.kind === 'rtmp',
         nowPlaying: running && nowPlaying ? { ...nowPlaying } : null,
         stats: stats
           ? { bitrateKbps: stats.bitrateKbps, bytesSent: stats.bytesSent, connectedSec: stats.connectedSec, reconnects: stats.reconnects, silenceMs: stats.silenceMs, at: stats.at }
@@ -252,15 +256,20 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
       case 'daemon-started':
         this.report = { ...UNKNOWN_REPORT, connection: 'connecting', source: { kind: message.source, label: message.source }, reportedAt: at };
         this.emitStatus(null, 'daemon started', message.pid);
+        await this.sources.daemonStarted();
         break;
       case 'connection':
         this.report.connection = message.state;
         this.emitStatus(null, message.reason ? redact(message.reason) : `connection ${message.state}`);
         break;
-      case 'source-changed':
+      case 'source-changed': {
+        const previous = this.report.source?.kind ?? null;
         this.report.source = { kind: message.source, label: redact(message.label) };
-        this.emitStatus(null, `source ${message.source}`);
+        const live = message.source === 'rtmp';
+        this.events.emit('telegram.source', { source: message.source, previous, label: this.report.source.label, live, at: message.at });
+        this.emitStatus(null, live ? 'DJ on air' : `source ${message.source}`);
         break;
+      }
       case 'stats': {
         this.report.stats = message;
         // Connection reports come as they happen; stats also tell a freshly restarted Wave where the daemon stands.
@@ -332,12 +341,6 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
       at: new Date().toISOString(),
     });
   }
-}
-
-function sourceCommand(config: TelegramConfigDocument): DaemonCommand {
-  if (config.source === 'url') return { command: 'switch-source', source: 'url', url: config.radioUrl };
-  if (config.source === 'rtmp') return { command: 'switch-source', source: 'rtmp', url: config.relayUrl };
-  return { command: 'switch-source', source: 'playlist' };
 }
 
 function isDaemonMessage(data: unknown): data is DaemonMessage {

@@ -1,13 +1,15 @@
 import { Module } from '@nestjs/common';
 import { Pm2Module } from '../repositories/pm2.module.js';
+import { RtmpModule } from '../rtmp/rtmp.module.js';
 import { TelegramConfigService } from './telegram-config.service.js';
 import { TelegramController } from './telegram.controller.js';
+import { TelegramSourceService } from './telegram-source.service.js';
 import { TelegramStreamService } from './telegram-stream.service.js';
 
 @Module({
-  imports: [Pm2Module],
+  imports: [Pm2Module, RtmpModule],
   controllers: [TelegramController],
-  providers: [TelegramConfigService, TelegramStreamService],
+  providers: [TelegramConfigService, TelegramSourceService, TelegramStreamService],
   exports: [TelegramStreamService, TelegramConfigService],
 })
 export class TelegramModule {}

@@ -88,8 +88,14 @@ export class TelegramStreamDaemon {
       shuffle: config.shuffle,
       loop: config.loop,
     });
+    // `rtmp` with no relay URL is Wave's own ingest: its input carries a key, so Wave sends it over IPC
+    // once the daemon has started; the playlist plays until then.
     this.preferred =
-      config.source === 'url' ? { kind: 'url', url: config.radioUrl } : config.source === 'rtmp' ? { kind: 'rtmp', url: config.relayUrl } : { kind: 'playlist' };
+      config.source === 'url'
+        ? { kind: 'url', url: config.radioUrl }
+        : config.source === 'rtmp' && config.relayUrl
+          ? { kind: 'rtmp', url: config.relayUrl }
+          : { kind: 'playlist' };
   }
 
   get onAir(): DaemonSourceKind {

@@ -27,10 +27,21 @@ export class UpdateTelegramConfigDto {
   @IsUrlWithScheme(RADIO_URL_SCHEMES)
   radioUrl?: string;
 
-  @ApiPropertyOptional({ description: 'The live ingest relayed by the `rtmp` source', example: 'rtmp://127.0.0.1:1935/live/stream' })
-  @IsOptional()
+  @ApiPropertyOptional({
+    description: "The live ingest relayed by the `rtmp` source; empty (the default) relays Wave's own RTMP ingest",
+    example: 'rtmp://ingest.example:1935/live/stream',
+  })
+  @ValidateIf((o: UpdateTelegramConfigDto) => o.relayUrl !== undefined && o.relayUrl !== '')
   @IsUrlWithScheme(INGEST_URL_SCHEMES)
   relayUrl?: string;
+
+  @ApiPropertyOptional({
+    description: "Live DJ takeover: a DJ publishing to Wave's RTMP ingest takes the air from the playlist or radio URL on the same connection, and hands it back when done",
+    example: true,
+  })
+  @IsOptional()
+  @IsBoolean()
+  liveTakeover?: boolean;
 
   @ApiPropertyOptional({ type: 'integer', minimum: AUDIO_BITRATES_KBPS.min, maximum: AUDIO_BITRATES_KBPS.max, example: 128 })
   @IsOptional()
@@ -75,11 +86,14 @@ export class TelegramConfigDto {
   @ApiProperty({ enum: TELEGRAM_SOURCES, example: 'playlist' })
   source!: TelegramSource;
 
-  @ApiProperty({ example: '' })
+  @ApiProperty({ description: 'Credentials and secret query parameters masked', example: 'https://****@radio.example/stream.mp3' })
   radioUrl!: string;
 
-  @ApiProperty({ example: 'rtmp://127.0.0.1:1935/live/stream' })
+  @ApiProperty({ description: "The RTMP stream key masked; empty means Wave's own RTMP ingest", example: 'rtmp://ingest.example:1935/live/****' })
   relayUrl!: string;
+
+  @ApiProperty({ example: true })
+  liveTakeover!: boolean;
 
   @ApiProperty({ type: 'integer', example: 128 })
   audioBitrateKbps!: number;

@@ -85,6 +85,9 @@ export class TelegramStatusDto {
   @ApiProperty({ type: TelegramSourceDto, nullable: true })
   source!: TelegramSourceDto | null;
 
+  @ApiProperty({ description: 'A DJ is on the air (the live RTMP relay), e.g. through the live takeover', example: false })
+  live!: boolean;
+
   @ApiProperty({ type: NowPlayingDto, nullable: true })
   nowPlaying!: NowPlayingDto | null;
 

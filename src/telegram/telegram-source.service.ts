@@ -1,0 +1,118 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { Mutex } from 'async-mutex';
+import type { WaveEventMap } from '../events/wave-events.js';
+import { Pm2Repository } from '../repositories/pm2.repository.js';
+import { RtmpService } from '../rtmp/rtmp.service.js';
+import { DAEMON_COMMAND_TOPIC, DAEMON_PROCESS_NAME, type DaemonCommand } from './daemon/daemon-messages.js';
+import { onDaemonStarted, onDjPublished, onDjUnpublished, onSourceConfigured, type TakeoverContext, type TakeoverDecision } from './live-takeover.js';
+import type { TelegramConfigDocument } from './telegram-config.document.js';
+import { TelegramConfigService } from './telegram-config.service.js';
+
+/**
+ * What the running Telegram daemon plays: the configured source, or — with `liveTakeover` — a DJ who
+ * publishes to Wave's RTMP ingest, until the DJ stops. Every switch is an IPC command to the daemon
+ * on the same ingest connection; live inputs carry an RTMP key, so they travel only in that command
+ * (never in events or logs). The daemon reports what is heard (`telegram.source`).
+ */
+@Injectable()
+export class TelegramSourceService {
+  private readonly logger = new Logger(TelegramSourceService.name);
+  /** Publish callbacks, config changes and daemon starts may race; decisions run one at a time. */
+  private readonly decisions = new Mutex();
+  /** The publisher (opaque id, no key) the takeover put on the air. Wave's own decision: not held elsewhere. */
+  private djOnAir: string | null = null;
+  /** What the daemon last reported on the air. */
+  private onAir: string | null = null;
+
+  constructor(
+    private readonly pm2: Pm2Repository,
+    private readonly configs: TelegramConfigService,
+    private readonly rtmp: RtmpService,
+  ) {}
+
+  @OnEvent('rtmp.publish.started')
+  async publishStarted(event: WaveEventMap['rtmp.publish.started']): Promise<void> {
+    await this.decide(`DJ ${event.stream} went live`, (context) => onDjPublished(context, event.publisherId));
+  }
+
+  @OnEvent('rtmp.publish.stopped')
+  async publishStopped(event: WaveEventMap['rtmp.publish.stopped']): Promise<void> {
+    await this.decide(`DJ ${event.stream} stopped`, (context) => {
+      const decision = onDjUnpublished(context, event.publisherId);
+      if (this.djOnAir === event.publisherId) this.djOnAir = null;
+      return decision;
+    });
+  }
+
+  @OnEvent('telegram.source')
+  sourceHeard(event: WaveEventMap['telegram.source']): void {
+    this.onAir = event.source;
+  }
+
+  /** The daemon started or restarted. */
+  async daemonStarted(): Promise<void> {
+    this.onAir = null;
+    await this.decide('the daemon started', (context, config) => onDaemonStarted(context, relaysWaveIngest(config)));
+  }
+
+  /** The configured source or the takeover flag changed. */
+  async sourceConfigured(): Promise<void> {
+    await this.decide('the source was configured', (context) => {
+      const decision = onSourceConfigured(context);
+      if (decision.action === 'hand-back') this.djOnAir = null;
+      return decision;
+    });
+  }
+
+  private decide(cause: string, decideFrom: (context: TakeoverContext, config: TelegramConfigDocument) => TakeoverDecision): Promise<void> {
+    return this.decisions
+      .runExclusive(async () => {
+        const config = await this.configs.read();
+        const daemon = await this.pm2.describe(DAEMON_PROCESS_NAME);
+        const context: TakeoverContext = {
+          enabled: config.liveTakeover,
+          configuredSource: config.source,
+          daemonRunning: daemon?.status === 'online',
+          djOnAir: this.djOnAir,
+          onAir: this.onAir,
+        };
+        const decision = decideFrom(context, config);
+        if (decision.action === 'none' || !daemon) {
+          if (decision.action === 'none') this.logger.debug(`${cause}: no source change (${decision.reason})`);
+          return;
+        }
+        const command = decision.action === 'take-air' ? await this.djCommand(decision.publisherId) : await this.configuredCommand(config);
+        if (!command) return;
+        await this.pm2.sendData(daemon.pmId, DAEMON_COMMAND_TOPIC, command);
+        if (decision.action === 'take-air') this.djOnAir = decision.publisherId;
+        this.logger.log(`${cause}: ${decision.action === 'take-air' ? 'the DJ takes the air' : `the configured ${config.source} goes on the air`}`);
+      })
+      .catch((error: unknown) => this.logger.error(`${cause}: could not switch the Telegram source: ${(error as Error).message}`));
+  }
+
+  private async djCommand(publisherId: string): Promise<DaemonCommand | null> {
+    const url = await this.rtmp.liveInputUrlForPublisher(publisherId);
+    if (!url) this.logger.warn('the DJ on air no longer has a configured stream key; the Telegram source stays as it is');
+    return url ? { command: 'switch-source', source: 'rtmp', url } : null;
+  }
+
+  /** The configured source as a command; `rtmp` without a relay URL is Wave's own ingest (its first key). */
+  private async configuredCommand(config: TelegramConfigDocument): Promise<DaemonCommand> {
+    if (config.source === 'url') return { command: 'switch-source', source: 'url', url: config.radioUrl };
+    if (config.source === 'rtmp' && config.relayUrl) return { command: 'switch-source', source: 'rtmp', url: config.relayUrl };
+    if (config.source === 'rtmp') {
+      try {
+        return { command: 'switch-source', source: 'rtmp', url: await this.rtmp.liveInputUrl() };
+      } catch (error) {
+        this.logger.warn(`cannot relay Wave's RTMP ingest (${(error as Error).message}); the playlist plays`);
+      }
+    }
+    return { command: 'switch-source', source: 'playlist' };
+  }
+}
+
+/** `rtmp` with no relay URL: the daemon waits for Wave to tell it its own ingest's input. */
+export function relaysWaveIngest(config: TelegramConfigDocument): boolean {
+  return config.source === 'rtmp' && config.relayUrl === '';
+}
