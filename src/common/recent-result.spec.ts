@@ -38,4 +38,34 @@ describe('RecentResult', () => {
     expect(await inFlight).toBe(2);
     expect(await recent.get()).toBe(3);
   });
+
+  it('in background mode answers with the expired read while one fresh read runs, then with the fresh one', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      let reads = 0;
+      let release: () => void = () => undefined;
+      const recent = new RecentResult(
+        1000,
+        () => {
+          reads += 1;
+          const value = reads;
+          return value === 1 ? Promise.resolve(value) : new Promise<number>((resolve) => (release = () => resolve(value)));
+        },
+        { refreshInBackground: true },
+      );
+      expect(await recent.get()).toBe(1);
+      vi.setSystemTime(Date.now() + 1001);
+      expect(await Promise.all([recent.get(), recent.get()])).toEqual([1, 1]);
+      expect(reads).toBe(2);
+      release();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(await recent.get()).toBe(2);
+      recent.forget();
+      const waited = recent.get();
+      release();
+      expect(await waited).toBe(3);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

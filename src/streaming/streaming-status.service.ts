@@ -9,9 +9,9 @@ import { NowPlayingSource, RtmpStatusSource, TelegramStatusSource } from './stat
 type ServicesState = Omit<StreamingStatus, 'listeners'>;
 
 /**
- * A read of Docker/PM2 is reused for at most this long. Every domain event that changes a service's
- * state drops it at once, so this only bounds how late a change made behind Wave's back (a container
- * killed by hand) shows up.
+ * A read of Docker/PM2 older than this is re-read (in the background). Every domain event that changes a
+ * service's state drops it at once, so this only bounds how late a change made behind Wave's back (a
+ * container killed by hand) shows up: about this long plus one read.
  */
 export const STATUS_MAX_AGE_MS = 1_000;
 
@@ -28,15 +28,19 @@ export const STATUS_CHANGING_EVENTS: WaveEventName[] = [
 
 /**
  * One view of the station: RTMP ingest, Telegram stream, now playing, socket audience. Reads go to the
- * real systems through the status sources; concurrent callers share one read, and a read is reused for
- * at most STATUS_MAX_AGE_MS unless an event says the state changed. After such an event the new status
+ * real systems through the status sources; concurrent callers share one read, which is refreshed once
+ * STATUS_MAX_AGE_MS old and dropped as soon as an event says the state changed. After such an event the new status
  * is raised as `streaming.status.changed` (the gateways push it to clients).
  */
 @Injectable()
 export class StreamingStatusService {
   private readonly logger = new Logger(StreamingStatusService.name);
-  /** The last read of the services, shared by concurrent callers and reused for STATUS_MAX_AGE_MS. */
-  private readonly services = new RecentResult(STATUS_MAX_AGE_MS, () => this.readServices());
+  /**
+   * The last read of the services, shared by concurrent callers. Past STATUS_MAX_AGE_MS it is re-read in
+   * the background (requests do not wait on Docker/PM2 for the safety-net re-read); after a state-changing
+   * event, callers wait for a fresh read.
+   */
+  private readonly services = new RecentResult(STATUS_MAX_AGE_MS, () => this.readServices(), { refreshInBackground: true });
   private pushScheduled = false;
   /** The services' state last pushed, to push changes only. */
   private lastPushed: string | null = null;

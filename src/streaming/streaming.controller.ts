@@ -13,7 +13,7 @@ export class StreamingController {
   @ApiOperation({
     summary: 'One view of the station: RTMP ingest, Telegram stream, now playing, socket listeners',
     description:
-      'Read from Docker and PM2 (reused for at most 1 s, and re-read at once after any state change Wave makes). ' +
+      'Read from Docker and PM2: re-read at once after any state change Wave sees, and in the background once a read is 1 s old. ' +
       'The same object is pushed to /admin socket clients as `status`.',
   })
   @ApiOkResponse({ type: StreamingStatusDto })
