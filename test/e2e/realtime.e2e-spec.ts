@@ -12,7 +12,7 @@ describe('Real time: Socket.IO gateway, monitoring, metrics', () => {
   const sockets: Socket[] = [];
 
   beforeAll(async () => {
-    wave = await startWave({ env: { WAVE_API_TOKEN: TOKEN } });
+    wave = await startWave({ env: { WAVE_API_TOKEN: TOKEN, CORS_ORIGINS: 'https://radio.example' } });
   });
   afterAll(async () => {
     for (const socket of sockets) socket.close();
@@ -26,6 +26,12 @@ describe('Real time: Socket.IO gateway, monitoring, metrics', () => {
 
   it('listens on SOCKET_PORT, not on the HTTP port', async () => {
     await expect(connectSocket(`${wave.baseUrl}/`, { timeoutMs: 1500 })).rejects.toThrow();
+  });
+
+  it('answers CORS on the socket port for CORS_ORIGINS only', async () => {
+    const handshake = (origin: string) => fetch(`${wave.socketUrl}/socket.io/?EIO=4&transport=polling`, { headers: { origin } });
+    expect((await handshake('https://radio.example')).headers.get('access-control-allow-origin')).toBe('https://radio.example');
+    expect((await handshake('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('sends a public client the status snapshot on connect and answers status:get', async () => {
