@@ -12,10 +12,11 @@ import { printTable, verdict } from './lib/stats.js';
  *  - a bare Fastify route on Wave's own Fastify instance: the same production middleware (helmet, request
  *    ids, the per-request log line, metrics) without Nest's pipeline — the baseline the target is about;
  *  - a bare Fastify server with no middleware at all (for reference: what the middleware itself costs).
- * Targets take turns over several passes (the machine is shared, so drift hits all alike); req/s are means.
+ * Targets take turns over several passes, alternating their order (the machine is shared, so drift hits all
+ * alike); req/s are means over the passes.
  */
-const DURATION_S = Number(process.env.BENCH_DURATION ?? 4);
-const PASSES = Number(process.env.BENCH_PASSES ?? 2);
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 3);
+const PASSES = Number(process.env.BENCH_PASSES ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const TOKEN = 'bench-token-0123456789abcdef';
 /** Target: Wave's req/s at least this share of the bare route's (with the same middleware). */
@@ -54,7 +55,8 @@ describe('bench: HTTP throughput', () => {
     const runs = new Map<string, Result[]>(targets.map(([name]) => [name, []]));
     try {
       for (let pass = 0; pass < PASSES; pass += 1) {
-        for (const [name, url] of targets) runs.get(name)!.push(await load(url));
+        // Every other pass runs the targets in reverse, so none always follows the same neighbour.
+        for (const [name, url] of pass % 2 === 0 ? targets : [...targets].reverse()) runs.get(name)!.push(await load(url));
       }
     } finally {
       await Promise.all([bare.stop(), wave.stop()]);
