@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import pm2, { type ProcessDescription, type StartOptions } from 'pm2';
 import { WaveError } from '../common/wave-error.js';
 
@@ -95,6 +96,8 @@ export class Pm2Repository implements OnApplicationShutdown {
   /** True when a PM2 daemon answers in PM2_HOME; never launches one. */
   async isDaemonRunning(): Promise<boolean> {
     if (this.connection) return true;
+    // No RPC socket, no daemon: answering at once spares health probes PM2's ping time-out.
+    if (process.platform !== 'win32' && !existsSync(join(this.home, 'rpc.sock'))) return false;
     return this.bounded(
       new Promise<boolean>((resolve) => this.internals.Client.pingDaemon(resolve)),
       PING_TIMEOUT_MS,

@@ -3,6 +3,7 @@ import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogEvent, PublicStatus, StreamingStatus, SubscriptionAck, SystemEvent } from '../../src/events/socket-events.js';
 import { connectSocket, connectWithFirst, nextEvent } from '../env/sockets.js';
+import { json } from '../env/http.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
 
 const TOKEN = 'realtime-e2e-token-0123456789';
@@ -129,30 +130,30 @@ describe('Real time: Socket.IO gateway, monitoring, metrics', () => {
   });
 
   it('serves /api/monitoring/* (reads are open unless WAVE_PROTECT_READS) with bounded, redacted logs', async () => {
-    const system = await (await fetch(`${wave.baseUrl}/api/monitoring/system`)).json();
+    const system = await json(fetch(`${wave.baseUrl}/api/monitoring/system`));
     expect(system.cpu.cores).toBeGreaterThan(0);
     expect(system.disk.path).toBe(wave.dataDir);
     expect(system.disk.totalBytes).toBeGreaterThan(0);
     expect(system.process.memory.rssBytes).toBeGreaterThan(0);
 
-    const services = await (await fetch(`${wave.baseUrl}/api/monitoring/services`)).json();
+    const services = await json(fetch(`${wave.baseUrl}/api/monitoring/services`));
     expect(Object.keys(services)).toEqual(expect.arrayContaining(['rtmp', 'telegram', 'docker', 'pm2']));
 
-    const logs = await (await fetch(`${wave.baseUrl}/api/monitoring/logs?service=wave&lines=3`)).json();
+    const logs = await json(fetch(`${wave.baseUrl}/api/monitoring/logs?service=wave&lines=3`));
     expect(logs.file).toBe('wave.log');
     expect(logs.lines).toHaveLength(3);
     expect(JSON.stringify(logs)).not.toContain(TOKEN);
     const tooMany = await fetch(`${wave.baseUrl}/api/monitoring/logs?lines=100000`);
     expect(tooMany.status).toBe(400);
-    expect((await tooMany.json()).message).toEqual([expect.stringContaining('lines')]);
+    expect((await json(tooMany)).message).toEqual([expect.stringContaining('lines')]);
 
-    const summary = await (await fetch(`${wave.baseUrl}/api/monitoring/metrics`)).json();
+    const summary = await json(fetch(`${wave.baseUrl}/api/monitoring/metrics`));
     expect(summary.http.requests).toBeGreaterThan(0);
     expect(summary.sockets.admin).toBeGreaterThanOrEqual(1);
   });
 
   it('documents the monitoring and streaming routes in OpenAPI', async () => {
-    const doc = await (await fetch(`${wave.baseUrl}/api/docs-json`)).json();
+    const doc = await json(fetch(`${wave.baseUrl}/api/docs-json`));
     for (const path of ['/api/monitoring/system', '/api/monitoring/services', '/api/monitoring/logs', '/api/monitoring/metrics', '/api/streaming/status', '/metrics']) {
       expect(doc.paths[path]?.get, path).toBeDefined();
     }
