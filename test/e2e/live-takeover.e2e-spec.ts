@@ -10,8 +10,10 @@ import { freePort, makeTempDir, testEnv } from '../env/index.js';
 import { createPm2Home, Pm2Home } from '../env/pm2-home.js';
 import { RtmpIngest, startRtmpIngest } from '../env/rtmp-ingest.js';
 import { connectSocket } from '../env/sockets.js';
+import { call } from '../env/http.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
-import { LevelListener, LOUD, QUIET, waitUntil } from '../medium/telegram-daemon.fixtures.js';
+import { LevelListener, LOUD, QUIET } from '../medium/telegram-daemon.fixtures.js';
+import { waitUntil } from '../env/wait.js';
 
 // The headline feature end to end, everything real: Wave (built server), its RTMP ingest in Docker,
 // PM2 running the Telegram daemon, a local RTMPS ingest standing in for Telegram, ffmpeg as the DJ.
@@ -33,15 +35,6 @@ interface TelegramStatus {
   source: { kind: string; label: string } | null;
 }
 
-async function call<T = unknown>(wave: WaveServer, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${wave.baseUrl}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-}
 
 /** ffmpeg as a DJ: a loud 1000 Hz show, audio only, published in real time. */
 function startDj(url: string): ChildProcess {

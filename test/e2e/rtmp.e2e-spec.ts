@@ -5,6 +5,7 @@ import { createServer, Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, makeTempDir, testEnv } from '../env/index.js';
+import { call } from '../env/http.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
 
 // Issue 4's "Done when", end to end: the built server, the real Docker engine, real nginx-rtmp,
@@ -23,14 +24,6 @@ interface Status {
 
 const docker = () => new Docker({ socketPath: testEnv.dockerHost().replace('unix://', '') });
 
-async function call<T = unknown>(wave: WaveServer, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${wave.baseUrl}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as T };
-}
 
 /** Containers Wave runs for the ingest (its labels), whatever their state. */
 async function ingestContainers(): Promise<Docker.ContainerInfo[]> {

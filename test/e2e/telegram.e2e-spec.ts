@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, makeTempDir } from '../env/index.js';
 import { createPm2Home, Pm2Home } from '../env/pm2-home.js';
 import { RtmpIngest, startRtmpIngest } from '../env/rtmp-ingest.js';
+import { call } from '../env/http.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
+import { waitUntil } from '../env/wait.js';
 
 // Issue 6 end to end: the built server drives the real daemon through a real PM2 (private PM2_HOME),
 // real ffmpeg pushes to a local Telegram-like RTMPS ingest (nginx-rtmp behind socat TLS).
@@ -34,25 +36,7 @@ interface Answer {
   nowPlaying?: { trackId: string } | null;
 }
 
-async function call<T = Answer>(wave: WaveServer, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${wave.baseUrl}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-}
 
-async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('Telegram stream end to end (Wave → PM2 → daemon → RTMPS ingest)', () => {
   let home: Pm2Home;
@@ -98,8 +82,8 @@ describe('Telegram stream end to end (Wave → PM2 → daemon → RTMPS ingest)'
   });
 
   it('keeps the stream key write-only, refuses bad config with nothing changed, and says what start lacks', async () => {
-    expect((await call(wave, 'GET', '/api/stream/telegram/config')).body).toMatchObject({ streamKey: null, streamKeySet: false, source: 'playlist' });
-    const notConfigured = await call(wave, 'POST', '/api/stream/telegram/start');
+    expect((await call<Answer>(wave, 'GET', '/api/stream/telegram/config')).body).toMatchObject({ streamKey: null, streamKeySet: false, source: 'playlist' });
+    const notConfigured = await call<Answer>(wave, 'POST', '/api/stream/telegram/start');
     expect(notConfigured).toMatchObject({ status: 400, body: { code: 'telegram_not_configured', message: [expect.stringContaining('streamKey')] } });
 
     const file = join(dataDir, 'telegram-config.json');
@@ -115,37 +99,37 @@ describe('Telegram stream end to end (Wave → PM2 → daemon → RTMPS ingest)'
       { streamKey: KEY, coverImage: '/nonexistent/cover.png' },
       { streamKey: KEY, bogus: true },
     ]) {
-      const res = await call(wave, 'PUT', '/api/stream/telegram/config', body);
+      const res = await call<Answer>(wave, 'PUT', '/api/stream/telegram/config', body);
       expect({ body, status: res.status }).toEqual({ body, status: 400 });
       expect(JSON.stringify(res.body)).not.toContain(KEY);
     }
     expect(await readFile(file)).toEqual(before);
 
-    const saved = await call(wave, 'PUT', '/api/stream/telegram/config', { serverUrl: ingest.rtmpsServerUrl, streamKey: KEY, coverImage: join(media, 'cover.png') });
+    const saved = await call<Answer>(wave, 'PUT', '/api/stream/telegram/config', { serverUrl: ingest.rtmpsServerUrl, streamKey: KEY, coverImage: join(media, 'cover.png') });
     expect(saved).toMatchObject({ status: 200, body: { streamKey: '****jjKK', streamKeySet: true, restartRequired: false } });
     expect(JSON.stringify(saved.body)).not.toContain(KEY);
-    expect(JSON.stringify((await call(wave, 'GET', '/api/stream/telegram/config')).body)).not.toContain(KEY);
+    expect(JSON.stringify((await call<Answer>(wave, 'GET', '/api/stream/telegram/config')).body)).not.toContain(KEY);
 
-    expect(await call(wave, 'POST', '/api/stream/telegram/start')).toMatchObject({ status: 409, body: { code: 'playlist_empty' } });
+    expect(await call<Answer>(wave, 'POST', '/api/stream/telegram/start')).toMatchObject({ status: 409, body: { code: 'playlist_empty' } });
     expect(await status()).toMatchObject({ state: 'not_started', running: false });
   });
 
   it('starts once however many starts race, and publishes H.264 + AAC to the RTMPS ingest', async () => {
-    for (let i = 1; i <= 3; i++) expect((await call(wave, 'POST', '/api/tracks', { path: join(media, `tone-${i}.mp3`) })).status).toBe(201);
+    for (let i = 1; i <= 3; i++) expect((await call<Answer>(wave, 'POST', '/api/tracks', { path: join(media, `tone-${i}.mp3`) })).status).toBe(201);
     const starts = await Promise.all([1, 2, 3].map(() => call<Status>(wave, 'POST', '/api/stream/telegram/start')));
     expect(starts.map((s) => s.status)).toEqual([200, 200, 200]);
     expect(new Set(starts.map((s) => s.body.pid)).size).toBe(1);
     expect(starts[0].body).toMatchObject({ state: 'online', running: true, restarts: 0 });
 
-    const [publisher] = await eventually('a publisher with codecs in /stat', async () => {
+    const [publisher] = await waitUntil(async () => {
       const found = await publishers();
       return found.length === 1 && found[0].videoCodec && found[0].audioCodec && found;
-    }, 15_000);
+    }, 15_000, 'a publisher with codecs in /stat');
     expect(publisher).toMatchObject({ name: KEY, videoCodec: 'H264', audioCodec: 'AAC' });
-    const connected = await eventually('status connected', async () => {
+    const connected = await waitUntil(async () => {
       const s = await status();
       return s.connected ? s : undefined;
-    }, 10_000);
+    }, 10_000, 'status connected');
     expect(connected).toMatchObject({ state: 'online', pid: starts[0].body.pid, restarts: 0 });
     expect(connected.memoryBytes).toBeGreaterThan(0);
   });
@@ -153,11 +137,11 @@ describe('Telegram stream end to end (Wave → PM2 → daemon → RTMPS ingest)'
   it('reports now playing over HTTP as the tracks change, on one ingest session', async () => {
     const [{ publisher: session }] = await publishers();
     const changes: Array<{ trackId: string; at: number }> = [];
-    await eventually('two track changes in now playing', async () => {
-      const { nowPlaying } = (await call(wave, 'GET', '/api/tracks/now-playing')).body;
+    await waitUntil(async () => {
+      const { nowPlaying } = (await call<Answer>(wave, 'GET', '/api/tracks/now-playing')).body;
       if (nowPlaying && nowPlaying.trackId !== changes.at(-1)?.trackId) changes.push({ trackId: nowPlaying.trackId, at: Date.now() });
       return changes.length >= 3;
-    }, 4 * TRACK_SECONDS * 1000 + 5000);
+    }, 4 * TRACK_SECONDS * 1000 + 5000, 'two track changes in now playing');
     const gaps = changes.slice(1).map((c, i) => c.at - changes[i].at);
     console.info(`[telegram] now playing changed after ${gaps.join(' ms, ')} ms (tracks of ${TRACK_SECONDS} s)`);
     for (const gap of gaps.slice(1)) expect(Math.abs(gap - TRACK_SECONDS * 1000)).toBeLessThan(1000);
@@ -177,33 +161,33 @@ describe('Telegram stream end to end (Wave → PM2 → daemon → RTMPS ingest)'
     wave = await startWave({ dataDir, logDir, env: { PM2_HOME: home.path } });
     expect(await status()).toMatchObject({ state: 'online', pid });
     // Connection state comes with the daemon's next stats report (every 5 s).
-    await eventually('the restarted Wave to see the daemon connected', async () => (await status()).connected, 8000);
+    await waitUntil(async () => (await status()).connected, 8000, 'the restarted Wave to see the daemon connected');
     console.info(`[telegram] Wave exited in ${exitMs} ms with PM2 connected; the new one found pid ${pid} connected`);
   });
 
   it('publishes again within 5 s after the ingest was down for 10 s, with no PM2 restart', async () => {
     const { pid } = await status();
     await ingest.stopTls();
-    await eventually('the session to drop', async () => (await publishers()).length === 0, 5000);
+    await waitUntil(async () => (await publishers()).length === 0, 5000, 'the session to drop');
     await new Promise((r) => setTimeout(r, 10_000));
     const backAt = Date.now();
     await ingest.startTls();
-    await eventually('the daemon to publish again', async () => (await publishers()).length === 1, 5000);
+    await waitUntil(async () => (await publishers()).length === 1, 5000, 'the daemon to publish again');
     console.info(`[telegram] publishing again ${Date.now() - backAt} ms after the ingest came back`);
-    await eventually('status connected again', async () => (await status()).connected, 8000);
+    await waitUntil(async () => (await status()).connected, 8000, 'status connected again');
     expect(await status()).toMatchObject({ state: 'online', pid, restarts: 0 });
   });
 
   it('deleting the playing track neither stops nor reconnects the stream', async () => {
     const { pid } = await status();
     const [{ publisher: session }] = await publishers();
-    const { nowPlaying } = (await call(wave, 'GET', '/api/tracks/now-playing')).body;
+    const { nowPlaying } = (await call<Answer>(wave, 'GET', '/api/tracks/now-playing')).body;
     if (!nowPlaying) throw new Error('nothing is playing');
-    expect((await call(wave, 'DELETE', `/api/tracks/${nowPlaying.trackId}`)).status).toBe(204);
-    await eventually('another track to play', async () => {
-      const current = (await call(wave, 'GET', '/api/tracks/now-playing')).body.nowPlaying;
+    expect((await call<Answer>(wave, 'DELETE', `/api/tracks/${nowPlaying.trackId}`)).status).toBe(204);
+    await waitUntil(async () => {
+      const current = (await call<Answer>(wave, 'GET', '/api/tracks/now-playing')).body.nowPlaying;
       return current && current.trackId !== nowPlaying.trackId;
-    }, (TRACK_SECONDS + 3) * 1000);
+    }, (TRACK_SECONDS + 3) * 1000, 'another track to play');
     expect((await publishers()).map((p) => p.publisher.id)).toEqual([session.id]);
     expect(await status()).toMatchObject({ state: 'online', pid, restarts: 0 });
   });
@@ -213,7 +197,7 @@ describe('Telegram stream end to end (Wave → PM2 → daemon → RTMPS ingest)'
     const restarted = await call<Status>(wave, 'POST', '/api/stream/telegram/restart');
     expect(restarted).toMatchObject({ status: 200, body: { state: 'online', restarts: 1 } });
     expect(restarted.body.pid).not.toBe(pid);
-    await eventually('a publisher after the restart', async () => (await publishers()).length === 1, 15_000);
+    await waitUntil(async () => (await publishers()).length === 1, 15_000, 'a publisher after the restart');
 
     const stops = await Promise.all([1, 2].map(() => call<Status>(wave, 'POST', '/api/stream/telegram/stop')));
     expect(stops.map((s) => [s.status, s.body.state])).toEqual([
@@ -221,24 +205,24 @@ describe('Telegram stream end to end (Wave → PM2 → daemon → RTMPS ingest)'
       [200, 'stopped'],
     ]);
     expect(await status()).toMatchObject({ running: false, pid: null, connected: false, nowPlaying: null });
-    await eventually('the ingest to lose the publisher', async () => (await publishers()).length === 0, 5000);
-    expect((await call(wave, 'GET', '/api/tracks/now-playing')).body).toEqual({ nowPlaying: null });
+    await waitUntil(async () => (await publishers()).length === 0, 5000, 'the ingest to lose the publisher');
+    expect((await call<Answer>(wave, 'GET', '/api/tracks/now-playing')).body).toEqual({ nowPlaying: null });
   });
 
   it('starts, restarts, reports and stops through the npm scripts (Wave sees it all)', async () => {
     await npmRun('telegram:start');
-    const started = await eventually('Wave to see the script-started daemon', async () => {
+    const started = await waitUntil(async () => {
       const s = await status();
       return s.state === 'online' && s;
-    }, 10_000);
-    await eventually('a publisher from the script-started daemon', async () => (await publishers()).length === 1, 15_000);
+    }, 10_000, 'Wave to see the script-started daemon');
+    await waitUntil(async () => (await publishers()).length === 1, 15_000, 'a publisher from the script-started daemon');
     expect(await npmRun('telegram:status')).toMatch(/status\s*│\s*\S*online/);
 
     await npmRun('telegram:restart');
-    await eventually('a new pid after telegram:restart', async () => {
+    await waitUntil(async () => {
       const s = await status();
       return s.state === 'online' && s.pid !== started.pid;
-    }, 10_000);
+    }, 10_000, 'a new pid after telegram:restart');
     expect(await npmRun('telegram:logs', ['--nostream', '--lines', '5'])).toContain('telegram-stream');
 
     await npmRun('telegram:stop');
@@ -251,12 +235,12 @@ describe('Telegram stream end to end (Wave → PM2 → daemon → RTMPS ingest)'
     const env = { PORT: String(port), SOCKET_PORT: String(await freePort()), WAVE_RATE_LIMIT: '0' };
     await npmRun('pm2:start', [], env);
     const health = async () => (await fetch(`http://127.0.0.1:${port}/health/live`).catch(() => null))?.ok;
-    await eventually('radio.wave under PM2 to answer', health, 20_000);
+    await waitUntil(health, 20_000, 'radio.wave under PM2 to answer');
     const listed = JSON.parse((await home.cli(['jlist'])).stdout) as Array<{ name: string; pm2_env: { status: string } }>;
     expect(listed.map((p) => p.name).sort()).toEqual(['radio.wave', 'telegram-stream']);
     expect(await npmRun('pm2:logs', ['--nostream', '--lines', '5'], env)).toContain('radio.wave');
     await npmRun('pm2:restart', [], env);
-    await eventually('radio.wave to answer after pm2:restart', health, 20_000);
+    await waitUntil(health, 20_000, 'radio.wave to answer after pm2:restart');
     await npmRun('pm2:stop', [], env);
     expect(await health()).toBeFalsy();
     const stopped = JSON.parse((await home.cli(['jlist'])).stdout) as Array<{ name: string; pm2_env: { status: string } }>;

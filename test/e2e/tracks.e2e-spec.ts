@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../env/index.js';
+import { call } from '../env/http.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
 
 // The track library through the built server: real ffprobe on real files, the real document store.
@@ -26,15 +27,6 @@ interface Answer {
   nowPlaying?: { trackId: string } | null;
 }
 
-async function call<T = Answer>(wave: WaveServer, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${wave.baseUrl}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-}
 
 async function upload(wave: WaveServer, name: string, content: Buffer, fields: Record<string, string> = {}) {
   const form = new FormData();
@@ -68,7 +60,7 @@ describe('Track library end to end', () => {
     expect(status).toBe(201);
     expect(body).toMatchObject({ title: 'Night Drive', artist: 'Wave Ensemble', path: song });
     expect(body.duration).toBeCloseTo(2, 0);
-    expect((await call(wave, 'GET', '/api/tracks')).body.tracks!.map((t) => t.id)).toEqual([body.id]);
+    expect((await call<Answer>(wave, 'GET', '/api/tracks')).body.tracks!.map((t) => t.id)).toEqual([body.id]);
   });
 
   it('refuses paths that are not readable audio files, naming why, and stores nothing', async () => {
@@ -79,10 +71,10 @@ describe('Track library end to end', () => {
       [join(media, 'missing.mp3'), 400, 'invalid_path'],
       [join(media, 'notes.mp3'), 415, 'not_audio'],
     ] as const) {
-      const res = await call(wave, 'POST', '/api/tracks', { path });
+      const res = await call<Answer>(wave, 'POST', '/api/tracks', { path });
       expect({ path, status: res.status, code: res.body.code }).toEqual({ path, status, code });
     }
-    expect((await call(wave, 'POST', '/api/tracks', { path: song, bogus: 1 })).body.message).toEqual(['property bogus should not exist']);
+    expect((await call<Answer>(wave, 'POST', '/api/tracks', { path: song, bogus: 1 })).body.message).toEqual(['property bogus should not exist']);
     expect(await readFile(tracksFile())).toEqual(before);
   });
 
@@ -101,23 +93,23 @@ describe('Track library end to end', () => {
     expect(await storedFiles()).toEqual([`${good.body.id}.mp3`]);
 
     // Deleting an uploaded track removes its file; nothing else is touched.
-    expect((await call(wave, 'DELETE', `/api/tracks/${good.body.id}`)).status).toBe(204);
+    expect((await call<Answer>(wave, 'DELETE', `/api/tracks/${good.body.id}`)).status).toBe(204);
     expect(await storedFiles()).toEqual([]);
-    expect((await call(wave, 'DELETE', `/api/tracks/${good.body.id}`)).status).toBe(404);
+    expect((await call<Answer>(wave, 'DELETE', `/api/tracks/${good.body.id}`)).status).toBe(404);
   });
 
   it('updates and reorders; a reorder that does not name every track once is refused', async () => {
     const second = (await call<Track>(wave, 'POST', '/api/tracks', { path: song, title: 'Second' })).body;
-    const ids = (await call(wave, 'GET', '/api/tracks')).body.tracks!.map((t) => t.id);
-    expect((await call(wave, 'PATCH', `/api/tracks/${second.id}`, { artist: 'Someone Else' })).body).toMatchObject({ title: 'Second', artist: 'Someone Else' });
-    expect((await call(wave, 'PATCH', `/api/tracks/${second.id}`, { duration: 5 })).status).toBe(400);
-    expect((await call(wave, 'PUT', '/api/tracks/order', { trackIds: [second.id] })).status).toBe(409);
-    const reordered = await call(wave, 'PUT', '/api/tracks/order', { trackIds: [...ids].reverse() });
+    const ids = (await call<Answer>(wave, 'GET', '/api/tracks')).body.tracks!.map((t) => t.id);
+    expect((await call<Answer>(wave, 'PATCH', `/api/tracks/${second.id}`, { artist: 'Someone Else' })).body).toMatchObject({ title: 'Second', artist: 'Someone Else' });
+    expect((await call<Answer>(wave, 'PATCH', `/api/tracks/${second.id}`, { duration: 5 })).status).toBe(400);
+    expect((await call<Answer>(wave, 'PUT', '/api/tracks/order', { trackIds: [second.id] })).status).toBe(409);
+    const reordered = await call<Answer>(wave, 'PUT', '/api/tracks/order', { trackIds: [...ids].reverse() });
     expect(reordered.body.tracks!.map((t) => t.id)).toEqual([...ids].reverse());
   });
 
   it('reports nothing playing while the Telegram stream does not run', async () => {
-    expect(await call(wave, 'GET', '/api/tracks/now-playing')).toEqual({ status: 200, body: { nowPlaying: null } });
+    expect(await call<Answer>(wave, 'GET', '/api/tracks/now-playing')).toEqual({ status: 200, body: { nowPlaying: null } });
   });
 
   it('keeps every acknowledged track of 200 concurrent adds, and the file parses', async () => {
@@ -130,7 +122,7 @@ describe('Track library end to end', () => {
         return path;
       }),
     );
-    const before = (await call(wave, 'GET', '/api/tracks')).body.tracks!.length;
+    const before = (await call<Answer>(wave, 'GET', '/api/tracks')).body.tracks!.length;
     const started = Date.now();
     const results = await Promise.all(paths.map((path, i) => call<Track>(wave, 'POST', '/api/tracks', { path, title: `Copy ${i}` })));
     const elapsed = Date.now() - started;

@@ -2,7 +2,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../env/ports.js';
 import { RtmpIngest, startRtmpIngest } from '../env/rtmp-ingest.js';
-import { makeStation, RunningDaemon, runDaemon, StationDir, waitUntil, writeTelegramConfig } from './telegram-daemon.fixtures.js';
+import { waitUntil } from '../env/wait.js';
+import { makeStation, RunningDaemon, runDaemon, StationDir, writeTelegramConfig } from './telegram-daemon.fixtures.js';
 
 const STREAM_KEY = '1234567890:SourcesKeySourcesKeySources';
 

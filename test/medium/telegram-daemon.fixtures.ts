@@ -12,6 +12,7 @@ import { DaemonLogger, TelegramStreamDaemon } from '../../src/telegram/daemon/te
 import type { TelegramConfigDocument } from '../../src/telegram/telegram-config.document.js';
 import { TELEGRAM_CONFIG_DOCUMENT } from '../../src/telegram/telegram-config.document.js';
 import type { AudioTracksDocument } from '../../src/tracks/audio-tracks.document.js';
+import { waitUntil } from '../env/wait.js';
 
 const run = promisify(execFile);
 
@@ -146,20 +147,6 @@ export class LevelListener {
   }
 }
 
-export async function waitUntil<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-}
 
 /**
  * Listens on the ingest until `changes` track changes were heard, and checks that each was reported

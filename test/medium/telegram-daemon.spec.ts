@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RtmpIngest, startRtmpIngest } from '../env/rtmp-ingest.js';
-import { expectNowPlayingMatchesAudio, makeStation, RunningDaemon, runDaemon, StationDir, waitUntil, writeTelegramConfig } from './telegram-daemon.fixtures.js';
+import { expectNowPlayingMatchesAudio, makeStation, RunningDaemon, runDaemon, StationDir, writeTelegramConfig } from './telegram-daemon.fixtures.js';
+import { waitUntil } from '../env/wait.js';
 
 const STREAM_KEY = '1234567890:AAbbCCddEEffGGhhIIjjKK';
 const TRACK_SECONDS = 3;
