@@ -8,7 +8,7 @@ import { WinstonModule } from 'nest-winston';
 import { randomUUID } from 'node:crypto';
 import type { Logger as WinstonLogger } from 'winston';
 import { AppModule } from './app.module.js';
-import { ErrorResponseDto } from './common/error-response.dto.js';
+import { documentSharedErrors, ErrorResponseDto } from './common/error-response.dto.js';
 import { AppConfig } from './config/app-config.js';
 import { WaveSocketAdapter } from './events/wave-socket.adapter.js';
 
@@ -74,7 +74,7 @@ export async function createWaveApp(config: AppConfig, winston: WinstonLogger): 
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
   );
 
-  const document = SwaggerModule.createDocument(
+  const document = documentSharedErrors(SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Wave')
@@ -88,7 +88,7 @@ export async function createWaveApp(config: AppConfig, winston: WinstonLogger): 
       .addSecurityRequirements('bearer')
       .build(),
     { extraModels: [ErrorResponseDto] },
-  );
+  ));
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
 
   // Socket.IO on SOCKET_PORT (its own port), through Redis when REDIS_URL is set; app.close() closes it.

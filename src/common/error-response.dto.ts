@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath, type OpenAPIObject } from '@nestjs/swagger';
 
 /** The one error shape of every Wave response with status ≥ 400. */
 export class ErrorResponseDto {
@@ -41,4 +41,26 @@ export function ApiErrorResponses(...statuses: number[]): MethodDecorator & Clas
   return applyDecorators(
     ...statuses.map((status) => ApiResponse({ status, description: DESCRIPTIONS[status] ?? 'Error', type: ErrorResponseDto })),
   );
+}
+
+const MUTATING = new Set(['post', 'put', 'patch', 'delete']);
+
+/**
+ * Adds the errors every route can answer, decided by global guards rather than by each handler:
+ * 401 under /api (writes need the token; reads too with WAVE_PROTECT_READS), 429 on writes (rate limit), 500.
+ */
+export function documentSharedErrors(document: OpenAPIObject): OpenAPIObject {
+  const shared = (status: number) => ({
+    description: DESCRIPTIONS[status],
+    content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorResponseDto) } } },
+  });
+  for (const [path, operations] of Object.entries(document.paths)) {
+    for (const [method, operation] of Object.entries(operations) as Array<[string, { responses?: Record<string, unknown> }]>) {
+      if (!operation?.responses) continue;
+      if (path.startsWith('/api/')) operation.responses['401'] ??= shared(401);
+      if (MUTATING.has(method)) operation.responses['429'] ??= shared(429);
+      operation.responses['500'] ??= shared(500);
+    }
+  }
+  return document;
 }

@@ -15,7 +15,6 @@ export class MonitoringController {
   @Get('system')
   @ApiOperation({ summary: 'Host and process: CPU load, memory, uptime, disk of DATA_DIR, process memory' })
   @ApiOkResponse({ type: SystemInfoDto })
-  @ApiErrorResponses(401)
   system(): Promise<SystemInfoDto> {
     return this.monitoring.system();
   }
@@ -23,7 +22,6 @@ export class MonitoringController {
   @Get('services')
   @ApiOperation({ summary: 'State of the RTMP ingest, the Telegram stream, the Docker engine and the PM2 daemon' })
   @ApiOkResponse({ type: ServicesDto })
-  @ApiErrorResponses(401)
   services(): Promise<ServicesDto> {
     return this.monitoring.services();
   }
@@ -31,7 +29,7 @@ export class MonitoringController {
   @Get('logs')
   @ApiOperation({ summary: "The last lines of Wave's or the Telegram daemon's log (at most 1000, secrets redacted)" })
   @ApiOkResponse({ type: LogsDto })
-  @ApiErrorResponses(400, 401)
+  @ApiErrorResponses(400)
   logs(@Query() query: LogsQueryDto): Promise<LogsDto> {
     return this.monitoring.logs(query.service, query.lines);
   }
@@ -39,7 +37,6 @@ export class MonitoringController {
   @Get('metrics')
   @ApiOperation({ summary: 'A summary of the metrics (the full set is Prometheus text at GET /metrics)' })
   @ApiOkResponse({ type: MetricsSummaryDto })
-  @ApiErrorResponses(401)
   metrics(): Promise<MetricsSummaryDto> {
     return this.monitoring.summary();
   }

@@ -1,6 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrorResponses } from '../common/error-response.dto.js';
 import { StreamingStatusDto } from './dto/streaming-status.dto.js';
 import { StreamingStatusService } from './streaming-status.service.js';
 
@@ -17,7 +16,6 @@ export class StreamingController {
       'The same object is pushed to /admin socket clients as `status`.',
   })
   @ApiOkResponse({ type: StreamingStatusDto })
-  @ApiErrorResponses(401)
   status(): Promise<StreamingStatusDto> {
     return this.streamingStatus.current();
   }

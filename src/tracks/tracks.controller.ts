@@ -13,7 +13,6 @@ export class TracksController {
   @Get()
   @ApiOperation({ summary: 'The track library, in play order' })
   @ApiOkResponse({ type: TrackListDto })
-  @ApiErrorResponses(401)
   async list(): Promise<TrackListDto> {
     return { tracks: await this.tracks.list() };
   }
@@ -21,7 +20,7 @@ export class TracksController {
   @Post()
   @ApiOperation({ summary: 'Add an audio file already on the server (checked by ffprobe; title/artist/duration read from it)' })
   @ApiCreatedResponse({ type: TrackDto })
-  @ApiErrorResponses(400, 401, 415)
+  @ApiErrorResponses(400, 415)
   add(@Body() body: AddTrackDto): Promise<TrackDto> {
     return this.tracks.addByPath(body);
   }
@@ -40,7 +39,7 @@ export class TracksController {
     },
   })
   @ApiCreatedResponse({ type: TrackDto })
-  @ApiErrorResponses(400, 401, 413, 415)
+  @ApiErrorResponses(400, 413, 415)
   upload(@Req() request: FastifyRequest): Promise<TrackDto> {
     return this.tracks.upload(request);
   }
@@ -48,7 +47,7 @@ export class TracksController {
   @Get('now-playing')
   @ApiOperation({ summary: 'What the Telegram stream is playing (reported by its daemon when the audio reaches the ingest)' })
   @ApiOkResponse({ type: NowPlayingResponseDto })
-  @ApiErrorResponses(401, 503)
+  @ApiErrorResponses(503)
   nowPlaying(): Promise<NowPlayingResponseDto> {
     return this.tracks.nowPlaying();
   }
@@ -56,7 +55,7 @@ export class TracksController {
   @Put('order')
   @ApiOperation({ summary: 'Reorder the playlist: `trackIds` names every track once, in the new order' })
   @ApiOkResponse({ type: TrackListDto })
-  @ApiErrorResponses(400, 401, 409)
+  @ApiErrorResponses(400, 409)
   async reorder(@Body() body: ReorderTracksDto): Promise<TrackListDto> {
     return { tracks: await this.tracks.reorder(body.trackIds) };
   }
@@ -64,7 +63,7 @@ export class TracksController {
   @Patch(':id')
   @ApiOperation({ summary: "Change a track's title or artist" })
   @ApiOkResponse({ type: TrackDto })
-  @ApiErrorResponses(400, 401, 404)
+  @ApiErrorResponses(400, 404)
   update(@Param('id') id: string, @Body() body: UpdateTrackDto): Promise<TrackDto> {
     return this.tracks.update(id, body);
   }
@@ -73,7 +72,7 @@ export class TracksController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove a track (an uploaded file is deleted; a playing track plays to its end)' })
   @ApiNoContentResponse({ description: 'Removed' })
-  @ApiErrorResponses(401, 404)
+  @ApiErrorResponses(404)
   async remove(@Param('id') id: string): Promise<void> {
     await this.tracks.remove(id);
   }

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json } from '../env/http.js';
+import { call, json } from '../env/http.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
 
 const TOKEN = 'e2e-token-0123456789abcdef';
@@ -36,6 +36,20 @@ describe('Foundation: server, errors, OpenAPI', () => {
     await expect(SwaggerParser.validate(structuredClone(doc))).resolves.toBeDefined();
     expect(doc.paths['/health']).toBeDefined();
     expect(doc.components.schemas.ErrorResponseDto).toBeDefined();
+    // Every operation says what it does, what it answers, and how it fails (in the one error shape).
+    for (const [path, operations] of Object.entries(doc.paths as Record<string, Record<string, { summary?: string; responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> }>>)) {
+      for (const [method, op] of Object.entries(operations)) {
+        const where = `${method.toUpperCase()} ${path}`;
+        expect(op.summary, `${where} has a summary`).toBeTruthy();
+        const codes = Object.keys(op.responses).map(Number);
+        expect(codes.some((c) => c >= 200 && c < 300), `${where} documents its success`).toBe(true);
+        const errors = codes.filter((c) => c >= 400);
+        expect(errors.length, `${where} documents its errors`).toBeGreaterThan(0);
+        for (const c of errors.filter((c) => c !== 503 || !path.startsWith('/health'))) {
+          expect(op.responses[c].content?.['application/json']?.schema?.$ref, `${where} ${c} uses ErrorResponseDto`).toMatch(/ErrorResponseDto$/);
+        }
+      }
+    }
     const ui = await fetch(`${wave.baseUrl}/api/docs`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger');
@@ -147,6 +161,21 @@ describe('Foundation: API token', () => {
     expect(log).not.toContain(TOKEN);
     expect(log).not.toContain('SecretStreamKeyValue');
     expect(wave.output()).not.toContain(TOKEN);
+  });
+
+  it('rate-limits writes (429 in the one error shape) and never reads', async () => {
+    const limited = await startWave({ env: { WAVE_RATE_LIMIT: '3' } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await call(limited, 'PUT', '/api/stream/rtmp/config', { bogusField: i })).status);
+      expect(statuses.slice(0, 3)).toEqual([400, 400, 400]);
+      expect(statuses.slice(3)).toEqual([429, 429]);
+      const refused = await call(limited, 'PUT', '/api/stream/rtmp/config', {});
+      expect(refused.body).toMatchObject({ statusCode: 429, error: 'Too Many Requests' });
+      for (let i = 0; i < 10; i++) expect((await fetch(`${limited.baseUrl}/api/stream/rtmp/config`)).status).toBe(200);
+    } finally {
+      await limited.dispose();
+    }
   });
 
   it('protects reads too when WAVE_PROTECT_READS=true', async () => {
