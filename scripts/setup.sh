@@ -39,6 +39,8 @@ install_debian() {
   # Debian starts nginx and redis as system services on install; Wave and its tests run their own.
   if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
     $sudo systemctl disable --now nginx redis-server >/dev/null 2>&1 || true
+    # The RTMP ingest runs on the system's Docker engine.
+    $sudo systemctl enable --now docker >/dev/null 2>&1 || true
   fi
 }
 
@@ -58,4 +60,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 npm run build --silent
+# With an engine at hand, build the nginx-rtmp image now so the first `POST /api/stream/rtmp/start` finds it.
+if docker info >/dev/null 2>&1; then
+  npm run --silent rtmp:image || echo "setup: could not build the RTMP image; run \`npm run rtmp:image\` later" >&2
+fi
 echo "setup: done"
