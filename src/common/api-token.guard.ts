@@ -34,8 +34,9 @@ export class ApiTokenGuard implements CanActivate {
     if (!token || context.getType() !== 'http') return true;
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()])) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const path = request.url.split('?')[0];
-    if (!path.startsWith('/api/') && path !== '/api') return true;
+    // The matched route, not the raw URL: the router decodes `/%61pi/…` to `/api/…`, a prefix test on the URL would not.
+    const route = request.routeOptions.url;
+    if (route !== undefined && !route.startsWith('/api/') && route !== '/api') return true;
     if (READ_METHODS.has(request.method) && !this.config.protectReads) return true;
     const header = request.headers.authorization ?? '';
     const match = /^Bearer\s+(.+)$/i.exec(header);
