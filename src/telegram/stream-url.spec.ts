@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { hasUrlScheme, IsUrlWithScheme, publishUrl, RADIO_URL_SCHEMES } from './stream-url.js';
 
 describe('hasUrlScheme', () => {
-  it.each(['http://radio.example/stream', 'https://radio.example:8443/live.mp3', 'rtmp://127.0.0.1/live/x', 'RTMPS://dc4-1.rtmp.t.me/s/'])(
+  it.each(['http://radio.example/stream', 'https://radio.example:8443/live.mp3', 'rtmp://127.0.0.1/live/x', 'rtmps://dc4-1.rtmp.t.me/s/'])(
     'accepts %s',
     (url) => expect(hasUrlScheme(url, RADIO_URL_SCHEMES)).toBe(true),
   );
@@ -17,6 +17,15 @@ describe('hasUrlScheme', () => {
     'ftp://example.com/a.mp3',
     'http://',
     ' http://radio.example/stream',
+    // ffmpeg matches protocols case-sensitively: these would fail at run time.
+    'HTTP://radio.example/stream',
+    'RTMPS://dc4-1.rtmp.t.me/s/',
+    // The URL parser drops tabs and newlines and mends slashes: ffmpeg would get another string than the one
+    // checked (the first one it reads as a local file path).
+    'ht\ttp://radio.example/stream',
+    'http://radio.example/\n../stream',
+    'http:radio.example/stream',
+    'http:/\\radio.example/stream',
     '',
     42,
   ])('rejects %s', (url) => expect(hasUrlScheme(url, RADIO_URL_SCHEMES)).toBe(false));

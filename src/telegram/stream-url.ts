@@ -11,16 +11,20 @@ export const RADIO_URL_SCHEMES = ['http', 'https', 'rtmp', 'rtmps'] as const;
 /** ffmpeg protocols a fetched source may use, including nested ones (HLS segments, TLS under https/rtmps). */
 export const FETCH_PROTOCOL_WHITELIST = ['http', 'https', 'tcp', 'tls', 'rtmp', 'rtmps'].join(',');
 
-/** True when `value` is an absolute URL with a host whose scheme is one of `schemes`. */
+/**
+ * True when `value` is an absolute URL with a host that starts with `<scheme>://` for one of `schemes`.
+ * Checked on the text ffmpeg will get, not only on what `new URL` makes of it: the URL parser lower-cases
+ * the scheme and drops tabs and newlines, while ffmpeg matches protocols case-sensitively (`HTTP://` is
+ * "Protocol not found") and reads a string whose prefix is not a protocol as a local file path.
+ */
 export function hasUrlScheme(value: unknown, schemes: readonly string[]): boolean {
-  if (typeof value !== 'string' || value.trim() !== value || value.length === 0) return false;
-  let url: URL;
+  if (typeof value !== 'string' || /[\s\u0000-\u001f\u007f]/.test(value)) return false;
+  if (!schemes.some((scheme) => value.startsWith(`${scheme}://`))) return false;
   try {
-    url = new URL(value);
+    return new URL(value).hostname.length > 0;
   } catch {
     return false;
   }
-  return schemes.includes(url.protocol.slice(0, -1).toLowerCase()) && url.hostname.length > 0;
 }
 
 /** class-validator: the property is a URL with one of `schemes` (e.g. RADIO_URL_SCHEMES). */
