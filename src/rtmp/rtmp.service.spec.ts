@@ -162,6 +162,19 @@ describe('RtmpService (fake Docker)', () => {
       expect(docker.containers.size).toBe(1);
       expect(docker.containers.get(old.id)).toMatchObject({ name: 'wave-rtmp', running: true });
     });
+
+    it('rolls back when the new container exits right after start: the old one runs again under its name, nothing else is left', async () => {
+      await rtmp.start();
+      const [old] = docker.containers.values();
+      const stored = await file();
+      docker.exitsOnStart.add(1942);
+      // Nothing answers /stat on the new HTTP port, as when nginx died.
+      const error = (await rtmp.updateConfig({ rtmpPort: 1942, httpPort: await freeTcpPort() }).catch((e: unknown) => e)) as WaveError;
+      expect(error.code).toBe('rtmp_exited');
+      expect(await file()).toBe(stored);
+      expect([...docker.containers.keys()]).toEqual([old.id]);
+      expect(docker.containers.get(old.id)).toMatchObject({ name: 'wave-rtmp', running: true });
+    });
   });
 
   describe('publish callbacks', () => {

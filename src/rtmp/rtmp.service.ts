@@ -189,14 +189,15 @@ export class RtmpService {
     );
     try {
       await this.docker.start(id);
+      const started = (await this.docker.inspect(id))!;
+      await this.waitUntilServing(started, config);
+      this.logger.log(`RTMP ingest ${config.containerName} (${id.slice(0, 12)}) serving on port ${config.rtmpPort}`);
+      return started;
     } catch (error) {
+      // A failed container must not keep the name: a config rollback gives it back to the previous one.
       await this.docker.remove(id);
       throw error;
     }
-    const started = (await this.docker.inspect(id))!;
-    await this.waitUntilServing(started, config);
-    this.logger.log(`RTMP ingest ${config.containerName} (${id.slice(0, 12)}) serving on port ${config.rtmpPort}`);
-    return started;
   }
 
   /** Swaps the running ingest for one with `next`; if that fails, the old one is brought back as it was. */
@@ -253,7 +254,8 @@ export class RtmpService {
         return;
       } catch (error) {
         const now = await this.docker.inspect(container.id);
-        if (!now?.running) throw new WaveError(502, 'rtmp_exited', `The RTMP container exited right after start (exit code ${now?.exitCode ?? 'unknown'})`);
+        // Not `running`: Docker counts a container in its restart back-off (`restarting`) as running.
+        if (now?.status !== 'running') throw new WaveError(502, 'rtmp_exited', `The RTMP container exited right after start (exit code ${now?.exitCode ?? 'unknown'})`);
         if (Date.now() > deadline) {
           this.logger.warn(`nginx /stat does not answer yet (${(error as Error).message}); the container is running`);
           return;

@@ -8,6 +8,8 @@ export class FakeDockerRepository {
   readonly containers = new Map<string, ContainerState & { files: ContainerFile[] }>();
   readonly images = new Set<string>();
   readonly takenPorts = new Set<number>();
+  /** Host ports whose container exits right after it starts (a config nginx -t passes but nginx cannot serve). */
+  readonly exitsOnStart = new Set<number>();
   readonly calls: string[] = [];
   /** What `runToCompletion` (nginx -t) answers. */
   checkResult = { exitCode: 0, output: 'nginx: configuration file /etc/nginx/nginx.conf test is successful' };
@@ -55,6 +57,7 @@ export class FakeDockerRepository {
     const taken = c.ports.find((p) => this.takenPorts.has(p.hostPort));
     if (taken) throw new PortInUseError(taken.hostPort, 'port is already allocated');
     Object.assign(c, { status: 'running', running: true, startedAt: new Date().toISOString(), exitCode: undefined });
+    if (c.ports.some((p) => this.exitsOnStart.has(p.hostPort))) Object.assign(c, { status: 'exited', running: false, exitCode: 1 });
   }
   async stop(id: string): Promise<void> {
     this.calls.push(`stop ${id}`);
@@ -66,6 +69,8 @@ export class FakeDockerRepository {
     this.containers.delete(id);
   }
   async rename(id: string, name: string): Promise<void> {
+    const holder = await this.inspect(name);
+    if (holder && holder.id !== id) throw Object.assign(new Error(`Conflict. The container name "/${name}" is already in use`), { statusCode: 409 });
     this.containers.get(id)!.name = name;
   }
   async runToCompletion(_spec: ContainerSpec, files: ContainerFile[]): Promise<{ exitCode: number; output: string }> {
