@@ -209,6 +209,16 @@ describe('Telegram stream end to end (Wave → PM2 → daemon → RTMPS ingest)'
     expect((await call<Answer>(wave, 'GET', '/api/tracks/now-playing')).body).toEqual({ nowPlaying: null });
   });
 
+  it('a daemon killed outright leaves no encoder pushing to the ingest', async () => {
+    const started = await call<Status>(wave, 'POST', '/api/stream/telegram/start');
+    expect(started).toMatchObject({ status: 200, body: { state: 'online', running: true } });
+    await waitUntil(async () => (await publishers()).length === 1, 15_000, 'a publisher from the started daemon');
+    // No SIGTERM handler runs: the encoder sees only its stdin close, and must end with it.
+    process.kill(started.body.pid!, 'SIGKILL');
+    await waitUntil(async () => (await publishers()).length === 0, 5000, "the ingest to lose the killed daemon's encoder");
+    await waitUntil(async () => !(await status()).running, 5000, 'Wave to see the daemon gone');
+  });
+
   it('starts, restarts, reports and stops through the npm scripts (Wave sees it all)', async () => {
     await npmRun('telegram:start');
     const started = await waitUntil(async () => {

@@ -19,6 +19,8 @@ describe('encoderArgs', () => {
     expect(joined).toContain('-c:a aac -b:a 160k');
     expect(args.slice(-4)).toEqual(['flv', '-flvflags', 'no_duration_filesize', settings.publishUrl]);
     expect(args).not.toContain('-output_ts_offset');
+    // Ends when the PCM ends (the daemon is gone), though the cover loops for ever.
+    expect(args).toContain('-shortest');
     // No -re before the PCM input: the feeder paces it.
     expect(args.slice(args.indexOf(settings.coverClip), args.indexOf('pipe:0'))).not.toContain('-re');
   });

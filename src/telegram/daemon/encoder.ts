@@ -13,7 +13,8 @@ export interface EncoderSettings {
 
 /**
  * The one encoder for the whole session: the cover clip looped in real time (-re) and PCM from stdin
- * (paced by the feeder, so no -re there), AAC, FLV to the ingest. `-progress pipe:1` reports every second.
+ * (paced by the feeder, so no -re there), AAC, FLV to the ingest; it ends with the PCM. `-progress pipe:1`
+ * reports every second.
  */
 export function encoderArgs(settings: EncoderSettings): string[] {
   const { format } = settings;
@@ -25,6 +26,9 @@ export function encoderArgs(settings: EncoderSettings): string[] {
     '-map', '0:v', '-map', '1:a',
     '-c:v', 'copy',
     '-c:a', 'aac', '-b:a', `${settings.audioBitrateKbps}k`, '-ar', String(format.sampleRate), '-ac', '2',
+    // The looped cover never ends: without this, an encoder whose daemon died (stdin closed) would go on
+    // pushing the cover to the ingest for good, holding the session a restarted daemon needs.
+    '-shortest',
     ...offset,
     '-f', 'flv', '-flvflags', 'no_duration_filesize',
     settings.publishUrl,
