@@ -23,7 +23,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     } else if (isFastifyError(exception)) {
       // Fastify's own rejections (body too large, bad JSON, bad content type) keep their status.
       status = exception.statusCode;
-      body = { code: exception.code?.toLowerCase(), message: [exception.message] };
+      body = { code: exception.code.toLowerCase(), message: [exception.message] };
     }
     if (status >= 500) {
       this.logger.error({ message: `${request.method} ${request.url} failed`, requestId, error: exception });
@@ -38,7 +38,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 }
 
-function isFastifyError(e: unknown): e is { statusCode: number; code?: string; message: string } {
-  return typeof e === 'object' && e !== null && typeof (e as { statusCode?: unknown }).statusCode === 'number' &&
-    (e as { statusCode: number }).statusCode >= 400 && (e as { statusCode: number }).statusCode < 500;
+/**
+ * Fastify's and its plugins' request errors (`FST_…` codes). Other libraries' errors carry a statusCode
+ * too (dockerode: the engine's 404/409), but that is about their call, not the caller's request: 500.
+ */
+function isFastifyError(e: unknown): e is { statusCode: number; code: string; message: string } {
+  const { statusCode, code } = (e ?? {}) as { statusCode?: unknown; code?: unknown };
+  return typeof code === 'string' && code.startsWith('FST_') && typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500;
 }
