@@ -26,8 +26,9 @@ export function telegramStreamApp({ dataDir, logDir, nodeEnv = 'production' }) {
     error_file: join(logDir, 'pm2-telegram-stream-error.log'),
     time: true,
     merge_logs: true,
-    // PM2 copies the starting process's environment; Wave's API token is not the daemon's business.
-    filter_env: ['WAVE_API_TOKEN'],
+    // PM2 copies the starting process's environment (and `pm2 describe`/`pm2 env` show it); Wave's secrets
+    // (API token, a Redis password inside REDIS_URL) are not the daemon's business.
+    filter_env: ['WAVE_API_TOKEN', 'REDIS_URL'],
     env: { NODE_ENV: nodeEnv, DATA_DIR: dataDir, LOG_DIR: logDir },
   };
 }
