@@ -52,7 +52,12 @@ install_macos() {
 
 need_node
 case "$(uname -s)" in
-  Linux) command -v apt-get >/dev/null 2>&1 && install_debian || echo "setup: not Debian-like; install ffmpeg, nginx with the rtmp module, socat, redis and Docker yourself" >&2 ;;
+  # An if, not `a && b || c`: errexit is off inside a function called from such a list, so a failed
+  # apt-get would be ignored there.
+  Linux)
+    if command -v apt-get >/dev/null 2>&1; then install_debian
+    else echo "setup: not Debian-like; install ffmpeg, nginx with the rtmp module, socat, redis and Docker yourself" >&2
+    fi ;;
   Darwin) install_macos ;;
 esac
 
