@@ -44,13 +44,14 @@ export class TelegramConfigService implements OnModuleInit {
   async update(changes: UpdateTelegramConfigDto): Promise<TelegramConfigChange> {
     const given = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as Partial<TelegramConfigDocument>;
     if (given.coverImage) await this.assertReadableFile(given.coverImage);
-    registerSecrets(given);
     let before: TelegramConfigDocument | undefined;
     try {
       const after = await this.store.update(TELEGRAM_CONFIG_DOCUMENT, (current) => {
         before = current;
         return { ...current, ...given, ...maskedEchoesKept(current, given) };
       });
+      // Only a saved key is a secret: a rejected value would mask that text in every later log line.
+      registerSecrets(after);
       this.events.emit('config.updated', { document: TELEGRAM_CONFIG_DOCUMENT.file, at: new Date().toISOString() });
       return { before: before!, after };
     } catch (error) {

@@ -130,6 +130,14 @@ describe('TelegramStreamService', () => {
     expect(redact(`key ${KEY}`)).not.toContain(KEY);
   });
 
+  it('scrubs a saved stream key from logs, and not the value of a rejected update', async () => {
+    await expect(configService.update({ streamKey: 'rejected-by-cover', coverImage: '/nonexistent/cover.png' })).rejects.toMatchObject({ status: 400 });
+    await expect(configService.update({ streamKey: 'rejected-by-schema', source: 'url' })).rejects.toMatchObject({ status: 400 });
+    expect(redact('rejected-by-cover rejected-by-schema')).toBe('rejected-by-cover rejected-by-schema');
+    await configService.update({ streamKey: 'saved-plain-key' });
+    expect(redact('key saved-plain-key')).toBe('key ****');
+  });
+
   it('masks the key, switches the source of a running daemon live, and flags restart-only changes', async () => {
     await configure();
     await addTrack();
