@@ -6,6 +6,7 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { homedir, platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { hasCommand, isAlive } from './host.js';
 
 /**
  * The Docker engine the medium and e2e tests talk to: the one `DOCKER_HOST` or the default socket
@@ -88,15 +89,6 @@ function ensureDockerdInstalled(): void {
   if (!hasCommand('dockerd')) throw new Error("dockerd is still missing after 'apt-get install -y docker.io'");
 }
 
-export function hasCommand(name: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function startPrivateDockerd(): Promise<void> {
   await stopPrivateDockerd(); // a daemon left half-alive by a killed run, if any
   const log = openSync(join(PRIVATE_DIR, 'dockerd.log'), 'a');
@@ -160,15 +152,6 @@ async function stopPrivateDockerd(): Promise<void> {
     await sleep(100);
   }
   await rm(SOCKET, { force: true });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A cross-process lock: mkdir is atomic; a lock older than 2 minutes is from a killed run. */

@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { acquireDockerEngine, hasCommand } from './docker-engine.js';
+import { acquireDockerEngine } from './docker-engine.js';
+import { hasCommand } from './host.js';
 import { ensureRtmpImage } from './rtmp-image.js';
 
 declare module 'vitest' {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { isAlive } from './host.js';
 
 const PM2_CLI = resolve(import.meta.dirname, '../../node_modules/pm2/bin/pm2');
 const KILL_TIMEOUT_MS = 20_000;
@@ -52,13 +53,4 @@ async function readPid(file: string): Promise<number | null> {
   const text = await readFile(file, 'utf8').catch(() => '');
   const pid = Number.parseInt(text.trim(), 10);
   return Number.isInteger(pid) && pid > 0 ? pid : null;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

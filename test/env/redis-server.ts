@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createConnection } from 'node:net';
-import { hasCommand } from './docker-engine.js';
+import { hasCommand } from './host.js';
 import { freePort } from './ports.js';
 
 export interface RedisServer {

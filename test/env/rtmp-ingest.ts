@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
+import { hasCommand } from './host.js';
 import { freePort } from './ports.js';
+import { waitUntil } from './wait.js';
 
 const NGINX = '/usr/sbin/nginx';
 const RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
@@ -68,27 +70,9 @@ function requireTools(): void {
   if (missing.length > 0) throw new Error(`the local RTMPS ingest needs: ${missing.join(', ')}`);
 }
 
-function hasCommand(name: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 /** The parts of nginx-rtmp's `/stat` XML read here, as fast-xml-parser returns them. */
@@ -193,7 +177,7 @@ http {
     return response.text();
   };
   try {
-    await waitFor(async () => {
+    await waitUntil(async () => {
       if (nginx.exitCode !== null) throw new Error(`nginx exited: ${nginxOutput}`);
       return (await statXml()).includes('<rtmp>');
     }, 10_000, 'nginx /stat');
@@ -211,7 +195,7 @@ http {
       detached: true,
     });
     const child = socat;
-    await waitFor(
+    await waitUntil(
       async () => {
         if (child.exitCode !== null) throw new Error('socat exited at start');
         return canConnect(tlsPort);

@@ -5,6 +5,7 @@ import { AppConfig } from '../../src/config/app-config.js';
 import { validateEnvironment } from '../../src/config/env.validation.js';
 import { ContainerEvent, DockerRepository, DockerUnavailableError, PortInUseError } from '../../src/repositories/docker.repository.js';
 import { freePort, testEnv } from '../env/index.js';
+import { waitUntil } from '../env/wait.js';
 
 const LABELS = { 'wave.test': 'docker-repository', 'wave.test.run': String(process.pid) };
 
@@ -57,12 +58,15 @@ describe('DockerRepository against the real engine', () => {
     expect((await docker.listContainers(LABELS)).map((c) => c.id)).toContain(id);
 
     // The uploaded configuration is the one nginx serves: /stat on the moved port.
-    let stat = '';
-    for (let i = 0; i < 50 && !stat.includes('<rtmp>'); i++) {
-      stat = await fetch(`http://${docker.publishedHost}:${hostPort}/stat`).then((r) => r.text(), () => '');
-      if (!stat.includes('<rtmp>')) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(stat).toContain('<rtmp>');
+    await waitUntil(async () => (await fetch(`http://${docker.publishedHost}:${hostPort}/stat`).then((r) => r.text())).includes('<rtmp>'), 5000, 'nginx /stat on the moved port');
+
+    // A rename is seen by name; a name another container holds is refused (a config rollback relies on both).
+    const name = `wave-test-renamed-${process.pid}`;
+    await docker.rename(id, name);
+    expect((await docker.inspect(name))?.id).toBe(id);
+    const holder = await docker.create({ name: `${name}-holder`, image: testEnv.rtmpImage(), labels: LABELS });
+    await expect(docker.rename(id, `${name}-holder`)).rejects.toMatchObject({ statusCode: 409 });
+    await docker.remove(holder);
 
     await docker.stop(id);
     expect(await docker.inspect(id)).toMatchObject({ running: false, status: 'exited' });
@@ -71,8 +75,11 @@ describe('DockerRepository against the real engine', () => {
     expect(await docker.inspect(id)).toBeNull();
     await docker.remove(id); // already gone: no error
 
-    await expect.poll(() => events.map((e) => e.action), { timeout: 2000 }).toEqual(expect.arrayContaining(['create', 'start', 'die', 'destroy']));
-    expect(events.every((e) => e.containerId === id && e.labels['wave.test'] === 'docker-repository')).toBe(true);
+    await expect
+      .poll(() => events.filter((e) => e.containerId === id).map((e) => e.action), { timeout: 2000 })
+      .toEqual(expect.arrayContaining(['create', 'start', 'die', 'destroy']));
+    // Only containers with the labels are followed (here: this one and its name holder).
+    expect(events.every((e) => e.labels['wave.test'] === 'docker-repository')).toBe(true);
     subscription.close();
   });
 
