@@ -34,7 +34,7 @@ describe('LogFiles', () => {
     await writeFile(path, 'old line\n');
     const seen: string[] = [];
     const stop = files.follow('telegram', (line) => seen.push(line));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Appended at once: follow() has taken its starting point when it returns.
     await appendFile(path, 'first\nsecond part');
     await vi.waitFor(() => expect(seen).toEqual(['first']), { timeout: 2000 });
     await appendFile(path, ' done\n');

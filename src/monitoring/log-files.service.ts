@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { statSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { redact } from '../common/redaction.js';
@@ -61,7 +62,8 @@ export class LogFiles implements OnModuleDestroy {
   /** Calls `onLine` for every line appended from now on (rotation and truncation start over); returns a stop function. */
   follow(service: LogService, onLine: (line: string) => void): () => void {
     const path = this.pathOf(service);
-    let offset: number | null = null;
+    // Taken now, not at the first poll: a client whose subscription was acknowledged gets every line after it.
+    let offset = sizeNow(path);
     let partial = '';
     let busy = false;
     const poll = async () => {
@@ -69,8 +71,8 @@ export class LogFiles implements OnModuleDestroy {
       busy = true;
       try {
         const size = await stat(path).then((s) => s.size, () => 0);
-        if (offset === null || size < offset) {
-          offset = offset === null ? size : 0;
+        if (size < offset) {
+          offset = 0;
           partial = '';
         }
         if (size <= offset) return;
@@ -92,7 +94,6 @@ export class LogFiles implements OnModuleDestroy {
         busy = false;
       }
     };
-    void poll();
     const timer = setInterval(() => void poll(), FOLLOW_INTERVAL_MS);
     const stop = () => {
       clearInterval(timer);
@@ -104,5 +105,14 @@ export class LogFiles implements OnModuleDestroy {
 
   onModuleDestroy(): void {
     for (const stop of [...this.followers]) stop();
+  }
+}
+
+/** The file's size, 0 while it does not exist. */
+function sizeNow(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
   }
 }

@@ -75,8 +75,7 @@ describe('Real time: Socket.IO gateway, monitoring, metrics', () => {
 
     const requestId = `tail-${Date.now()}`;
     const line = nextEvent<LogEvent>(admin, 'log', 5000, (event) => event.line.includes(requestId));
-    // Let the tail take its starting offset, then write a line (every request is logged).
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // The tail starts where the file ended when the subscription was acknowledged; every request is logged.
     await fetch(`${wave.baseUrl}/health/live`, { headers: { 'x-request-id': requestId, authorization: `Bearer ${TOKEN}` } });
     const event = await line;
     expect(event.service).toBe('wave');
