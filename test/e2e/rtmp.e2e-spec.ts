@@ -24,7 +24,6 @@ interface Status {
 
 const docker = () => new Docker({ socketPath: testEnv.dockerHost().replace('unix://', '') });
 
-
 /** Containers Wave runs for the ingest (its labels), whatever their state. */
 async function ingestContainers(): Promise<Docker.ContainerInfo[]> {
   return docker().listContainers({ all: true, filters: { label: ['wave.component=rtmp'], name: [CONTAINER] } });
@@ -41,6 +40,19 @@ function publish(url: string, seconds: number) {
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, exited, stderr: () => stderr };
+}
+
+/** A DJ publishing to `url` shows in Wave's status as the one publisher (so its key was let on air); then it stops. */
+async function expectOnAir(wave: WaveServer, url: string): Promise<void> {
+  const dj = publish(url, 20);
+  try {
+    await expect
+      .poll(async () => (await call<Status>(wave, 'GET', '/api/stream/rtmp/status')).body.stats?.publishers.length ?? 0, { timeout: 10_000, interval: 300 })
+      .toBe(1);
+  } finally {
+    dj.child.kill('SIGKILL');
+    await dj.exited;
+  }
 }
 
 describe('RTMP ingest end to end', () => {
@@ -204,15 +216,7 @@ describe('RTMP ingest end to end', () => {
     expect(await ingestContainers()).toHaveLength(1);
 
     // The new key publishes on the new port.
-    const dj = publish(`rtmp://127.0.0.1:${newPort}/live/${OTHER_KEY}`, 20);
-    try {
-      await expect
-        .poll(async () => (await call<Status>(wave, 'GET', '/api/stream/rtmp/status')).body.stats?.publishers.length ?? 0, { timeout: 10_000, interval: 300 })
-        .toBe(1);
-    } finally {
-      dj.child.kill('SIGKILL');
-      await dj.exited;
-    }
+    await expectOnAir(wave, `rtmp://127.0.0.1:${newPort}/live/${OTHER_KEY}`);
     rtmpPort = newPort;
   });
 
@@ -228,7 +232,7 @@ describe('RTMP ingest end to end', () => {
     expect(samePorts.status).toBe(400);
     expect(samePorts.body.code).toBe('invalid_rtmp_config');
 
-    // nginx -t runs in the configured image; one without nginx-rtmp cannot pass it.
+    // nginx -t runs in the configured image: an image that is not there is refused before anything changes.
     const noImage = await call<{ code: string; message: string[] }>(wave, 'PUT', '/api/stream/rtmp/config', { image: 'wave/rtmp:never-built', rtmpPort: await freePort() });
     expect(noImage.status).toBe(503);
     expect(noImage.body.code).toBe('rtmp_image_missing');
@@ -259,15 +263,7 @@ describe('RTMP ingest end to end', () => {
     const { body } = await call<Status>(wave, 'GET', '/api/stream/rtmp/status');
     expect(body).toMatchObject({ state: 'running', container: { id } });
     // Its publish callbacks are served again by the new Wave.
-    const dj = publish(`rtmp://127.0.0.1:${rtmpPort}/live/${KEY}`, 20);
-    try {
-      await expect
-        .poll(async () => (await call<Status>(wave, 'GET', '/api/stream/rtmp/status')).body.stats?.publishers.length ?? 0, { timeout: 10_000, interval: 300 })
-        .toBe(1);
-    } finally {
-      dj.child.kill('SIGKILL');
-      await dj.exited;
-    }
+    await expectOnAir(wave, `rtmp://127.0.0.1:${rtmpPort}/live/${KEY}`);
   });
 
   it('`npm run rtmp` drives the same ingest through the same service code', async () => {
