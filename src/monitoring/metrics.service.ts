@@ -4,7 +4,6 @@ import { OnEvent } from '@nestjs/event-emitter';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { SocketAudience } from '../events/socket-audience.js';
-import type { WaveEventMap } from '../events/wave-events.js';
 import { StreamingStatusService } from '../streaming/streaming-status.service.js';
 
 const HTTP_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -31,11 +30,7 @@ export class MetricsService implements OnModuleInit {
     registers: [this.registry],
   });
 
-  readonly streamReconnects = new Counter({
-    name: 'wave_telegram_stream_reconnects_total',
-    help: 'Reconnects of the Telegram stream to its ingest since Wave started',
-    registers: [this.registry],
-  });
+  readonly streamReconnects: Counter;
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -69,6 +64,17 @@ export class MetricsService implements OnModuleInit {
         this.set((await status.current()).rtmp.publishers);
       },
     });
+    // The daemon counts its reconnects (and reports them with its stats); counting Wave's status events
+    // instead counted one more whenever anything else changed while a reconnect was pending.
+    this.streamReconnects = new Counter({
+      name: 'wave_telegram_stream_reconnects_total',
+      help: 'Reconnects of the Telegram stream to its ingest, as the running daemon counts them (starts over with the daemon)',
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        this.inc((await status.current()).telegram.reconnects);
+      },
+    });
     new Gauge({
       name: 'wave_telegram_stream_connected',
       help: '1 while the Telegram daemon is connected to its ingest',
@@ -82,11 +88,6 @@ export class MetricsService implements OnModuleInit {
   @OnEvent('track.changed')
   countTrackChange(): void {
     this.trackChanges.inc();
-  }
-
-  @OnEvent('telegram.status')
-  countReconnect(event: WaveEventMap['telegram.status']): void {
-    if (event.connection === 'reconnecting') this.streamReconnects.inc();
   }
 
   /** Times every HTTP request by its route template (not its URL, so the label set stays small). */

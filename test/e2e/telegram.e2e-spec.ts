@@ -176,6 +176,12 @@ describe('Telegram stream end to end (Wave → PM2 → daemon → RTMPS ingest)'
     console.info(`[telegram] publishing again ${Date.now() - backAt} ms after the ingest came back`);
     await waitUntil(async () => (await status()).connected, 8000, 'status connected again');
     expect(await status()).toMatchObject({ state: 'online', pid, restarts: 0 });
+    // The daemon's own count, which its stats carry.
+    await waitUntil(
+      async () => /^wave_telegram_stream_reconnects_total [1-9]/m.test(await (await fetch(`${wave.baseUrl}/metrics`)).text()),
+      8000,
+      'the reconnects in /metrics',
+    );
   });
 
   it('deleting the playing track neither stops nor reconnects the stream', async () => {
