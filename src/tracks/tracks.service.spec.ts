@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -48,6 +48,10 @@ describe('TracksService', () => {
     await mkdir(music);
     await writeFile(join(music, 'song.mp3'), 'AUDIO…');
     await writeFile(join(music, 'notes.txt'), 'not audio');
+    // Links out of the music: a file named like a song, and a folder inside DATA_DIR/tracks.
+    await symlink('/etc/passwd', join(music, 'passwd.mp3'));
+    await mkdir(join(dataDir, 'data', 'tracks'), { recursive: true });
+    await symlink('/etc', join(dataDir, 'data', 'tracks', 'etc'));
     const config = new AppConfig(validateEnvironment({ DATA_DIR: join(dataDir, 'data'), LOG_DIR: join(dataDir, 'logs') }));
     store = new DocumentStore(config);
     const emitter = new EventEmitter2();
@@ -77,6 +81,8 @@ describe('TracksService', () => {
     ['a folder', () => music, 400],
     ['a system file', () => '/etc/hostname', 400],
     ['a relative path leaving DATA_DIR/tracks', () => '../../music/song.mp3', 400],
+    ['a symlink to a system file', () => join(music, 'passwd.mp3'), 400],
+    ['a relative path through a symlink into /etc', () => 'etc/passwd', 400],
     ['a file without audio', () => join(music, 'notes.txt'), 415],
   ])('refuses %s and stores nothing', async (_name, path, status) => {
     await expect(service.addByPath({ path: path() })).rejects.toMatchObject({ status });
