@@ -84,6 +84,8 @@ export class DockerRepository implements OnModuleDestroy {
   private readonly docker: Docker;
   private readonly where: string;
   private readonly subscriptions = new Set<EventSubscription>();
+  /** Where ports published by the engine are reached from Wave: the engine's host. */
+  readonly publishedHost: string;
 
   constructor(config: AppConfig) {
     const host = config.dockerHost;
@@ -92,9 +94,6 @@ export class DockerRepository implements OnModuleDestroy {
     this.docker = host?.startsWith('unix://') ? new Docker({ socketPath: host.slice('unix://'.length) }) : new Docker();
     this.publishedHost = host && /^(tcp|https?):\/\//.test(host) ? new URL(host).hostname : '127.0.0.1';
   }
-
-  /** Where ports published by the engine are reached from Wave: the engine's host. */
-  readonly publishedHost: string;
 
   onModuleDestroy(): void {
     for (const subscription of this.subscriptions) subscription.close();
