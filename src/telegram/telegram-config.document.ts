@@ -66,6 +66,11 @@ export class TelegramConfigDocument {
   loop!: boolean;
 }
 
+/** What the daemon cannot start without and the config lacks (Wave answers 400 with it; the daemon refuses to run). */
+export function missingStartSettings(config: TelegramConfigDocument): Array<'serverUrl' | 'streamKey'> {
+  return (['serverUrl', 'streamKey'] as const).filter((field) => !config[field]);
+}
+
 export const TELEGRAM_CONFIG_DOCUMENT: DocumentDefinition<TelegramConfigDocument> = {
   file: 'telegram-config.json',
   schema: TelegramConfigDocument,

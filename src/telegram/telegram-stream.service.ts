@@ -21,7 +21,7 @@ import type { TelegramConfigUpdateResultDto } from './dto/telegram-config.dto.js
 import type { TelegramStatusDto } from './dto/telegram-status.dto.js';
 import { TelegramConfigService, toConfigView } from './telegram-config.service.js';
 import { TelegramSourceService } from './telegram-source.service.js';
-import type { TelegramConfigDocument } from './telegram-config.document.js';
+import { missingStartSettings, type TelegramConfigDocument } from './telegram-config.document.js';
 import { telegramDaemonApp } from './telegram-daemon.app.js';
 
 /** PM2 states in which the daemon is (or is about to be) running. */
@@ -190,7 +190,7 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
   /** 400 naming what is missing, 409 when the playlist it would play is empty. */
   private async assertStartable(): Promise<void> {
     const config = await this.configService.read();
-    const missing = [!config.serverUrl && 'serverUrl', !config.streamKey && 'streamKey'].filter((f): f is string => !!f);
+    const missing = missingStartSettings(config);
     if (missing.length > 0) {
       throw new WaveError(
         400,

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { flattenValidationErrors } from '../../config/document-store.service.js';
 import { AUDIO_TRACKS_DOCUMENT, TRACKS_DIR } from '../../tracks/audio-tracks.document.js';
-import { TELEGRAM_CONFIG_DOCUMENT, TelegramConfigDocument } from '../telegram-config.document.js';
+import { missingStartSettings, TELEGRAM_CONFIG_DOCUMENT, TelegramConfigDocument } from '../telegram-config.document.js';
 import type { PlaylistTrack } from './playlist-source.js';
 
 /** Daemon knobs from the environment (Wave's own settings are validated in src/config/env.validation.ts). */
@@ -56,7 +56,7 @@ export async function readTelegramConfig(dataDir: string): Promise<TelegramConfi
   const config = { ...TELEGRAM_CONFIG_DOCUMENT.defaults(), ...stored };
   const problems = flattenValidationErrors(validateSync(plainToInstance(TelegramConfigDocument, config), { forbidUnknownValues: false }));
   if (problems.length > 0) throw new DaemonSetupError(`${path} is invalid: ${problems.join('; ')}`);
-  const missing = [!config.serverUrl && 'serverUrl', !config.streamKey && 'streamKey'].filter(Boolean);
+  const missing = missingStartSettings(config);
   if (missing.length > 0) throw new DaemonSetupError(`the Telegram config has no ${missing.join(' and ')}`);
   return config;
 }
