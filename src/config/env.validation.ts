@@ -76,13 +76,13 @@ export function validateEnvironment(env: Record<string, string | undefined>): En
   const given = Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== undefined && known.includes(k)));
   const parsed = plainToInstance(EnvironmentVariables, given, { exposeDefaultValues: true });
   const errors = validateSync(parsed, { whitelist: true, forbidUnknownValues: false });
-  if (errors.length > 0) {
-    const lines = errors.map((e) => {
-      const reasons = Object.values(e.constraints ?? {}).join('; ');
-      const shown = e.property === 'WAVE_API_TOKEN' || e.property === 'REDIS_URL' ? '(hidden)' : JSON.stringify(env[e.property]);
-      return `${e.property}: ${reasons} (got ${shown})`;
-    });
-    throw new InvalidEnvironmentError(lines.join('\n'));
-  }
+  const lines = errors.map((e) => {
+    const reasons = Object.values(e.constraints ?? {}).join('; ');
+    const shown = e.property === 'WAVE_API_TOKEN' || e.property === 'REDIS_URL' ? '(hidden)' : JSON.stringify(env[e.property]);
+    return `${e.property}: ${reasons} (got ${shown})`;
+  });
+  // Both listen on HOST, so the same port could never work.
+  if (errors.length === 0 && parsed.SOCKET_PORT === parsed.PORT) lines.push(`SOCKET_PORT: must differ from PORT (both are ${parsed.PORT})`);
+  if (lines.length > 0) throw new InvalidEnvironmentError(lines.join('\n'));
   return parsed;
 }
