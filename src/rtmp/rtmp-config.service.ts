@@ -22,10 +22,10 @@ export class RtmpConfigService {
    * Stores `patch` over the current config. `apply` sees the validated result before it is written
    * (it checks and applies it to the running ingest); if it throws, the file stays as it was.
    */
-  update(patch: Partial<RtmpConfigDocument>, apply: (next: RtmpConfigDocument, current: RtmpConfigDocument) => Promise<void>): Promise<RtmpConfigDocument> {
+  update(patch: Partial<RtmpConfigDocument>, apply: (next: RtmpConfigDocument) => Promise<void>): Promise<RtmpConfigDocument> {
     return this.store.update(RTMP_CONFIG_DOCUMENT, async (current) => {
       const next = validated({ ...current, ...patch });
-      await apply(next, current);
+      await apply(next);
       return next;
     });
   }
