@@ -238,7 +238,10 @@ export class Pm2Repository implements OnApplicationShutdown {
     }
   }
 
-  /** Runs one PM2 API call; a timeout or a lost daemon drops the connection so the next call reconnects. */
+  /**
+   * Runs one PM2 API call; a timeout or a lost daemon drops the connection so the next call reconnects.
+   * PM2's own refusals become 502 `pm2_failed` with PM2's words, not an opaque 500.
+   */
   private async call<T = unknown>(what: string, invoke: (cb: (error: Error | null, result: T) => void) => void): Promise<T> {
     try {
       return await this.bounded(
@@ -247,7 +250,8 @@ export class Pm2Repository implements OnApplicationShutdown {
         `PM2 ${what}`,
       );
     } catch (error) {
-      if (error instanceof WaveError) this.dropConnection();
+      if (!(error instanceof WaveError)) throw new WaveError(502, 'pm2_failed', `PM2 ${what} failed: ${(error as Error).message}`);
+      this.dropConnection();
       throw error;
     }
   }

@@ -27,7 +27,7 @@ export class TelegramController {
     description: 'Only the given fields change. A rejected update (400) changes nothing. While the daemon runs, a source change goes on the air at once.',
   })
   @ApiOkResponse({ type: TelegramConfigUpdateResultDto })
-  @ApiErrorResponses(400, 503)
+  @ApiErrorResponses(400, 502, 503)
   updateConfig(@Body() body: UpdateTelegramConfigDto): Promise<TelegramConfigUpdateResultDto> {
     return this.stream.updateConfig(body);
   }
@@ -36,7 +36,7 @@ export class TelegramController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Start the Telegram stream daemon under PM2 (no-op when running)' })
   @ApiOkResponse({ type: TelegramStatusDto })
-  @ApiErrorResponses(400, 409, 503)
+  @ApiErrorResponses(400, 409, 502, 503)
   start(): Promise<TelegramStatusDto> {
     return this.stream.start();
   }
@@ -45,7 +45,7 @@ export class TelegramController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Stop the Telegram stream daemon (no-op when stopped)' })
   @ApiOkResponse({ type: TelegramStatusDto })
-  @ApiErrorResponses(503)
+  @ApiErrorResponses(502, 503)
   stop(): Promise<TelegramStatusDto> {
     return this.stream.stop();
   }
@@ -54,7 +54,7 @@ export class TelegramController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Restart the Telegram stream daemon (starts it when stopped)' })
   @ApiOkResponse({ type: TelegramStatusDto })
-  @ApiErrorResponses(400, 409, 503)
+  @ApiErrorResponses(400, 409, 502, 503)
   restart(): Promise<TelegramStatusDto> {
     return this.stream.restart();
   }
@@ -62,7 +62,7 @@ export class TelegramController {
   @Get('status')
   @ApiOperation({ summary: "The daemon's PM2 state, resources, ingest connection and now playing" })
   @ApiOkResponse({ type: TelegramStatusDto })
-  @ApiErrorResponses(503)
+  @ApiErrorResponses(502, 503)
   status(): Promise<TelegramStatusDto> {
     return this.stream.status();
   }

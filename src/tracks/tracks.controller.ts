@@ -47,7 +47,7 @@ export class TracksController {
   @Get('now-playing')
   @ApiOperation({ summary: 'What the Telegram stream is playing (reported by its daemon when the audio reaches the ingest)' })
   @ApiOkResponse({ type: NowPlayingResponseDto })
-  @ApiErrorResponses(503)
+  @ApiErrorResponses(502, 503)
   nowPlaying(): Promise<NowPlayingResponseDto> {
     return this.tracks.nowPlaying();
   }

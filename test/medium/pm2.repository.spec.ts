@@ -82,7 +82,7 @@ describe('Pm2Repository against a real PM2 daemon (private PM2_HOME)', () => {
 
     await pm2.delete(APP);
     expect(await pm2.describe(APP)).toBeNull();
-    await expect(pm2.stop(APP)).rejects.toThrow(/not found/i);
+    await expect(pm2.stop(APP)).rejects.toMatchObject({ status: 502, code: 'pm2_failed', message: expect.stringMatching(/not found/i) });
   });
 
   it('closes within a bounded time and refuses new connections after', async () => {
