@@ -6,6 +6,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { WinstonModule } from 'nest-winston';
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { Logger as WinstonLogger } from 'winston';
 import { AppModule } from './app.module.js';
 import { documentSharedErrors, ErrorResponseDto } from './common/error-response.dto.js';
@@ -15,6 +16,8 @@ import { WaveSocketAdapter } from './events/wave-socket.adapter.js';
 /** Largest JSON body accepted; uploads go through multipart with their own limit. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+// package.json sits one level above both src/ and dist/; npm_package_version is only set under `npm run`.
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 /** Builds the whole Wave HTTP application (used by main.ts, the tests' in-process needs and the benchmarks). */
 export async function createWaveApp(config: AppConfig, winston: WinstonLogger): Promise<NestFastifyApplication> {
@@ -83,7 +86,7 @@ export async function createWaveApp(config: AppConfig, winston: WinstonLogger): 
           '(PM2-supervised ffmpeg), track library, monitoring. When WAVE_API_TOKEN is set, requests that change ' +
           'state need `Authorization: Bearer <token>`. Every error has the shape of ErrorResponseDto.',
       )
-      .setVersion(process.env.npm_package_version ?? '0.1.0')
+      .setVersion(version)
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'WAVE_API_TOKEN' })
       .addSecurityRequirements('bearer')
       .build(),
