@@ -114,8 +114,6 @@ export type DaemonEventName = DaemonMessage['event'];
 export type DaemonCommand =
   /** Re-read `audio-tracks.json` now (the daemon also re-reads it at every track boundary). */
   | { command: 'reload-playlist' }
-  /** Skip to the next playlist track. */
-  | { command: 'next-track' }
   /** Put another source on the air on the same connection; `playlist` goes back to the playlist. */
   | { command: 'switch-source'; source: 'playlist' }
   | { command: 'switch-source'; source: 'url'; url: string }

@@ -40,7 +40,7 @@ describe('daemon settings', () => {
 describe('commandFromPacket', () => {
   it('unwraps a PM2 packet, accepts a bare command, ignores anything else', () => {
     expect(commandFromPacket({ type: 'process:msg', topic: 'wave', data: { command: 'reload-playlist' } })).toEqual({ command: 'reload-playlist' });
-    expect(commandFromPacket({ command: 'next-track' })).toEqual({ command: 'next-track' });
+    expect(commandFromPacket({ command: 'reload-playlist' })).toEqual({ command: 'reload-playlist' });
     expect(commandFromPacket({ type: 'process:msg', data: 'hello' })).toBeNull();
     expect(commandFromPacket(null)).toBeNull();
   });

@@ -79,12 +79,6 @@ export class PlaylistSource extends EventEmitter implements AudioSource {
     if (!this.next) this.prepareNext();
   }
 
-  /** Drops the track being played; the next one (already decoding) follows at once. */
-  skip(): void {
-    this.dropCurrent();
-    if (!this.next) this.prepareNext();
-  }
-
   /** The library changed: decode the next track again from the fresh list. */
   reload(): void {
     this.exhausted = false;

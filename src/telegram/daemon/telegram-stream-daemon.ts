@@ -159,10 +159,6 @@ export class TelegramStreamDaemon {
         logger.info('playlist reload requested');
         this.playlist.reload();
         return;
-      case 'next-track':
-        logger.info('next track requested');
-        this.playlist.skip();
-        return;
       case 'switch-source': {
         const preferred = preferredSource(command);
         if (typeof preferred === 'string') {
