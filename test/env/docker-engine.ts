@@ -82,9 +82,11 @@ async function answers(docker: Docker): Promise<boolean> {
 function ensureDockerdInstalled(): void {
   if (hasCommand('dockerd')) return;
   try {
-    execFileSync('apt-get', ['install', '-y', 'docker.io'], { stdio: 'ignore', timeout: 300_000 });
+    // A fresh machine's package lists may be empty or stale: update them first.
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', timeout: 300_000 });
+    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'docker.io'], { stdio: 'ignore', timeout: 300_000 });
   } catch (error) {
-    throw new Error(`dockerd is missing and 'apt-get install -y docker.io' failed: ${(error as Error).message}`);
+    throw new Error(`dockerd is missing and 'apt-get update && apt-get install -y docker.io' failed: ${(error as Error).message}`);
   }
   if (!hasCommand('dockerd')) throw new Error("dockerd is still missing after 'apt-get install -y docker.io'");
 }
