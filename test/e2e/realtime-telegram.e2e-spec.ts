@@ -9,6 +9,7 @@ import { createPm2Home, Pm2Home } from '../env/pm2-home.js';
 import { RtmpIngest, startRtmpIngest } from '../env/rtmp-ingest.js';
 import { connectWithFirst, nextEvent } from '../env/sockets.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
+import { waitUntil } from '../env/wait.js';
 
 // Issue 5's "Done when": a listener widget on `/` gets `track:changed` when the daemon changes track
 // (real PM2, the real daemon and ffmpeg, a local Telegram-like RTMPS ingest).
@@ -72,9 +73,7 @@ describe('Real time: the Telegram daemon changing track reaches socket clients',
 
     await connected;
     const status = await onAir;
-    const deadline = Date.now() + EVENT_TIMEOUT_MS;
-    while (tracks.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(tracks.length, 'two track:changed events').toBeGreaterThanOrEqual(2);
+    await waitUntil(() => tracks.length >= 2, EVENT_TIMEOUT_MS, 'two track:changed events');
     expect(tracks[0]).toEqual({ track: { id: expect.any(String), title: expect.any(String), artist: expect.any(String), duration: expect.any(Number) }, startedAt: expect.any(String) });
     expect(tracks[1].track.id).not.toBe(tracks[0].track.id);
     expect(status.nowPlaying?.trackId).toBe(tracks.find((t) => t.track.id === status.nowPlaying?.trackId)?.track.id);
