@@ -133,7 +133,7 @@ describe('bench: real-time delivery', () => {
     const ratio = percentile(waveResult.latenciesMs, 99) / Math.max(1, percentile(bareResult.latenciesMs, 99));
     printTable(`Event delivery to ${CLIENTS} clients, ${ROUNDS} rounds (ms; receipt − event time)`, [
       ['server', 'deliveries', 'missed', 'p50', 'p99', 'max', 'connect all'],
-        row('bare socket.io', bareResult),
+      row('bare socket.io', bareResult),
       row('Wave /admin system', waveResult),
     ]);
     process.stdout.write(`p99 Wave / bare = ${ratio.toFixed(2)} (target ≤ ${P99_RATIO_TARGET}): ${verdict(ratio <= P99_RATIO_TARGET)}\n`);
