@@ -175,4 +175,16 @@ describe('Feeder', () => {
     expect(feeder.onAir).toBe(base);
     expect(live.closed).toBe(true);
   });
+
+  it('closes the live source on the air and the one pending when stopped (their decoders end)', () => {
+    const { feeder, at, base } = setup();
+    const live = new ScriptedSource('rtmp').add(9, 100);
+    feeder.switchTo(live);
+    at(0);
+    expect(feeder.onAir).toBe(live);
+    const pending = new ScriptedSource('url');
+    feeder.switchTo(pending);
+    feeder.stop();
+    expect([live.closed, pending.closed, base.closed]).toEqual([true, true, false]);
+  });
 });

@@ -89,12 +89,16 @@ export class Feeder extends EventEmitter<FeederEvents> {
     this.timer = setInterval(() => this.tick(), this.options.tickMs ?? 10);
   }
 
+  /** Stops the clock and closes the sources it took on (as a switch does); the base belongs to its owner. */
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     const heardAt = this.heardAt(this.clock.position);
     if (this.track) this.emit('track-ended', { track: this.track, heardAt, reason: 'interrupted' });
     this.track = null;
+    this.pending?.source.close();
+    this.pending = null;
+    if (this.current !== this.options.base) this.current.close();
   }
 
   /** null while disconnected: the clock keeps running and the audio due is dropped, so now playing stays right. */

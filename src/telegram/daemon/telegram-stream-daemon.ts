@@ -145,7 +145,6 @@ export class TelegramStreamDaemon {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.feeder?.stop();
-    this.live?.source.close();
     this.playlist.close();
     await this.connection?.stop();
     this.options.logger.info(`stopped: ${reason}`);
