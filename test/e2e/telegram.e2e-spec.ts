@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, makeTempDir } from '../env/index.js';
+import { isAlive } from '../env/host.js';
 import { createPm2Home, Pm2Home } from '../env/pm2-home.js';
 import { RtmpIngest, startRtmpIngest } from '../env/rtmp-ingest.js';
 import { call } from '../env/http.js';
@@ -261,6 +262,18 @@ describe('Telegram stream end to end (Wave → PM2 → daemon → RTMPS ingest)'
     expect(await health()).toBeFalsy();
     const stopped = JSON.parse((await home.cli(['jlist'])).stdout) as Array<{ name: string; pm2_env: { status: string } }>;
     expect(stopped.map((p) => p.pm2_env.status)).toEqual(['stopped', 'stopped']);
+  });
+
+  it('a daemon whose PM2 dies stops streaming (no unsupervised second session)', async () => {
+    await npmRun('telegram:start');
+    await waitUntil(async () => (await publishers()).length === 1, 15_000, 'a publisher from the script-started daemon');
+    const listed = JSON.parse((await home.cli(['jlist'])).stdout) as Array<{ name: string; pid: number }>;
+    const daemonPid = listed.find((p) => p.name === 'telegram-stream')!.pid;
+    const pm2Pid = Number((await readFile(join(home.path, 'pm2.pid'), 'utf8')).trim());
+    expect(daemonPid).toBeGreaterThan(0);
+    process.kill(pm2Pid, 'SIGKILL');
+    await waitUntil(async () => (await publishers()).length === 0, 10_000, 'the ingest to lose the orphaned daemon');
+    await waitUntil(() => !isAlive(daemonPid), 10_000, 'the orphaned daemon to exit');
   });
 
   it('never lets the stream key into a log line', async () => {
