@@ -70,8 +70,9 @@ async function main(): Promise<void> {
   }
   process.once('SIGINT', () => void shutdown('SIGINT', 0));
   process.once('SIGTERM', () => void shutdown('SIGTERM', 0));
-  // Under PM2 the IPC channel is PM2's daemon: when it dies, nobody supervises this stream any more, and the
-  // next PM2 (started by Wave or the npm scripts) would push a second one with the same key.
+  // Under PM2 the IPC channel is PM2's daemon: when it dies, nobody supervises this stream any more (the next
+  // PM2 would start a second one on the same key). PM2's metrics agent would exit(1) at its next send; this
+  // stops cleanly, logged, whether or not that agent runs (PM2's `pmx: false`).
   process.once('disconnect', () => void shutdown('PM2 went away (its IPC channel closed)', 0));
   process.on('message', (packet) => {
     const command = commandFromPacket(packet);
