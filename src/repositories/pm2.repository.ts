@@ -54,6 +54,7 @@ interface Pm2Internals {
 interface ClosableSocket {
   close(): void;
   destroy?(): void;
+  once(event: 'reconnect attempt', listener: () => void): void;
 }
 interface BusPacket {
   process?: { name?: string; pm_id?: number; status?: string };
@@ -225,6 +226,12 @@ export class Pm2Repository implements OnApplicationShutdown {
         event: packet.event,
         status: packet.process.status ?? null,
       });
+    });
+    // The RPC socket retries by itself when PM2's daemon dies; the connection would otherwise look alive
+    // (health "up", calls hanging until their timeout) until a call failed.
+    this.internals.Client.client_sock?.once('reconnect attempt', () => {
+      this.logger.warn(`the PM2 daemon went away (PM2_HOME ${this.home})`);
+      this.dropConnection();
     });
     this.logger.log(`connected to PM2 (PM2_HOME ${this.home})`);
   }

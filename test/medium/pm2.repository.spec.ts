@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createPm2Home } from '../env/pm2-home.js';
 import type { Pm2ProcessEvent, Pm2ProcessMessage } from '../../src/repositories/pm2.repository.js';
 
@@ -83,6 +84,16 @@ describe('Pm2Repository against a real PM2 daemon (private PM2_HOME)', () => {
     await pm2.delete(APP);
     expect(await pm2.describe(APP)).toBeNull();
     await expect(pm2.stop(APP)).rejects.toMatchObject({ status: 502, code: 'pm2_failed', message: expect.stringMatching(/not found/i) });
+  });
+
+  it('notices at once when the PM2 daemon dies (no stale "running", no call waiting for its timeout)', async () => {
+    await pm2.start({ name: APP, script: SCRIPT, autorestart: false });
+    const daemonPid = Number((await readFile(resolve(home.path, 'pm2.pid'), 'utf8')).trim());
+    process.kill(daemonPid, 'SIGKILL');
+    await vi.waitFor(async () => expect(await pm2.isDaemonRunning()).toBe(false), { timeout: 3000, interval: 100 });
+    const asked = Date.now();
+    expect(await pm2.describe(APP)).toBeNull();
+    expect(Date.now() - asked).toBeLessThan(3000);
   });
 
   it('closes within a bounded time and refuses new connections after', async () => {
