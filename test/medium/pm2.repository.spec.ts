@@ -86,7 +86,7 @@ describe('Pm2Repository against a real PM2 daemon (private PM2_HOME)', () => {
     await expect(pm2.stop(APP)).rejects.toMatchObject({ status: 502, code: 'pm2_failed', message: expect.stringMatching(/not found/i) });
   });
 
-  it('notices at once when the PM2 daemon dies (no stale "running", no call waiting for its timeout)', async () => {
+  it('notices at once when the PM2 daemon dies (no stale "running", no call waiting for its timeout), and starts afresh', async () => {
     await pm2.start({ name: APP, script: SCRIPT, autorestart: false });
     const daemonPid = Number((await readFile(resolve(home.path, 'pm2.pid'), 'utf8')).trim());
     process.kill(daemonPid, 'SIGKILL');
@@ -94,6 +94,10 @@ describe('Pm2Repository against a real PM2 daemon (private PM2_HOME)', () => {
     const asked = Date.now();
     expect(await pm2.describe(APP)).toBeNull();
     expect(Date.now() - asked).toBeLessThan(3000);
+
+    // The next start launches a new PM2 daemon and works as before.
+    expect(await pm2.start({ name: APP, script: SCRIPT, autorestart: false })).toMatchObject({ status: 'online', restarts: 0 });
+    await pm2.delete(APP);
   });
 
   it('closes within a bounded time and refuses new connections after', async () => {
