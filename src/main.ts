@@ -51,4 +51,13 @@ async function bootstrap(): Promise<void> {
   logger.log(`Wave listening on http://${config.host}:${config.port} (API docs at /api/docs)`);
 }
 
-void bootstrap();
+bootstrap().catch((error: NodeJS.ErrnoException & { address?: string; port?: number }) => {
+  // A port someone else holds is an operator's everyday mistake: say it in one line, not a stack trace.
+  if (error.code === 'EADDRINUSE' || error.code === 'EACCES') {
+    const what = error.code === 'EADDRINUSE' ? 'is already in use' : 'needs privileges this user lacks';
+    process.stderr.write(`Wave cannot start: ${error.address ?? ''}:${error.port ?? ''} ${what} (set PORT / SOCKET_PORT / HOST)\n`);
+  } else {
+    process.stderr.write(`Wave cannot start: ${error.stack ?? String(error)}\n`);
+  }
+  process.exit(1);
+});

@@ -91,6 +91,8 @@ export class WaveSocketAdapter extends IoAdapter {
         resolve();
       });
     });
+    // Rejects during app.init(), before listening() awaits it: mark it handled so Node does not crash first.
+    this.listenResult.catch(() => undefined);
     this.io = io;
     return io as unknown as NestIoServer;
   }

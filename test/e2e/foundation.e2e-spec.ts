@@ -50,6 +50,8 @@ describe('Foundation: server, errors, OpenAPI', () => {
         }
       }
     }
+    // Two DTO classes of one name would silently share one schema in the document.
+    expect(wave.output()).not.toContain('Duplicate DTO');
     const ui = await fetch(`${wave.baseUrl}/api/docs`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger');

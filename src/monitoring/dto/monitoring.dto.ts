@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { LOG_SERVICES, type LogService } from '../../events/socket-events.js';
-import { RtmpStatusDto, TelegramStatusDto } from '../../streaming/dto/streaming-status.dto.js';
+import { RtmpSummaryDto, TelegramSummaryDto } from '../../streaming/dto/streaming-status.dto.js';
 import { MAX_TAIL_LINES } from '../log-files.service.js';
 
 export class CpuDto {
@@ -98,11 +98,11 @@ export class EngineStateDto {
 }
 
 export class ServicesDto {
-  @ApiProperty({ type: RtmpStatusDto })
-  rtmp!: RtmpStatusDto;
+  @ApiProperty({ type: RtmpSummaryDto })
+  rtmp!: RtmpSummaryDto;
 
-  @ApiProperty({ type: TelegramStatusDto })
-  telegram!: TelegramStatusDto;
+  @ApiProperty({ type: TelegramSummaryDto })
+  telegram!: TelegramSummaryDto;
 
   @ApiProperty({ type: EngineStateDto, description: 'The Docker engine the RTMP ingest runs on' })
   docker!: EngineStateDto;

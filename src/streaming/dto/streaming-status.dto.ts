@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { NowPlayingDto } from '../../telegram/dto/telegram-status.dto.js';
 import type {
-  NowPlayingView,
   RtmpState,
   RtmpStatusView,
   StreamingStatus,
@@ -9,7 +9,8 @@ import type {
   TelegramStatusView,
 } from '../../events/socket-events.js';
 
-export class RtmpStatusDto implements RtmpStatusView {
+/** The ingest in the one-view status (the full view is RtmpStatusDto at /api/stream/rtmp/status). */
+export class RtmpSummaryDto implements RtmpStatusView {
   @ApiProperty({ enum: ['running', 'stopped', 'starting', 'error', 'unknown'], example: 'running' })
   state!: RtmpState;
 
@@ -23,7 +24,8 @@ export class RtmpStatusDto implements RtmpStatusView {
   detail!: string | null;
 }
 
-export class TelegramStatusDto implements TelegramStatusView {
+/** The daemon in the one-view status (the full view is TelegramStatusDto at /api/stream/telegram/status). */
+export class TelegramSummaryDto implements TelegramStatusView {
   @ApiProperty({ enum: ['online', 'stopped', 'starting', 'errored', 'unknown'], description: 'PM2 state of the daemon', example: 'online' })
   state!: TelegramState;
 
@@ -40,20 +42,6 @@ export class TelegramStatusDto implements TelegramStatusView {
   detail!: string | null;
 }
 
-export class NowPlayingDto implements NowPlayingView {
-  @ApiProperty({ example: 'a1b2c3' })
-  trackId!: string;
-
-  @ApiProperty({ example: 'Night Drive' })
-  title!: string;
-
-  @ApiProperty({ example: 'Wave FM' })
-  artist!: string;
-
-  @ApiProperty({ format: 'date-time', example: '2026-01-01T20:00:00.000Z' })
-  startedAt!: string;
-}
-
 export class SocketListenersDto {
   @ApiProperty({ type: 'integer', description: 'Clients of the public namespace on this instance', example: 42 })
   public!: number;
@@ -63,11 +51,11 @@ export class SocketListenersDto {
 }
 
 export class StreamingStatusDto implements StreamingStatus {
-  @ApiProperty({ type: RtmpStatusDto })
-  rtmp!: RtmpStatusDto;
+  @ApiProperty({ type: RtmpSummaryDto })
+  rtmp!: RtmpSummaryDto;
 
-  @ApiProperty({ type: TelegramStatusDto })
-  telegram!: TelegramStatusDto;
+  @ApiProperty({ type: TelegramSummaryDto })
+  telegram!: TelegramSummaryDto;
 
   @ApiProperty({ type: NowPlayingDto, nullable: true })
   nowPlaying!: NowPlayingDto | null;
