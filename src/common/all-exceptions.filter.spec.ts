@@ -1,7 +1,11 @@
 import type { ArgumentsHost } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import { AllExceptionsFilter } from './all-exceptions.filter.js';
+import type { WaveEvents } from '../events/wave-events.js';
 import { WaveError } from './wave-error.js';
+
+const emitted: Array<{ name: string; payload: unknown }> = [];
+const events = { emit: (name: string, payload: unknown) => emitted.push({ name, payload }) } as unknown as WaveEvents;
 
 /** What the filter answers for `exception`: status and body. */
 function answer(exception: unknown): { status: number; body: Record<string, unknown> } {
@@ -17,9 +21,9 @@ function answer(exception: unknown): { status: number; body: Record<string, unkn
     },
   };
   const host = {
-    switchToHttp: () => ({ getRequest: () => ({ id: 'req-1', method: 'PUT', url: '/api/x' }), getResponse: () => reply }),
+    switchToHttp: () => ({ getRequest: () => ({ id: 'req-1', method: 'PUT', url: '/api/x?y=1', routeOptions: { url: '/api/x' } }), getResponse: () => reply }),
   } as unknown as ArgumentsHost;
-  new AllExceptionsFilter().catch(exception, host);
+  new AllExceptionsFilter(events).catch(exception, host);
   return sent;
 }
 
@@ -45,5 +49,28 @@ describe('AllExceptionsFilter', () => {
       status: 500,
       body: { statusCode: 500, error: 'Internal Server Error', message: ['Internal server error'], requestId: 'req-1' },
     });
+  });
+
+  it('raises wave.error for failures on Wave\'s side (≥ 500) only', () => {
+    emitted.length = 0;
+    answer(new WaveError(400, 'invalid', 'bad'));
+    expect(emitted).toEqual([]);
+    answer(new WaveError(503, 'docker_unavailable', 'Docker engine is unreachable'));
+    expect(emitted).toEqual([
+      {
+        name: 'wave.error',
+        payload: {
+          status: 503,
+          code: 'docker_unavailable',
+          message: 'Docker engine is unreachable',
+          method: 'PUT',
+          route: '/api/x',
+          requestId: 'req-1',
+          at: expect.any(String),
+        },
+      },
+    ]);
+    answer(new Error('boom'));
+    expect(emitted[1]).toMatchObject({ name: 'wave.error', payload: { status: 500, code: 'internal_error', message: 'Internal server error' } });
   });
 });

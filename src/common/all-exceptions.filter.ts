@@ -1,11 +1,15 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { WaveEvents } from '../events/wave-events.js';
 
 /** Turns every error into the one shape `{ statusCode, error, code?, message[], requestId }`. */
 @Catch()
+@Injectable()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpError');
+
+  constructor(private readonly events: WaveEvents) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -27,6 +31,15 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (status >= 500) {
       this.logger.error({ message: `${request.method} ${request.url} failed`, requestId, error: exception });
+      this.events.emit('wave.error', {
+        status,
+        code: typeof body.code === 'string' ? body.code : 'internal_error',
+        message: (body.message as string[]).join('; '),
+        method: request.method,
+        route: request.routeOptions.url ?? request.url.split('?')[0],
+        requestId,
+        at: new Date().toISOString(),
+      });
     }
     const { statusCode: _ignored, error: _error, ...rest } = body;
     void reply.status(status).send({

@@ -152,6 +152,12 @@ export class AdminGateway implements OnGatewayInit<AdminNamespace>, OnGatewayCon
     this.namespace.emit(SERVER_EVENTS.error, { level: 'error', source: 'telegram', code: event.code, message: event.message, at: event.at });
   }
 
+  @OnEvent('wave.error')
+  waveError(event: WaveEventMap['wave.error']): void {
+    const message = `${event.method} ${event.route} answered ${event.status}: ${event.message} (request ${event.requestId})`;
+    this.namespace.emit(SERVER_EVENTS.error, { level: 'error', source: 'wave', code: event.code, message, at: event.at });
+  }
+
   private system(event: SystemEvent): void {
     this.namespace.emit(SERVER_EVENTS.system, event);
   }

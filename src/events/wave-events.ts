@@ -31,6 +31,8 @@ export interface WaveEventMap {
   'telegram.stats': { bitrateKbps: number; bytesSent: number; uptimeSec: number; connectedSec: number; connected: boolean; reconnects: number; silenceMs: number; at: string };
   /** The daemon reported an error, or exited without being asked to (message redacted). */
   'telegram.error': { code: string; message: string; at: string };
+  /** A request failed on Wave's side (status ≥ 500): what the on-call engineer should see live. */
+  'wave.error': { status: number; code: string; message: string; method: string; route: string; requestId: string; at: string };
   /** A track started playing on the Telegram stream (when its audio reached the ingest). */
   'track.changed': { track: { id: string; title: string; artist: string; duration: number }; startedAt: string };
   /** The track library changed. */

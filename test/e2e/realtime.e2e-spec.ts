@@ -1,7 +1,7 @@
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogEvent, PublicStatus, StreamingStatus, SubscriptionAck, SystemEvent } from '../../src/events/socket-events.js';
+import type { ErrorEvent, LogEvent, PublicStatus, StreamingStatus, SubscriptionAck, SystemEvent } from '../../src/events/socket-events.js';
 import { connectSocket, connectWithFirst, nextEvent } from '../env/sockets.js';
 import { json } from '../env/http.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
@@ -164,5 +164,28 @@ describe('Real time: Socket.IO gateway, monitoring, metrics', () => {
     const code = await wave.stop();
     expect(code).toBe(0);
     expect(Date.now() - t0).toBeLessThan(5000);
+  });
+});
+
+describe('Real time: Wave’s own failures reach /admin as error events', () => {
+  it('sends an error event (source wave, with the code and request id) when a request fails on Wave’s side', async () => {
+    // An engine that is certainly not there: starting the ingest must fail with 503 docker_unavailable.
+    const wave = await startWave({ env: { DOCKER_HOST: 'unix:///nonexistent/wave-e2e-docker.sock' } });
+    const admin = await connectSocket(`${wave.socketUrl}/admin`);
+    try {
+      const error = nextEvent<ErrorEvent>(admin, 'error', 5000, (event) => event.source === 'wave');
+      const res = await fetch(`${wave.baseUrl}/api/stream/rtmp/start`, { method: 'POST', headers: { 'x-request-id': 'failing-start' } });
+      expect(res.status).toBe(503);
+      expect(await error).toEqual({
+        level: 'error',
+        source: 'wave',
+        code: 'docker_unavailable',
+        message: expect.stringMatching(/^POST \/api\/stream\/rtmp\/start answered 503: .*\(request failing-start\)$/),
+        at: expect.any(String),
+      });
+    } finally {
+      admin.close();
+      await wave.dispose();
+    }
   });
 });
