@@ -12,7 +12,7 @@ export class ErrorResponseDto {
   @ApiPropertyOptional({ description: 'Stable machine-readable reason', example: 'validation_failed' })
   code?: string;
 
-  @ApiProperty({ type: [String], example: ['port must not be greater than 65535'] })
+  @ApiProperty({ type: [String], example: ['rtmpPort must not be greater than 65535'] })
   message!: string[];
 
   @ApiProperty({ description: 'Also sent as the x-request-id header', example: '3f0c6d1e-5b7a-4c55-9a39-0f0a1b2c3d4e' })
