@@ -35,6 +35,8 @@ export interface Pm2ProcessEvent {
   event: string;
   /** PM2's state of the process after the event. */
   status: string | null;
+  /** The process's exit code (on `exit`; null when it died by a signal or PM2 does not say). */
+  exitCode: number | null;
 }
 
 /** PM2's own definition of an app (the shape of an entry in ecosystem.config.js). */
@@ -57,7 +59,7 @@ interface ClosableSocket {
   once(event: 'reconnect attempt', listener: () => void): void;
 }
 interface BusPacket {
-  process?: { name?: string; pm_id?: number; status?: string };
+  process?: { name?: string; pm_id?: number; status?: string; exit_code?: number | null };
   data?: unknown;
   event?: string;
 }
@@ -225,6 +227,7 @@ export class Pm2Repository implements OnApplicationShutdown {
         pmId: packet.process.pm_id,
         event: packet.event,
         status: packet.process.status ?? null,
+        exitCode: typeof packet.process.exit_code === 'number' ? packet.process.exit_code : null,
       });
     });
     // The RPC socket retries by itself when PM2's daemon dies; the connection would otherwise look alive

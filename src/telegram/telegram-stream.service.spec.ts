@@ -119,6 +119,21 @@ describe('TelegramStreamService', () => {
     expect((await store.read(AUDIO_TRACKS_DOCUMENT)).nowPlaying).toBeNull();
   });
 
+  it('reports a daemon that ends by itself with exit code 0 (playlist played out) as a stop, and a crash as an error', async () => {
+    await configure();
+    await addTrack();
+    await service.start();
+    pm2.report({ event: 'connection', state: 'connected', attempt: 0, at: new Date().toISOString() });
+    pm2.exit(DAEMON_PROCESS_NAME, 0);
+    await vi.waitFor(() => expect(emitted).toContainEqual(['telegram.status', expect.objectContaining({ state: 'stopped', reason: `${DAEMON_PROCESS_NAME} ended by itself (exit code 0)` })]));
+    expect(emitted.map(([name]) => name)).not.toContain('telegram.error');
+    expect((await service.status()).lastError).toBeNull();
+
+    await service.start();
+    pm2.exit(DAEMON_PROCESS_NAME, 1);
+    await vi.waitFor(() => expect(emitted).toContainEqual(['telegram.error', expect.objectContaining({ code: 'daemon_exited' })]));
+  });
+
   it('redacts the stream key from daemon errors before raising telegram.error', async () => {
     await configure();
     await addTrack();

@@ -305,12 +305,13 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
   private onProcessEvent(event: Pm2ProcessEvent): void {
     if (event.processName !== DAEMON_PROCESS_NAME) return;
     if (event.event !== 'exit' && event.event !== 'stop' && event.event !== 'delete') return;
-    if (event.event === 'exit' && !this.stopping && event.status !== 'stopping') {
+    // Exit code 0 is the daemon ending by itself (a playlist without loop played out): a normal stop.
+    if (event.event === 'exit' && !this.stopping && event.status !== 'stopping' && event.exitCode !== 0) {
       const error = { code: 'daemon_exited', message: `${DAEMON_PROCESS_NAME} exited (PM2 state ${event.status ?? 'unknown'})`, at: new Date().toISOString() };
       this.report.lastError = error;
       this.events.emit('telegram.error', error);
     }
-    this.daemonGone(`PM2 ${event.event}`).catch((error: unknown) => this.logger.error({ message: 'could not record the daemon stop', error }));
+    this.daemonGone(event.exitCode === 0 ? `${DAEMON_PROCESS_NAME} ended by itself (exit code 0)` : `PM2 ${event.event}`).catch((error: unknown) => this.logger.error({ message: 'could not record the daemon stop', error }));
   }
 
   /** The daemon is not running any more: nothing is playing and nothing is connected. */

@@ -50,4 +50,9 @@ export class FakePm2 {
   report(data: DaemonMessage, processName = DAEMON_PROCESS_NAME) {
     for (const l of this.messageListeners) l({ processName, pmId: 0, data });
   }
+  /** The app's process exits by itself with `exitCode` (PM2 then shows it stopped, as with `autorestart: false`). */
+  exit(name: string, exitCode: number | null) {
+    this.apps.set(name, { ...this.apps.get(name)!, status: 'stopped', pid: null, startedAt: null });
+    for (const l of this.eventListeners) l({ processName: name, pmId: 0, event: 'exit', status: 'stopped', exitCode });
+  }
 }
