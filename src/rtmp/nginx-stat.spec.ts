@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseNginxStat } from './nginx-stat.js';
+import { publisherIdOf } from './publisher-id.js';
 
 // Shape of nginx-rtmp 1.2.x `rtmp_stat all` with one audio-only publisher and one player.
 const STAT = `<?xml version="1.0" encoding="utf-8" ?>
@@ -33,6 +34,7 @@ describe('parseNginxStat', () => {
       publishers: [
         {
           stream: '****1b2d',
+          publisherId: publisherIdOf('dj-anna-7f3c9a1b2d'),
           application: 'live',
           clientId: 5,
           address: '172.17.0.1',

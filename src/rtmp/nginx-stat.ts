@@ -1,9 +1,12 @@
 import { XMLParser } from 'fast-xml-parser';
 import { maskSecret } from '../common/redaction.js';
+import { publisherIdOf } from './publisher-id.js';
 
 export interface RtmpPublisherStats {
   /** The stream name is the stream key: masked. */
   stream: string;
+  /** The opaque id publish events name this publisher by (never its key). */
+  publisherId: string;
   application: string;
   /** nginx-rtmp's client id of the publisher's connection. */
   clientId?: number;
@@ -56,6 +59,7 @@ export function parseNginxStat(xml: string): RtmpServerStats {
         const meta = (stream.meta ?? {}) as Node;
         publishers.push({
           stream: maskSecret(String(stream.name ?? '')) ?? '',
+          publisherId: publisherIdOf(String(stream.name ?? '')),
           application: String(application.name ?? ''),
           clientId: publisher ? num(publisher.id) : undefined,
           address: publisher ? str(publisher.address) : undefined,

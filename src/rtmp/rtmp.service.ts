@@ -6,7 +6,7 @@ import { registerSecret } from '../common/redaction.js';
 import { WaveError } from '../common/wave-error.js';
 import { ContainerState, DockerRepository, PortBinding } from '../repositories/docker.repository.js';
 import { renderNginxConfig } from './nginx-config.renderer.js';
-import { parseNginxStat, RtmpServerStats } from './nginx-stat.js';
+import { parseNginxStat, RtmpPublisherStats, RtmpServerStats } from './nginx-stat.js';
 import { RtmpCallbackServer } from './rtmp-callback.server.js';
 import { RtmpConfigDocument } from './rtmp-config.document.js';
 import { RtmpConfigService, RtmpConfigView } from './rtmp-config.service.js';
@@ -152,6 +152,21 @@ export class RtmpService {
     const { streamKeys } = await this.configs.read();
     const key = streamKeys.find((k) => publisherIdOf(k) === publisherId);
     return key ? this.liveInputUrl(key) : null;
+  }
+
+  /**
+   * Who is publishing to the configured application now, as nginx-rtmp's /stat says: longest on the air
+   * first (first come, first served). Empty when no ingest runs; throws when a running ingest's /stat
+   * cannot be read.
+   */
+  async livePublishers(): Promise<RtmpPublisherStats[]> {
+    const config = await this.configs.read();
+    const container = await this.findIngest();
+    if (!container || stateOf(container) !== 'running') return [];
+    const { publishers } = await this.readStats(container, config);
+    return publishers
+      .filter((p) => p.application === config.application)
+      .sort((a, b) => b.publishingSeconds - a.publishingSeconds || (a.clientId ?? 0) - (b.clientId ?? 0));
   }
 
   /** The ingest container (running or not), or null. More than one is a leftover: the newest counts. */

@@ -2,9 +2,12 @@ import 'reflect-metadata';
 import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
 import { Test, TestingModule } from '@nestjs/testing';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FakeDockerRepository } from '../../test/fakes/docker.repository.fake.js';
 import { FakePm2 } from '../../test/fakes/pm2.repository.fake.js';
 import { AppConfig } from '../config/app-config.js';
 import { DocumentStore } from '../config/document-store.service.js';
@@ -20,77 +23,125 @@ import { RtmpPublishAuthService } from '../rtmp/rtmp-publish-auth.service.js';
 import { RtmpService } from '../rtmp/rtmp.service.js';
 import { AUDIO_TRACKS_DOCUMENT } from '../tracks/audio-tracks.document.js';
 import type { DaemonSourceKind } from './daemon/daemon-messages.js';
-import { onDjPublished, onDjUnpublished, onSourceConfigured, type TakeoverContext } from './live-takeover.js';
+import { onDaemonStarted, onDjPublished, onDjUnpublished, onSourceConfigured, type TakeoverContext } from './live-takeover.js';
 import { TelegramConfigService } from './telegram-config.service.js';
+import { TelegramDaemonReport } from './telegram-daemon-report.js';
 import { TelegramSourceService } from './telegram-source.service.js';
 import { TelegramStreamService } from './telegram-stream.service.js';
 
 const TELEGRAM_KEY = '1234567890:AbCdEfGhIjKlMnOpQrStUvWx';
 const DJ_KEY = 'dj-anna-7f3c9a1b2d';
 const OTHER_DJ_KEY = 'dj-boris-0e1f2a3b4c';
+const IMAGE = 'wave/rtmp:latest';
 
 describe('live takeover decisions', () => {
   const context = (over: Partial<TakeoverContext> = {}): TakeoverContext => ({
     enabled: true,
     configuredSource: 'playlist',
     daemonRunning: true,
-    djOnAir: null,
+    livePublishers: [],
     onAir: 'playlist',
     ...over,
   });
 
-  it('lets the first DJ take the air, only with the flag on and the stream running', () => {
+  it('gives the air to the first DJ live, only with the flag on and the stream running', () => {
     expect(onDjPublished(context(), 'a')).toEqual({ action: 'take-air', publisherId: 'a' });
     expect(onDjPublished(context({ configuredSource: 'url', onAir: 'url' }), 'a')).toEqual({ action: 'take-air', publisherId: 'a' });
+    // /stat lists an earlier publisher (its switch not heard yet): it keeps its place.
+    expect(onDjPublished(context({ livePublishers: ['a'] }), 'b')).toEqual({ action: 'take-air', publisherId: 'a' });
+    expect(onDjPublished(context({ onAir: null }), 'a')).toEqual({ action: 'take-air', publisherId: 'a' });
     expect(onDjPublished(context({ enabled: false }), 'a')).toMatchObject({ action: 'none', reason: 'live takeover is off' });
     expect(onDjPublished(context({ daemonRunning: false }), 'a')).toMatchObject({ action: 'none' });
-    expect(onDjPublished(context({ djOnAir: 'a' }), 'b')).toMatchObject({ action: 'none', reason: 'another DJ has the air' });
+    expect(onDjPublished(context({ livePublishers: ['a'], onAir: 'rtmp' }), 'b')).toMatchObject({ action: 'none', reason: 'a DJ has the air' });
   });
 
-  it('hands back when the DJ on air stops, and holds a configured source change until then', () => {
-    expect(onDjUnpublished(context({ djOnAir: 'a' }), 'a')).toEqual({ action: 'hand-back' });
-    expect(onDjUnpublished(context({ djOnAir: 'a' }), 'b')).toMatchObject({ action: 'none' });
-    expect(onDjUnpublished(context(), 'b')).toMatchObject({ action: 'none' });
-    // A relay found on air with nobody recorded: Wave restarted during a show.
+  it('hands the air on only when /stat no longer lists the stream that stopped', () => {
     expect(onDjUnpublished(context({ onAir: 'rtmp' }), 'a')).toEqual({ action: 'hand-back' });
-    expect(onDjUnpublished(context({ onAir: 'rtmp', configuredSource: 'rtmp' }), 'a')).toMatchObject({ action: 'none' });
-    expect(onSourceConfigured(context({ djOnAir: 'a' }))).toMatchObject({ action: 'none' });
-    expect(onSourceConfigured(context({ djOnAir: 'a', enabled: false }))).toEqual({ action: 'hand-back' });
+    // Another DJ is still live: the air is (or stays) theirs.
+    expect(onDjUnpublished(context({ livePublishers: ['b'], onAir: 'rtmp' }), 'a')).toEqual({ action: 'take-air', publisherId: 'b' });
+    // Nothing reported yet (Wave restarted mid-show): hand back; the daemon ignores a switch to what it plays.
+    expect(onDjUnpublished(context({ onAir: null }), 'a')).toEqual({ action: 'hand-back' });
+    expect(onDjUnpublished(context({ onAir: 'playlist' }), 'a')).toMatchObject({ action: 'none', reason: 'no DJ was on the air' });
+    expect(onDjUnpublished(context({ daemonRunning: false, onAir: 'rtmp' }), 'a')).toMatchObject({ action: 'none' });
+  });
+
+  it('holds a configured source change while a DJ is on the air; a daemon start takes a DJ already live', () => {
+    expect(onSourceConfigured(context({ livePublishers: ['a'], onAir: 'rtmp' }))).toMatchObject({ action: 'none' });
+    expect(onSourceConfigured(context({ livePublishers: ['a'], onAir: 'playlist' }))).toEqual({ action: 'take-air', publisherId: 'a' });
+    expect(onSourceConfigured(context({ livePublishers: ['a'], onAir: 'rtmp', enabled: false }))).toEqual({ action: 'hand-back' });
+    expect(onDaemonStarted(context({ livePublishers: ['a', 'b'] }), false)).toEqual({ action: 'take-air', publisherId: 'a' });
+    expect(onDaemonStarted(context({ livePublishers: ['a'], enabled: false }), false)).toMatchObject({ action: 'none' });
+    expect(onDaemonStarted(context(), true)).toEqual({ action: 'hand-back' });
   });
 });
 
-describe('TelegramSourceService (live takeover through the domain events, fake PM2)', () => {
+/** Stands in for nginx-rtmp's /stat: the streams `live` names are publishing (name = stream key). */
+async function statServer(live: Map<string, number>): Promise<Server> {
+  const server = createServer((_req, res) => {
+    const streams = [...live].map(([key, since], i) =>
+      `<stream><name>${key}</name><time>${Date.now() - since}</time><bw_in>128000</bw_in><nclients>1</nclients><client><id>${i + 1}</id><publishing/></client><publishing/></stream>`,
+    );
+    res.end(`<rtmp><uptime>1</uptime><server><application><name>live</name><live>${streams.join('')}<nclients>${live.size}</nclients></live></application></server></rtmp>`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+async function freeTcpPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'s report; fake PM2 and Docker)', () => {
   let dataDir: string;
+  let callbackPort: number;
   let moduleRef: TestingModule;
   let pm2: FakePm2;
+  let docker: FakeDockerRepository;
+  let stat: Server;
+  /** Stream keys publishing to the ingest, with when each started. */
+  const live = new Map<string, number>();
   let events: WaveEvents;
   let stream: TelegramStreamService;
   const emitted: Array<[string, unknown]> = [];
   const logged: string[] = [];
 
   const commands = () => pm2.sent.map(({ data }) => data as { command: string; source?: string; url?: string });
-  const publish = (key: string, stopped = false) =>
-    events.emit(stopped ? 'rtmp.publish.stopped' : 'rtmp.publish.started', { application: 'live', stream: `****${key.slice(-4)}`, publisherId: publisherIdOf(key), at: new Date().toISOString() });
+  const djInput = (key: string) => ({ command: 'switch-source', source: 'rtmp', url: `rtmp://127.0.0.1:1935/live/${key}` });
+  const event = (key: string) => ({ application: 'live', stream: `****${key.slice(-4)}`, publisherId: publisherIdOf(key), at: new Date().toISOString() });
+  /** nginx's on_publish comes before /stat lists the publisher; on_publish_done after it is gone. */
+  const goLive = (key: string) => {
+    events.emit('rtmp.publish.started', event(key));
+    live.set(key, Date.now());
+  };
+  const leave = (key: string) => {
+    live.delete(key);
+    events.emit('rtmp.publish.stopped', event(key));
+  };
   /** The daemon reports what it has on air, as it does once the audio is heard. */
   const heard = (source: DaemonSourceKind, label: string = source) => pm2.report({ event: 'source-changed', source, label, at: new Date().toISOString() });
+  const settle = () => new Promise((r) => setTimeout(r, 100));
 
-  beforeEach(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'wave-takeover-spec-'));
-    const config = new AppConfig(validateEnvironment({ DATA_DIR: dataDir, LOG_DIR: join(dataDir, 'logs') }));
-    pm2 = new FakePm2();
+  /** Boots the Wave under test (again, for a restarted Wave: same data, PM2 and Docker). */
+  async function boot(): Promise<void> {
+    const config = new AppConfig(validateEnvironment({ DATA_DIR: dataDir, LOG_DIR: join(dataDir, 'logs'), RTMP_CALLBACK_PORT: String(callbackPort) }));
     moduleRef = await Test.createTestingModule({
       imports: [EventEmitterModule.forRoot()],
       providers: [
         { provide: AppConfig, useValue: config },
         { provide: Pm2Repository, useValue: pm2 },
+        { provide: DockerRepository, useValue: docker.asRepository() },
         DocumentStore,
         WaveEvents,
-        DockerRepository,
         RtmpConfigService,
         RtmpPublishAuthService,
         RtmpCallbackServer,
         RtmpService,
         TelegramConfigService,
+        TelegramDaemonReport,
         TelegramSourceService,
         TelegramStreamService,
       ],
@@ -100,8 +151,20 @@ describe('TelegramSourceService (live takeover through the domain events, fake P
     moduleRef.get(EventEmitter2).onAny((name, payload) => emitted.push([String(name), payload]));
     events = moduleRef.get(WaveEvents);
     stream = moduleRef.get(TelegramStreamService);
+  }
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'wave-takeover-spec-'));
+    callbackPort = await freeTcpPort();
+    pm2 = new FakePm2();
+    docker = new FakeDockerRepository();
+    docker.images.add(IMAGE);
+    live.clear();
+    stat = await statServer(live);
+    await boot();
     const store = moduleRef.get(DocumentStore);
-    await store.update(RTMP_CONFIG_DOCUMENT, (doc) => ({ ...doc, rtmpPort: 1935, streamKeys: [DJ_KEY, OTHER_DJ_KEY] }));
+    await store.update(RTMP_CONFIG_DOCUMENT, (doc) => ({ ...doc, image: IMAGE, rtmpPort: 1935, httpPort: (stat.address() as AddressInfo).port, streamKeys: [DJ_KEY, OTHER_DJ_KEY] }));
+    await moduleRef.get(RtmpService).start();
     await store.update(AUDIO_TRACKS_DOCUMENT, (doc) => ({
       ...doc,
       tracks: [{ id: 't1', title: 'Song', artist: 'Band', path: 't1.mp3', duration: 3, addedAt: new Date().toISOString() }],
@@ -113,6 +176,7 @@ describe('TelegramSourceService (live takeover through the domain events, fake P
 
   afterEach(async () => {
     await moduleRef.close();
+    await new Promise((resolve) => stat.close(resolve));
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -120,6 +184,7 @@ describe('TelegramSourceService (live takeover through the domain events, fake P
     await stream.start();
     pm2.report({ event: 'daemon-started', pid: 4242, at: new Date().toISOString(), source: 'playlist' });
     heard('playlist');
+    await settle(); // the decision on the daemon's start has read /stat
   }
 
   it('switches the playing daemon to the DJ on publish and back to the playlist on unpublish; the key goes only over IPC', async () => {
@@ -127,14 +192,14 @@ describe('TelegramSourceService (live takeover through the domain events, fake P
     await vi.waitFor(() => expect(emitted.some(([n]) => n === 'telegram.source')).toBe(true));
     expect(commands()).toEqual([]);
 
-    publish(DJ_KEY);
-    await vi.waitFor(() => expect(commands()).toEqual([{ command: 'switch-source', source: 'rtmp', url: `rtmp://127.0.0.1:1935/live/${DJ_KEY}` }]));
+    goLive(DJ_KEY);
+    await vi.waitFor(() => expect(commands()).toEqual([djInput(DJ_KEY)]));
     heard('rtmp', 'rtmp://127.0.0.1:1935/live/****');
     await vi.waitFor(async () => expect(await stream.status()).toMatchObject({ live: true, source: { kind: 'rtmp', label: 'rtmp://127.0.0.1:1935/live/****' } }));
     expect(emitted).toContainEqual(['telegram.source', expect.objectContaining({ source: 'rtmp', previous: 'playlist', live: true })]);
     expect(emitted).toContainEqual(['telegram.status', expect.objectContaining({ source: 'rtmp', reason: 'DJ on air' })]);
 
-    publish(DJ_KEY, true);
+    leave(DJ_KEY);
     await vi.waitFor(() => expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'playlist' }));
     heard('playlist');
     await vi.waitFor(async () => expect(await stream.status()).toMatchObject({ live: false, source: { kind: 'playlist' } }));
@@ -147,7 +212,7 @@ describe('TelegramSourceService (live takeover through the domain events, fake P
   it('hands back to the configured radio URL, and holds a source change made during the show until the DJ stops', async () => {
     await moduleRef.get(TelegramConfigService).update({ source: 'url', radioUrl: 'https://radio.example/stream.mp3' });
     await startDaemon();
-    publish(DJ_KEY);
+    goLive(DJ_KEY);
     await vi.waitFor(() => expect(commands()).toHaveLength(1));
     heard('rtmp');
 
@@ -155,39 +220,66 @@ describe('TelegramSourceService (live takeover through the domain events, fake P
     expect(changed.restartRequired).toBe(false);
     expect(commands()).toHaveLength(1); // the DJ keeps the air
 
-    publish(DJ_KEY, true);
+    leave(DJ_KEY);
     await vi.waitFor(() => expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'url', url: 'https://radio.example/other.mp3' }));
   });
 
-  it('first DJ keeps the air; a second DJ changes nothing, neither when going live nor when leaving', async () => {
+  it('first DJ keeps the air; a second DJ never gets it while the first is live, and the playlist is back when both are gone', async () => {
     await startDaemon();
-    publish(DJ_KEY);
+    goLive(DJ_KEY);
     await vi.waitFor(() => expect(commands()).toHaveLength(1));
     heard('rtmp');
-    publish(OTHER_DJ_KEY);
-    publish(OTHER_DJ_KEY, true);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(commands()).toHaveLength(1);
-    publish(DJ_KEY, true);
-    await vi.waitFor(() => expect(commands()).toEqual([expect.objectContaining({ source: 'rtmp' }), { command: 'switch-source', source: 'playlist' }]));
+    goLive(OTHER_DJ_KEY);
+    await settle();
+    leave(OTHER_DJ_KEY);
+    await settle();
+    // At most a repeat of the first DJ's input (which the daemon ignores), never the second DJ's.
+    expect(new Set(commands().map((c) => JSON.stringify(c)))).toEqual(new Set([JSON.stringify(djInput(DJ_KEY))]));
+    leave(DJ_KEY);
+    await vi.waitFor(() => expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'playlist' }));
   });
 
   it('does nothing with the flag off, or with no daemon running', async () => {
-    publish(DJ_KEY);
-    await new Promise((r) => setTimeout(r, 50));
+    await moduleRef.get(TelegramConfigService).update({ liveTakeover: false });
+    goLive(DJ_KEY);
+    await settle();
     expect(commands()).toEqual([]);
 
     await startDaemon();
-    await stream.updateConfig({ liveTakeover: false });
-    publish(DJ_KEY);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(commands()).toEqual([{ command: 'switch-source', source: 'playlist' }]); // the flag change re-applies the configured source
+    goLive(OTHER_DJ_KEY);
+    await settle();
+    expect(commands()).toEqual([]);
+  });
+
+  it('a DJ who went live while the daemon was stopped has the air as soon as the daemon starts', async () => {
+    goLive(DJ_KEY);
+    await settle();
+    expect(commands()).toEqual([]);
+    await startDaemon();
+    await vi.waitFor(() => expect(commands()).toEqual([djInput(DJ_KEY)]));
+  });
+
+  it('a Wave restarted mid-show hands the air back when the DJ stops', async () => {
+    await startDaemon();
+    goLive(DJ_KEY);
+    await vi.waitFor(() => expect(commands()).toHaveLength(1));
+    heard('rtmp');
+    await settle();
+
+    await moduleRef.close();
+    await boot(); // the daemon keeps running in PM2; this Wave has heard nothing from it yet
+    goLive(OTHER_DJ_KEY);
+    await settle();
+    expect(commands().slice(1).every((c) => c.url === djInput(DJ_KEY).url)).toBe(true); // never the second DJ
+    leave(OTHER_DJ_KEY);
+    leave(DJ_KEY);
+    await vi.waitFor(() => expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'playlist' }));
   });
 
   it("tells a daemon started with source rtmp and no relay URL Wave's own ingest input", async () => {
     await moduleRef.get(TelegramConfigService).update({ source: 'rtmp' });
     expect((await moduleRef.get(TelegramConfigService).view()).relayUrl).toBe('');
     await startDaemon();
-    await vi.waitFor(() => expect(commands()).toEqual([{ command: 'switch-source', source: 'rtmp', url: `rtmp://127.0.0.1:1935/live/${DJ_KEY}` }]));
+    await vi.waitFor(() => expect(commands()).toEqual([djInput(DJ_KEY)]));
   });
 });

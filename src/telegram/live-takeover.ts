@@ -1,6 +1,11 @@
+import type { DaemonSourceKind } from './daemon/daemon-messages.js';
 import type { TelegramSource } from './telegram-config.document.js';
 
-/** What the live takeover decides from, read fresh for each decision (config, PM2, the daemon's report). */
+/**
+ * What the live takeover decides from, read fresh for each decision from the systems that hold it:
+ * the config file, PM2, nginx-rtmp's /stat and the daemon's own report. Nothing is remembered between
+ * decisions, so a Wave restarted mid-show decides as the one before it would have.
+ */
 export interface TakeoverContext {
   /** The config flag `liveTakeover`. */
   enabled: boolean;
@@ -8,12 +13,19 @@ export interface TakeoverContext {
   configuredSource: TelegramSource;
   /** PM2 has the daemon online. */
   daemonRunning: boolean;
-  /** The publisher (opaque id from the publish events) the takeover put on the air, if any. */
-  djOnAir: string | null;
-  /** What the daemon last reported on the air (`rtmp` is the live relay). */
-  onAir: string | null;
+  /**
+   * Publishers on Wave's RTMP ingest now (nginx-rtmp /stat; opaque ids), longest on the air first.
+   * First come, first served: the first one is the DJ the air belongs to.
+   */
+  livePublishers: string[];
+  /** What the daemon reports on the air (`rtmp` is a live relay); null before it has said. */
+  onAir: DaemonSourceKind | null;
 }
 
+/**
+ * A switch the daemon is told to make. The daemon ignores a switch to what it already plays, so a
+ * decision made without knowing exactly what is on the air (which DJ; nothing reported yet) is safe.
+ */
 export type TakeoverDecision =
   /** Switch the daemon to this publisher's live input. */
   | { action: 'take-air'; publisherId: string }
@@ -21,38 +33,46 @@ export type TakeoverDecision =
   | { action: 'hand-back' }
   | { action: 'none'; reason: string };
 
-/** A DJ started publishing to Wave's RTMP ingest with a valid key. First come, first served. */
-export function onDjPublished(context: TakeoverContext, publisherId: string): TakeoverDecision {
-  if (!context.enabled) return { action: 'none', reason: 'live takeover is off' };
-  if (!context.daemonRunning) return { action: 'none', reason: 'the Telegram stream is not running' };
-  if (context.djOnAir === publisherId) return { action: 'none', reason: 'this DJ already has the air' };
-  if (context.djOnAir !== null) return { action: 'none', reason: 'another DJ has the air' };
-  return { action: 'take-air', publisherId };
+/** A live relay the takeover put on the air (not the relay the operator configured). */
+function djOnAir(context: TakeoverContext): boolean {
+  return context.onAir === 'rtmp' && context.configuredSource !== 'rtmp';
 }
 
 /**
- * A publisher left Wave's RTMP ingest. The DJ the takeover put on air hands back to the configured
- * source; so does a live relay found on air with nobody recorded (a Wave restarted during a show),
- * unless the operator configured the relay itself.
+ * A DJ started publishing with a valid key. nginx calls `on_publish` before /stat lists the publisher,
+ * so it counts as live, after everyone already there.
  */
-export function onDjUnpublished(context: TakeoverContext, publisherId: string): TakeoverDecision {
+export function onDjPublished(context: TakeoverContext, publisherId: string): TakeoverDecision {
+  if (!context.enabled) return { action: 'none', reason: 'live takeover is off' };
   if (!context.daemonRunning) return { action: 'none', reason: 'the Telegram stream is not running' };
-  if (context.djOnAir === publisherId) return { action: 'hand-back' };
-  if (context.djOnAir !== null) return { action: 'none', reason: 'another DJ has the air' };
-  if (context.enabled && context.onAir === 'rtmp' && context.configuredSource !== 'rtmp') return { action: 'hand-back' };
-  return { action: 'none', reason: 'this publisher was not on the air' };
+  if (djOnAir(context)) return { action: 'none', reason: 'a DJ has the air' };
+  return { action: 'take-air', publisherId: context.livePublishers[0] ?? publisherId };
 }
 
-/** The operator changed the source (or the flag): it goes on the air now, unless a DJ holds it. */
-export function onSourceConfigured(context: TakeoverContext): TakeoverDecision {
-  if (!context.daemonRunning) return { action: 'none', reason: 'the Telegram stream is not running (it reads the config at start)' };
-  if (context.enabled && context.djOnAir !== null) return { action: 'none', reason: 'a DJ has the air; the new source follows when the DJ hands back' };
+/** A publisher left Wave's RTMP ingest: the air goes to the next DJ still live, else back to the configured source. */
+export function onDjUnpublished(context: TakeoverContext, _publisherId: string): TakeoverDecision {
+  if (!context.daemonRunning) return { action: 'none', reason: 'the Telegram stream is not running' };
+  if (context.enabled && context.livePublishers.length > 0) return { action: 'take-air', publisherId: context.livePublishers[0] };
+  if (context.onAir !== null && context.onAir !== 'rtmp') return { action: 'none', reason: 'no DJ was on the air' };
   return { action: 'hand-back' };
 }
 
-/** The daemon (re)started: it cannot know a DJ on air, nor Wave's own ingest URL (not in its config). */
+/** The operator changed the source (or the flag): it goes on the air now, unless a DJ is live. */
+export function onSourceConfigured(context: TakeoverContext): TakeoverDecision {
+  if (!context.daemonRunning) return { action: 'none', reason: 'the Telegram stream is not running (it reads the config at start)' };
+  if (context.enabled && context.livePublishers.length > 0) {
+    if (context.onAir === 'rtmp') return { action: 'none', reason: 'a DJ has the air; the new source follows when the DJ hands back' };
+    return { action: 'take-air', publisherId: context.livePublishers[0] };
+  }
+  return { action: 'hand-back' };
+}
+
+/**
+ * The daemon (re)started: it knows neither a DJ live on Wave's ingest (one may have gone live while it
+ * was stopped) nor Wave's own ingest URL (not in its config).
+ */
 export function onDaemonStarted(context: TakeoverContext, relaysWaveIngest: boolean): TakeoverDecision {
-  if (context.enabled && context.djOnAir !== null) return { action: 'take-air', publisherId: context.djOnAir };
+  if (context.enabled && context.livePublishers.length > 0) return { action: 'take-air', publisherId: context.livePublishers[0] };
   if (relaysWaveIngest) return { action: 'hand-back' };
   return { action: 'none', reason: 'the daemon plays its configured source' };
 }

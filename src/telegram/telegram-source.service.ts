@@ -8,27 +8,26 @@ import { DAEMON_COMMAND_TOPIC, DAEMON_PROCESS_NAME, type DaemonCommand } from '.
 import { onDaemonStarted, onDjPublished, onDjUnpublished, onSourceConfigured, type TakeoverContext, type TakeoverDecision } from './live-takeover.js';
 import type { TelegramConfigDocument } from './telegram-config.document.js';
 import { TelegramConfigService } from './telegram-config.service.js';
+import { TelegramDaemonReport } from './telegram-daemon-report.js';
 
 /**
- * What the running Telegram daemon plays: the configured source, or — with `liveTakeover` — a DJ who
- * publishes to Wave's RTMP ingest, until the DJ stops. Every switch is an IPC command to the daemon
- * on the same ingest connection; live inputs carry an RTMP key, so they travel only in that command
- * (never in events or logs). The daemon reports what is heard (`telegram.source`).
+ * What the running Telegram daemon plays: the configured source, or — with `liveTakeover` — the first
+ * DJ live on Wave's RTMP ingest, until no DJ is left. Every switch is an IPC command to the daemon on
+ * the same ingest connection; live inputs carry an RTMP key, so they travel only in that command (never
+ * in events or logs). Who is live is read from nginx-rtmp's /stat and what is on the air from the
+ * daemon's report, at each decision: nothing is remembered here.
  */
 @Injectable()
 export class TelegramSourceService {
   private readonly logger = new Logger(TelegramSourceService.name);
   /** Publish callbacks, config changes and daemon starts may race; decisions run one at a time. */
   private readonly decisions = new Mutex();
-  /** The publisher (opaque id, no key) the takeover put on the air. Wave's own decision: not held elsewhere. */
-  private djOnAir: string | null = null;
-  /** What the daemon last reported on the air. */
-  private onAir: string | null = null;
 
   constructor(
     private readonly pm2: Pm2Repository,
     private readonly configs: TelegramConfigService,
     private readonly rtmp: RtmpService,
+    private readonly daemonReport: TelegramDaemonReport,
   ) {}
 
   @OnEvent('rtmp.publish.started')
@@ -38,31 +37,17 @@ export class TelegramSourceService {
 
   @OnEvent('rtmp.publish.stopped')
   async publishStopped(event: WaveEventMap['rtmp.publish.stopped']): Promise<void> {
-    await this.decide(`DJ ${event.stream} stopped`, (context) => {
-      const decision = onDjUnpublished(context, event.publisherId);
-      if (this.djOnAir === event.publisherId) this.djOnAir = null;
-      return decision;
-    });
-  }
-
-  @OnEvent('telegram.source')
-  sourceHeard(event: WaveEventMap['telegram.source']): void {
-    this.onAir = event.source;
+    await this.decide(`DJ ${event.stream} stopped`, (context) => onDjUnpublished(context, event.publisherId));
   }
 
   /** The daemon started or restarted. */
   async daemonStarted(): Promise<void> {
-    this.onAir = null;
     await this.decide('the daemon started', (context, config) => onDaemonStarted(context, relaysWaveIngest(config)));
   }
 
   /** The configured source or the takeover flag changed. */
   async sourceConfigured(): Promise<void> {
-    await this.decide('the source was configured', (context) => {
-      const decision = onSourceConfigured(context);
-      if (decision.action === 'hand-back') this.djOnAir = null;
-      return decision;
-    });
+    await this.decide('the source was configured', onSourceConfigured);
   }
 
   private decide(cause: string, decideFrom: (context: TakeoverContext, config: TelegramConfigDocument) => TakeoverDecision): Promise<void> {
@@ -70,12 +55,13 @@ export class TelegramSourceService {
       .runExclusive(async () => {
         const config = await this.configs.read();
         const daemon = await this.pm2.describe(DAEMON_PROCESS_NAME);
+        const daemonRunning = daemon?.status === 'online';
         const context: TakeoverContext = {
           enabled: config.liveTakeover,
           configuredSource: config.source,
-          daemonRunning: daemon?.status === 'online',
-          djOnAir: this.djOnAir,
-          onAir: this.onAir,
+          daemonRunning,
+          livePublishers: daemonRunning ? (await this.rtmp.livePublishers()).map((p) => p.publisherId) : [],
+          onAir: this.daemonReport.onAir,
         };
         const decision = decideFrom(context, config);
         if (decision.action === 'none' || !daemon) {
@@ -85,8 +71,7 @@ export class TelegramSourceService {
         const command = decision.action === 'take-air' ? await this.djCommand(decision.publisherId) : await this.configuredCommand(config);
         if (!command) return;
         await this.pm2.sendData(daemon.pmId, DAEMON_COMMAND_TOPIC, command);
-        if (decision.action === 'take-air') this.djOnAir = decision.publisherId;
-        this.logger.log(`${cause}: ${decision.action === 'take-air' ? 'the DJ takes the air' : `the configured ${config.source} goes on the air`}`);
+        this.logger.log(`${cause}: ${decision.action === 'take-air' ? 'a DJ takes the air' : `the configured ${config.source} goes on the air`}`);
       })
       .catch((error: unknown) => this.logger.error(`${cause}: could not switch the Telegram source: ${(error as Error).message}`));
   }

@@ -9,17 +9,18 @@ import { AppConfig } from '../config/app-config.js';
 import { DocumentStore } from '../config/document-store.service.js';
 import { validateEnvironment } from '../config/env.validation.js';
 import { WaveEvents, type WaveEventMap } from '../events/wave-events.js';
-import { DockerRepository } from '../repositories/docker.repository.js';
 import type { Pm2Repository } from '../repositories/pm2.repository.js';
 import { RtmpCallbackServer } from '../rtmp/rtmp-callback.server.js';
 import { RtmpConfigService } from '../rtmp/rtmp-config.service.js';
 import { RtmpPublishAuthService } from '../rtmp/rtmp-publish-auth.service.js';
 import { RtmpService } from '../rtmp/rtmp.service.js';
+import { FakeDockerRepository } from '../../test/fakes/docker.repository.fake.js';
 import { FakePm2 } from '../../test/fakes/pm2.repository.fake.js';
 import { AUDIO_TRACKS_DOCUMENT } from '../tracks/audio-tracks.document.js';
 import { DAEMON_PROCESS_NAME } from './daemon/daemon-messages.js';
 import { TELEGRAM_CONFIG_DOCUMENT } from './telegram-config.document.js';
 import { TelegramConfigService } from './telegram-config.service.js';
+import { TelegramDaemonReport } from './telegram-daemon-report.js';
 import { TelegramSourceService } from './telegram-source.service.js';
 import { TelegramStreamService } from './telegram-stream.service.js';
 
@@ -42,11 +43,13 @@ describe('TelegramStreamService', () => {
     const events = new WaveEvents(emitter);
     pm2 = new FakePm2();
     configService = new TelegramConfigService(store, config, events);
-    const docker = new DockerRepository(config);
+    // No RTMP ingest runs: nobody is live on it.
+    const docker = new FakeDockerRepository().asRepository();
     const rtmpConfigs = new RtmpConfigService(store);
     const rtmp = new RtmpService(docker, rtmpConfigs, new RtmpCallbackServer(config, docker, new RtmpPublishAuthService(docker, rtmpConfigs, events)));
-    const sources = new TelegramSourceService(pm2 as unknown as Pm2Repository, configService, rtmp);
-    service = new TelegramStreamService(pm2 as unknown as Pm2Repository, configService, store, config, events, sources);
+    const daemonReport = new TelegramDaemonReport();
+    const sources = new TelegramSourceService(pm2 as unknown as Pm2Repository, configService, rtmp, daemonReport);
+    service = new TelegramStreamService(pm2 as unknown as Pm2Repository, configService, store, config, events, sources, daemonReport);
     await configService.onModuleInit();
     await service.onApplicationBootstrap();
     emitted.length = 0;

@@ -14,7 +14,6 @@ import {
   type DaemonCommand,
   type DaemonMessage,
   type DaemonSourceKind,
-  type StatsMessage,
 } from './daemon/daemon-messages.js';
 import type { UpdateTelegramConfigDto } from './dto/telegram-config.dto.js';
 import type { TelegramConfigUpdateResultDto } from './dto/telegram-config.dto.js';
@@ -23,22 +22,12 @@ import { TelegramConfigService, toConfigView } from './telegram-config.service.j
 import { TelegramSourceService } from './telegram-source.service.js';
 import { missingStartSettings, type TelegramConfigDocument } from './telegram-config.document.js';
 import { telegramDaemonApp } from './telegram-daemon.app.js';
+import { type DaemonReport, TelegramDaemonReport, UNKNOWN_REPORT } from './telegram-daemon-report.js';
 
 /** PM2 states in which the daemon is (or is about to be) running. */
 const RUNNING_STATES = new Set(['online', 'launching']);
 /** Settings the daemon reads only at start. */
 const RESTART_FIELDS: Array<keyof TelegramConfigDocument> = ['serverUrl', 'streamKey', 'audioBitrateKbps', 'sampleRate', 'coverImage', 'shuffle', 'loop'];
-
-/** What the daemon last reported over PM2's bus (its own facts, which PM2 does not hold). */
-interface DaemonReport {
-  connection: ConnectionState | 'unknown';
-  source: { kind: DaemonSourceKind; label: string } | null;
-  stats: StatsMessage | null;
-  lastError: { code: string; message: string; at: string } | null;
-  reportedAt: string | null;
-}
-
-const UNKNOWN_REPORT: DaemonReport = { connection: 'unknown', source: null, stats: null, lastError: null, reportedAt: null };
 
 /** The daemon's state in one small object, for monitoring and health. */
 export interface TelegramDaemonState {
@@ -59,7 +48,6 @@ export interface TelegramDaemonState {
 export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(TelegramStreamService.name);
   private readonly control = new Mutex();
-  private report: DaemonReport = { ...UNKNOWN_REPORT };
   /** Set while Wave itself stops the daemon, so the exit is not reported as a failure. */
   private stopping = false;
   private readonly unsubscribe: Array<() => void> = [];
@@ -71,7 +59,16 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
     private readonly config: AppConfig,
     private readonly events: WaveEvents,
     private readonly sources: TelegramSourceService,
+    private readonly reports: TelegramDaemonReport,
   ) {}
+
+  private get report(): DaemonReport {
+    return this.reports.current;
+  }
+
+  private set report(report: DaemonReport) {
+    this.reports.current = report;
+  }
 
   /** Listens to the bus, and reattaches to a daemon left running by a previous Wave (no PM2 daemon is launched). */
   async onApplicationBootstrap(): Promise<void> {

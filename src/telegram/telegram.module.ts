@@ -3,13 +3,14 @@ import { Pm2Module } from '../repositories/pm2.module.js';
 import { RtmpModule } from '../rtmp/rtmp.module.js';
 import { TelegramConfigService } from './telegram-config.service.js';
 import { TelegramController } from './telegram.controller.js';
+import { TelegramDaemonReport } from './telegram-daemon-report.js';
 import { TelegramSourceService } from './telegram-source.service.js';
 import { TelegramStreamService } from './telegram-stream.service.js';
 
 @Module({
   imports: [Pm2Module, RtmpModule],
   controllers: [TelegramController],
-  providers: [TelegramConfigService, TelegramSourceService, TelegramStreamService],
+  providers: [TelegramConfigService, TelegramDaemonReport, TelegramSourceService, TelegramStreamService],
   exports: [TelegramStreamService, TelegramConfigService],
 })
 export class TelegramModule {}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ingestTarget, preferredSource } from './telegram-stream-daemon.js';
+import { ingestTarget, preferredSource, sameSource } from './telegram-stream-daemon.js';
 
 describe('preferredSource (switch-source command from Wave)', () => {
   it('accepts the playlist, radio URLs and RTMP relays', () => {
@@ -15,6 +15,16 @@ describe('preferredSource (switch-source command from Wave)', () => {
     ['rtmp', 'http://radio.example/live.mp3'],
   ] as const)('refuses a %s source at %s', (source, url) => {
     expect(typeof preferredSource({ command: 'switch-source', source, url })).toBe('string');
+  });
+});
+
+describe('sameSource (a repeated switch leaves the source on the air alone)', () => {
+  it('matches the same kind and URL only', () => {
+    expect(sameSource({ kind: 'playlist' }, { kind: 'playlist' })).toBe(true);
+    expect(sameSource({ kind: 'rtmp', url: 'rtmp://h/live/a' }, { kind: 'rtmp', url: 'rtmp://h/live/a' })).toBe(true);
+    expect(sameSource({ kind: 'rtmp', url: 'rtmp://h/live/a' }, { kind: 'rtmp', url: 'rtmp://h/live/b' })).toBe(false);
+    expect(sameSource({ kind: 'url', url: 'rtmp://h/live/a' }, { kind: 'rtmp', url: 'rtmp://h/live/a' })).toBe(false);
+    expect(sameSource({ kind: 'playlist' }, { kind: 'url', url: 'https://radio.example/a' })).toBe(false);
   });
 });
 

@@ -165,6 +165,12 @@ export class TelegramStreamDaemon {
           this.send({ event: 'error', code: 'invalid_command', message: preferred, at: iso(performance.now()) });
           return;
         }
+        // Wave decides from what nginx and this daemon report, not from what it sent before, so it may
+        // repeat a switch: restarting a source that plays (a DJ's relay) would cut it for a moment.
+        if (sameSource(this.preferred, preferred) && (preferred.kind === 'playlist' || this.live)) {
+          logger.debug(`switch to ${command.source} requested: already on the air`);
+          return;
+        }
         this.preferred = preferred;
         logger.info(`switch to ${command.source} requested`);
         this.liveBackoff.url.reset();
@@ -307,6 +313,10 @@ export function preferredSource(command: Extract<DaemonCommand, { command: 'swit
   const schemes = command.source === 'url' ? RADIO_URL_SCHEMES : INGEST_URL_SCHEMES;
   if (!hasUrlScheme(command.url, schemes)) return `a ${command.source} source needs a URL starting with ${schemes.map((s) => `${s}://`).join(', ')}`;
   return { kind: command.source, url: command.url };
+}
+
+export function sameSource(a: Preferred, b: Preferred): boolean {
+  return a.kind === b.kind && (a.kind === 'playlist' || a.url === (b as { url: string }).url);
 }
 
 function iso(monotonicMs: number): string {
