@@ -57,6 +57,8 @@ describe('live takeover decisions', () => {
 
   it('hands the air on only when /stat no longer lists the stream that stopped', () => {
     expect(onDjUnpublished(context({ onAir: 'rtmp' }), 'a')).toEqual({ action: 'hand-back' });
+    // A refused duplicate publisher of the live stream "stops": the DJ is still live.
+    expect(onDjUnpublished(context({ livePublishers: ['a'], onAir: 'rtmp' }), 'a')).toMatchObject({ action: 'none', reason: 'a publisher of this stream is still live' });
     // Another DJ is still live: the air is (or stays) theirs.
     expect(onDjUnpublished(context({ livePublishers: ['b'], onAir: 'rtmp' }), 'a')).toEqual({ action: 'take-air', publisherId: 'b' });
     // Nothing reported yet (Wave restarted mid-show): hand back; the daemon ignores a switch to what it plays.
@@ -207,6 +209,22 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
 
     expect(JSON.stringify(emitted)).not.toContain(DJ_KEY);
     expect(logged.join('\n')).not.toContain(DJ_KEY);
+  });
+
+  it('a refused duplicate publisher of the live key (on_publish, then on_publish_done) leaves the DJ on the air', async () => {
+    await startDaemon();
+    goLive(DJ_KEY);
+    await vi.waitFor(() => expect(commands()).toHaveLength(1));
+    heard('rtmp');
+
+    // nginx refuses a second session publishing the same stream, then reports it done: /stat still lists the DJ.
+    events.emit('rtmp.publish.started', event(DJ_KEY));
+    events.emit('rtmp.publish.stopped', event(DJ_KEY));
+    await settle();
+    expect(commands()).toEqual([djInput(DJ_KEY)]);
+
+    leave(DJ_KEY);
+    await vi.waitFor(() => expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'playlist' }));
   });
 
   it('hands back to the configured radio URL, and holds a source change made during the show until the DJ stops', async () => {

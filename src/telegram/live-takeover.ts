@@ -49,9 +49,14 @@ export function onDjPublished(context: TakeoverContext, publisherId: string): Ta
   return { action: 'take-air', publisherId: context.livePublishers[0] ?? publisherId };
 }
 
-/** A publisher left Wave's RTMP ingest: the air goes to the next DJ still live, else back to the configured source. */
-export function onDjUnpublished(context: TakeoverContext, _publisherId: string): TakeoverDecision {
+/**
+ * A publisher left Wave's RTMP ingest. nginx also reports a refused duplicate publisher of a live
+ * stream as gone, so the air is handed on only when /stat no longer lists that stream: to the next DJ
+ * still live, else back to the configured source.
+ */
+export function onDjUnpublished(context: TakeoverContext, publisherId: string): TakeoverDecision {
   if (!context.daemonRunning) return { action: 'none', reason: 'the Telegram stream is not running' };
+  if (context.livePublishers.includes(publisherId)) return { action: 'none', reason: 'a publisher of this stream is still live' };
   if (context.enabled && context.livePublishers.length > 0) return { action: 'take-air', publisherId: context.livePublishers[0] };
   if (context.onAir !== null && context.onAir !== 'rtmp') return { action: 'none', reason: 'no DJ was on the air' };
   return { action: 'hand-back' };

@@ -144,9 +144,19 @@ describe('Live DJ takeover end to end (DJ → Wave RTMP ingest → Wave → daem
     expect(streaming.telegram.source).toBe('rtmp');
     expect(streaming.rtmp.publishers).toBe(1);
 
-    // The show goes on for a while: the DJ stays on the air.
+    // The show goes on for a while, and a second session publishing the same key meanwhile (nginx refuses
+    // it, then reports it done with the same stream name) does not end it: the DJ stays on the air.
+    const duplicate = startDj(`rtmp://127.0.0.1:${rtmpPort}/live/${DJ_KEY}`);
+    try {
+      await waitUntil(() => duplicate.exitCode !== null, 5000, 'nginx to refuse the duplicate publisher');
+    } finally {
+      await stopProcess(duplicate, 'SIGKILL');
+    }
     await new Promise((r) => setTimeout(r, 2500));
     expect(listener.changes.filter((c) => c.at > djHeard.at)).toEqual([]);
+    expect((await telegramStatus()).source?.kind).toBe('rtmp');
+    // nginx did report the refused session as gone (the case the takeover must see through).
+    expect(systemEvents.filter((e) => e.type === 'rtmp.publisher.disconnected' && e.receivedAt >= djStartedAt)).toHaveLength(1);
 
     // The DJ stops (ffmpeg ends the publish as a DJ's software does); the playlist comes back.
     const djStoppedAt = Date.now();
