@@ -9,12 +9,14 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeDockerRepository } from '../../test/fakes/docker.repository.fake.js';
 import { FakePm2 } from '../../test/fakes/pm2.repository.fake.js';
+import { FakeProcessRepository } from '../../test/fakes/process.repository.fake.js';
 import { AppConfig } from '../config/app-config.js';
 import { DocumentStore } from '../config/document-store.service.js';
 import { validateEnvironment } from '../config/env.validation.js';
 import { WaveEvents } from '../events/wave-events.js';
 import { DockerRepository } from '../repositories/docker.repository.js';
 import { Pm2Repository } from '../repositories/pm2.repository.js';
+import { ProcessRepository } from '../repositories/process.repository.js';
 import { publisherIdOf } from '../rtmp/publisher-id.js';
 import { RtmpCallbackServer } from '../rtmp/rtmp-callback.server.js';
 import { RTMP_CONFIG_DOCUMENT } from '../rtmp/rtmp-config.document.js';
@@ -22,6 +24,7 @@ import { RtmpConfigService } from '../rtmp/rtmp-config.service.js';
 import { RtmpPublishAuthService } from '../rtmp/rtmp-publish-auth.service.js';
 import { RtmpService } from '../rtmp/rtmp.service.js';
 import { AUDIO_TRACKS_DOCUMENT } from '../tracks/audio-tracks.document.js';
+import { MediaProbeService } from '../tracks/media-probe.service.js';
 import type { DaemonSourceKind } from './daemon/daemon-messages.js';
 import { onDaemonStarted, onDjPublished, onDjUnpublished, onSourceConfigured, type TakeoverContext } from './live-takeover.js';
 import { TelegramConfigService } from './telegram-config.service.js';
@@ -142,6 +145,8 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
         RtmpPublishAuthService,
         RtmpCallbackServer,
         RtmpService,
+        { provide: ProcessRepository, useValue: new FakeProcessRepository().asRepository() },
+        MediaProbeService,
         TelegramConfigService,
         TelegramDaemonReport,
         TelegramSourceService,

@@ -1,11 +1,11 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { stat } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
 import { maskSecret, redact, registerSecret } from '../common/redaction.js';
 import { WaveError } from '../common/wave-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { DocumentStore, DocumentValidationError } from '../config/document-store.service.js';
 import { WaveEvents } from '../events/wave-events.js';
+import { MediaProbeService } from '../tracks/media-probe.service.js';
+import { resolveServerFile } from '../tracks/server-file.js';
 import type { TelegramConfigDto, UpdateTelegramConfigDto } from './dto/telegram-config.dto.js';
 import { TELEGRAM_CONFIG_DOCUMENT, type TelegramConfigDocument } from './telegram-config.document.js';
 
@@ -24,6 +24,7 @@ export class TelegramConfigService implements OnModuleInit {
     private readonly store: DocumentStore,
     private readonly config: AppConfig,
     private readonly events: WaveEvents,
+    private readonly probe: MediaProbeService,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -43,7 +44,7 @@ export class TelegramConfigService implements OnModuleInit {
   /** Applies the given fields; a rejected update (400) leaves the file as it was. */
   async update(changes: UpdateTelegramConfigDto): Promise<TelegramConfigChange> {
     const given = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as Partial<TelegramConfigDocument>;
-    if (given.coverImage) await this.assertReadableFile(given.coverImage);
+    if (given.coverImage) await this.assertCoverImage(given.coverImage);
     let before: TelegramConfigDocument | undefined;
     try {
       const after = await this.store.update(TELEGRAM_CONFIG_DOCUMENT, (current) => {
@@ -60,11 +61,13 @@ export class TelegramConfigService implements OnModuleInit {
     }
   }
 
-  /** Where a cover path points (relative paths are under DATA_DIR, as the daemon reads them). */
-  private async assertReadableFile(path: string): Promise<void> {
-    const full = isAbsolute(path) ? path : resolve(this.config.dataDir, path);
-    const info = await stat(full).catch(() => null);
-    if (!info?.isFile()) throw new WaveError(400, 'invalid_config', [`coverImage must be an existing image file (${full} is not a file)`]);
+  /**
+   * The cover follows the track paths' rules (relative: inside DATA_DIR, where the daemon resolves it;
+   * absolute: not in a system folder) and must be an image ffprobe reads.
+   */
+  private async assertCoverImage(path: string): Promise<void> {
+    const file = await resolveServerFile(path, { field: 'coverImage', code: 'invalid_config', baseDir: this.config.dataDir, baseName: 'DATA_DIR' });
+    if (!(await this.probe.isImage(file))) throw new WaveError(400, 'invalid_config', [`coverImage ${path} is not an image ffprobe can read`]);
   }
 }
 

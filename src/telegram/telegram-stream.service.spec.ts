@@ -16,7 +16,9 @@ import { RtmpPublishAuthService } from '../rtmp/rtmp-publish-auth.service.js';
 import { RtmpService } from '../rtmp/rtmp.service.js';
 import { FakeDockerRepository } from '../../test/fakes/docker.repository.fake.js';
 import { FakePm2 } from '../../test/fakes/pm2.repository.fake.js';
+import { FakeProcessRepository } from '../../test/fakes/process.repository.fake.js';
 import { AUDIO_TRACKS_DOCUMENT } from '../tracks/audio-tracks.document.js';
+import { MediaProbeService } from '../tracks/media-probe.service.js';
 import { DAEMON_PROCESS_NAME } from './daemon/daemon-messages.js';
 import { TELEGRAM_CONFIG_DOCUMENT } from './telegram-config.document.js';
 import { TelegramConfigService } from './telegram-config.service.js';
@@ -42,7 +44,7 @@ describe('TelegramStreamService', () => {
     emitter.onAny((name, payload) => emitted.push([String(name), payload]));
     const events = new WaveEvents(emitter);
     pm2 = new FakePm2();
-    configService = new TelegramConfigService(store, config, events);
+    configService = new TelegramConfigService(store, config, events, new MediaProbeService(new FakeProcessRepository().asRepository()));
     // No RTMP ingest runs: nobody is live on it.
     const docker = new FakeDockerRepository().asRepository();
     const rtmpConfigs = new RtmpConfigService(store);

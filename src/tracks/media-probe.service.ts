@@ -12,8 +12,11 @@ export interface AudioMetadata {
 
 interface FfprobeOutput {
   streams?: Array<{ codec_type?: string }>;
-  format?: { duration?: string; tags?: Record<string, string> };
+  format?: { format_name?: string; duration?: string; tags?: Record<string, string> };
 }
+
+/** ffprobe's demuxers for still images (png_pipe, jpeg_pipe, webp_pipe, …, image2, gif). */
+const IMAGE_FORMAT = /^(?:\w+_pipe|image2|gif)$/;
 
 /** Probes at once at most this many files (a burst of adds must not fork hundreds of ffprobes on 2 cores). */
 const PROBE_CONCURRENCY = 4;
@@ -28,9 +31,32 @@ export class MediaProbeService {
   constructor(private readonly processes: ProcessRepository) {}
 
   /** Title, artist and duration of an audio file; null when ffprobe finds no audio with a duration in it. */
-  probeAudio(path: string): Promise<AudioMetadata | null> {
+  async probeAudio(path: string): Promise<AudioMetadata | null> {
+    const output = await this.probe(path);
+    if (!output) return null;
+    const duration = Number(output.format?.duration);
+    const hasAudio = (output.streams ?? []).some((s) => s.codec_type === 'audio');
+    if (!hasAudio || !Number.isFinite(duration) || duration <= 0) return null;
+    const tags = Object.fromEntries(Object.entries(output.format?.tags ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+    return {
+      title: (tags.title ?? '').trim() || basename(path, extname(path)),
+      artist: (tags.artist ?? tags.album_artist ?? '').trim(),
+      duration: Math.round(duration * 1000) / 1000,
+    };
+  }
+
+  /** True when ffprobe reads the file as a still image (a picture, without audio). */
+  async isImage(path: string): Promise<boolean> {
+    const output = await this.probe(path);
+    const streams = output?.streams ?? [];
+    return (
+      IMAGE_FORMAT.test(output?.format?.format_name ?? '') && streams.some((s) => s.codec_type === 'video') && !streams.some((s) => s.codec_type === 'audio')
+    );
+  }
+
+  /** ffprobe's view of a file, or null when it reads no media in it. */
+  private probe(path: string): Promise<FfprobeOutput | null> {
     return this.slots.runExclusive(async () => {
-      let output: FfprobeOutput;
       try {
         // `file:` so that a name is never taken for another ffmpeg protocol.
         const { stdout } = await this.processes.exec(
@@ -38,21 +64,12 @@ export class MediaProbeService {
           ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', `file:${path}`],
           { timeoutMs: PROBE_TIMEOUT_MS },
         );
-        output = JSON.parse(stdout) as FfprobeOutput;
+        return JSON.parse(stdout) as FfprobeOutput;
       } catch (error) {
         if (!(error instanceof ExecError) && !(error instanceof SyntaxError)) throw error;
         this.logger.debug(`ffprobe found no media in ${path}: ${error.message}`);
         return null;
       }
-      const duration = Number(output.format?.duration);
-      const hasAudio = (output.streams ?? []).some((s) => s.codec_type === 'audio');
-      if (!hasAudio || !Number.isFinite(duration) || duration <= 0) return null;
-      const tags = Object.fromEntries(Object.entries(output.format?.tags ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
-      return {
-        title: (tags.title ?? '').trim() || basename(path, extname(path)),
-        artist: (tags.artist ?? tags.album_artist ?? '').trim(),
-        duration: Math.round(duration * 1000) / 1000,
-      };
     });
   }
 }

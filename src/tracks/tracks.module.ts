@@ -1,14 +1,13 @@
 import { Module } from '@nestjs/common';
-import { ProcessRepository } from '../repositories/process.repository.js';
 import { TelegramModule } from '../telegram/telegram.module.js';
-import { MediaProbeService } from './media-probe.service.js';
+import { MediaProbeModule } from './media-probe.module.js';
 import { TracksController } from './tracks.controller.js';
 import { TracksService } from './tracks.service.js';
 
 @Module({
-  imports: [TelegramModule],
+  imports: [TelegramModule, MediaProbeModule],
   controllers: [TracksController],
-  providers: [TracksService, MediaProbeService, ProcessRepository],
+  providers: [TracksService],
   exports: [TracksService],
 })
 export class TracksModule {}

@@ -2,9 +2,9 @@ import type { MultipartFile, MultipartValue } from '@fastify/multipart';
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { constants, createWriteStream } from 'node:fs';
-import { access, mkdir, realpath, rename, rm, stat } from 'node:fs/promises';
-import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { extname, join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { WaveError } from '../common/wave-error.js';
 import { AppConfig } from '../config/app-config.js';
@@ -14,9 +14,8 @@ import { TelegramStreamService } from '../telegram/telegram-stream.service.js';
 import { AUDIO_TRACKS_DOCUMENT, TRACKS_DIR, type AudioTrack } from './audio-tracks.document.js';
 import type { AddTrackDto, NowPlayingResponseDto, UpdateTrackDto } from './dto/track.dto.js';
 import { MediaProbeService, type AudioMetadata } from './media-probe.service.js';
+import { isInside, resolveServerFile } from './server-file.js';
 
-/** Folders a track added by path may not come from: they hold the system, not music. */
-const SYSTEM_DIRS = ['/proc', '/sys', '/dev', '/etc', '/boot', '/run'];
 /** Changes within this long reach the running daemon as one playlist reload. */
 const RELOAD_DEBOUNCE_MS = 250;
 const MAX_TAG_LENGTH = 512;
@@ -53,7 +52,7 @@ export class TracksService implements OnModuleDestroy {
 
   /** Adds a file already on the server (absolute, or relative to DATA_DIR/tracks). */
   async addByPath(dto: AddTrackDto): Promise<AudioTrack> {
-    const file = await this.resolveServerFile(dto.path);
+    const file = await resolveServerFile(dto.path, { field: 'path', code: 'invalid_path', baseDir: this.tracksDir, baseName: 'DATA_DIR/tracks' });
     const metadata = await this.probeOrReject(file);
     const inTracksDir = isInside(this.tracksDir, file);
     return this.append(inTracksDir ? relative(this.tracksDir, file) : file, metadata, dto);
@@ -193,26 +192,6 @@ export class TracksService implements OnModuleDestroy {
     }, RELOAD_DEBOUNCE_MS);
   }
 
-  /** The real path of a readable regular file outside the system folders; 400 otherwise. */
-  private async resolveServerFile(given: string): Promise<string> {
-    if (given.includes('\0')) throw badPath('path must not contain NUL characters');
-    const candidate = isAbsolute(given) ? resolve(given) : resolve(this.tracksDir, given);
-    if (!isAbsolute(given) && !isInside(this.tracksDir, candidate)) throw badPath('a relative path must stay inside DATA_DIR/tracks');
-    let real: string;
-    try {
-      real = await realpath(candidate);
-    } catch {
-      throw badPath(`path ${given} does not exist`);
-    }
-    if (SYSTEM_DIRS.some((dir) => isInside(dir, real))) throw badPath(`path ${given} is in a system folder`);
-    const info = await stat(real);
-    if (!info.isFile()) throw badPath(`path ${given} is not a regular file`);
-    await access(real, constants.R_OK).catch(() => {
-      throw badPath(`path ${given} is not readable by Wave`);
-    });
-    return real;
-  }
-
   private async probeOrReject(file: string): Promise<AudioMetadata> {
     const metadata = await this.probe.probeAudio(file);
     if (!metadata) throw new WaveError(415, 'not_audio', 'The file holds no playable audio (checked by ffprobe)');
@@ -224,11 +203,6 @@ export class TracksService implements OnModuleDestroy {
   }
 }
 
-function isInside(dir: string, path: string): boolean {
-  const rel = relative(dir, path);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel) && rel.split(sep)[0] !== '..');
-}
-
 /** Uploads are stored as `<id><extension>` in DATA_DIR/tracks; files added by path belong to the operator. */
 function isUpload(track: AudioTrack): boolean {
   return track.path === `${track.id}${extname(track.path)}`;
@@ -236,10 +210,6 @@ function isUpload(track: AudioTrack): boolean {
 
 function notFound(id: string): WaveError {
   return new WaveError(404, 'track_not_found', `No track with id ${id}`);
-}
-
-function badPath(message: string): WaveError {
-  return new WaveError(400, 'invalid_path', message);
 }
 
 /** A short alphanumeric extension from the uploaded name, for tools that look at it; the content was probed. */

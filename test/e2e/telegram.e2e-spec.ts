@@ -98,6 +98,7 @@ describe('Telegram stream end to end (Wave → PM2 → daemon → RTMPS ingest)'
       { streamKey: KEY, source: 'url' }, // a url source needs a radio URL
       { streamKey: KEY, audioBitrateKbps: 5000 },
       { streamKey: KEY, coverImage: '/nonexistent/cover.png' },
+      { streamKey: KEY, coverImage: '/etc/hostname' }, // readable, but a system file and no image
       { streamKey: KEY, bogus: true },
     ]) {
       const res = await call<Answer>(wave, 'PUT', '/api/stream/telegram/config', body);
