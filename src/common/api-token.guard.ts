@@ -1,13 +1,8 @@
-import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AppConfig } from '../config/app-config.js';
 import { WaveError } from './wave-error.js';
-
-const PUBLIC_ROUTE = 'wave:public-route';
-/** Marks a route that authenticates in its own way (e.g. nginx callbacks carrying a per-ingest secret). */
-export const PublicRoute = () => SetMetadata(PUBLIC_ROUTE, true);
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -24,15 +19,11 @@ export function tokensMatch(given: string, expected: string): boolean {
  */
 @Injectable()
 export class ApiTokenGuard implements CanActivate {
-  constructor(
-    private readonly config: AppConfig,
-    private readonly reflector: Reflector,
-  ) {}
+  constructor(private readonly config: AppConfig) {}
 
   canActivate(context: ExecutionContext): boolean {
     const token = this.config.apiToken;
     if (!token || context.getType() !== 'http') return true;
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()])) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     // The matched route, not the raw URL: the router decodes `/%61pi/…` to `/api/…`, a prefix test on the URL would not.
     const route = request.routeOptions.url;
