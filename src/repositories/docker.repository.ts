@@ -59,6 +59,13 @@ export interface ContainerState {
   ports: PortBinding[];
 }
 
+export interface BridgeNetwork {
+  /** IPv4 gateway as the engine's IPAM reports it (absent when the engine made the interface itself). */
+  gateway?: string;
+  /** The host interface of the bridge, e.g. `docker0`. */
+  interfaceName?: string;
+}
+
 export interface ContainerEvent {
   /** start, die, stop, kill, destroy, … */
   action: string;
@@ -207,6 +214,16 @@ export class DockerRepository implements OnModuleDestroy {
     await this.call(() => this.docker.getContainer(id).rename({ name }));
   }
 
+  /** What a container wrote to stdout and stderr so far (its last `tail` lines), as text. */
+  async logs(id: string, tail = 50): Promise<string> {
+    const container = this.docker.getContainer(id);
+    const [info, output] = await Promise.all([
+      this.call(() => container.inspect()),
+      this.call(() => container.logs({ stdout: true, stderr: true, follow: false, tail })) as Promise<Buffer>,
+    ]);
+    return (info.Config.Tty ? output : demultiplexed(output)).toString('utf8');
+  }
+
   /**
    * Runs a short-lived container to completion and removes it: its exit code and output.
    * Used for checks such as `nginx -t` on a candidate configuration.
@@ -226,12 +243,20 @@ export class DockerRepository implements OnModuleDestroy {
     }
   }
 
-  /** Gateway address of the engine's default bridge network (how containers reach the host), if any. */
-  async bridgeGateway(): Promise<string | undefined> {
+  /**
+   * The engine's default bridge network (how containers reach the host), or undefined when it has none.
+   * An engine that created its bridge interface itself (a brand-new machine, no `docker0` before) reports
+   * no gateway in IPAM, only the interface's name: the caller reads that interface's address.
+   */
+  async bridgeNetwork(): Promise<BridgeNetwork | undefined> {
     try {
       const network = await this.call(() => this.docker.getNetwork('bridge').inspect());
       const configs = (network.IPAM?.Config ?? []) as Array<{ Gateway?: string }>;
-      return configs.find((c) => c.Gateway && !c.Gateway.includes(':'))?.Gateway;
+      const options = (network.Options ?? {}) as Record<string, string>;
+      return {
+        gateway: configs.find((c) => c.Gateway && !c.Gateway.includes(':'))?.Gateway,
+        interfaceName: options['com.docker.network.bridge.name'],
+      };
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -337,6 +362,17 @@ function tarOf(files: ContainerFile[]): Readable {
   for (const file of files) archive.entry({ name: file.path.replace(/^\//, ''), mode: 0o644 }, file.content);
   archive.finalize();
   return archive as unknown as Readable;
+}
+
+/** The payload of Docker's multiplexed log stream (8-byte frame headers: stream, 0, 0, 0, size) joined. */
+function demultiplexed(raw: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  for (let at = 0; at + 8 <= raw.length; ) {
+    const size = raw.readUInt32BE(at + 4);
+    parts.push(raw.subarray(at + 8, at + 8 + size));
+    at += 8 + size;
+  }
+  return Buffer.concat(parts);
 }
 
 function statusOf(error: unknown): number | undefined {

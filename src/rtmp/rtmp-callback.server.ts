@@ -1,14 +1,30 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Mutex } from 'async-mutex';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { networkInterfaces } from 'node:os';
+import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { AppConfig } from '../config/app-config.js';
-import { DockerRepository, PortInUseError } from '../repositories/docker.repository.js';
+import { BridgeNetwork, DockerRepository, PortInUseError } from '../repositories/docker.repository.js';
 import { PublishCallback, RtmpPublishAuthService } from './rtmp-publish-auth.service.js';
 import { CONTAINER_HOST_ALIAS } from './rtmp.constants.js';
 
 /** The callback URL base as the container sees it (the secret and the call name follow). */
 export function callbackBaseUrl(port: number): string {
   return `http://${CONTAINER_HOST_ALIAS}:${port}/rtmp`;
+}
+
+/**
+ * Where the callback listener binds: the bridge gateway when it is an address of this host, else the
+ * IPv4 address of the bridge's interface on this host (an engine that made `docker0` itself reports no
+ * gateway), else loopback (a remote engine, or Docker Desktop's VM, reaches the host some other way).
+ */
+export function callbackListenHost(
+  bridge: BridgeNetwork | undefined,
+  interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>,
+): string {
+  const local = Object.values(interfaces).flatMap((addresses) => (addresses ?? []).map((a) => a.address));
+  if (bridge?.gateway && local.includes(bridge.gateway)) return bridge.gateway;
+  const ofInterface = bridge?.interfaceName ? interfaces[bridge.interfaceName]?.find((a) => a.family === 'IPv4') : undefined;
+  return ofInterface?.address ?? '127.0.0.1';
 }
 
 const ROUTE = /^\/rtmp\/([A-Za-z0-9_-]{16,128})\/(publish|publish-done)$/;
@@ -24,7 +40,8 @@ const BODY_LIMIT_BYTES = 16 * 1024;
 export class RtmpCallbackServer implements OnModuleDestroy {
   private readonly logger = new Logger(RtmpCallbackServer.name);
   private server?: Server;
-  private listening?: Promise<void>;
+  private boundHost?: string;
+  private readonly binding = new Mutex();
 
   constructor(
     private readonly config: AppConfig,
@@ -32,25 +49,43 @@ export class RtmpCallbackServer implements OnModuleDestroy {
     private readonly auth: RtmpPublishAuthService,
   ) {}
 
-  /** Listens (once) and returns the callback URL base as the container sees it (without the secret). */
+  /**
+   * Listens where the container can reach the host, and returns the callback URL base as the container
+   * sees it (without the secret). The address is resolved on every call (each ingest start), so a bridge
+   * the engine had not set up when Wave first asked is found later, and the listener moves to it.
+   */
   async ensureListening(): Promise<string> {
-    this.listening ??= this.listen().catch((error: unknown) => {
-      this.listening = undefined;
-      throw error;
+    await this.binding.runExclusive(async () => {
+      const host = this.config.rtmpCallbackHost ?? callbackListenHost(await this.docker.bridgeNetwork(), networkInterfaces());
+      if (this.server && this.boundHost === host) return;
+      await this.close();
+      this.server = await this.listen(host);
+      this.boundHost = host;
     });
-    await this.listening;
     return callbackBaseUrl(this.config.rtmpCallbackPort);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
+  /** The address the listener is bound to, if it listens. */
+  get listeningHost(): string | undefined {
+    return this.boundHost;
   }
 
-  private async listen(): Promise<void> {
-    const host = this.config.rtmpCallbackHost ?? (await this.bridgeAddress());
+  async onModuleDestroy(): Promise<void> {
+    await this.binding.runExclusive(() => this.close());
+  }
+
+  private async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    this.boundHost = undefined;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  private async listen(host: string): Promise<Server> {
     const port = this.config.rtmpCallbackPort;
     const server = createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve, reject) => {
@@ -59,15 +94,8 @@ export class RtmpCallbackServer implements OnModuleDestroy {
       );
       server.listen(port, host, () => resolve());
     });
-    this.server = server;
     this.logger.log(`Listening for nginx-rtmp publish callbacks on http://${host}:${port}`);
-  }
-
-  /** The bridge gateway when it is an address of this host, else loopback. */
-  private async bridgeAddress(): Promise<string> {
-    const gateway = await this.docker.bridgeGateway();
-    const local = Object.values(networkInterfaces()).flatMap((addresses) => (addresses ?? []).map((a) => a.address));
-    return gateway && local.includes(gateway) ? gateway : '127.0.0.1';
+    return server;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

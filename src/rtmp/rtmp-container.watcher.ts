@@ -50,11 +50,16 @@ export class RtmpContainerWatcher implements OnApplicationBootstrap, OnModuleDes
   private async reconcile(): Promise<void> {
     try {
       const ingest = await this.rtmp.findIngest();
-      if (!ingest) return;
-      this.logger.log(`Found RTMP ingest ${ingest.name} (${ingest.id.slice(0, 12)}): ${ingest.status}`);
-      if (ingest.running) await this.callbacks.ensureListening();
+      if (ingest) {
+        this.logger.log(`Found RTMP ingest ${ingest.name} (${ingest.id.slice(0, 12)}): ${ingest.status}`);
+        if (ingest.running) await this.callbacks.ensureListening();
+        return;
+      }
+      const image = await this.rtmp.missingImage();
+      if (image) this.logger.warn(`The RTMP ingest cannot start yet: ${image}`);
     } catch (error) {
-      this.logger.warn(`Could not look for a running RTMP ingest: ${(error as Error).message}`);
+      // Said plainly at boot: Wave runs, but no DJ can publish until the engine is there.
+      this.logger.warn(`The RTMP ingest cannot run: ${(error as Error).message}. Start the Docker engine (README, "RTMP ingest"); Wave finds it when it comes.`);
     }
   }
 

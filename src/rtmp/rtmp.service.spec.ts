@@ -130,6 +130,45 @@ describe('RtmpService (fake Docker)', () => {
       expect(docker.checkedConfigs.at(-1)).toContain('max_connections 5;');
     });
 
+    it('are saved with the engine away (schema checked at once), and the ingest starts on them when it is back', async () => {
+      docker.unreachable = true;
+      const view = await rtmp.updateConfig({ streamKeys: ['dj-new-key-0123'], rtmpPort: 1950 });
+      expect(view).toMatchObject({ streamKeys: ['****0123'], rtmpPort: 1950 });
+      expect(JSON.parse(await file())).toMatchObject({ streamKeys: ['dj-new-key-0123'], rtmpPort: 1950 });
+      const invalid = (await rtmp.updateConfig({ rtmpPort: 70000 }).catch((e: unknown) => e)) as WaveError;
+      expect(invalid.getStatus()).toBe(400);
+      expect(JSON.parse(await file()).rtmpPort).toBe(1950);
+      expect(docker.checkedConfigs).toEqual([]);
+      docker.unreachable = false;
+      await rtmp.start();
+      const [ingest] = docker.containers.values();
+      expect(docker.configOf(ingest.id)).toContain('listen 1950;');
+    });
+
+    it('are saved before the image is built; nginx -t runs as soon as engine and image are there', async () => {
+      docker.images.clear();
+      await rtmp.updateConfig({ maxConnections: 7 });
+      expect(JSON.parse(await file()).maxConnections).toBe(7);
+      expect(docker.checkedConfigs).toEqual([]);
+      docker.images.add(IMAGE);
+      await rtmp.updateConfig({ maxConnections: 8 });
+      expect(docker.checkedConfigs.at(-1)).toContain('max_connections 8;');
+    });
+
+    it('saved unchecked and refused by nginx at start: 422 nginx_config_rejected with its words, no container left', async () => {
+      docker.unreachable = true;
+      // Nothing answers /stat on the new HTTP port, as when nginx refused to start.
+      await rtmp.updateConfig({ rtmpPort: 1951, httpPort: await freeTcpPort() });
+      docker.unreachable = false;
+      docker.exitsOnStart.add(1951);
+      docker.exitOutput = 'nginx: [emerg] invalid number of arguments in "listen" directive in /etc/nginx/nginx.conf:12';
+      const error = (await rtmp.start().catch((e: unknown) => e)) as WaveError;
+      expect(error.getStatus()).toBe(422);
+      expect(error.code).toBe('nginx_config_rejected');
+      expect(JSON.stringify(error.getResponse())).toContain('invalid number of arguments');
+      expect(docker.containers.size).toBe(0);
+    });
+
     it('rejects equal ports with 400 and writes nothing', async () => {
       const stored = await file();
       const error = (await rtmp.updateConfig({ rtmpPort: 9000, httpPort: 9000 }).catch((e: unknown) => e)) as WaveError;

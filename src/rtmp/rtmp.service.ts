@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { registerSecret } from '../common/redaction.js';
 import { WaveError } from '../common/wave-error.js';
-import { ContainerState, DockerRepository, PortBinding } from '../repositories/docker.repository.js';
+import { ContainerState, DockerRepository, DockerUnavailableError, PortBinding } from '../repositories/docker.repository.js';
 import { renderNginxConfig } from './nginx-config.renderer.js';
 import { parseNginxStat, RtmpPublisherStats, RtmpServerStats } from './nginx-stat.js';
 import { RtmpCallbackServer } from './rtmp-callback.server.js';
@@ -100,16 +100,24 @@ export class RtmpService {
   }
 
   /**
-   * Validates a (partial) config, checks its nginx.conf with `nginx -t` in a throwaway container, and,
-   * when the ingest runs, replaces it with one serving the new config. On any failure the file and the
-   * running container stay as they were.
+   * Validates a (partial) config and stores it. With an ingest running, its nginx.conf is checked with
+   * `nginx -t` in a throwaway container and the ingest is replaced by one serving it; on any failure the
+   * file and the running container stay as they were. With none running the config is saved even when
+   * the engine is away or the image not built yet (the schema and the ports are checked at once, nginx
+   * -t too when the engine and the image are there; nginx itself judges the rest when the ingest starts).
    */
   updateConfig(patch: Partial<RtmpConfigDocument>): Promise<RtmpConfigView> {
     return this.operations.runExclusive(async () => {
       const stored = await this.configs.update(patch, async (next) => {
-        await this.checkNginxConfig(next);
-        const running = await this.findIngest();
-        if (running?.running) await this.replace(running, next);
+        const running = await this.runningIngestIfReachable();
+        if (running) {
+          await this.checkNginxConfig(next);
+          await this.replace(running, next);
+        } else if (await this.imageAtHand(next.image)) {
+          await this.checkNginxConfig(next);
+        } else {
+          this.logger.log('RTMP config saved without nginx -t (no engine or image yet); it is checked when the ingest starts');
+        }
       });
       this.logger.log('RTMP config updated');
       return this.configs.view(stored);
@@ -167,6 +175,12 @@ export class RtmpService {
     return publishers
       .filter((p) => p.application === config.application)
       .sort((a, b) => b.publishingSeconds - a.publishingSeconds || (a.clientId ?? 0) - (b.clientId ?? 0));
+  }
+
+  /** Why the configured image cannot run an ingest (it is not built), or null when it is there. */
+  async missingImage(): Promise<string | null> {
+    const { image } = await this.configs.read();
+    return (await this.docker.imageExists(image)) ? null : imageMissingMessage(image);
   }
 
   /** The ingest container (running or not), or null. More than one is a leftover: the newest counts. */
@@ -250,15 +264,34 @@ export class RtmpService {
       [{ path: NGINX_CONFIG_PATH, content: renderNginxConfig(config, placeholderCallback) }],
     );
     if (exitCode !== 0) {
-      const reasons = output.split(/\r?\n/).filter((line) => line.includes('[emerg]') || line.includes('failed'));
+      const reasons = nginxRejections(output);
       throw new WaveError(422, 'nginx_config_rejected', reasons.length > 0 ? reasons : [`nginx -t exited with ${exitCode}`]);
     }
   }
 
-  private async requireImage(image: string): Promise<void> {
-    if (!(await this.docker.imageExists(image))) {
-      throw new WaveError(503, 'rtmp_image_missing', `The nginx-rtmp image ${image} is missing; build it with \`${RTMP_IMAGE_COMMAND} -- --tag ${image}\``);
+  /** The running ingest; null when none runs or the engine cannot be reached (then none can run). */
+  private async runningIngestIfReachable(): Promise<ContainerState | null> {
+    try {
+      const ingest = await this.findIngest();
+      return ingest?.running ? ingest : null;
+    } catch (error) {
+      if (error instanceof DockerUnavailableError) return null;
+      throw error;
     }
+  }
+
+  /** True when the engine answers and has `image`, so `nginx -t` can run in it now. */
+  private async imageAtHand(image: string): Promise<boolean> {
+    try {
+      return await this.docker.imageExists(image);
+    } catch (error) {
+      if (error instanceof DockerUnavailableError) return false;
+      throw error;
+    }
+  }
+
+  private async requireImage(image: string): Promise<void> {
+    if (!(await this.docker.imageExists(image))) throw new WaveError(503, 'rtmp_image_missing', imageMissingMessage(image));
   }
 
   private async waitUntilServing(container: ContainerState, config: RtmpConfigDocument): Promise<void> {
@@ -270,7 +303,7 @@ export class RtmpService {
       } catch (error) {
         const now = await this.docker.inspect(container.id);
         // Not `running`: Docker counts a container in its restart back-off (`restarting`) as running.
-        if (now?.status !== 'running') throw new WaveError(502, 'rtmp_exited', `The RTMP container exited right after start (exit code ${now?.exitCode ?? 'unknown'})`);
+        if (now?.status !== 'running') throw await this.exitedError(container.id, now?.exitCode);
         if (Date.now() > deadline) {
           this.logger.warn(`nginx /stat does not answer yet (${(error as Error).message}); the container is running`);
           return;
@@ -278,6 +311,14 @@ export class RtmpService {
         await sleep(100);
       }
     }
+  }
+
+  /** Why a container exited right after start: nginx refusing its config (422), else 502 rtmp_exited. */
+  private async exitedError(id: string, exitCode: number | undefined): Promise<WaveError> {
+    const output = await this.docker.logs(id).catch(() => '');
+    const reasons = nginxRejections(output);
+    if (reasons.length > 0) return new WaveError(422, 'nginx_config_rejected', reasons);
+    return new WaveError(502, 'rtmp_exited', `The RTMP container exited right after start (exit code ${exitCode ?? 'unknown'})`);
   }
 
   private async readStats(container: ContainerState, config: RtmpConfigDocument): Promise<RtmpServerStats> {
@@ -288,6 +329,15 @@ export class RtmpService {
     if (!response.ok) throw new Error(`nginx /stat answered ${response.status}`);
     return parseNginxStat(await response.text());
   }
+}
+
+function imageMissingMessage(image: string): string {
+  return `The nginx-rtmp image ${image} is missing; build it with \`${RTMP_IMAGE_COMMAND} -- --tag ${image}\``;
+}
+
+/** nginx's own words for a configuration it refuses (`[emerg]` lines, the `test failed` verdict). */
+function nginxRejections(output: string): string[] {
+  return output.split(/\r?\n/).filter((line) => line.includes('[emerg]') || line.includes('failed'));
 }
 
 export function isIngest(container: ContainerState): boolean {

@@ -292,9 +292,22 @@ describe('RTMP ingest end to end', () => {
     expect(await ingestContainers()).toHaveLength(1);
   });
 
-  it('Docker unreachable → 503 docker_unavailable, and /health/ready says so', async () => {
+  it('Docker unreachable → 503 docker_unavailable, and /health/ready says so; the config is still read and saved', async () => {
     const blind = await startWave({ env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock', RTMP_CALLBACK_PORT: String(await freePort()) } });
     try {
+      // The boot log says why no DJ can publish.
+      await expect.poll(() => blind.output(), { timeout: 5000 }).toMatch(/The RTMP ingest cannot run: Docker engine is unreachable/);
+      expect((await call(blind, 'GET', '/api/stream/rtmp/config')).status).toBe(200);
+      const saved = await call<{ streamKeys: string[] }>(blind, 'PUT', '/api/stream/rtmp/config', { streamKeys: ['dj-before-engine-4242'] });
+      expect(saved.status).toBe(200);
+      expect(saved.body.streamKeys).toEqual(['****4242']);
+      const stored = await readFile(join(blind.dataDir, 'streaming-config.json'), 'utf8');
+      expect(JSON.parse(stored).streamKeys).toEqual(['dj-before-engine-4242']);
+      const invalid = await call<{ message: string[] }>(blind, 'PUT', '/api/stream/rtmp/config', { rtmpPort: 70000 });
+      expect(invalid.status).toBe(400);
+      expect(invalid.body.message.join(' ')).toContain('rtmpPort');
+      expect(await readFile(join(blind.dataDir, 'streaming-config.json'), 'utf8')).toBe(stored);
+
       const start = await call<{ code: string; message: string[] }>(blind, 'POST', '/api/stream/rtmp/start');
       expect(start.status).toBe(503);
       expect(start.body.code).toBe('docker_unavailable');
@@ -306,5 +319,31 @@ describe('RTMP ingest end to end', () => {
     }
     const ready = (await (await fetch(`${wave.baseUrl}/health/ready`)).json()) as { details: { docker: { status: string } } };
     expect(ready.details.docker.status).toBe('up');
+  });
+});
+
+describe("A station on Wave's defaults, as README's first command (scripts/setup.sh) leaves it", () => {
+  it('finds the engine on the default socket and the wave/rtmp:latest image; a DJ with a configured key gets on air', async () => {
+    // Where Wave looks when DOCKER_HOST is unset; setup.sh starts an engine there where no init system does.
+    const engine = new Docker({ socketPath: '/var/run/docker.sock' });
+    await expect(engine.ping(), 'no Docker engine on /var/run/docker.sock: run `bash scripts/setup.sh` (README, first command)').resolves.toBeTruthy();
+    await expect(engine.getImage('wave/rtmp:latest').inspect(), 'wave/rtmp:latest is missing: scripts/setup.sh builds it').resolves.toBeTruthy();
+
+    // Defaults except what would clash with a station already running on this machine: its ports and name.
+    const container = `wave-rtmp-defaults-${process.pid}`;
+    const rtmpPort = await freePort();
+    const wave = await startWave({ env: { DOCKER_HOST: '', RTMP_CALLBACK_PORT: String(await freePort()) } });
+    try {
+      const put = await call(wave, 'PUT', '/api/stream/rtmp/config', { containerName: container, rtmpPort, httpPort: await freePort(), streamKeys: [KEY] });
+      expect(put.status, JSON.stringify(put.body)).toBe(200);
+      const started = await call<Status>(wave, 'POST', '/api/stream/rtmp/start');
+      expect(started.status, JSON.stringify(started.body)).toBe(200);
+      expect(started.body.state).toBe('running');
+      await expectOnAir(wave, `rtmp://127.0.0.1:${rtmpPort}/live/${KEY}`);
+    } finally {
+      await call(wave, 'POST', '/api/stream/rtmp/stop').catch(() => undefined);
+      await wave.dispose();
+      await engine.getContainer(container).remove({ force: true }).catch(() => undefined);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { ContainerFile, ContainerSpec, ContainerState, DockerRepository } from '../../src/repositories/docker.repository.js';
-import { PortInUseError } from '../../src/repositories/docker.repository.js';
+import type { BridgeNetwork, ContainerFile, ContainerSpec, ContainerState, DockerRepository } from '../../src/repositories/docker.repository.js';
+import { DockerUnavailableError, PortInUseError } from '../../src/repositories/docker.repository.js';
 
 /** In-memory stand-in for DockerRepository in unit specs: containers, files, images, taken ports. */
 export class FakeDockerRepository {
@@ -24,16 +24,20 @@ export class FakeDockerRepository {
     return '26.1.5';
   }
   async imageExists(image: string): Promise<boolean> {
+    this.reach();
     return this.images.has(image);
   }
   async listContainers(labels: Record<string, string>): Promise<ContainerState[]> {
+    this.reach();
     return [...this.containers.values()].filter((c) => Object.entries(labels).every(([k, v]) => c.labels[k] === v)).map(strip);
   }
   async inspect(idOrName: string): Promise<ContainerState | null> {
+    this.reach();
     const found = this.containers.get(idOrName) ?? [...this.containers.values()].find((c) => c.name === idOrName);
     return found ? strip(found) : null;
   }
   async create(spec: ContainerSpec, files: ContainerFile[] = []): Promise<string> {
+    this.reach();
     await tick();
     this.calls.push(`create ${spec.name}`);
     if (spec.name && (await this.inspect(spec.name))) throw Object.assign(new Error(`Conflict. The container name "/${spec.name}" is already in use`), { statusCode: 409 });
@@ -77,8 +81,21 @@ export class FakeDockerRepository {
     this.checkedConfigs.push(files[0]?.content ?? '');
     return this.checkResult;
   }
-  async bridgeGateway(): Promise<string | undefined> {
-    return undefined;
+  /** What a container exiting on start (exitsOnStart) wrote. */
+  exitOutput = 'nginx: [alert] could not open error log file';
+  async logs(id: string): Promise<string> {
+    return this.containers.get(id)?.running === false && this.containers.get(id)?.exitCode ? this.exitOutput : '';
+  }
+  /** What `bridgeNetwork` answers (none: callbacks bind to loopback). */
+  bridge: BridgeNetwork | undefined = undefined;
+  async bridgeNetwork(): Promise<BridgeNetwork | undefined> {
+    return this.bridge;
+  }
+
+  /** Every engine call fails as with the engine stopped (503 docker_unavailable). */
+  unreachable = false;
+  private reach(): void {
+    if (this.unreachable) throw new DockerUnavailableError('the fake engine', 'connect ENOENT');
   }
 
   /** The nginx.conf a container was created with. */

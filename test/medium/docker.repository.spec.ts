@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { createServer, Server } from 'node:net';
+import { networkInterfaces, platform } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppConfig } from '../../src/config/app-config.js';
 import { validateEnvironment } from '../../src/config/env.validation.js';
 import { ContainerEvent, DockerRepository, DockerUnavailableError, PortInUseError } from '../../src/repositories/docker.repository.js';
+import { callbackListenHost } from '../../src/rtmp/rtmp-callback.server.js';
 import { freePort, testEnv } from '../env/index.js';
 import { waitUntil } from '../env/wait.js';
 
@@ -120,7 +122,17 @@ describe('DockerRepository against the real engine', () => {
     expect((await docker.listContainers(LABELS)).length).toBe(before);
   });
 
-  it('finds the bridge gateway containers use to reach the host', async () => {
-    expect(await docker.bridgeGateway()).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+  it('finds the bridge address containers use to reach the host, also on an engine that made its bridge itself', async () => {
+    const bridge = await docker.bridgeNetwork();
+    // A brand-new engine (no docker0 before it started) reports only the interface, no IPAM gateway.
+    expect(bridge?.gateway ?? bridge?.interfaceName).toBeTruthy();
+    const host = callbackListenHost(bridge, networkInterfaces());
+    if (docker.publishedHost === '127.0.0.1' && platform() === 'linux') {
+      // A local engine on Linux: the host is reached on the bridge, never on loopback.
+      expect(host).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      expect(host).not.toBe('127.0.0.1');
+      const local = Object.values(networkInterfaces()).flatMap((a) => (a ?? []).map((i) => i.address));
+      expect(local).toContain(host);
+    }
   });
 });
