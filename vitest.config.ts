@@ -1,20 +1,31 @@
 import { defineConfig } from 'vitest/config';
 
 // Three tiers, as in immich: unit specs beside the code (fake wrappers), medium specs running one
-// real wrapper against the real outside system, e2e suites against the whole built server.
+// real wrapper against the real outside system, e2e suites against the whole built server. They run
+// one tier after another (groupOrder; projects run side by side otherwise), so the suites that measure
+// latencies and outages on two cores do not share them with the rest.
+const TIER_ORDER = { unit: 0, medium: 1, e2e: 2 } as const;
+
 export default defineConfig({
   test: {
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['src/**/*.spec.ts'], environment: 'node' },
+        test: {
+          name: 'unit',
+          include: ['src/**/*.spec.ts'],
+          environment: 'node',
+          globalSetup: ['test/env/run-temp-dir.ts'],
+          sequence: { groupOrder: TIER_ORDER.unit },
+        },
       },
       {
         extends: true,
         test: {
           name: 'medium',
+          sequence: { groupOrder: TIER_ORDER.medium },
           include: ['test/medium/**/*.spec.ts'],
-          globalSetup: ['test/env/global-setup.ts'],
+          globalSetup: ['test/env/run-temp-dir.ts', 'test/env/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,
@@ -24,8 +35,9 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'e2e',
+          sequence: { groupOrder: TIER_ORDER.e2e },
           include: ['test/e2e/**/*.e2e-spec.ts'],
-          globalSetup: ['test/env/global-setup.ts'],
+          globalSetup: ['test/env/run-temp-dir.ts', 'test/env/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,

@@ -1,10 +1,10 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, json } from '../env/http.js';
+import { makeTempDir } from '../env/index.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
 
 const TOKEN = 'e2e-token-0123456789abcdef';
@@ -206,7 +206,7 @@ describe('Foundation: API token', () => {
 describe('Foundation: process lifecycle and data files', () => {
   it('exits non-zero with one line naming a bad variable', async () => {
     const child = spawn(process.execPath, [resolve(import.meta.dirname, '../../dist/main.js')], {
-      env: { ...process.env, PORT: '70000', LOG_DIR: await mkdtemp(join(tmpdir(), 'wave-logs-')) },
+      env: { ...process.env, PORT: '70000', LOG_DIR: await makeTempDir('bad-env-logs') },
     });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -226,7 +226,7 @@ describe('Foundation: process lifecycle and data files', () => {
   });
 
   it('moves a corrupt data file aside at boot and starts with defaults', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'wave-data-'));
+    const dataDir = await makeTempDir('corrupt-data');
     await writeFile(join(dataDir, 'streaming-config.json'), '{ "rtmp": { "port": ');
     const wave = await startWave({ dataDir });
     try {

@@ -25,11 +25,17 @@ export interface DockerEngine {
   release(): Promise<void>;
 }
 
-const PRIVATE_DIR = join(tmpdir(), 'wave-test-dockerd');
+// In the host's temp dir, not the run's (test/env/run-temp-dir.ts): the daemon is shared between runs.
+const PRIVATE_DIR = join(process.env.WAVE_TEST_HOST_TMPDIR ?? tmpdir(), 'wave-test-dockerd');
 const SOCKET = join(PRIVATE_DIR, 'docker.sock');
 const PID_FILE = join(PRIVATE_DIR, 'docker.pid');
 const LEASES = join(PRIVATE_DIR, 'leases');
 const LOCK = join(PRIVATE_DIR, 'lock');
+/** The log of the daemon now running (each start begins it anew, so it holds one run's story). */
+const LOG = join(PRIVATE_DIR, 'dockerd.log');
+/** Present when the private dockerd created the docker0 bridge (none was there): it goes when the daemon stops. */
+const CREATED_BRIDGE = join(PRIVATE_DIR, 'created-docker0');
+const BRIDGE_SYSFS = '/sys/class/net/docker0';
 const READY_TIMEOUT_MS = 30_000;
 
 export async function acquireDockerEngine(): Promise<DockerEngine> {
@@ -93,7 +99,8 @@ function ensureDockerdInstalled(): void {
 
 async function startPrivateDockerd(): Promise<void> {
   await stopPrivateDockerd(); // a daemon left half-alive by a killed run, if any
-  const log = openSync(join(PRIVATE_DIR, 'dockerd.log'), 'a');
+  if (!existsSync(BRIDGE_SYSFS)) await writeFile(CREATED_BRIDGE, '');
+  const log = openSync(LOG, 'w');
   const daemon = spawn(
     'dockerd',
     [
@@ -118,7 +125,7 @@ async function startPrivateDockerd(): Promise<void> {
     if (daemon.exitCode !== null) break;
     await sleep(100);
   }
-  const tail = (await readFile(join(PRIVATE_DIR, 'dockerd.log'), 'utf8').catch(() => '')).split('\n').slice(-15);
+  const tail = (await readFile(LOG, 'utf8').catch(() => '')).split('\n').slice(-15);
   throw new Error(`the private dockerd did not answer on ${SOCKET} within ${READY_TIMEOUT_MS} ms:\n${tail.join('\n')}`);
 }
 
@@ -145,15 +152,25 @@ async function liveLeases(): Promise<string[]> {
 
 async function stopPrivateDockerd(): Promise<void> {
   const pid = Number((await readFile(PID_FILE, 'utf8').catch(() => '')).trim());
-  if (!pid || !isAlive(pid)) return;
-  process.kill(pid, 'SIGTERM');
-  // dockerd stops its containers and containerd first; give it time, then insist.
-  for (let waited = 0; isAlive(pid); waited += 100) {
-    if (waited === 20_000) process.kill(pid, 'SIGKILL');
-    if (waited > 25_000) throw new Error(`private dockerd (pid ${pid}) did not exit`);
-    await sleep(100);
+  if (pid && isAlive(pid)) {
+    process.kill(pid, 'SIGTERM');
+    // dockerd stops its containers and containerd first; give it time, then insist.
+    for (let waited = 0; isAlive(pid); waited += 100) {
+      if (waited === 20_000) process.kill(pid, 'SIGKILL');
+      if (waited > 25_000) throw new Error(`private dockerd (pid ${pid}) did not exit`);
+      await sleep(100);
+    }
   }
   await rm(SOCKET, { force: true });
+  // dockerd leaves the bridge it made behind; a bridge that was there before (a system engine's) stays.
+  if (existsSync(CREATED_BRIDGE)) {
+    try {
+      execFileSync('ip', ['link', 'delete', 'docker0'], { stdio: 'ignore', timeout: 10_000 });
+    } catch {
+      // already gone
+    }
+    await rm(CREATED_BRIDGE, { force: true });
+  }
 }
 
 /** A cross-process lock: mkdir is atomic; a lock older than 2 minutes is from a killed run. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { acquireDockerEngine } from './docker-engine.js';
 import { hasCommand } from './host.js';
-import { ensureRtmpImage } from './rtmp-image.js';
+import { ensureRtmpImage, removeRtmpImage } from './rtmp-image.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -28,7 +28,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const started = Date.now();
   const engine = await acquireDockerEngine();
   try {
-    const rtmpImage = await ensureRtmpImage(engine.host);
+    const { tag: rtmpImage, built } = await ensureRtmpImage(engine.host);
     const tempBaseDir = await mkdtemp(join(tmpdir(), 'wave-test-'));
     // Workers and the servers they spawn inherit these.
     process.env.DOCKER_HOST = engine.host;
@@ -44,6 +44,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     );
     return async () => {
       await rm(tempBaseDir, { recursive: true, force: true });
+      if (built && !engine.isPrivate) await removeRtmpImage(engine.host, rtmpImage);
       await engine.release();
     };
   } catch (error) {

@@ -15,9 +15,9 @@ const recipeFiles = ['scripts/rtmp-image.sh', 'docker/rtmp/Dockerfile', 'docker/
  * The nginx-rtmp image for tests, made by the production script (scripts/rtmp-image.sh). On Linux
  * it is assembled from the host's Debian packages (no registry); elsewhere it is `docker build`.
  * The tag carries a hash of the recipe, so an image already there is reused and a changed recipe
- * builds a new one.
+ * builds a new one. `built` says this call made it (so the run that made it can remove it again).
  */
-export async function ensureRtmpImage(dockerHost: string): Promise<string> {
+export async function ensureRtmpImage(dockerHost: string): Promise<{ tag: string; built: boolean }> {
   const recipe = createHash('sha256');
   for (const file of recipeFiles) recipe.update(readFileSync(join(projectRoot, file)));
   const tag = `wave/rtmp:test-${recipe.digest('hex').slice(0, 12)}`;
@@ -30,7 +30,7 @@ export async function ensureRtmpImage(dockerHost: string): Promise<string> {
     .inspect()
     .then(() => true)
     .catch(() => false);
-  if (present) return tag;
+  if (present) return { tag, built: false };
 
   const mode = platform() === 'linux' ? '--offline' : '--build';
   try {
@@ -42,5 +42,11 @@ export async function ensureRtmpImage(dockerHost: string): Promise<string> {
     const { stderr, message } = error as { stderr?: string; message: string };
     throw new Error(`building the test nginx-rtmp image ${tag} failed: ${stderr || message}`);
   }
-  return tag;
+  return { tag, built: true };
+}
+
+/** Removes a test image again (from an engine that outlives the run; the private one goes whole). */
+export async function removeRtmpImage(dockerHost: string, tag: string): Promise<void> {
+  const docker = dockerHost.startsWith('unix://') ? new Docker({ socketPath: dockerHost.slice('unix://'.length) }) : new Docker();
+  await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
 }

@@ -26,9 +26,13 @@ export async function connectWithFirst<T>(url: string, event: string, options: {
   return { socket, first: await first };
 }
 
-/** The next `event` on `socket` (with its first argument), or a clear timeout error. */
+/**
+ * The next `event` on `socket` (with its first argument), or a clear timeout error. Tests start waiting
+ * before they act; when an earlier step fails, the wait is never awaited, and its timeout must not then
+ * count as a second, unhandled failure (awaiting it still rejects).
+ */
 export function nextEvent<T>(socket: Socket, event: string, timeoutMs = 5000, predicate: (payload: T) => boolean = () => true): Promise<T> {
-  return new Promise((resolve, reject) => {
+  const next = new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.off(event, listener);
       reject(new Error(`no '${event}' event within ${timeoutMs} ms`));
@@ -41,4 +45,6 @@ export function nextEvent<T>(socket: Socket, event: string, timeoutMs = 5000, pr
     };
     socket.on(event, listener);
   });
+  next.catch(() => {});
+  return next;
 }

@@ -1,6 +1,5 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ProcessRepository } from '../../src/repositories/process.repository.js';
@@ -12,6 +11,7 @@ import { DaemonLogger, TelegramStreamDaemon } from '../../src/telegram/daemon/te
 import type { TelegramConfigDocument } from '../../src/telegram/telegram-config.document.js';
 import { TELEGRAM_CONFIG_DOCUMENT } from '../../src/telegram/telegram-config.document.js';
 import type { AudioTracksDocument } from '../../src/tracks/audio-tracks.document.js';
+import { makeTempDir } from '../env/index.js';
 import { waitUntil } from '../env/wait.js';
 
 const run = promisify(execFile);
@@ -27,7 +27,7 @@ export interface StationDir {
 
 /** A DATA_DIR with `count` short tracks (alternately quiet and loud sines) and a cover image. */
 export async function makeStation(count: number, seconds: number): Promise<StationDir> {
-  const root = await mkdtemp(join(tmpdir(), 'wave-tg-'));
+  const root = await makeTempDir('tg-station');
   const dataDir = join(root, 'data');
   const logDir = join(root, 'logs');
   await mkdir(join(dataDir, 'tracks'), { recursive: true });
