@@ -59,8 +59,10 @@ assemble() {
 }
 
 build() {
-  # `|| return`: set -e does not apply inside a function called from an `if`.
-  docker build --quiet -t "$tag" "$context" >/dev/null || return 1
+  local output
+  # `|| return`: set -e does not apply inside a function called from an `if`. Docker's words are shown
+  # only when there is no fallback (--build); otherwise the fallback says what happened.
+  output="$(docker build --quiet -t "$tag" "$context" 2>&1)" || { [ "$mode" = build ] && echo "$output" >&2; return 1; }
   echo "rtmp-image: built $tag from $context/Dockerfile"
 }
 

@@ -42,6 +42,29 @@ install_debian() {
     # The RTMP ingest runs on the system's Docker engine.
     $sudo systemctl enable --now docker >/dev/null 2>&1 || true
   fi
+  start_engine_without_init "$sudo"
+}
+
+# No init system (a container, a minimal VM): nothing starts dockerd, so setup starts it in the
+# background on the default socket, where Wave looks, and says where its log is and how to stop it.
+dockerd_log=/var/log/dockerd.log
+start_engine_without_init() {
+  local sudo="$1"
+  engine_answers && return 0
+  command -v dockerd >/dev/null 2>&1 || return 0
+  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then return 0; fi
+  if [ -n "$sudo" ] && ! sudo -n true 2>/dev/null; then return 0; fi
+  echo "setup: no init system starts Docker here; starting dockerd in the background (log $dockerd_log)"
+  $sudo sh -c "setsid nohup dockerd >>$dockerd_log 2>&1 </dev/null &"
+  for _ in $(seq 1 100); do
+    engine_answers && { engine_started_here=1; return 0; }
+    sleep 0.2
+  done
+  echo "setup: dockerd did not answer within 20 s; see $dockerd_log" >&2
+}
+
+engine_answers() {
+  docker info >/dev/null 2>&1 || { [ "$(id -u)" -ne 0 ] && sudo -n docker info >/dev/null 2>&1; }
 }
 
 install_macos() {
@@ -50,6 +73,38 @@ install_macos() {
   command -v docker >/dev/null 2>&1 || echo "setup: install and start Docker Desktop for the RTMP ingest" >&2
 }
 
+# What is ready and what is not, one line each, with what to do for the latter.
+summary() {
+  local engine image ffmpeg_line pm2_line
+  if docker info >/dev/null 2>&1; then
+    engine="ready (Docker $(docker version --format '{{.Server.Version}}' 2>/dev/null))"
+    [ "$engine_started_here" -eq 1 ] && engine="$engine, started by setup: log $dockerd_log, stop with \`kill \$(cat /var/run/docker.pid)\`"
+    if docker image inspect wave/rtmp:latest >/dev/null 2>&1; then image="ready (wave/rtmp:latest)"
+    else image="NOT READY: run \`npm run rtmp:image\`"; fi
+  else
+    case "$(uname -s)" in
+      Darwin) engine="NOT READY: start Docker Desktop, then run \`npm run rtmp:image\`" ;;
+      *) if [ "$(id -u)" -ne 0 ] && [ -S /var/run/docker.sock ]; then
+           engine="NOT READY: $(id -un) may not use /var/run/docker.sock; \`sudo usermod -aG docker $(id -un)\` and log in again"
+         else
+           engine="NOT READY: start the Docker engine (\`sudo dockerd &\` where no init system runs), then run \`npm run rtmp:image\`"
+         fi ;;
+    esac
+    image="NOT READY: needs the engine"
+  fi
+  if command -v ffmpeg >/dev/null 2>&1; then ffmpeg_line="ready ($(ffmpeg -version | head -n 1 | cut -d' ' -f1-3))"
+  else ffmpeg_line="NOT READY: install ffmpeg"; fi
+  if [ -x node_modules/.bin/pm2 ]; then pm2_line="ready (pm2 $(node -p 'require("pm2/package.json").version'))"
+  else pm2_line="NOT READY: run \`npm ci\`"; fi
+  echo "setup: done"
+  echo "  Docker engine  $engine"
+  echo "  RTMP image     $image"
+  echo "  ffmpeg         $ffmpeg_line"
+  echo "  PM2            $pm2_line"
+  case "$engine" in NOT*) echo "  Wave runs without the engine, but the RTMP ingest (DJs publishing live) cannot start until it is there." ;; esac
+}
+
+engine_started_here=0
 need_node
 case "$(uname -s)" in
   # An if, not `a && b || c`: errexit is off inside a function called from such a list, so a failed
@@ -69,4 +124,4 @@ npm run build --silent
 if docker info >/dev/null 2>&1; then
   npm run --silent rtmp:image || echo "setup: could not build the RTMP image; run \`npm run rtmp:image\` later" >&2
 fi
-echo "setup: done"
+summary
