@@ -1,13 +1,40 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommand } from '../env/host.js';
 import { call, json } from '../env/http.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
 
 const TOKEN = 'e2e-token-0123456789abcdef';
+const REDOCLY_CLI = resolve(import.meta.dirname, '../../node_modules/@redocly/cli/bin/cli.js');
+
+interface LintProblem {
+  ruleId: string;
+  severity: 'error' | 'warn';
+  message: string;
+  location: Array<{ pointer: string }>;
+}
+
+/** Redocly's `recommended` rules on `doc`, run by its CLI from node_modules (its JSON report). */
+async function redoclyLint(doc: unknown): Promise<{ totals: { errors: number; warnings: number }; problems: LintProblem[] }> {
+  // Its own folder as cwd, so no redocly.yaml around decides the rules: only `--extends recommended` does.
+  const dir = await mkdtemp(join(tmpdir(), 'wave-openapi-'));
+  try {
+    await writeFile(join(dir, 'openapi.json'), JSON.stringify(doc));
+    const lint = await runCommand(process.execPath, [REDOCLY_CLI, 'lint', '--extends', 'recommended', '--format', 'json', 'openapi.json'], {
+      cwd: dir,
+      env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_NOTIFICATIONS: 'true' },
+    });
+    // It exits 1 when there are errors; the report on stdout says which.
+    expect(lint.stdout, lint.stderr).toMatch(/^\s*\{/);
+    return JSON.parse(lint.stdout);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 describe('Foundation: server, errors, OpenAPI', () => {
   let wave: WaveServer;
@@ -49,6 +76,14 @@ describe('Foundation: server, errors, OpenAPI', () => {
           expect(op.responses[c].content?.['application/json']?.schema?.$ref, `${where} ${c} uses ErrorResponseDto`).toMatch(/ErrorResponseDto$/);
         }
       }
+    }
+    const lint = await redoclyLint(doc);
+    const where = (p: LintProblem) => `${p.ruleId} at ${p.location[0]?.pointer}: ${p.message}`;
+    expect(lint.problems.filter((p) => p.severity === 'error').map(where)).toEqual([]);
+    expect(lint.totals.errors).toBe(0);
+    // The one warning left is by design: the probes and /metrics answer no 4xx (no input, no token, no rate limit).
+    for (const p of lint.problems.filter((p) => p.severity === 'warn')) {
+      expect(where(p)).toMatch(/^operation-4xx-response at #\/paths\/~1(health(~1live|~1ready)?|metrics)\/get\/responses: /);
     }
     // Two DTO classes of one name would silently share one schema in the document.
     expect(wave.output()).not.toContain('Duplicate DTO');
