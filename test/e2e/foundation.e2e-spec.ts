@@ -72,7 +72,7 @@ describe('Foundation: server, errors, OpenAPI', () => {
         expect(codes.some((c) => c >= 200 && c < 300), `${where} documents its success`).toBe(true);
         const errors = codes.filter((c) => c >= 400);
         expect(errors.length, `${where} documents its errors`).toBeGreaterThan(0);
-        for (const c of errors.filter((c) => c !== 503 || !path.startsWith('/health'))) {
+        for (const c of errors) {
           expect(op.responses[c].content?.['application/json']?.schema?.$ref, `${where} ${c} uses ErrorResponseDto`).toMatch(/ErrorResponseDto$/);
         }
       }
@@ -147,6 +147,50 @@ describe('Foundation: server, errors, OpenAPI', () => {
     const entry = lines.find((l) => l.requestId === 'log-line-check');
     expect(entry).toMatchObject({ method: 'GET', route: '/health/live', status: 200, requestId: 'log-line-check' });
     expect(typeof entry.durationMs).toBe('number');
+  });
+});
+
+describe('Foundation: a failing health probe', () => {
+  let wave: WaveServer;
+  beforeAll(async () => {
+    // An engine socket that does not exist: the readiness probe's docker indicator is down.
+    wave = await startWave({ env: { DOCKER_HOST: `unix://${join(tmpdir(), 'wave-no-such-dir', 'docker.sock')}` } });
+  });
+  afterAll(() => wave?.dispose());
+
+  it("answers 503 in the one error shape, with terminus' result and a code for each failing indicator", async () => {
+    const res = await fetch(`${wave.baseUrl}/health/ready`, { headers: { 'x-request-id': 'ready-probe' } });
+    expect(res.status).toBe(503);
+    const body = await json(res);
+    const docker = { status: 'down', code: 'docker_unavailable', message: expect.stringContaining('Docker engine is unreachable') };
+    const up = expect.objectContaining({ status: 'up' });
+    expect(body).toEqual({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      code: 'health_check_failed',
+      message: [expect.stringMatching(/^docker: Docker engine is unreachable at unix:\/\/.*wave-no-such-dir/)],
+      requestId: 'ready-probe',
+      details: {
+        status: 'error',
+        info: { dataDir: up, disk: up, pm2: up },
+        error: { docker },
+        details: { dataDir: up, disk: up, pm2: up, docker },
+      },
+    });
+    // Wave itself is healthy and alive without an engine.
+    expect((await fetch(`${wave.baseUrl}/health`)).status).toBe(200);
+    expect((await fetch(`${wave.baseUrl}/health/live`)).status).toBe(200);
+  });
+
+  it('documents that 503 shape for the three probes', async () => {
+    const doc = await json(fetch(`${wave.baseUrl}/api/docs-json`));
+    for (const path of ['/health', '/health/live', '/health/ready']) {
+      expect(doc.paths[path].get.responses['503'].content['application/json'].schema.$ref, path).toBe('#/components/schemas/HealthCheckErrorResponseDto');
+    }
+    const schema = doc.components.schemas.HealthCheckErrorResponseDto;
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['statusCode', 'error', 'code', 'message', 'requestId', 'details']));
+    const result = doc.components.schemas[schema.properties.details.$ref.split('/').pop()];
+    expect(Object.keys(result.properties)).toEqual(expect.arrayContaining(['status', 'info', 'error', 'details']));
   });
 });
 
