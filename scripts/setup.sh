@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Wave and its tests need on a fresh machine, then builds Wave.
-#   Debian/Ubuntu (root or sudo): ffmpeg, nginx + rtmp module, Docker engine, socat, openssl, redis-server via apt.
-#   macOS: ffmpeg, socat, redis via Homebrew; Docker Desktop provides the engine (start it first).
+#   Debian/Ubuntu (root or sudo): ffmpeg, nginx + rtmp module, Docker engine, socat, openssl, redis-server and
+#   prometheus (the tests' `promtool check metrics`) via apt.
+#   macOS: ffmpeg, socat, redis, prometheus via Homebrew; Docker Desktop provides the engine (start it first).
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +21,8 @@ need_node() {
 install_debian() {
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  local packages=(ffmpeg nginx libnginx-mod-rtmp socat openssl redis-server docker.io iproute2 procps)
+  # prometheus brings promtool, which the e2e suite runs on /metrics.
+  local packages=(ffmpeg nginx libnginx-mod-rtmp socat openssl redis-server docker.io iproute2 procps prometheus)
   local missing=()
   for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -39,6 +41,11 @@ install_debian() {
   # Debian starts nginx and redis as system services on install; Wave and its tests run their own.
   if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
     $sudo systemctl disable --now nginx redis-server >/dev/null 2>&1 || true
+    # Only promtool is needed: a Prometheus server this script installed is not left running (one that was
+    # already installed is the operator's, and stays as it is).
+    if [[ " ${missing[*]-} " == *" prometheus "* ]]; then
+      $sudo systemctl disable --now prometheus >/dev/null 2>&1 || true
+    fi
     # The RTMP ingest runs on the system's Docker engine.
     $sudo systemctl enable --now docker >/dev/null 2>&1 || true
   fi
@@ -69,7 +76,7 @@ engine_answers() {
 
 install_macos() {
   command -v brew >/dev/null 2>&1 || { echo "setup: Homebrew is required on macOS (https://brew.sh)" >&2; exit 1; }
-  for p in ffmpeg socat redis; do brew list "$p" >/dev/null 2>&1 || brew install "$p"; done
+  for p in ffmpeg socat redis prometheus; do brew list "$p" >/dev/null 2>&1 || brew install "$p"; done
   command -v docker >/dev/null 2>&1 || echo "setup: install and start Docker Desktop for the RTMP ingest" >&2
 }
 
@@ -111,7 +118,7 @@ case "$(uname -s)" in
   # apt-get would be ignored there.
   Linux)
     if command -v apt-get >/dev/null 2>&1; then install_debian
-    else echo "setup: not Debian-like; install ffmpeg, nginx with the rtmp module, socat, redis and Docker yourself" >&2
+    else echo "setup: not Debian-like; install ffmpeg, nginx with the rtmp module, socat, redis, prometheus (promtool) and Docker yourself" >&2
     fi ;;
   Darwin) install_macos ;;
 esac

@@ -17,7 +17,7 @@ import { WaveSocketAdapter } from './events/wave-socket.adapter.js';
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 // package.json sits one level above both src/ and dist/; npm_package_version is only set under `npm run`.
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+const { version, license } = createRequire(import.meta.url)('../package.json') as { version: string; license: string };
 
 /** Builds the whole Wave HTTP application (used by main.ts, the tests' in-process needs and the benchmarks). */
 export async function createWaveApp(config: AppConfig, winston: WinstonLogger): Promise<NestFastifyApplication> {
@@ -87,6 +87,9 @@ export async function createWaveApp(config: AppConfig, winston: WinstonLogger): 
           'state need `Authorization: Bearer <token>`. Every error has the shape of ErrorResponseDto.',
       )
       .setVersion(version)
+      .setLicense(license, `https://spdx.org/licenses/${license}.html`)
+      // Relative: the document is served by the Wave it describes, on whatever host and port it was reached.
+      .addServer('/', 'This Wave')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'WAVE_API_TOKEN' })
       .addSecurityRequirements('bearer')
       .build(),

@@ -18,12 +18,23 @@ const LOG_FILE_MAX_BYTES = 10 * 1024 * 1024;
 const LOG_FILES_KEPT = 5;
 
 /**
+ * nest-winston wraps Nest's trace argument as `stack: [trace]`, which is `[undefined]` (`[null]` in JSON)
+ * when Logger.error gets no trace. An entry keeps one stack string, or none.
+ */
+const stackFormat = format((info) => {
+  const stacks = (Array.isArray(info.stack) ? info.stack : [info.stack]).filter((s): s is string => typeof s === 'string' && s !== '');
+  if (stacks.length > 0) info.stack = stacks.join('\n');
+  else delete info.stack;
+  return info;
+});
+
+/**
  * Wave's winston logger: secrets scrubbed from every entry, JSON lines in `LOG_DIR/<file>` (rotated by
  * size, the current file keeping its name), and the console pretty in development, JSON in production.
  */
 export function createWaveLogger(options: WaveLoggerOptions): Logger {
   mkdirSync(options.logDir, { recursive: true });
-  const base = format.combine(format.timestamp(), format.errors({ stack: true }), redactionFormat());
+  const base = format.combine(format.timestamp(), format.errors({ stack: true }), stackFormat(), redactionFormat());
   return createLogger({
     level: options.level,
     format: base,

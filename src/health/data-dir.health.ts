@@ -22,7 +22,7 @@ export class DataDirHealthIndicator {
       await rm(probe, { force: true });
       return indicator.up({ path: this.config.dataDir });
     } catch (error) {
-      return indicator.down({ path: this.config.dataDir, message: (error as Error).message });
+      return indicator.down({ code: 'data_dir_not_writable', path: this.config.dataDir, message: (error as Error).message });
     }
   }
 }

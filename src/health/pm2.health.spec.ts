@@ -27,7 +27,7 @@ describe('Pm2HealthIndicator', () => {
     try {
       const result = indicator({ isDaemonRunning: async () => true, list: () => new Promise(() => undefined) }).isResponsive();
       await vi.advanceTimersByTimeAsync(3000);
-      expect(await result).toEqual({ pm2: { status: 'down', daemon: 'not answering', home: '/tmp/pm2', message: 'PM2 did not answer within 3 s' } });
+      expect(await result).toEqual({ pm2: { status: 'down', code: 'pm2_not_answering', daemon: 'not answering', home: '/tmp/pm2', message: 'PM2 did not answer within 3 s' } });
     } finally {
       vi.useRealTimers();
     }

@@ -31,7 +31,7 @@ export class Pm2HealthIndicator {
       const telegram = processes.find((p) => p.name === DAEMON_PROCESS_NAME);
       return indicator.up({ daemon: 'running', home: this.pm2.home, [DAEMON_PROCESS_NAME]: telegram?.status ?? 'not_started' });
     } catch (error) {
-      return indicator.down({ daemon: 'not answering', home: this.pm2.home, message: (error as Error).message });
+      return indicator.down({ code: 'pm2_not_answering', daemon: 'not answering', home: this.pm2.home, message: (error as Error).message });
     } finally {
       clearTimeout(timer);
     }

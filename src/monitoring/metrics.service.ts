@@ -7,6 +7,13 @@ import { SocketAudience } from '../events/socket-audience.js';
 import { StreamingStatusService } from '../streaming/streaming-status.service.js';
 
 const HTTP_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const DEFAULT_METRICS_PREFIX = 'wave_';
+/**
+ * prom-client's default gauges named like counters (`_total`), which Prometheus' naming rules (and
+ * `promtool check metrics`) refuse. Each only repeats the sum of its by-type gauge
+ * (`sum(wave_nodejs_active_handles)`), so they are dropped rather than renamed.
+ */
+const MISNAMED_DEFAULT_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 /**
  * Wave's Prometheus metrics, in a registry of its own (not prom-client's global one, so several apps in
@@ -37,7 +44,8 @@ export class MetricsService implements OnModuleInit {
     audience: SocketAudience,
     status: StreamingStatusService,
   ) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'wave_' });
+    collectDefaultMetrics({ register: this.registry, prefix: DEFAULT_METRICS_PREFIX });
+    for (const name of MISNAMED_DEFAULT_GAUGES) this.registry.removeSingleMetric(DEFAULT_METRICS_PREFIX + name);
     new Gauge({
       name: 'wave_socket_clients',
       help: 'Socket.IO clients connected to this instance, by namespace',

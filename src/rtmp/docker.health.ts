@@ -16,7 +16,7 @@ export class DockerHealthIndicator {
       await this.docker.ping();
       return indicator.up({ version: await this.docker.version() });
     } catch (error) {
-      return indicator.down({ message: (error as Error).message });
+      return indicator.down({ code: 'docker_unavailable', message: (error as Error).message });
     }
   }
 }

@@ -1,13 +1,41 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { spawn } from 'node:child_process';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommand } from '../env/host.js';
 import { call, json } from '../env/http.js';
 import { makeTempDir } from '../env/index.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
 
 const TOKEN = 'e2e-token-0123456789abcdef';
+const REDOCLY_CLI = resolve(import.meta.dirname, '../../node_modules/@redocly/cli/bin/cli.js');
+
+interface LintProblem {
+  ruleId: string;
+  severity: 'error' | 'warn';
+  message: string;
+  location: Array<{ pointer: string }>;
+}
+
+/** Redocly's `recommended` rules on `doc`, run by its CLI from node_modules (its JSON report). */
+async function redoclyLint(doc: unknown): Promise<{ totals: { errors: number; warnings: number }; problems: LintProblem[] }> {
+  // Its own folder as cwd, so no redocly.yaml around decides the rules: only `--extends recommended` does.
+  const dir = await mkdtemp(join(tmpdir(), 'wave-openapi-'));
+  try {
+    await writeFile(join(dir, 'openapi.json'), JSON.stringify(doc));
+    const lint = await runCommand(process.execPath, [REDOCLY_CLI, 'lint', '--extends', 'recommended', '--format', 'json', 'openapi.json'], {
+      cwd: dir,
+      env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_NOTIFICATIONS: 'true' },
+    });
+    // It exits 1 when there are errors; the report on stdout says which.
+    expect(lint.stdout, lint.stderr).toMatch(/^\s*\{/);
+    return JSON.parse(lint.stdout);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 describe('Foundation: server, errors, OpenAPI', () => {
   let wave: WaveServer;
@@ -45,10 +73,18 @@ describe('Foundation: server, errors, OpenAPI', () => {
         expect(codes.some((c) => c >= 200 && c < 300), `${where} documents its success`).toBe(true);
         const errors = codes.filter((c) => c >= 400);
         expect(errors.length, `${where} documents its errors`).toBeGreaterThan(0);
-        for (const c of errors.filter((c) => c !== 503 || !path.startsWith('/health'))) {
+        for (const c of errors) {
           expect(op.responses[c].content?.['application/json']?.schema?.$ref, `${where} ${c} uses ErrorResponseDto`).toMatch(/ErrorResponseDto$/);
         }
       }
+    }
+    const lint = await redoclyLint(doc);
+    const where = (p: LintProblem) => `${p.ruleId} at ${p.location[0]?.pointer}: ${p.message}`;
+    expect(lint.problems.filter((p) => p.severity === 'error').map(where)).toEqual([]);
+    expect(lint.totals.errors).toBe(0);
+    // The one warning left is by design: the probes and /metrics answer no 4xx (no input, no token, no rate limit).
+    for (const p of lint.problems.filter((p) => p.severity === 'warn')) {
+      expect(where(p)).toMatch(/^operation-4xx-response at #\/paths\/~1(health(~1live|~1ready)?|metrics)\/get\/responses: /);
     }
     // Two DTO classes of one name would silently share one schema in the document.
     expect(wave.output()).not.toContain('Duplicate DTO');
@@ -112,6 +148,50 @@ describe('Foundation: server, errors, OpenAPI', () => {
     const entry = lines.find((l) => l.requestId === 'log-line-check');
     expect(entry).toMatchObject({ method: 'GET', route: '/health/live', status: 200, requestId: 'log-line-check' });
     expect(typeof entry.durationMs).toBe('number');
+  });
+});
+
+describe('Foundation: a failing health probe', () => {
+  let wave: WaveServer;
+  beforeAll(async () => {
+    // An engine socket that does not exist: the readiness probe's docker indicator is down.
+    wave = await startWave({ env: { DOCKER_HOST: `unix://${join(tmpdir(), 'wave-no-such-dir', 'docker.sock')}` } });
+  });
+  afterAll(() => wave?.dispose());
+
+  it("answers 503 in the one error shape, with terminus' result and a code for each failing indicator", async () => {
+    const res = await fetch(`${wave.baseUrl}/health/ready`, { headers: { 'x-request-id': 'ready-probe' } });
+    expect(res.status).toBe(503);
+    const body = await json(res);
+    const docker = { status: 'down', code: 'docker_unavailable', message: expect.stringContaining('Docker engine is unreachable') };
+    const up = expect.objectContaining({ status: 'up' });
+    expect(body).toEqual({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      code: 'health_check_failed',
+      message: [expect.stringMatching(/^docker: Docker engine is unreachable at unix:\/\/.*wave-no-such-dir/)],
+      requestId: 'ready-probe',
+      details: {
+        status: 'error',
+        info: { dataDir: up, disk: up, pm2: up },
+        error: { docker },
+        details: { dataDir: up, disk: up, pm2: up, docker },
+      },
+    });
+    // Wave itself is healthy and alive without an engine.
+    expect((await fetch(`${wave.baseUrl}/health`)).status).toBe(200);
+    expect((await fetch(`${wave.baseUrl}/health/live`)).status).toBe(200);
+  });
+
+  it('documents that 503 shape for the three probes', async () => {
+    const doc = await json(fetch(`${wave.baseUrl}/api/docs-json`));
+    for (const path of ['/health', '/health/live', '/health/ready']) {
+      expect(doc.paths[path].get.responses['503'].content['application/json'].schema.$ref, path).toBe('#/components/schemas/HealthCheckErrorResponseDto');
+    }
+    const schema = doc.components.schemas.HealthCheckErrorResponseDto;
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['statusCode', 'error', 'code', 'message', 'requestId', 'details']));
+    const result = doc.components.schemas[schema.properties.details.$ref.split('/').pop()];
+    expect(Object.keys(result.properties)).toEqual(expect.arrayContaining(['status', 'info', 'error', 'details']));
   });
 });
 

@@ -3,6 +3,7 @@ import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorEvent, LogEvent, PublicStatus, StreamingStatus, SubscriptionAck, SystemEvent } from '../../src/events/socket-events.js';
 import { connectSocket, connectWithFirst, nextEvent } from '../env/sockets.js';
+import { runCommand } from '../env/host.js';
 import { json } from '../env/http.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
 
@@ -118,6 +119,7 @@ describe('Real time: Socket.IO gateway, monitoring, metrics', () => {
       'wave_telegram_stream_reconnects_total',
       'wave_track_changes_total',
       'wave_process_resident_memory_bytes',
+      'wave_nodejs_active_handles',
     ]) {
       expect(families.has(name), name).toBe(true);
     }
@@ -126,6 +128,10 @@ describe('Real time: Socket.IO gateway, monitoring, metrics', () => {
     expect(families.get('wave_http_request_duration_seconds')!.type).toBe('HISTOGRAM');
     // The parser keeps no labels on histogram series; the route template is checked on the raw count line.
     expect(text).toMatch(/^wave_http_request_duration_seconds_count\{[^}]*route="\/health\/live"[^}]*\} [1-9]/m);
+    // Prometheus' own linter (naming conventions, format) finds nothing: it prints each finding and exits non-zero.
+    const promtool = await runCommand('promtool', ['check', 'metrics'], { input: text });
+    expect(promtool.stdout + promtool.stderr).toBe('');
+    expect(promtool.code).toBe(0);
   });
 
   it('serves /api/monitoring/* (reads are open unless WAVE_PROTECT_READS) with bounded, redacted logs', async () => {

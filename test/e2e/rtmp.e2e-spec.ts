@@ -313,7 +313,10 @@ describe('RTMP ingest end to end', () => {
       expect(start.body.code).toBe('docker_unavailable');
       const ready = await fetch(`${blind.baseUrl}/health/ready`);
       expect(ready.status).toBe(503);
-      expect(((await ready.json()) as { details: { docker: { status: string } } }).details.docker.status).toBe('down');
+      // The one error shape, terminus' result under details (foundation e2e checks the whole of it).
+      const notReady = (await ready.json()) as { code: string; details: { error: { docker: { status: string; code: string } } } };
+      expect(notReady.code).toBe('health_check_failed');
+      expect(notReady.details.error.docker).toMatchObject({ status: 'down', code: 'docker_unavailable' });
     } finally {
       await blind.dispose();
     }

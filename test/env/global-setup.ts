@@ -60,6 +60,8 @@ function checkTools(): void {
     ['ffprobe', 'ffmpeg'],
     ['socat', 'socat'],
     ['docker', 'docker.io'],
+    // `promtool check metrics` lints /metrics (realtime e2e).
+    ['promtool', 'prometheus'],
   ]) {
     if (!hasCommand(command)) missing.push(`${command} (apt-get install -y ${aptPackage})`);
   }
