@@ -41,8 +41,10 @@ async function bootstrap(): Promise<void> {
     await flushLogger(winston);
     process.exit(0);
   };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  // `on`, not `once`: Ctrl-C under `npm start` delivers SIGINT twice (the terminal's, and npm's forwarded copy);
+  // a second signal without a listener would kill Wave mid-close. The deadline above bounds a hung close.
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
 
   await app.listen({ port: config.port, host: config.host });
   if (config.isProduction && !config.apiToken) {

@@ -43,3 +43,13 @@ export function runCommand(
     child.stdin.end(options.input ?? '');
   });
 }
+
+/** The live (not zombie) processes of process group `pgid`, from ps (the same options on Linux and macOS). */
+export function processesInGroup(pgid: number): { pid: number; command: string }[] {
+  const out = execFileSync('ps', ['-A', '-o', 'pid=,pgid=,stat=,args='], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .map((line) => /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null && Number(m[2]) === pgid && !m[3].startsWith('Z'))
+    .map((m) => ({ pid: Number(m[1]), command: m[4] }));
+}

@@ -16,12 +16,13 @@ export interface WaveServer {
   dataDir: string;
   logDir: string;
   env: Record<string, string>;
+  /** `node dist/main.js`, or the `command` of the options (its pid is then also its process group). */
   process: ChildProcess;
   /** Everything the server printed so far. */
   output(): string;
   /** SIGTERM and wait for exit; resolves with the exit code. */
   stop(): Promise<number | null>;
-  /** Stop and remove the temp dirs (unless keepDirs). */
+  /** Stop, kill what is left of a `command`'s process group, and remove the temp dirs (unless keepDirs). */
   dispose(): Promise<void>;
 }
 
@@ -37,11 +38,16 @@ export interface StartWaveOptions {
   timeoutMs?: number;
   /** Discard stdout (benchmarks: a log line per request would pile up here); stderr is still kept. */
   quiet?: boolean;
+  /**
+   * Run this instead of `node dist/main.js`, from the repo root (e.g. `['npm', 'start']`). It leads its own process
+   * group, so a test can signal the group as a terminal's Ctrl-C does, and dispose() kills any process left in it.
+   */
+  command?: [string, ...string[]];
 }
 
-/** Starts the built server (`node dist/main.js`) on free ports with temp DATA_DIR/LOG_DIR; resolves when it answers. */
+/** Starts the built server (`node dist/main.js`, or `command`) on free ports with temp DATA_DIR/LOG_DIR; resolves when it answers. */
 export async function startWave(options: StartWaveOptions = {}): Promise<WaveServer> {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` before the e2e suites`);
+  if (!options.command && !existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` before the e2e suites`);
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'wave-data-')));
   const logDir = options.logDir ?? (await mkdtemp(join(tmpdir(), 'wave-logs-')));
   const port = options.port ?? (await freePort());
@@ -58,7 +64,13 @@ export async function startWave(options: StartWaveOptions = {}): Promise<WaveSer
     ...options.env,
   };
   let output = '';
-  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env, stdio: ['ignore', options.quiet ? 'ignore' : 'pipe', 'pipe'] });
+  const [file, ...args] = options.command ?? [process.execPath, MAIN];
+  const child = spawn(file, args, {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', options.quiet ? 'ignore' : 'pipe', 'pipe'],
+    detached: options.command !== undefined,
+  });
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
@@ -80,6 +92,7 @@ export async function startWave(options: StartWaveOptions = {}): Promise<WaveSer
     },
     async dispose() {
       await server.stop();
+      if (options.command) killGroup(child.pid!);
       if (!options.keepDirs && !options.dataDir) await rm(dataDir, { recursive: true, force: true });
       if (!options.keepDirs && !options.logDir) await rm(logDir, { recursive: true, force: true });
     },
@@ -87,7 +100,10 @@ export async function startWave(options: StartWaveOptions = {}): Promise<WaveSer
 
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`Wave exited with ${child.exitCode} before answering:\n${output}`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      await server.dispose();
+      throw new Error(`Wave exited with ${child.exitCode ?? child.signalCode} before answering:\n${output}`);
+    }
     try {
       const res = await fetch(`${baseUrl}/health/live`);
       if (res.ok) return server;
@@ -96,6 +112,15 @@ export async function startWave(options: StartWaveOptions = {}): Promise<WaveSer
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  await server.stop();
+  await server.dispose();
   throw new Error(`Wave did not answer /health/live within ${options.timeoutMs ?? 30_000} ms:\n${output}`);
+}
+
+/** SIGKILL to every process left in the group (a child that outlived its parent keeps the group). */
+function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
 }
