@@ -62,6 +62,8 @@ export interface ContainerState {
 export interface BridgeNetwork {
   /** IPv4 gateway as the engine's IPAM reports it (absent when the engine made the interface itself). */
   gateway?: string;
+  /** IPv4 subnet, e.g. `172.17.0.0/16`; the engine gives the bridge its first address when it makes it. */
+  subnet?: string;
   /** The host interface of the bridge, e.g. `docker0`. */
   interfaceName?: string;
 }
@@ -246,15 +248,16 @@ export class DockerRepository implements OnModuleDestroy {
   /**
    * The engine's default bridge network (how containers reach the host), or undefined when it has none.
    * An engine that created its bridge interface itself (a brand-new machine, no `docker0` before) reports
-   * no gateway in IPAM, only the interface's name: the caller reads that interface's address.
+   * no gateway in IPAM, only the subnet and the interface's name.
    */
   async bridgeNetwork(): Promise<BridgeNetwork | undefined> {
     try {
       const network = await this.call(() => this.docker.getNetwork('bridge').inspect());
-      const configs = (network.IPAM?.Config ?? []) as Array<{ Gateway?: string }>;
+      const configs = ((network.IPAM?.Config ?? []) as Array<{ Gateway?: string; Subnet?: string }>).filter((c) => !c.Subnet?.includes(':'));
       const options = (network.Options ?? {}) as Record<string, string>;
       return {
         gateway: configs.find((c) => c.Gateway && !c.Gateway.includes(':'))?.Gateway,
+        subnet: configs.find((c) => c.Subnet)?.Subnet,
         interfaceName: options['com.docker.network.bridge.name'],
       };
     } catch (error) {

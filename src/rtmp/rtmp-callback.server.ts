@@ -13,20 +13,31 @@ export function callbackBaseUrl(port: number): string {
 }
 
 /**
- * Where the callback listener binds: the bridge gateway when it is an address of this host, else the
- * IPv4 address of the bridge's interface on this host (an engine that made `docker0` itself reports no
- * gateway), else loopback (a remote engine, or Docker Desktop's VM, reaches the host some other way).
+ * The address of the host on the Docker bridge, as far as the engine and this host tell: the IPAM gateway;
+ * else (an engine that made `docker0` itself reports none) the IPv4 address of the bridge's interface,
+ * and, while that interface has no carrier (no container attached yet, so the OS does not list it), the
+ * first address of the bridge's subnet, which the engine gives the interface it makes. Whether it is an
+ * address of this host (not so for Docker Desktop's VM or a remote engine) only binding it can tell.
  */
-export function callbackListenHost(
-  bridge: BridgeNetwork | undefined,
-  interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>,
-): string {
-  const local = Object.values(interfaces).flatMap((addresses) => (addresses ?? []).map((a) => a.address));
-  if (bridge?.gateway && local.includes(bridge.gateway)) return bridge.gateway;
-  const ofInterface = bridge?.interfaceName ? interfaces[bridge.interfaceName]?.find((a) => a.family === 'IPv4') : undefined;
-  return ofInterface?.address ?? '127.0.0.1';
+export function bridgeHostAddress(bridge: BridgeNetwork | undefined, interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>): string | undefined {
+  if (!bridge) return undefined;
+  if (bridge.gateway) return bridge.gateway;
+  const ofInterface = bridge.interfaceName ? interfaces[bridge.interfaceName]?.find((a) => a.family === 'IPv4') : undefined;
+  return ofInterface?.address ?? (bridge.subnet ? firstHostAddress(bridge.subnet) : undefined);
 }
 
+/** `172.17.0.0/16` → `172.17.0.1`; undefined for what is not an IPv4 subnet with room for hosts. */
+export function firstHostAddress(subnet: string): string | undefined {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(subnet);
+  if (!match) return undefined;
+  const [a, b, c, d, bits] = match.slice(1).map(Number);
+  if ([a, b, c, d].some((octet) => octet > 255) || bits > 30) return undefined;
+  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+  const first = ((((a << 24) | (b << 16) | (c << 8) | d) & mask) >>> 0) + 1;
+  return [first >>> 24, (first >>> 16) & 255, (first >>> 8) & 255, first & 255].join('.');
+}
+
+const LOOPBACK = '127.0.0.1';
 const ROUTE = /^\/rtmp\/([A-Za-z0-9_-]{16,128})\/(publish|publish-done)$/;
 const BODY_LIMIT_BYTES = 16 * 1024;
 
@@ -40,7 +51,8 @@ const BODY_LIMIT_BYTES = 16 * 1024;
 export class RtmpCallbackServer implements OnModuleDestroy {
   private readonly logger = new Logger(RtmpCallbackServer.name);
   private server?: Server;
-  private boundHost?: string;
+  /** The address asked for (the bridge's, or RTMP_CALLBACK_HOST) and the one bound (loopback when that was no local one). */
+  private bound?: { wanted: string; host: string };
   private readonly binding = new Mutex();
 
   constructor(
@@ -56,18 +68,17 @@ export class RtmpCallbackServer implements OnModuleDestroy {
    */
   async ensureListening(): Promise<string> {
     await this.binding.runExclusive(async () => {
-      const host = this.config.rtmpCallbackHost ?? callbackListenHost(await this.docker.bridgeNetwork(), networkInterfaces());
-      if (this.server && this.boundHost === host) return;
+      const wanted = this.config.rtmpCallbackHost ?? bridgeHostAddress(await this.docker.bridgeNetwork(), networkInterfaces()) ?? LOOPBACK;
+      if (this.server && this.bound?.wanted === wanted) return;
       await this.close();
-      this.server = await this.listen(host);
-      this.boundHost = host;
+      this.server = await this.listenOnBridge(wanted);
     });
     return callbackBaseUrl(this.config.rtmpCallbackPort);
   }
 
   /** The address the listener is bound to, if it listens. */
   get listeningHost(): string | undefined {
-    return this.boundHost;
+    return this.bound?.host;
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -78,11 +89,25 @@ export class RtmpCallbackServer implements OnModuleDestroy {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    this.boundHost = undefined;
+    this.bound = undefined;
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
     });
+  }
+
+  /** Binds `wanted`; an address that is not this host's (Docker Desktop's VM gateway) falls back to loopback. */
+  private async listenOnBridge(wanted: string): Promise<Server> {
+    try {
+      const server = await this.listen(wanted);
+      this.bound = { wanted, host: wanted };
+      return server;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRNOTAVAIL' || this.config.rtmpCallbackHost) throw error;
+      const server = await this.listen(LOOPBACK);
+      this.bound = { wanted, host: LOOPBACK };
+      return server;
+    }
   }
 
   private async listen(host: string): Promise<Server> {
