@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // real wrapper against the real outside system, e2e suites against the whole built server. They run
 // one tier after another (groupOrder; projects run side by side otherwise), so the suites that measure
 // latencies and outages on two cores do not share them with the rest.
-const TIER_ORDER = { unit: 0, medium: 1, e2e: 2 } as const;
+const TIER_ORDER = { unit: 0, medium: 1, e2e: 2, chaos: 3 } as const;
 
 export default defineConfig({
   test: {
@@ -39,6 +39,20 @@ export default defineConfig({
           include: ['test/e2e/**/*.e2e-spec.ts'],
           globalSetup: ['test/env/run-temp-dir.ts', 'test/env/global-setup.ts'],
           testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // The built server under faults and abuse: full disks, killed processes, hung engines, fuzzed and
+        // hostile input. Last, alone: these suites stall and kill what the others need.
+        extends: true,
+        test: {
+          name: 'chaos',
+          sequence: { groupOrder: TIER_ORDER.chaos },
+          include: ['test/chaos/**/*.chaos-spec.ts'],
+          globalSetup: ['test/env/run-temp-dir.ts', 'test/env/global-setup.ts'],
+          testTimeout: 180_000,
           hookTimeout: 180_000,
           fileParallelism: false,
         },
