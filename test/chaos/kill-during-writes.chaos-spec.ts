@@ -10,23 +10,42 @@ import { startWave, WaveServer } from '../env/wave-server.js';
 const run = promisify(execFile);
 const WRITES = 500;
 
+interface Track {
+  id: string;
+  title: string;
+}
+
 /**
  * SIGKILL while 500 writes are in flight, at four points of the burst: every write Wave acknowledged
- * (201) is in the library after a restart, every data file parses, and nothing was moved aside.
+ * is in the library after a restart, every data file parses, and nothing was moved aside. The writes
+ * are title edits of 500 tracks added first (one ffprobe each, once), so the burst is the store's alone.
  */
 describe('kill -9 during 500 concurrent writes', () => {
-  let media: string;
   let dataDir: string;
   let logDir: string;
   let wave: WaveServer | undefined;
+  let tracks: Track[];
 
   beforeAll(async () => {
-    media = await makeTempDir('chaos-kill-media');
+    const media = await makeTempDir('chaos-kill-media');
     dataDir = await makeTempDir('chaos-kill-data');
     logDir = await makeTempDir('chaos-kill-logs');
     const song = join(media, 'song.mp3');
     await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', song]);
-    for (let i = 0; i < WRITES; i++) await copyFile(song, join(media, `copy-${i}.mp3`));
+    wave = await startWave({ dataDir, logDir, keepDirs: true });
+    tracks = [];
+    for (let i = 0; i < WRITES; i += 50) {
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(50, WRITES - i) }, async (_, j) => {
+          const path = join(media, `copy-${i + j}.mp3`);
+          await copyFile(song, path);
+          return call<Track>(wave!, 'POST', '/api/tracks', { path });
+        }),
+      );
+      expect(batch.map((r) => r.status).filter((s) => s !== 201)).toEqual([]);
+      tracks.push(...batch.map((r) => r.body));
+    }
+    await wave.stop();
   });
 
   afterAll(async () => {
@@ -36,29 +55,31 @@ describe('kill -9 during 500 concurrent writes', () => {
   it.each([0.1, 0.4, 0.7, 0.95])('killed after %s of the burst was acknowledged: no acknowledged write lost', async (fraction) => {
     wave = await startWave({ dataDir, logDir, keepDirs: true });
     const server = wave;
-    const acknowledged: string[] = [];
+    const acknowledged = new Map<string, string>();
     const killAt = Math.floor(WRITES * fraction);
     let killed: Promise<unknown> | undefined;
-    const writes = Array.from({ length: WRITES }, (_, i) =>
-      call<{ id: string }>(server, 'POST', '/api/tracks', { path: join(media, `copy-${i}.mp3`), title: `kill ${fraction} #${i}` })
+    const writes = tracks.map((track, i) => {
+      const title = `kill ${fraction} #${i}`;
+      return call<Track>(server, 'PATCH', `/api/tracks/${track.id}`, { title })
         .then((res) => {
-          if (res.status !== 201 || killed) return;
-          acknowledged.push(res.body.id);
-          if (acknowledged.length >= killAt) {
-            server.process.kill('SIGKILL');
+          if (res.status !== 200 || killed) return;
+          acknowledged.set(track.id, title);
+          if (acknowledged.size >= killAt) {
             killed = new Promise((resolve) => server.process.once('exit', resolve));
+            server.process.kill('SIGKILL');
           }
         })
-        .catch(() => undefined), // the connection dies with the server
-    );
+        .catch(() => undefined); // the connection dies with the server
+    });
     await Promise.all(writes);
     await killed;
-    expect(acknowledged.length).toBeGreaterThanOrEqual(killAt);
+    expect(acknowledged.size).toBeGreaterThanOrEqual(killAt);
 
     wave = await startWave({ dataDir, logDir, keepDirs: true });
-    const { body } = await call<{ tracks: Array<{ id: string }> }>(wave, 'GET', '/api/tracks');
-    const stored = new Set(body.tracks.map((t) => t.id));
-    expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
+    const { body } = await call<{ tracks: Track[] }>(wave, 'GET', '/api/tracks');
+    const stored = new Map(body.tracks.map((t) => [t.id, t.title]));
+    expect(body.tracks).toHaveLength(WRITES);
+    expect([...acknowledged].filter(([id, title]) => stored.get(id) !== title)).toEqual([]);
     const files = await readdir(dataDir);
     expect(files.filter((f) => f.includes('.corrupt-'))).toEqual([]);
     for (const file of files.filter((f) => f.endsWith('.json'))) {

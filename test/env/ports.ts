@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { platform } from 'node:os';
 
 /** A TCP port free on 127.0.0.1 right now (the OS picks it). */
 export function freePort(): Promise<number> {
@@ -19,5 +21,20 @@ export function isPortFree(port: number): Promise<boolean> {
     const server = createServer();
     server.once('error', () => resolve(false));
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * True when something listens on `port` (IPv4), read from the kernel's socket table without touching
+ * the port (a probe connection would be the one client of a server that serves one, like `ffmpeg -listen 1`).
+ */
+export async function isListening(port: number): Promise<boolean> {
+  if (platform() !== 'linux') return !(await isPortFree(port));
+  const table = await readFile('/proc/net/tcp', 'utf8');
+  const suffix = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  // Columns: sl, local_address, rem_address, st (0A = LISTEN), …
+  return table.split('\n').some((line) => {
+    const [, local, , state] = line.trim().split(/\s+/);
+    return state === '0A' && local?.endsWith(suffix) === true;
   });
 }

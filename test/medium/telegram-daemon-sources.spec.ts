@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../env/ports.js';
+import { freePort, isListening } from '../env/ports.js';
 import { RtmpIngest, startRtmpIngest } from '../env/rtmp-ingest.js';
 import { waitUntil } from '../env/wait.js';
 import { makeStation, RunningDaemon, runDaemon, StationDir, writeTelegramConfig } from './telegram-daemon.fixtures.js';
@@ -77,7 +77,8 @@ describe('Telegram daemon: switching sources on one connection (real ffmpeg, loc
     // ffmpeg as a one-listener HTTP radio server, paced in real time.
     const radio = ffmpeg(['-re', '-f', 'lavfi', '-i', 'aevalsrc=0.3*sin(2*PI*660*t):s=44100', '-ac', '2', '-c:a', 'libmp3lame', '-b:a', '128k', '-f', 'mp3', '-listen', '1', radioUrl]);
     try {
-      await new Promise((r) => setTimeout(r, 500));
+      // Not by connecting: `-listen 1` serves the first client only.
+      await waitUntil(() => isListening(port), 5000, 'the radio server to listen');
       const askedAt = Date.now();
       daemon.daemon.handleCommand({ command: 'switch-source', source: 'url', url: radioUrl });
       const onAir = await waitUntil(() => sourceChanges().find((m) => m.source === 'url' && m.receivedAt >= askedAt), 10_000, 'the radio on the air');

@@ -158,7 +158,9 @@ export async function expectNowPlayingMatchesAudio(ingest: RtmpIngest, streamKey
     await waitUntil(() => listener.receivedAny, 10_000, 'the listener to hear the stream');
     const changesBefore = listener.changes.length;
     await waitUntil(() => listener.changes.length - changesBefore >= changes, (changes + 2) * trackSeconds * 1000, `${changes} heard track changes`);
-    await new Promise((r) => setTimeout(r, 1000)); // a report may come up to 1 s late
+    // A report may come up to 1 s after its audio: wait for one near each heard change (the deltas are checked below).
+    const heard = listener.changes.slice(changesBefore);
+    await waitUntil(() => heard.every((change) => daemon.tracksStarted().some((r) => Math.abs(Date.parse(r.startedAt) - change.at) <= 1000)), 2000, 'a report for each heard change').catch(() => undefined);
     const offsets = listener.changes.slice(changesBefore).map((change) => {
       const [nearest] = daemon
         .tracksStarted()
