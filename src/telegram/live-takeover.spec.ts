@@ -132,7 +132,7 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
 
   /** Boots the Wave under test (again, for a restarted Wave: same data, PM2 and Docker). */
   async function boot(): Promise<void> {
-    const config = new AppConfig(validateEnvironment({ DATA_DIR: dataDir, LOG_DIR: join(dataDir, 'logs'), RTMP_CALLBACK_PORT: String(callbackPort) }));
+    const config = new AppConfig(validateEnvironment({ DATA_DIR: dataDir, LOG_DIR: join(dataDir, 'logs'), RTMP_CALLBACK_PORT: String(callbackPort), WAVE_OUTBOUND_ALLOW: '127.0.0.1' }));
     moduleRef = await Test.createTestingModule({
       imports: [EventEmitterModule.forRoot()],
       providers: [

@@ -38,7 +38,8 @@ describe('TelegramStreamService', () => {
 
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'wave-telegram-spec-'));
-    const config = new AppConfig(validateEnvironment({ DATA_DIR: dataDir, LOG_DIR: join(dataDir, 'logs') }));
+    // The stand-in ingest is on loopback, which configured URLs may reach only when allowed.
+    const config = new AppConfig(validateEnvironment({ DATA_DIR: dataDir, LOG_DIR: join(dataDir, 'logs'), WAVE_OUTBOUND_ALLOW: '127.0.0.1' }));
     store = new DocumentStore(config);
     const emitter = new EventEmitter2();
     emitter.onAny((name, payload) => emitted.push([String(name), payload]));
