@@ -115,7 +115,7 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
   const logged: string[] = [];
 
   const commands = () => pm2.sent.map(({ data }) => data as { command: string; source?: string; url?: string });
-  const djInput = (key: string) => ({ command: 'switch-source', source: 'rtmp', url: `rtmp://127.0.0.1:1935/live/${key}` });
+  const djInput = (key: string) => ({ command: 'switch-source', source: 'rtmp', url: `rtmp://127.0.0.1:1935/live/${key}`, ingest: true });
   const event = (key: string) => ({ application: 'live', stream: `****${key.slice(-4)}`, publisherId: publisherIdOf(key), at: new Date().toISOString() });
   /** nginx's on_publish comes before /stat lists the publisher; on_publish_done after it is gone. */
   const goLive = (key: string) => {
