@@ -112,7 +112,7 @@ function request(url: URL, authorization: string | null, options: RadioOptions):
       if (settled) socket.destroy(error);
       else fail(error);
     });
-    socket.once('error', fail);
+    socket.on('error', fail); // `on`: a second error while closing must not go unheard
     socket.once(secure ? 'secureConnect' : 'connect', () => {
       const lines = [
         `GET ${url.pathname}${url.search} HTTP/1.1`,
