@@ -107,6 +107,11 @@ describe('secret scan: a whole station running, nothing secret in any command li
     return { status: res.status, text, body: text && res.headers.get('content-type')?.includes('json') ? (JSON.parse(text) as unknown) : undefined };
   };
   const telegramStatus = async () => (await api('GET', '/api/stream/telegram/status')).body as TelegramStatus;
+  /** waitUntil, saying on a timeout what the daemon reports (its source and last error). */
+  const waitFor = <T,>(check: () => Promise<T | undefined | false>, timeoutMs: number, what: string) =>
+    waitUntil(check, timeoutMs, what).catch(async (error: Error) => {
+      throw new Error(`${error.message}; telegram status: ${JSON.stringify(await telegramStatus())}`);
+    });
 
   /** Records each secret found in `text`, unless README documents it as impossible to avoid there. */
   const scan = (phase: string, where: string, text: string) => {
@@ -118,16 +123,29 @@ describe('secret scan: a whole station running, nothing secret in any command li
   };
 
   /**
-   * Scans every process, and checks the scan saw the station's own: the daemon, its encoder (`-f flv`) and the
-   * decoder of what is on the air, `expectFfmpeg` (it would pass vacuously otherwise).
+   * Scans every process until a snapshot shows the station's own: the daemon, its encoder (`-f flv`) and the
+   * decoder of what is on the air, `expectFfmpeg` (the scan would pass vacuously otherwise; a decoder being
+   * restarted is a moment, not a failure). Every snapshot taken is scanned.
    */
   const scanProcesses = async (phase: string, expectFfmpeg: RegExp) => {
-    const lines = await commandLines();
-    for (const { pid, cmdline } of lines) scan(phase, `/proc/${pid}/cmdline: ${cmdline.slice(0, 160)}`, cmdline);
-    const ffmpegs = lines.filter((l) => /^\S*ffmpeg /.test(l.cmdline)).map((l) => l.cmdline);
-    expect(lines.some((l) => l.cmdline.includes('telegramStreamProcess')), `${phase}: the daemon is among the processes`).toBe(true);
-    expect(ffmpegs.some((c) => c.includes('-shortest') && c.includes('-f flv')), `${phase}: the encoder is among the processes`).toBe(true);
-    expect(ffmpegs.some((c) => !c.includes('-shortest') && expectFfmpeg.test(c)), `${phase}: a decoder matching ${expectFfmpeg}`).toBe(true);
+    let seen = '';
+    await waitUntil(
+      async () => {
+        const lines = await commandLines();
+        for (const { pid, cmdline } of lines) scan(phase, `/proc/${pid}/cmdline: ${cmdline.slice(0, 160)}`, cmdline);
+        const ffmpegs = lines.filter((l) => /^\S*ffmpeg /.test(l.cmdline)).map((l) => l.cmdline);
+        seen = `${lines.filter((l) => l.cmdline.includes('telegramStreamProcess')).length} daemon(s), ffmpeg: ${ffmpegs.map((c) => c.slice(0, 120)).join(' | ')}`;
+        return (
+          lines.some((l) => l.cmdline.includes('telegramStreamProcess')) &&
+          ffmpegs.some((c) => c.includes('-shortest') && c.includes('-f flv')) &&
+          ffmpegs.some((c) => !c.includes('-shortest') && expectFfmpeg.test(c))
+        );
+      },
+      10_000,
+      `${phase}: the daemon, its encoder and a decoder matching ${expectFfmpeg} among the processes`,
+    ).catch(async (error: Error) => {
+      throw new Error(`${error.message}; last seen: ${seen}; telegram status: ${JSON.stringify(await telegramStatus())}`);
+    });
   };
 
   beforeAll(async () => {
@@ -180,15 +198,15 @@ describe('secret scan: a whole station running, nothing secret in any command li
 
   it('radio with a password on the air, a DJ taking over and handing back, then a relay with a key: no secret anywhere', async () => {
     // 1. The radio URL (password and token) on the air, pushed to the Telegram-side ingest.
-    await waitUntil(async () => (await telegramIngest.publishers('s')).length === 1, 20_000, 'the daemon to publish to the Telegram-side ingest');
-    await waitUntil(async () => (await telegramStatus()).source?.kind === 'url', 20_000, 'the radio on the air');
+    await waitFor(async () => (await telegramIngest.publishers('s')).length === 1, 20_000, 'the daemon to publish to the Telegram-side ingest');
+    await waitFor(async () => (await telegramStatus()).source?.kind === 'url', 20_000, 'the radio on the air');
     expect(radio.listeners()).toBeGreaterThanOrEqual(1); // the credentials did reach the radio
     await scanProcesses('radio', /-vn -f s16le/);
 
     // 2. A DJ goes live on Wave's ingest and takes the air.
     dj = startQuietPublisher(`rtmp://127.0.0.1:${rtmpPort}/live/${DJ_KEY}`);
     await dj.published;
-    await waitUntil(async () => (await telegramStatus()).live, 15_000, 'the DJ on the air');
+    await waitFor(async () => (await telegramStatus()).live, 15_000, 'the DJ on the air');
     await scanProcesses('DJ live', /rtmp:\/\/127\.0\.0\.1:\d+\/live\//);
 
     // Wave's /stat without the container's secret says nothing; with it, it names streams by publisherId.
@@ -211,7 +229,7 @@ describe('secret scan: a whole station running, nothing secret in any command li
     // 3. The DJ stops; the radio comes back.
     await dj.stop();
     dj = undefined;
-    await waitUntil(async () => {
+    await waitFor(async () => {
       const status = await telegramStatus();
       return !status.live && status.source?.kind === 'url';
     }, 15_000, 'the radio back on the air');
@@ -221,7 +239,7 @@ describe('secret scan: a whole station running, nothing secret in any command li
     await relay.published;
     const relayed = await api('PUT', '/api/stream/telegram/config', { source: 'rtmp', relayUrl: `${telegramIngest.rtmpUrl('live')}${RELAY_KEY}` });
     expect(relayed.status, relayed.text).toBe(200);
-    await waitUntil(async () => (await telegramStatus()).source?.kind === 'rtmp', 15_000, 'the relay on the air');
+    await waitFor(async () => (await telegramStatus()).source?.kind === 'rtmp', 15_000, 'the relay on the air');
     await scanProcesses('relay', /-vn -f s16le/);
 
     // Every GET the API documents, with each query it needs; the logs as the API serves them too.
