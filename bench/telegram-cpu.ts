@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     const before = cpuSeconds();
     const daemon = new TelegramStreamDaemon({
       config,
-      env: daemonEnvironment({}),
+      env: daemonEnvironment({ WAVE_OUTBOUND_ALLOW: '127.0.0.1' }), // the bench's ingest is on loopback
       processes,
       logger: quiet,
       report: () => undefined,

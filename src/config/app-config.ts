@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { resolve } from 'node:path';
+import { OutboundPolicy } from '../common/outbound-policy.js';
 import { EnvironmentVariables } from './env.validation.js';
 
 /** Wave's validated settings, read once at boot. Inject this instead of reading process.env. */
@@ -21,6 +22,8 @@ export class AppConfig {
   readonly rtmpCallbackPort: number;
   readonly redisUrl?: string;
   readonly trackUploadMaxBytes: number;
+  /** Which private hosts configured stream URLs may point at (WAVE_OUTBOUND_ALLOW). */
+  readonly outbound: OutboundPolicy;
 
   constructor(env: EnvironmentVariables) {
     this.port = env.PORT;
@@ -39,6 +42,7 @@ export class AppConfig {
     this.rtmpCallbackPort = env.RTMP_CALLBACK_PORT;
     this.redisUrl = env.REDIS_URL;
     this.trackUploadMaxBytes = env.TRACK_UPLOAD_MAX_MB * 1024 * 1024;
+    this.outbound = OutboundPolicy.parse(env.WAVE_OUTBOUND_ALLOW);
   }
 
   get isProduction(): boolean {

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateBy, validateSync } from 'class-validator';
+import { InvalidOutboundAllowanceError, OutboundPolicy } from '../common/outbound-policy.js';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -10,6 +11,24 @@ const toBool = ({ value }: { value: unknown }) => {
   return ['true', '1', 'yes'].includes(v) ? true : ['false', '0', 'no', ''].includes(v) ? false : value;
 };
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/** Each entry an address, a network (CIDR) or a host name: OutboundPolicy.parse says which entry is wrong. */
+function IsOutboundAllowance(): PropertyDecorator {
+  const problem = (value: unknown) => {
+    if (typeof value !== 'string') return 'must be a comma-separated list';
+    try {
+      OutboundPolicy.parse(value);
+      return null;
+    } catch (error) {
+      if (error instanceof InvalidOutboundAllowanceError) return error.message;
+      throw error;
+    }
+  };
+  return ValidateBy({
+    name: 'isOutboundAllowance',
+    validator: { validate: (value: unknown) => problem(value) === null, defaultMessage: (args) => problem(args?.value) ?? '' },
+  });
+}
 
 /** The process environment Wave accepts; validated once at boot (see loadEnvironment). */
 export class EnvironmentVariables {
@@ -61,6 +80,14 @@ export class EnvironmentVariables {
   /** `redis://[user:password@]host:port`: Socket.IO broadcasts reach the clients of every Wave instance. */
   @Transform(emptyToUndefined) @IsOptional() @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
+
+  /**
+   * Private, loopback and link-local hosts or networks the Telegram stream may reach for its configured URLs
+   * (radio, relay, Telegram server), e.g. a local Icecast: `127.0.0.1,10.0.0.0/8,icecast.lan`. Empty: public
+   * addresses only.
+   */
+  @IsOutboundAllowance()
+  WAVE_OUTBOUND_ALLOW = '';
 
   /** Largest track file accepted by POST /api/tracks/upload, in MiB. */
   @Transform(toInt) @IsInt() @Min(1) @Max(4096)

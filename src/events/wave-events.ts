@@ -15,7 +15,8 @@ export interface WaveEventMap {
   'rtmp.container.state': { state: 'running' | 'stopped' | 'removed' | 'paused'; action: string; containerId: string; exitCode?: number; at: string };
   /**
    * nginx-rtmp let a publisher on air (`stream` is the stream key, masked; `publisherId` an opaque id of
-   * the key, stable while Wave runs — RtmpService.liveInputUrlForPublisher turns it into the live input).
+   * the key, stable across Wave restarts, and the name nginx publishes the stream under — RtmpService.liveInputUrlForPublisher
+   * turns it into the live input).
    */
   'rtmp.publish.started': { application: string; stream: string; publisherId: string; clientAddress?: string; at: string };
   /** A publisher left the air. */

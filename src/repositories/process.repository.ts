@@ -17,6 +17,11 @@ export interface ManagedProcess {
   on(event: 'error', listener: (error: Error) => void): this;
 }
 
+/** A child with a fourth pipe (fd 3) it writes to, e.g. ffmpeg's `pipe:3` output. */
+export interface ManagedProcessWithOutput extends ManagedProcess {
+  readonly output: Readable;
+}
+
 export interface ExecResult {
   stdout: string;
   stderr: string;
@@ -48,6 +53,12 @@ export class ProcessRepository {
   /** Starts `command` with piped stdin/stdout/stderr. */
   spawn(command: string, args: readonly string[], options: Pick<SpawnOptions, 'cwd' | 'env'> = {}): ManagedProcess {
     return spawn(command, [...args], { ...options, stdio: ['pipe', 'pipe', 'pipe'] });
+  }
+
+  /** Like spawn, with the child's fd 3 piped to `output`: a second output stream besides stdout. */
+  spawnWithOutput(command: string, args: readonly string[]): ManagedProcessWithOutput {
+    const child = spawn(command, [...args], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+    return Object.assign(child, { output: child.stdio[3] as Readable });
   }
 
   /** Runs `command` to completion; rejects with ExecError (exit code and output) when it fails or times out. */

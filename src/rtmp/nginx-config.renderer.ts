@@ -9,9 +9,11 @@ let template: string | undefined;
 
 /**
  * The nginx.conf for a validated config. `callbackUrl` is where nginx asks Wave whether a publisher
- * may go on air (`<callbackUrl>/publish`, `<callbackUrl>/publish-done`); it carries the ingest's secret.
+ * may go on air (`<callbackUrl>/publish`, `<callbackUrl>/publish-done`); it carries the ingest's secret,
+ * which /stat also asks for (`Authorization: Bearer <secret>`).
  */
-export function renderNginxConfig(config: RtmpConfigDocument, callbackUrl: string): string {
+export function renderNginxConfig(config: RtmpConfigDocument, callbackUrl: string, secret: string): string {
+  if (!/^[A-Za-z0-9_-]{16,128}$/.test(secret)) throw new Error('the ingest secret must be 16-128 URL-safe characters');
   template ??= readFileSync(TEMPLATE_PATH, 'utf8');
   const values: Record<string, string> = {
     RTMP_PORT: String(config.rtmpPort),
@@ -23,6 +25,7 @@ export function renderNginxConfig(config: RtmpConfigDocument, callbackUrl: strin
       `            on_publish_done ${callbackUrl}/publish-done;`,
       '            notify_method post;',
     ].join('\n'),
+    STAT_AUTH: [`            if ($http_authorization != "Bearer ${secret}") {`, '                return 403;', '            }'].join('\n'),
     HLS: config.hlsEnabled
       ? [
           '            hls on;',

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { parseNginxStat } from './nginx-stat.js';
-import { publisherIdOf } from './publisher-id.js';
 
 // Shape of nginx-rtmp 1.2.x `rtmp_stat all` with one audio-only publisher and one player.
 const STAT = `<?xml version="1.0" encoding="utf-8" ?>
@@ -9,7 +8,7 @@ const STAT = `<?xml version="1.0" encoding="utf-8" ?>
 <built>Jan  1 2024 00:00:00</built><pid>1</pid><uptime>42</uptime><naccepted>3</naccepted>
 <bw_in>131000</bw_in><bytes_in>500000</bytes_in><bw_out>129000</bw_out><bytes_out>400000</bytes_out>
 <server><application><name>live</name><live>
-<stream><name>dj-anna-7f3c9a1b2d</name><time>12500</time><bw_in>131000</bw_in><bytes_in>200000</bytes_in>
+<stream><name>Pq0Zr8yTgW3kHn5VbX1eAa</name><time>12500</time><bw_in>131000</bw_in><bytes_in>200000</bytes_in>
 <bw_out>129000</bw_out><bytes_out>150000</bytes_out><bw_audio>131000</bw_audio><bw_video>0</bw_video>
 <client><id>5</id><address>172.17.0.1</address><time>12600</time><flashver>FMLE/3.0</flashver><dropped>0</dropped>
 <avsync>0</avsync><timestamp>12480</timestamp><publishing/><active/></client>
@@ -22,8 +21,9 @@ const STAT = `<?xml version="1.0" encoding="utf-8" ?>
 </rtmp>`;
 
 describe('parseNginxStat', () => {
-  it('reports publishers (key masked), bitrates, codecs and clients', () => {
-    const stats = parseNginxStat(STAT);
+  it('reports publishers (by the identity Wave gives their stream names), bitrates, codecs and clients', () => {
+    // Wave maps the name nginx renamed the stream to back to the key, shown masked.
+    const stats = parseNginxStat(STAT, (name) => ({ publisherId: name, stream: name === 'Pq0Zr8yTgW3kHn5VbX1eAa' ? '****1b2d' : '?' }));
     expect(stats).toEqual({
       nginxVersion: '1.22.1',
       uptimeSeconds: 42,
@@ -34,7 +34,7 @@ describe('parseNginxStat', () => {
       publishers: [
         {
           stream: '****1b2d',
-          publisherId: publisherIdOf('dj-anna-7f3c9a1b2d'),
+          publisherId: 'Pq0Zr8yTgW3kHn5VbX1eAa',
           application: 'live',
           clientId: 5,
           address: '172.17.0.1',

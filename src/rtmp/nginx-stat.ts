@@ -1,11 +1,13 @@
 import { XMLParser } from 'fast-xml-parser';
 import { maskSecret } from '../common/redaction.js';
-import { publisherIdOf } from './publisher-id.js';
+
+/** Who a stream name in /stat is: the opaque id events name the publisher by, and how it is shown. */
+export type StreamIdentity = (streamName: string) => { publisherId: string; stream: string };
 
 export interface RtmpPublisherStats {
-  /** The stream name is the stream key: masked. */
+  /** The publisher's stream key, masked (nginx knows the stream by its publisherId, not by the key). */
   stream: string;
-  /** The opaque id publish events name this publisher by (never its key). */
+  /** The opaque id publish events name this publisher by, and nginx its stream (never its key). */
   publisherId: string;
   application: string;
   /** nginx-rtmp's client id of the publisher's connection. */
@@ -44,8 +46,11 @@ type Node = Record<string, unknown>;
 const num = (value: unknown) => Number(value ?? 0) || 0;
 const str = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
 
+/** Without the config at hand: the name is shown masked and is its own id. */
+const BY_NAME: StreamIdentity = (name) => ({ publisherId: name, stream: maskSecret(name) ?? '' });
+
 /** nginx-rtmp's `rtmp_stat all` XML as Wave reports it. */
-export function parseNginxStat(xml: string): RtmpServerStats {
+export function parseNginxStat(xml: string, identify: StreamIdentity = BY_NAME): RtmpServerStats {
   const rtmp = ((parser.parse(xml) as Node).rtmp ?? {}) as Node;
   const publishers: RtmpPublisherStats[] = [];
   let clients = 0;
@@ -58,8 +63,7 @@ export function parseNginxStat(xml: string): RtmpServerStats {
         const publisher = ((stream.client ?? []) as Node[]).find((c) => 'publishing' in c);
         const meta = (stream.meta ?? {}) as Node;
         publishers.push({
-          stream: maskSecret(String(stream.name ?? '')) ?? '',
-          publisherId: publisherIdOf(String(stream.name ?? '')),
+          ...identify(String(stream.name ?? '')),
           application: String(application.name ?? ''),
           clientId: publisher ? num(publisher.id) : undefined,
           address: publisher ? str(publisher.address) : undefined,

@@ -36,7 +36,7 @@ export class RtmpConfigDocument {
   @Matches(STREAM_KEY_PATTERN, { each: true, message: 'each stream key must be 8-128 letters, digits, _ or -' })
   streamKeys!: string[];
 
-  @ApiProperty({ example: false, description: 'Also serve the stream as HLS on the HTTP port (/hls/<key>.m3u8)' })
+  @ApiProperty({ example: false, description: 'Also serve the stream as HLS on the HTTP port (/hls/<publisherId>.m3u8: nginx knows a stream by its publisherId, never its key)' })
   @IsBoolean()
   hlsEnabled!: boolean;
 

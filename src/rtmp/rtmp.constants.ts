@@ -4,6 +4,8 @@ export const RTMP_LABELS = { 'wave.managed': 'true', 'wave.component': 'rtmp' } 
 export const RTMP_CHECK_LABELS = { 'wave.managed': 'true', 'wave.component': 'rtmp-config-check' } as const;
 /** sha256 of the ingest's callback secret; the secret itself lives only in the container's nginx.conf. */
 export const CALLBACK_SECRET_LABEL = 'wave.rtmp.callback-sha256';
+/** A random nonce: the container's secret is derived from it and Wave's key in DATA_DIR (see ingest-keys.ts). */
+export const INGEST_NONCE_LABEL = 'wave.rtmp.nonce';
 /** The container's nginx HTTP port (/stat), as it was started. */
 export const HTTP_PORT_LABEL = 'wave.rtmp.http-port';
 /** How the container reaches the host (`--add-host=host.docker.internal:host-gateway`). */

@@ -15,7 +15,8 @@ import { RtmpCallbackServer } from './rtmp-callback.server.js';
 import { RtmpConfigService } from './rtmp-config.service.js';
 import { RtmpPublishAuthService } from './rtmp-publish-auth.service.js';
 import { RtmpService } from './rtmp.service.js';
-import { CALLBACK_SECRET_LABEL, RTMP_LABELS } from './rtmp.constants.js';
+import { RtmpIngestKeys } from './ingest-keys.js';
+import { CALLBACK_SECRET_LABEL, INGEST_NONCE_LABEL, RTMP_LABELS } from './rtmp.constants.js';
 import { callbackSecretHash } from './rtmp-publish-auth.service.js';
 
 const KEY = 'dj-anna-7f3c9a1b2d';
@@ -44,6 +45,7 @@ describe('RtmpService (fake Docker)', () => {
   let callbacks: RtmpCallbackServer;
   let events: Array<[string, unknown]>;
   let configs: RtmpConfigService;
+  let keys: RtmpIngestKeys;
 
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'wave-rtmp-unit-'));
@@ -55,9 +57,10 @@ describe('RtmpService (fake Docker)', () => {
     events = [];
     emitter.onAny((name, payload) => events.push([name as string, payload]));
     configs = new RtmpConfigService(new DocumentStore(config));
-    auth = new RtmpPublishAuthService(docker.asRepository(), configs, new WaveEvents(emitter));
+    keys = new RtmpIngestKeys(config);
+    auth = new RtmpPublishAuthService(docker.asRepository(), configs, new WaveEvents(emitter), keys);
     callbacks = new RtmpCallbackServer(config, docker.asRepository(), auth);
-    rtmp = new RtmpService(docker.asRepository(), configs, callbacks);
+    rtmp = new RtmpService(docker.asRepository(), configs, callbacks, keys);
     await configs.update({ streamKeys: [KEY], httpPort: (stat.address() as AddressInfo).port }, async () => {});
   });
 
@@ -220,41 +223,60 @@ describe('RtmpService (fake Docker)', () => {
     const secretOf = () => /\/rtmp\/([A-Za-z0-9_-]+)\/publish;/.exec(docker.configOf([...docker.containers.keys()][0]))![1];
     const form = (name: string, app = 'live') => new URLSearchParams({ app, name, addr: '172.17.0.1', call: 'publish' });
 
-    it('let a configured key on air, emitting a masked event', async () => {
+    it('let a configured key on air under its publisherId, emitting a masked event', async () => {
       await rtmp.start();
-      expect(await auth.decide(secretOf(), 'publish', form(KEY))).toBe(true);
-      expect(await auth.decide(secretOf(), 'publish-done', form(KEY))).toBe(true);
-      const published = events.filter(([n]) => n.startsWith('rtmp.publish')).map(([n, p]) => [n, (p as WaveEventMap['rtmp.publish.started']).stream]);
-      expect(published).toEqual([
-        ['rtmp.publish.started', '****1b2d'],
-        ['rtmp.publish.stopped', '****1b2d'],
+      const published = await auth.decide(secretOf(), 'publish', form(KEY));
+      expect(published).toEqual({ allow: true, renameTo: keys.publisherIdOf(KEY) });
+      expect(published.renameTo).not.toContain(KEY);
+      // nginx reports the end by the name it renamed the stream to.
+      expect(await auth.decide(secretOf(), 'publish-done', form(published.renameTo!))).toEqual({ allow: true });
+      const events_ = events.filter(([n]) => n.startsWith('rtmp.publish')).map(([n, p]) => [n, (p as WaveEventMap['rtmp.publish.started']).stream, (p as WaveEventMap['rtmp.publish.started']).publisherId]);
+      expect(events_).toEqual([
+        ['rtmp.publish.started', '****1b2d', published.renameTo],
+        ['rtmp.publish.stopped', '****1b2d', published.renameTo],
       ]);
       expect(JSON.stringify(events)).not.toContain(KEY);
-      // The opaque publisher id leads back to the live input through the service, not through the event.
-      const { publisherId } = events.find(([n]) => n === 'rtmp.publish.started')![1] as WaveEventMap['rtmp.publish.started'];
-      expect(await rtmp.liveInputUrlForPublisher(publisherId)).toBe(`rtmp://127.0.0.1:1935/live/${KEY}`);
+      // The opaque publisher id leads to the live input, which names the stream as nginx knows it: no key.
+      expect(await rtmp.liveInputUrlForPublisher(published.renameTo!)).toBe(`rtmp://127.0.0.1:1935/live/${published.renameTo}`);
       expect(await rtmp.liveInputUrlForPublisher('unknown-publisher')).toBeNull();
     });
 
-    it('refuse a wrong key, a wrong application, and any call without the ingest secret', async () => {
+    it('refuse a wrong key, a wrong application, a publisherId used as a key, and any call without the ingest secret', async () => {
       await rtmp.start();
-      expect(await auth.decide(secretOf(), 'publish', form('not-a-configured-key'))).toBe(false);
-      expect(await auth.decide(secretOf(), 'publish', form(KEY, 'other'))).toBe(false);
-      expect(await auth.decide('a-guessed-secret-0123456789', 'publish', form(KEY))).toBe(false);
-      expect(await auth.decide('a-guessed-secret-0123456789', 'publish-done', form(KEY))).toBe(false);
+      expect(await auth.decide(secretOf(), 'publish', form('not-a-configured-key'))).toEqual({ allow: false });
+      expect(await auth.decide(secretOf(), 'publish', form(KEY, 'other'))).toEqual({ allow: false });
+      expect(await auth.decide(secretOf(), 'publish', form(keys.publisherIdOf(KEY)))).toEqual({ allow: false });
+      expect(await auth.decide('a-guessed-secret-0123456789', 'publish', form(KEY))).toEqual({ allow: false });
+      expect(await auth.decide('a-guessed-secret-0123456789', 'publish-done', form(KEY))).toEqual({ allow: false });
     });
 
-    it('serve them over HTTP: 200 with the secret, 403 without', async () => {
+    it('serve them over HTTP: a 302 renaming the stream with the secret, 403 without', async () => {
       await rtmp.start();
       const base = (await callbacks.ensureListening()).replace('host.docker.internal', '127.0.0.1');
-      const post = (path: string) => fetch(`${base}${path}`, { method: 'POST', body: form(KEY) }).then((r) => r.status);
-      expect(await post(`/${secretOf()}/publish`)).toBe(200);
-      expect(await post('/publish')).toBe(403);
-      expect(await post('/wrong-secret-0123456789abcdef/publish')).toBe(403);
+      const post = (path: string) => fetch(`${base}${path}`, { method: 'POST', body: form(KEY), redirect: 'manual' });
+      const published = await post(`/${secretOf()}/publish`);
+      expect(published.status).toBe(302);
+      expect(published.headers.get('location')).toBe(keys.publisherIdOf(KEY));
+      expect((await post('/publish')).status).toBe(403);
+      expect((await post('/wrong-secret-0123456789abcdef/publish')).status).toBe(403);
     });
   });
 
-  it('gives the live input URL for a relay', async () => {
-    expect(await rtmp.liveInputUrl()).toBe(`rtmp://127.0.0.1:1935/live/${KEY}`);
+  it('asks for the container secret on /stat, derived again by a restarted Wave from its label', async () => {
+    await rtmp.start();
+    const [container] = docker.containers.values();
+    const conf = docker.configOf(container.id);
+    const secret = /\/rtmp\/([A-Za-z0-9_-]+)\/publish;/.exec(conf)![1];
+    expect(conf).toContain(`if ($http_authorization != "Bearer ${secret}")`);
+    expect(JSON.stringify(container.labels)).not.toContain(secret);
+    const restarted = new RtmpIngestKeys(new AppConfig(validateEnvironment({ DATA_DIR: dataDir })));
+    await restarted.load();
+    expect(restarted.containerSecret(container.labels[INGEST_NONCE_LABEL])).toBe(secret);
+  });
+
+  it('gives the live input URL for a relay, naming the stream by its publisherId', async () => {
+    const url = await rtmp.liveInputUrl();
+    expect(url).toBe(`rtmp://127.0.0.1:1935/live/${keys.publisherIdOf(KEY)}`);
+    expect(url).not.toContain(KEY);
   });
 });

@@ -1,21 +1,21 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Mutex } from 'async-mutex';
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { registerSecret } from '../common/redaction.js';
+import { maskSecret, registerSecret } from '../common/redaction.js';
 import { WaveError } from '../common/wave-error.js';
 import { ContainerState, DockerRepository, DockerUnavailableError, PortBinding } from '../repositories/docker.repository.js';
 import { renderNginxConfig } from './nginx-config.renderer.js';
-import { parseNginxStat, RtmpPublisherStats, RtmpServerStats } from './nginx-stat.js';
+import { newContainerNonce, RtmpIngestKeys } from './ingest-keys.js';
+import { parseNginxStat, RtmpPublisherStats, RtmpServerStats, StreamIdentity } from './nginx-stat.js';
 import { RtmpCallbackServer } from './rtmp-callback.server.js';
 import { RtmpConfigDocument } from './rtmp-config.document.js';
 import { RtmpConfigService, RtmpConfigView } from './rtmp-config.service.js';
-import { publisherIdOf } from './publisher-id.js';
-import { callbackSecretHash } from './rtmp-publish-auth.service.js';
+import { callbackSecretHash, keyOfStreamName } from './rtmp-publish-auth.service.js';
 import {
   CALLBACK_SECRET_LABEL,
   CONTAINER_HOST_ALIAS,
   HTTP_PORT_LABEL,
+  INGEST_NONCE_LABEL,
   NGINX_BIN,
   NGINX_CONFIG_PATH,
   RTMP_CHECK_LABELS,
@@ -66,6 +66,7 @@ export class RtmpService {
     private readonly docker: DockerRepository,
     private readonly configs: RtmpConfigService,
     private readonly callbacks: RtmpCallbackServer,
+    private readonly keys: RtmpIngestKeys,
   ) {}
 
   /** Starts the ingest; when it already runs, answers its status (never a second container). */
@@ -142,23 +143,23 @@ export class RtmpService {
   }
 
   /**
-   * The live input for a relay (e.g. the Telegram daemon): rtmp://<host>:<port>/<application>/<key>.
-   * Carries the key: for process arguments only, never for responses, events or logs.
+   * The live input for a relay (e.g. the Telegram daemon) of a key (the first one by default):
+   * rtmp://<host>:<port>/<application>/<publisherId>. nginx publishes each stream under its key's
+   * publisherId (the publish callback renames it), so this URL carries no key and may be a decoder's argument.
    */
   async liveInputUrl(streamKey?: string): Promise<string> {
     const config = await this.configs.read();
     const key = streamKey ?? config.streamKeys[0];
     if (!key) throw new WaveError(409, 'no_stream_key', 'The RTMP ingest has no stream key configured');
-    return `rtmp://${this.docker.publishedHost}:${config.rtmpPort}/${config.application}/${key}`;
+    await this.keys.load();
+    return `rtmp://${this.docker.publishedHost}:${config.rtmpPort}/${config.application}/${this.keys.publisherIdOf(key)}`;
   }
 
-  /**
-   * The live input of the publisher a publish event names (`publisherId`), or null when none of the
-   * configured keys is that publisher's. Carries the key: for process arguments (over IPC) only.
-   */
+  /** The live input of the publisher a publish event names (`publisherId`), or null when none of the configured keys is that publisher's. */
   async liveInputUrlForPublisher(publisherId: string): Promise<string | null> {
     const { streamKeys } = await this.configs.read();
-    const key = streamKeys.find((k) => publisherIdOf(k) === publisherId);
+    await this.keys.load();
+    const key = streamKeys.find((k) => this.keys.publisherIdOf(k) === publisherId);
     return key ? this.liveInputUrl(key) : null;
   }
 
@@ -198,14 +199,22 @@ export class RtmpService {
       throw new WaveError(409, 'container_name_taken', `A container named ${config.containerName} exists and is not Wave's; choose another containerName`);
     }
     const callbackBase = await this.callbacks.ensureListening();
-    const secret = randomBytes(24).toString('base64url');
+    await this.keys.load();
+    // Derived from Wave's key and a nonce on the label, so a restarted Wave can still read this /stat.
+    const nonce = newContainerNonce();
+    const secret = this.keys.containerSecret(nonce);
     registerSecret(secret);
     const id = await this.docker.create(
       {
         name: config.containerName,
         image: config.image,
         cmd: [NGINX_BIN, '-g', 'daemon off;'],
-        labels: { ...RTMP_LABELS, [CALLBACK_SECRET_LABEL]: callbackSecretHash(secret), [HTTP_PORT_LABEL]: String(config.httpPort) },
+        labels: {
+          ...RTMP_LABELS,
+          [CALLBACK_SECRET_LABEL]: callbackSecretHash(secret),
+          [INGEST_NONCE_LABEL]: nonce,
+          [HTTP_PORT_LABEL]: String(config.httpPort),
+        },
         ports: [
           { containerPort: config.rtmpPort, hostPort: config.rtmpPort, hostIp: '0.0.0.0' },
           // /stat and HLS are for Wave and a local reverse proxy only.
@@ -214,7 +223,7 @@ export class RtmpService {
         extraHosts: [`${CONTAINER_HOST_ALIAS}:host-gateway`],
         restartPolicy: 'unless-stopped',
       },
-      [{ path: NGINX_CONFIG_PATH, content: renderNginxConfig(config, `${callbackBase}/${secret}`) }],
+      [{ path: NGINX_CONFIG_PATH, content: renderNginxConfig(config, `${callbackBase}/${secret}`, secret) }],
     );
     try {
       await this.docker.start(id);
@@ -261,7 +270,7 @@ export class RtmpService {
         labels: RTMP_CHECK_LABELS,
         extraHosts: [`${CONTAINER_HOST_ALIAS}:host-gateway`],
       },
-      [{ path: NGINX_CONFIG_PATH, content: renderNginxConfig(config, placeholderCallback) }],
+      [{ path: NGINX_CONFIG_PATH, content: renderNginxConfig(config, placeholderCallback, 'config-check-placeholder') }],
     );
     if (exitCode !== 0) {
       const reasons = nginxRejections(output);
@@ -325,9 +334,21 @@ export class RtmpService {
     // The container's own HTTP port (its label), not today's config: the file may have changed since.
     const containerPort = Number(container.labels[HTTP_PORT_LABEL]) || config.httpPort;
     const port = publishedPort(container, containerPort, '127.0.0.1') ?? containerPort;
-    const response = await fetch(`http://${this.docker.publishedHost}:${port}/stat`, { signal: AbortSignal.timeout(STAT_TIMEOUT_MS) });
+    await this.keys.load();
+    const nonce = container.labels[INGEST_NONCE_LABEL];
+    // A container started before /stat asked for a secret has no nonce (and an open /stat).
+    const headers: Record<string, string> = nonce ? { authorization: `Bearer ${this.keys.containerSecret(nonce)}` } : {};
+    const response = await fetch(`http://${this.docker.publishedHost}:${port}/stat`, { headers, signal: AbortSignal.timeout(STAT_TIMEOUT_MS) });
     if (!response.ok) throw new Error(`nginx /stat answered ${response.status}`);
-    return parseNginxStat(await response.text());
+    return parseNginxStat(await response.text(), this.streamIdentity(config.streamKeys));
+  }
+
+  /** /stat lists publishers by publisherId (or by key, for one that went live before Wave renamed streams). */
+  private streamIdentity(streamKeys: string[]): StreamIdentity {
+    return (name) => {
+      const key = keyOfStreamName(name, streamKeys, this.keys);
+      return { publisherId: key ? this.keys.publisherIdOf(key) : name, stream: maskSecret(key ?? name) ?? '' };
+    };
   }
 }
 

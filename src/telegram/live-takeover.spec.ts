@@ -17,7 +17,7 @@ import { WaveEvents } from '../events/wave-events.js';
 import { DockerRepository } from '../repositories/docker.repository.js';
 import { Pm2Repository } from '../repositories/pm2.repository.js';
 import { ProcessRepository } from '../repositories/process.repository.js';
-import { publisherIdOf } from '../rtmp/publisher-id.js';
+import { RtmpIngestKeys } from '../rtmp/ingest-keys.js';
 import { RtmpCallbackServer } from '../rtmp/rtmp-callback.server.js';
 import { RTMP_CONFIG_DOCUMENT } from '../rtmp/rtmp-config.document.js';
 import { RtmpConfigService } from '../rtmp/rtmp-config.service.js';
@@ -115,7 +115,9 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
   const logged: string[] = [];
 
   const commands = () => pm2.sent.map(({ data }) => data as { command: string; source?: string; url?: string });
-  const djInput = (key: string) => ({ command: 'switch-source', source: 'rtmp', url: `rtmp://127.0.0.1:1935/live/${key}` });
+  // nginx knows a DJ's stream by its publisherId (the publish callback renames it): the relay's input has no key.
+  const publisherIdOf = (key: string) => moduleRef.get(RtmpIngestKeys).publisherIdOf(key);
+  const djInput = (key: string) => ({ command: 'switch-source', source: 'rtmp', url: `rtmp://127.0.0.1:1935/live/${publisherIdOf(key)}`, ingest: true });
   const event = (key: string) => ({ application: 'live', stream: `****${key.slice(-4)}`, publisherId: publisherIdOf(key), at: new Date().toISOString() });
   /** nginx's on_publish comes before /stat lists the publisher; on_publish_done after it is gone. */
   const goLive = (key: string) => {
@@ -132,7 +134,7 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
 
   /** Boots the Wave under test (again, for a restarted Wave: same data, PM2 and Docker). */
   async function boot(): Promise<void> {
-    const config = new AppConfig(validateEnvironment({ DATA_DIR: dataDir, LOG_DIR: join(dataDir, 'logs'), RTMP_CALLBACK_PORT: String(callbackPort) }));
+    const config = new AppConfig(validateEnvironment({ DATA_DIR: dataDir, LOG_DIR: join(dataDir, 'logs'), RTMP_CALLBACK_PORT: String(callbackPort), WAVE_OUTBOUND_ALLOW: '127.0.0.1' }));
     moduleRef = await Test.createTestingModule({
       imports: [EventEmitterModule.forRoot()],
       providers: [
@@ -142,6 +144,7 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
         DocumentStore,
         WaveEvents,
         RtmpConfigService,
+        RtmpIngestKeys,
         RtmpPublishAuthService,
         RtmpCallbackServer,
         RtmpService,

@@ -44,6 +44,7 @@ export class TelegramConfigService implements OnModuleInit {
   /** Applies the given fields; a rejected update (400) leaves the file as it was. */
   async update(changes: UpdateTelegramConfigDto): Promise<TelegramConfigChange> {
     const given = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as Partial<TelegramConfigDocument>;
+    this.assertOutboundAllowed(given);
     if (given.coverImage) await this.assertCoverImage(given.coverImage);
     let before: TelegramConfigDocument | undefined;
     try {
@@ -59,6 +60,18 @@ export class TelegramConfigService implements OnModuleInit {
       if (error instanceof DocumentValidationError) throw new WaveError(400, 'invalid_config', error.problems);
       throw error;
     }
+  }
+
+  /**
+   * A URL written with a private, loopback or link-local address is refused here, where the operator sees
+   * it; one whose host name resolves to such an address is refused by the daemon when it connects.
+   */
+  private assertOutboundAllowed(given: Partial<TelegramConfigDocument>): void {
+    const problems = (['serverUrl', 'radioUrl', 'relayUrl'] as const).flatMap((field) => {
+      const why = given[field] ? this.config.outbound.literalRefusal(given[field]) : null;
+      return why ? [`${field} must not point at ${why}`] : [];
+    });
+    if (problems.length > 0) throw new WaveError(400, 'invalid_config', problems);
   }
 
   /**

@@ -79,7 +79,7 @@ export class TelegramSourceService {
   private async djCommand(publisherId: string): Promise<DaemonCommand | null> {
     const url = await this.rtmp.liveInputUrlForPublisher(publisherId);
     if (!url) this.logger.warn('the DJ on air no longer has a configured stream key; the Telegram source stays as it is');
-    return url ? { command: 'switch-source', source: 'rtmp', url } : null;
+    return url ? { command: 'switch-source', source: 'rtmp', url, ingest: true } : null;
   }
 
   /** The configured source as a command; `rtmp` without a relay URL is Wave's own ingest (its first key). */
@@ -88,7 +88,7 @@ export class TelegramSourceService {
     if (config.source === 'rtmp' && config.relayUrl) return { command: 'switch-source', source: 'rtmp', url: config.relayUrl };
     if (config.source === 'rtmp') {
       try {
-        return { command: 'switch-source', source: 'rtmp', url: await this.rtmp.liveInputUrl() };
+        return { command: 'switch-source', source: 'rtmp', url: await this.rtmp.liveInputUrl(), ingest: true };
       } catch (error) {
         this.logger.warn(`cannot relay Wave's RTMP ingest (${(error as Error).message}); the playlist plays`);
       }

@@ -14,6 +14,7 @@ import { RtmpCallbackServer } from '../rtmp/rtmp-callback.server.js';
 import { RtmpConfigService } from '../rtmp/rtmp-config.service.js';
 import { RtmpPublishAuthService } from '../rtmp/rtmp-publish-auth.service.js';
 import { RtmpService } from '../rtmp/rtmp.service.js';
+import { RtmpIngestKeys } from '../rtmp/ingest-keys.js';
 import { FakeDockerRepository } from '../../test/fakes/docker.repository.fake.js';
 import { FakePm2 } from '../../test/fakes/pm2.repository.fake.js';
 import { FakeProcessRepository } from '../../test/fakes/process.repository.fake.js';
@@ -38,7 +39,8 @@ describe('TelegramStreamService', () => {
 
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'wave-telegram-spec-'));
-    const config = new AppConfig(validateEnvironment({ DATA_DIR: dataDir, LOG_DIR: join(dataDir, 'logs') }));
+    // The stand-in ingest is on loopback, which configured URLs may reach only when allowed.
+    const config = new AppConfig(validateEnvironment({ DATA_DIR: dataDir, LOG_DIR: join(dataDir, 'logs'), WAVE_OUTBOUND_ALLOW: '127.0.0.1' }));
     store = new DocumentStore(config);
     const emitter = new EventEmitter2();
     emitter.onAny((name, payload) => emitted.push([String(name), payload]));
@@ -48,7 +50,8 @@ describe('TelegramStreamService', () => {
     // No RTMP ingest runs: nobody is live on it.
     const docker = new FakeDockerRepository().asRepository();
     const rtmpConfigs = new RtmpConfigService(store);
-    const rtmp = new RtmpService(docker, rtmpConfigs, new RtmpCallbackServer(config, docker, new RtmpPublishAuthService(docker, rtmpConfigs, events)));
+    const keys = new RtmpIngestKeys(config);
+    const rtmp = new RtmpService(docker, rtmpConfigs, new RtmpCallbackServer(config, docker, new RtmpPublishAuthService(docker, rtmpConfigs, events, keys)), keys);
     const daemonReport = new TelegramDaemonReport();
     const sources = new TelegramSourceService(pm2 as unknown as Pm2Repository, configService, rtmp, daemonReport);
     service = new TelegramStreamService(pm2 as unknown as Pm2Repository, configService, store, config, events, sources, daemonReport);

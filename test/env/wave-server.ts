@@ -61,6 +61,9 @@ export async function startWave(options: StartWaveOptions = {}): Promise<WaveSer
     DATA_DIR: dataDir,
     LOG_DIR: logDir,
     WAVE_RATE_LIMIT: '0',
+    // The stand-in ingests and radios of the tests listen on loopback, which configured URLs may reach only
+    // when allowed (a suite checking the refusal passes its own value).
+    WAVE_OUTBOUND_ALLOW: '127.0.0.1',
     ...options.env,
   };
   let output = '';

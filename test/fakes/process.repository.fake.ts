@@ -8,6 +8,8 @@ export class FakeProcess extends EventEmitter implements ManagedProcess {
   readonly stdin = new PassThrough();
   readonly stdout = new PassThrough();
   readonly stderr = new PassThrough();
+  /** fd 3, for a process started with spawnWithOutput. */
+  readonly output = new PassThrough();
   exitCode: number | null = null;
   signalCode: NodeJS.Signals | null = null;
   readonly killedWith: NodeJS.Signals[] = [];
@@ -39,12 +41,13 @@ export class FakeProcess extends EventEmitter implements ManagedProcess {
     this.signalCode = signal;
     this.stdout.end();
     this.stderr.end();
+    this.output.end();
     this.emit('exit', code, signal);
   }
 }
 
 /** ProcessRepository double: records every spawn; `onSpawn` lets a test script the process. */
-export class FakeProcessRepository implements Pick<ProcessRepository, 'spawn' | 'exec' | 'terminate'> {
+export class FakeProcessRepository implements Pick<ProcessRepository, 'spawn' | 'spawnWithOutput' | 'exec' | 'terminate'> {
   readonly spawned: FakeProcess[] = [];
   onSpawn: (process: FakeProcess) => void = () => undefined;
   execResult: ExecResult = { stdout: '', stderr: '' };
@@ -54,6 +57,10 @@ export class FakeProcessRepository implements Pick<ProcessRepository, 'spawn' | 
     this.spawned.push(child);
     this.onSpawn(child);
     return child;
+  }
+
+  spawnWithOutput(command: string, args: readonly string[]): FakeProcess {
+    return this.spawn(command, args);
   }
 
   exec(): Promise<ExecResult> {

@@ -69,7 +69,8 @@ export async function runDaemon(station: StationDir, env: Record<string, string>
   const logger: DaemonLogger = { error: log('error'), warn: log('warn'), info: log('info'), debug: log('debug') };
   const daemon = new TelegramStreamDaemon({
     config,
-    env: daemonEnvironment(env),
+    // The local ingest and radios listen on loopback, which the daemon may reach only when allowed.
+    env: daemonEnvironment({ WAVE_OUTBOUND_ALLOW: '127.0.0.1', ...env }),
     processes: new ProcessRepository(),
     logger,
     report: (message) => messages.push({ receivedAt: Date.now(), message }),

@@ -64,6 +64,8 @@ export interface ConnectionMessage {
   delayMs?: number;
   /** Why the previous connection ended (only when `reconnecting`). */
   reason?: string;
+  /** That reason as a code, where one applies (e.g. `outbound_refused`). */
+  reasonCode?: string;
   at: string;
 }
 
@@ -86,7 +88,7 @@ export interface StatsMessage {
 
 export interface DaemonErrorMessage {
   event: 'error';
-  /** Stable machine-readable code, e.g. `encoder_failed`, `track_unplayable`, `source_failed`. */
+  /** Stable machine-readable code, e.g. `encoder_failed`, `track_unplayable`, `source_failed`, `outbound_refused`. */
   code: string;
   message: string;
   at: string;
@@ -117,7 +119,11 @@ export type DaemonCommand =
   /** Put another source on the air on the same connection; `playlist` goes back to the playlist. */
   | { command: 'switch-source'; source: 'playlist' }
   | { command: 'switch-source'; source: 'url'; url: string }
-  | { command: 'switch-source'; source: 'rtmp'; url: string };
+  /**
+   * `ingest: true` marks Wave's own RTMP ingest: a host Wave chose rather than one configured (so not held to
+   * WAVE_OUTBOUND_ALLOW), and a stream named by its publisherId, not a key, so ffmpeg may read it directly.
+   */
+  | { command: 'switch-source'; source: 'rtmp'; url: string; ingest?: boolean };
 
 /** Narrowing for what arrives on `process.on('message')` (a PM2 packet, or a plain command in tests). */
 export function commandFromPacket(packet: unknown): DaemonCommand | null {

@@ -2,6 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
+import { InvalidOutboundAllowanceError, OUTBOUND_ALLOW_VARIABLE, OutboundPolicy } from '../../common/outbound-policy.js';
 import { flattenValidationErrors } from '../../config/document-store.service.js';
 import { AUDIO_TRACKS_DOCUMENT, TRACKS_DIR } from '../../tracks/audio-tracks.document.js';
 import { missingStartSettings, TELEGRAM_CONFIG_DOCUMENT, TelegramConfigDocument } from '../telegram-config.document.js';
@@ -16,6 +17,8 @@ export interface DaemonEnvironment {
   stallTimeoutMs: number;
   /** From a frame's due time to when it is heard at the ingest (measured: see the medium specs). */
   outputLatencyMs: number;
+  /** Which private hosts the configured URLs (server, radio, relay) may reach: WAVE_OUTBOUND_ALLOW, as Wave reads it. */
+  outbound: OutboundPolicy;
 }
 
 export class DaemonSetupError extends Error {}
@@ -33,15 +36,26 @@ export function daemonEnvironment(env: NodeJS.ProcessEnv): DaemonEnvironment {
     outputTsOffsetMs: intFromEnv(env, 'TELEGRAM_OUTPUT_TS_OFFSET_MS', 0, 0),
     stallTimeoutMs: intFromEnv(env, 'TELEGRAM_STALL_TIMEOUT_MS', 10_000, 1000),
     outputLatencyMs: intFromEnv(env, 'TELEGRAM_OUTPUT_LATENCY_MS', DEFAULT_OUTPUT_LATENCY_MS, 0),
+    outbound: outboundFromEnv(env),
   };
+}
+
+function outboundFromEnv(env: NodeJS.ProcessEnv): OutboundPolicy {
+  try {
+    return OutboundPolicy.parse(env[OUTBOUND_ALLOW_VARIABLE]);
+  } catch (error) {
+    if (error instanceof InvalidOutboundAllowanceError) throw new DaemonSetupError(`${OUTBOUND_ALLOW_VARIABLE}: ${error.message}`);
+    throw error;
+  }
 }
 
 /**
  * Feeder due time → audio arriving at a low-latency listener on the ingest: pipe, encoder, FLV
- * interleaving with the 5 fps cover, TLS, nginx-rtmp. Measured 1.25–1.29 s with the medium spec's
- * listener (test/medium/telegram-daemon.spec.ts prints the figures).
+ * interleaving with the 5 fps cover, the daemon's RTMP client, TLS, nginx-rtmp. Measured 0.95–1.05 s with
+ * the medium spec's listener (test/medium/telegram-daemon.spec.ts prints the figures); it was 1.25–1.29 s
+ * while ffmpeg held the connection itself.
  */
-export const DEFAULT_OUTPUT_LATENCY_MS = 1250;
+export const DEFAULT_OUTPUT_LATENCY_MS = 1000;
 
 /** Reads and validates `DATA_DIR/telegram-config.json`; the daemon never writes it. */
 export async function readTelegramConfig(dataDir: string): Promise<TelegramConfigDocument> {

@@ -6,7 +6,6 @@ const settings = {
   format: { sampleRate: 44100, channels: 2 },
   audioBitrateKbps: 160,
   outputTsOffsetMs: 0,
-  publishUrl: 'rtmps://dc4-1.rtmp.t.me/s/123:abc',
 };
 
 describe('encoderArgs', () => {
@@ -17,7 +16,9 @@ describe('encoderArgs', () => {
     expect(joined).toContain('-f s16le -ar 44100 -ac 2 -i pipe:0');
     expect(joined).toContain('-c:v copy');
     expect(joined).toContain('-c:a aac -b:a 160k');
-    expect(args.slice(-4)).toEqual(['flv', '-flvflags', 'no_duration_filesize', settings.publishUrl]);
+    // FLV on fd 3, published by the daemon itself: no URL (it would carry the key) among the arguments.
+    expect(args.slice(-4)).toEqual(['flv', '-flvflags', 'no_duration_filesize', 'pipe:3']);
+    expect(joined).not.toMatch(/rtmps?:/);
     expect(args).not.toContain('-output_ts_offset');
     // Ends when the PCM ends (the daemon is gone), though the cover loops for ever.
     expect(args).toContain('-shortest');

@@ -7,14 +7,16 @@ export interface EncoderSettings {
   audioBitrateKbps: number;
   /** Shift the output timestamps (tests start near RTMP's 24-bit wrap at 16,777,215 ms). */
   outputTsOffsetMs: number;
-  /** rtmp(s)://host/app/key — a secret: only ever logged through redaction. */
-  publishUrl: string;
 }
+
+/** The encoder's FLV goes to this pipe (fd 3), which the daemon's own RTMP client publishes. */
+export const ENCODER_OUTPUT = 'pipe:3';
 
 /**
  * The one encoder for the whole session: the cover clip looped in real time (-re) and PCM from stdin
- * (paced by the feeder, so no -re there), AAC, FLV to the ingest; it ends with the PCM. `-progress pipe:1`
- * reports every second.
+ * (paced by the feeder, so no -re there), AAC, FLV on fd 3; it ends with the PCM. `-progress pipe:1`
+ * reports every second. The publish URL is not here: it holds the stream key, and ffmpeg's arguments
+ * are readable by every local user (ps, /proc/<pid>/cmdline), so the daemon publishes the FLV itself.
  */
 export function encoderArgs(settings: EncoderSettings): string[] {
   const { format } = settings;
@@ -31,7 +33,7 @@ export function encoderArgs(settings: EncoderSettings): string[] {
     '-shortest',
     ...offset,
     '-f', 'flv', '-flvflags', 'no_duration_filesize',
-    settings.publishUrl,
+    ENCODER_OUTPUT,
   ];
 }
 

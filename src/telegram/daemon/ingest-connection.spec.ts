@@ -1,17 +1,52 @@
+import { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeProcess, FakeProcessRepository } from '../../../test/fakes/process.repository.fake.js';
 import { ConnectionStateEvent, IngestConnection, IngestTarget } from './ingest-connection.js';
 import type { PcmSink } from './feeder.js';
+import type { FlvPublisherEvents } from './rtmp/flv-relay.js';
 
 const KEY = '1234567890:AAbbCCddEEffGGhhIIjj';
+const PUBLISH_URL = `rtmps://ingest.example/s/${KEY}`;
+
+/** Stands in for the daemon's RTMP client: the test says when the ingest accepts or drops the publish. */
+class FakePublisher extends EventEmitter<FlvPublisherEvents> {
+  bytesSent = 0;
+  started = false;
+  closedGracefully = false;
+  destroyed = false;
+  constructor(
+    readonly url: string,
+    readonly flv: Readable,
+  ) {
+    super();
+  }
+  start(): void {
+    this.started = true;
+  }
+  close(): void {
+    this.closedGracefully = true;
+  }
+  destroy(): void {
+    this.destroyed = true;
+  }
+}
 
 function setup(reachable: () => boolean = () => true) {
   const processes = new FakeProcessRepository();
   const probes: IngestTarget[] = [];
+  const publishers: FakePublisher[] = [];
   const connection = new IngestConnection({
     processes: processes.asRepository(),
     ffmpegPath: 'ffmpeg',
-    encoderArgs: () => ['-i', 'pipe:0', `rtmps://ingest.example/s/${KEY}`],
+    encoderArgs: () => ['-i', 'pipe:0', '-f', 'flv', 'pipe:3'],
+    publishUrl: PUBLISH_URL,
+    policy: null,
+    createPublisher: (url, _policy, flv) => {
+      const publisher = new FakePublisher(url, flv);
+      publishers.push(publisher);
+      return publisher;
+    },
     target: { host: 'ingest.example', port: 443 },
     stallTimeoutMs: 5000,
     maxQueuedBytes: 1000,
@@ -27,11 +62,13 @@ function setup(reachable: () => boolean = () => true) {
   connection.on('state', (s) => states.push(s));
   connection.on('log', (l) => logs.push(l.message));
   connection.on('sink', (s) => (sink = s));
-  return { processes, connection, states, logs, probes, sink: () => sink };
+  return { processes, connection, states, logs, probes, publishers, sink: () => sink };
 }
 
-const connect = (child: FakeProcess) => {
-  child.stderr.write(`[info] Output #0, flv, to 'rtmps://ingest.example/s/${KEY}':\n`);
+/** The ingest accepts the publish, and the encoder reports its first output. */
+const connect = (child: FakeProcess, publisher: FakePublisher) => {
+  child.stderr.write(`[info] Output #0, flv, to 'pipe:3':\n`);
+  publisher.emit('published');
   child.stdout.write('total_size=447\nbitrate=N/A\nprogress=continue\n');
 };
 
@@ -39,14 +76,32 @@ describe('IngestConnection', () => {
   beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'clearTimeout', 'clearInterval', 'Date', 'setImmediate'] }));
   afterEach(() => vi.useRealTimers());
 
-  it('reports connecting → connected and never logs the stream key', async () => {
-    const { connection, processes, states, logs } = setup();
+  it('reports connecting → connected once the ingest accepts the publish; the key is in no encoder argument', async () => {
+    const { connection, processes, states, logs, publishers } = setup();
     connection.start();
-    connect(processes.spawned[0]);
+    const [child] = processes.spawned;
+    child.stderr.write(`[info] Output #0, flv, to 'pipe:3':\n`);
+    child.stdout.write('total_size=447\nbitrate=N/A\nprogress=continue\n');
+    await vi.advanceTimersByTimeAsync(10);
+    // Encoding into the pipe is not being on the air.
+    expect(states.map((s) => s.state)).toEqual(['connecting']);
+    publishers[0].emit('published');
     await vi.advanceTimersByTimeAsync(10);
     expect(states.map((s) => s.state)).toEqual(['connecting', 'connected']);
+    expect(publishers[0]).toMatchObject({ url: PUBLISH_URL, started: true, flv: child.output });
+    expect(child.args.join(' ')).not.toContain(KEY);
     expect(logs.join('\n')).toContain('Output #0');
     expect(logs.join('\n')).not.toContain(KEY);
+  });
+
+  it('kills the encoder when the publish fails, and reconnects with the reason and its code', async () => {
+    const { connection, processes, states, publishers } = setup();
+    connection.start();
+    publishers[0].emit('closed', { error: Object.assign(new Error('refused to connect to 127.0.0.1, a loopback address'), { code: 'outbound_refused' }) });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(processes.spawned[0].killedWith).toEqual(['SIGKILL']);
+    expect(states.at(-1)).toMatchObject({ state: 'reconnecting', attempt: 1, reasonCode: 'outbound_refused', reason: 'refused to connect to 127.0.0.1, a loopback address' });
+    expect(publishers[0].destroyed).toBe(true);
   });
 
   it('reconnects with growing delays (1 s, 2 s, 4 s) while the ingest keeps refusing', async () => {
@@ -89,9 +144,9 @@ describe('IngestConnection', () => {
   });
 
   it('kills a stalled encoder (output not growing) and reconnects', async () => {
-    const { connection, processes, states, logs } = setup();
+    const { connection, processes, states, logs, publishers } = setup();
     connection.start();
-    connect(processes.spawned[0]);
+    connect(processes.spawned[0], publishers[0]);
     await vi.advanceTimersByTimeAsync(7000);
     expect(processes.spawned[0].killedWith).toEqual(['SIGKILL']);
     expect(logs.some((l) => l.includes('no output to the ingest'))).toBe(true);
@@ -108,15 +163,16 @@ describe('IngestConnection', () => {
     expect(child.stdin.writableLength).toBeLessThanOrEqual(1000 + 100 + 16384);
   });
 
-  it('stops without reconnecting', async () => {
-    const { connection, processes, states } = setup();
+  it('stops without reconnecting, ending the publish as ffmpeg did', async () => {
+    const { connection, processes, states, publishers } = setup();
     connection.start();
-    connect(processes.spawned[0]);
+    connect(processes.spawned[0], publishers[0]);
     const stopped = connection.stop();
     await vi.advanceTimersByTimeAsync(10);
     await stopped;
     await vi.advanceTimersByTimeAsync(5000);
     expect(processes.spawned).toHaveLength(1);
     expect(states.at(-1)?.state).toBe('stopped');
+    expect(publishers[0].closedGracefully).toBe(true);
   });
 });

@@ -1,22 +1,40 @@
 import { EventEmitter } from 'node:events';
 import { connect } from 'node:net';
+import type { Readable } from 'node:stream';
+import type { OutboundPolicy } from '../../common/outbound-policy.js';
 import { redact } from '../../common/redaction.js';
 import type { ManagedProcess, ProcessRepository } from '../../repositories/process.repository.js';
 import { Backoff } from './backoff.js';
 import type { ConnectionState } from './daemon-messages.js';
 import { EncoderProgress, ProgressParser } from './encoder.js';
 import type { PcmSink } from './feeder.js';
+import { FlvPublisher, type FlvPublisherEvents } from './rtmp/flv-relay.js';
 
 export interface IngestTarget {
   host: string;
   port: number;
 }
 
+/** What publishes the encoder's FLV (FlvPublisher; a fake in unit specs). */
+export interface Publisher {
+  readonly bytesSent: number;
+  start(): void;
+  close(): void;
+  destroy(): void;
+  once<K extends keyof FlvPublisherEvents>(event: K, listener: (...args: FlvPublisherEvents[K]) => void): unknown;
+}
+
 export interface IngestConnectionOptions {
   processes: ProcessRepository;
   ffmpegPath: string;
-  /** Built per attempt (the encoder arguments, publish URL included). */
+  /** Built per attempt: the encoder writes FLV to its fd 3 (no URL among them: it would carry the key). */
   encoderArgs: () => string[];
+  /** rtmp(s)://host/app/key — a secret, held by this process only. */
+  publishUrl: string;
+  /** Where the publish connection may go (WAVE_OUTBOUND_ALLOW). */
+  policy: OutboundPolicy | null;
+  /** Unit specs replace the RTMP client. */
+  createPublisher?: (url: string, policy: OutboundPolicy | null, flv: Readable, startTimeoutMs: number) => Publisher;
   /** For the reachability probe while waiting to reconnect. */
   target: IngestTarget;
   /** Kill the encoder when its output has not grown for this long (a stalled ingest). */
@@ -37,6 +55,8 @@ export interface ConnectionStateEvent {
   attempt: number;
   delayMs?: number;
   reason?: string;
+  /** Why the previous connection ended, as a code where one applies (e.g. `outbound_refused`). */
+  reasonCode?: string;
 }
 
 export interface IngestConnectionEvents {
@@ -49,15 +69,17 @@ export interface IngestConnectionEvents {
 }
 
 /**
- * Keeps one encoder pushing to the ingest. When the encoder exits or its output stops growing, the
- * connection is retried with backoff (1 s → 30 s); while waiting, a TCP probe notices an ingest that comes
- * back and retries at once.
+ * Keeps one encoder pushing to the ingest: ffmpeg encodes to FLV on a pipe and this process publishes it
+ * (FlvPublisher), so the key is in no process's arguments. When the encoder exits, the publish fails or
+ * the output stops growing, the connection is retried with backoff (1 s → 30 s); while waiting, a TCP
+ * probe notices an ingest that comes back and retries at once.
  */
 export class IngestConnection extends EventEmitter<IngestConnectionEvents> {
   private readonly backoff: Backoff;
   private readonly now: () => number;
   private readonly probe: (target: IngestTarget) => Promise<boolean>;
   private child: ManagedProcess | null = null;
+  private publisher: Publisher | null = null;
   private state: ConnectionState = 'stopped';
   private stopping = false;
   private connectedAt: number | null = null;
@@ -75,7 +97,7 @@ export class IngestConnection extends EventEmitter<IngestConnectionEvents> {
     super();
     this.backoff = options.backoff ?? new Backoff();
     this.now = options.now ?? (() => performance.now());
-    this.probe = options.probe ?? tcpProbe;
+    this.probe = options.probe ?? ((target) => tcpProbe(target, options.policy));
   }
 
   get connectionState(): ConnectionState {
@@ -123,13 +145,24 @@ export class IngestConnection extends EventEmitter<IngestConnectionEvents> {
   private launch(attempt: number): void {
     if (this.stopping) return;
     this.setState({ state: 'connecting', attempt });
-    const child = this.options.processes.spawn(this.options.ffmpegPath, this.options.encoderArgs());
+    const child = this.options.processes.spawnWithOutput(this.options.ffmpegPath, this.options.encoderArgs());
     this.child = child;
     this.connectedAt = null;
     this.lastTotalSize = -1;
     this.lastGrowthAt = this.now();
     this.sentNow = 0;
     let stderrTail = '';
+    let publishFailure: { message: string; code?: string } | null = null;
+    const createPublisher = this.options.createPublisher ?? ((url, policy, flv, startTimeoutMs) => new FlvPublisher(url, policy, flv, startTimeoutMs));
+    const publisher = createPublisher(this.options.publishUrl, this.options.policy, child.output, this.options.stallTimeoutMs);
+    this.publisher = publisher;
+    publisher.once('published', () => this.markConnected());
+    publisher.once('closed', ({ error }) => {
+      if (this.child !== child || this.stopping) return;
+      publishFailure = { message: redact(error?.message ?? 'the ingest closed the connection'), code: error?.code };
+      child.kill('SIGKILL');
+    });
+    publisher.start();
 
     const maxQueued = this.options.maxQueuedBytes;
     const stdin = child.stdin;
@@ -156,6 +189,8 @@ export class IngestConnection extends EventEmitter<IngestConnectionEvents> {
     });
 
     this.stallTimer = setInterval(() => {
+      // Until the ingest accepts the publish, the publisher's own start timeout applies.
+      if (this.connectedAt === null) return;
       if (this.now() - this.lastGrowthAt > this.options.stallTimeoutMs) {
         this.emit('log', { level: 'warn', message: `no output to the ingest for ${Math.round(this.options.stallTimeoutMs / 1000)} s: restarting the encoder` });
         stderrTail = 'stalled';
@@ -170,15 +205,20 @@ export class IngestConnection extends EventEmitter<IngestConnectionEvents> {
       if (this.stallTimer) clearInterval(this.stallTimer);
       this.stallTimer = null;
       this.child = null;
-      this.sentBefore += this.sentNow;
+      this.publisher = null;
+      this.sentBefore += publisher.bytesSent;
       this.sentNow = 0;
       this.emit('sink', null);
       const heldMs = this.connectedForMs;
       this.connectedAt = null;
-      if (this.stopping) return;
+      if (this.stopping) {
+        publisher.close(); // FCUnpublish and deleteStream, as ffmpeg ended a publish
+        return;
+      }
+      publisher.destroy();
       if (heldMs >= (this.options.stableAfterMs ?? 30_000)) this.backoff.reset();
-      const reason = error ? error.message : `encoder exited (${signal ?? `code ${code}`}): ${stderrTail || 'no output'}`;
-      this.scheduleReconnect(reason);
+      const reason = publishFailure?.message ?? (error ? error.message : `encoder exited (${signal ?? `code ${code}`}): ${stderrTail || 'no output'}`);
+      this.scheduleReconnect(reason, publishFailure?.code);
     };
     this.stoppedChild = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
@@ -200,18 +240,16 @@ export class IngestConnection extends EventEmitter<IngestConnectionEvents> {
         ? 'warn'
         : 'debug';
     this.emit('log', { level, message });
-    // ffmpeg prints the output header once the ingest accepted the connection.
-    if (/Output #0, flv/.test(message)) this.markConnected();
   }
 
   private onProgress(progress: EncoderProgress): void {
     this.lastBitrate = progress.bitrateKbps;
+    // The output grows only while the publisher takes it (it pauses the pipe while the socket is full).
     if (progress.totalSize > this.lastTotalSize) {
       this.lastTotalSize = progress.totalSize;
       this.lastGrowthAt = this.now();
-      this.sentNow = progress.totalSize;
     }
-    if (progress.totalSize > 0) this.markConnected();
+    this.sentNow = this.publisher?.bytesSent ?? this.sentNow;
     this.emit('progress', progress);
   }
 
@@ -222,11 +260,11 @@ export class IngestConnection extends EventEmitter<IngestConnectionEvents> {
     this.setState({ state: 'connected', attempt: this.backoff.attempt });
   }
 
-  private scheduleReconnect(reason: string): void {
+  private scheduleReconnect(reason: string, reasonCode?: string): void {
     const delayMs = this.backoff.next();
     const attempt = this.backoff.attempt;
     this.reconnectCount += 1;
-    this.setState({ state: 'reconnecting', attempt, delayMs, reason });
+    this.setState({ state: 'reconnecting', attempt, delayMs, reason, ...(reasonCode ? { reasonCode } : {}) });
     const due = this.now() + delayMs;
     const interval = this.options.probeIntervalMs ?? 1000;
     let sawUnreachable = false;
@@ -250,10 +288,15 @@ export class IngestConnection extends EventEmitter<IngestConnectionEvents> {
   }
 }
 
-/** True when a TCP connection to the ingest opens within 2 s. */
-export function tcpProbe(target: IngestTarget): Promise<boolean> {
+/** True when a TCP connection to the ingest opens within 2 s; a target the policy refuses is never connected to. */
+export function tcpProbe(target: IngestTarget, policy: OutboundPolicy | null = null): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host: target.host, port: target.port });
+    try {
+      policy?.assertLiteralAllowed(target.host);
+    } catch {
+      return resolve(false);
+    }
+    const socket = connect({ host: target.host, port: target.port, lookup: policy?.lookup });
     const done = (ok: boolean) => {
       socket.destroy();
       resolve(ok);

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { Writable } from 'node:stream';
 import type { ManagedProcess, ProcessRepository } from '../../repositories/process.repository.js';
 import { FETCH_PROTOCOL_WHITELIST } from '../stream-url.js';
 import { frameBytes, PcmBuffer, PcmFormat } from './pcm.js';
@@ -13,18 +14,29 @@ export function fileDecoderArgs(path: string, format: PcmFormat): string[] {
   return ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', path, ...pcmOutputArgs(format)];
 }
 
-/** An internet radio (http/https/rtmp/rtmps); the protocol whitelist keeps nested URLs off local files. */
-export function radioDecoderArgs(url: string, format: PcmFormat): string[] {
+/**
+ * A radio stream the daemon fetches itself and pipes into stdin (its URL may hold a password or a token).
+ * `pipe` is the only protocol: a demuxer that finds URLs in what it reads (a playlist) cannot fetch them.
+ */
+export function pipedRadioDecoderArgs(format: PcmFormat): string[] {
+  return ['-hide_banner', '-nostdin', '-loglevel', 'error', '-protocol_whitelist', 'pipe', '-i', 'pipe:0', ...pcmOutputArgs(format)];
+}
+
+/** An RTMP stream the daemon plays itself (a relay or radio URL: its last segment is a key), as FLV on stdin, read with the live flags. */
+export function pipedFlvDecoderArgs(format: PcmFormat): string[] {
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'error',
-    '-protocol_whitelist', FETCH_PROTOCOL_WHITELIST,
-    '-rw_timeout', '15000000',
-    '-i', url,
+    '-protocol_whitelist', 'pipe',
+    '-fflags', 'nobuffer', '-flags', 'low_delay', '-probesize', '32', '-analyzeduration', '0',
+    '-f', 'flv', '-i', 'pipe:0',
     ...pcmOutputArgs(format),
   ];
 }
 
-/** The live RTMP ingest, with the low-latency flags that make its first PCM come in ~0.4 s instead of ~5 s. */
+/**
+ * Wave's own live RTMP ingest, read by ffmpeg directly (its stream names are publisherIds, no keys), with
+ * the low-latency flags that make its first PCM come in ~0.4 s instead of ~5 s.
+ */
 export function liveDecoderArgs(url: string, format: PcmFormat): string[] {
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'error',
@@ -41,6 +53,8 @@ export interface PcmDecoderOptions {
   highWaterBytes?: number;
   /** Or: keep at most this many bytes, dropping the oldest (live sources). */
   capBytes?: number;
+  /** Writes the input into the decoder's stdin (a source fetched by the daemon); without it stdin is closed at once. */
+  feed?: (stdin: Writable) => void;
 }
 
 export interface DecoderExit {
@@ -76,7 +90,10 @@ export class PcmDecoder extends EventEmitter {
     super();
     this.buffer = new PcmBuffer(frameBytes(format), options.capBytes);
     this.highWater = options.highWaterBytes ?? Infinity;
+    this.feed = options.feed;
   }
+
+  private readonly feed?: (stdin: Writable) => void;
 
   get started(): boolean {
     return this.child !== null;
@@ -104,7 +121,8 @@ export class PcmDecoder extends EventEmitter {
     const child = this.processes.spawn(this.ffmpegPath, this.args);
     this.child = child;
     child.stdin.on('error', () => undefined);
-    child.stdin.end();
+    if (this.feed) this.feed(child.stdin);
+    else child.stdin.end();
     child.stdout.on('data', (data: Buffer) => {
       this.producedBytes += data.length;
       this.buffer.push(data);

@@ -56,7 +56,8 @@ const RADIO_START_TIMEOUT_MS = 20_000;
 /** A live source that played (or waited for a publisher) this long resets its retry backoff. */
 const SOURCE_HEALTHY_MS = 10_000;
 
-export type Preferred = { kind: 'playlist' } | { kind: 'url' | 'rtmp'; url: string };
+/** `ingest`: Wave's own RTMP ingest (see the switch-source command). */
+export type Preferred = { kind: 'playlist' } | { kind: 'url' | 'rtmp'; url: string; ingest?: boolean };
 
 /**
  * The Telegram stream: one encoder connection to the ingest for the whole session, fed PCM by the
@@ -122,8 +123,9 @@ export class TelegramStreamDaemon {
     this.connection = new IngestConnection({
       processes: this.options.processes,
       ffmpegPath: env.ffmpegPath,
-      encoderArgs: () =>
-        encoderArgs({ coverClip, format: this.format, audioBitrateKbps: config.audioBitrateKbps, outputTsOffsetMs: env.outputTsOffsetMs, publishUrl: url }),
+      encoderArgs: () => encoderArgs({ coverClip, format: this.format, audioBitrateKbps: config.audioBitrateKbps, outputTsOffsetMs: env.outputTsOffsetMs }),
+      publishUrl: url,
+      policy: env.outbound,
       target: ingestTarget(config.serverUrl),
       stallTimeoutMs: env.stallTimeoutMs,
       maxQueuedBytes: bytesForMs(this.format, 200),
@@ -200,8 +202,11 @@ export class TelegramStreamDaemon {
     );
     this.feeder.on('source-failed', ({ source, reason }) => {
       if (!this.live || source !== this.live.source) return;
-      logger.warn(`${source.label} off the air: ${reason}`);
-      this.send({ event: 'error', code: 'source_failed', message: `${source.label}: ${reason}`, at: iso(performance.now()) });
+      // A refused connection (outbound_refused) or a failed fetch says more than "ended before any audio".
+      const failure = this.live.source.failure;
+      const why = failure ? `${failure.message} (${reason})` : reason;
+      logger.warn(`${source.label} off the air: ${why}`);
+      this.send({ event: 'error', code: failure?.code ?? 'source_failed', message: `${source.label}: ${why}`, at: iso(performance.now()) });
       this.scheduleLiveRetry();
     });
     this.playlist.on('error', ({ code, message }: { code: string; message: string }) => {
@@ -224,7 +229,7 @@ export class TelegramStreamDaemon {
       if (event.state === 'reconnecting') logger.warn(`ingest ${text}`);
       else logger.info(`ingest ${text}`);
       this.send({ event: 'connection', ...event, at: iso(performance.now()) });
-      if (event.state === 'reconnecting') this.send({ event: 'error', code: 'ingest_disconnected', message: event.reason ?? 'disconnected', at: iso(performance.now()) });
+      if (event.state === 'reconnecting') this.send({ event: 'error', code: event.reasonCode ?? 'ingest_disconnected', message: event.reason ?? 'disconnected', at: iso(performance.now()) });
     });
     this.connection.on('log', ({ level, message }) => logger[level](`ffmpeg: ${message}`));
   }
@@ -245,6 +250,8 @@ export class TelegramStreamDaemon {
       ffmpegPath: this.options.env.ffmpegPath,
       format: this.format,
       capMs: preferred.kind === 'rtmp' ? RELAY_BUFFER_MS : RADIO_BUFFER_MS,
+      policy: this.options.env.outbound,
+      ingest: preferred.ingest === true,
     });
     source.on('exit', (exit: { code: number | null; stderr: string }) => {
       if (exit.code !== 0 && exit.stderr) this.options.logger.debug(`${source.label} decoder: ${exit.stderr.split('\n').pop()}`);
@@ -312,11 +319,12 @@ export function preferredSource(command: Extract<DaemonCommand, { command: 'swit
   if (source !== 'url' && source !== 'rtmp') return `unknown source ${JSON.stringify(source)}`;
   const schemes = command.source === 'url' ? RADIO_URL_SCHEMES : INGEST_URL_SCHEMES;
   if (!hasUrlScheme(command.url, schemes)) return `a ${command.source} source needs a URL starting with ${schemes.map((s) => `${s}://`).join(', ')}`;
-  return { kind: command.source, url: command.url };
+  return command.source === 'rtmp' && command.ingest === true ? { kind: 'rtmp', url: command.url, ingest: true } : { kind: command.source, url: command.url };
 }
 
 export function sameSource(a: Preferred, b: Preferred): boolean {
-  return a.kind === b.kind && (a.kind === 'playlist' || a.url === (b as { url: string }).url);
+  if (a.kind === 'playlist' || b.kind === 'playlist') return a.kind === b.kind;
+  return a.kind === b.kind && a.url === b.url && (a.ingest ?? false) === (b.ingest ?? false);
 }
 
 function iso(monotonicMs: number): string {

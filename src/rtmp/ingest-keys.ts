@@ -1,0 +1,86 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AppConfig } from '../config/app-config.js';
+
+/** `DATA_DIR/rtmp-ingest.key`: 32 random bytes (hex), made once, mode 0600. */
+export const INGEST_KEY_FILE = 'rtmp-ingest.key';
+
+/**
+ * Wave's own secret for the RTMP ingest, kept in DATA_DIR so that a restarted Wave derives the same values
+ * as the one before it:
+ * - the name nginx-rtmp knows a publisher by instead of its stream key (the publish callback renames the
+ *   stream), so /stat, HLS file names and the relay decoder's input never carry a key;
+ * - each container's secret (its callback URL, and the bearer token its /stat asks for) from the random
+ *   nonce on the container's label: only the nonce and the secret's sha256 are visible in `docker inspect`.
+ */
+@Injectable()
+export class RtmpIngestKeys implements OnModuleInit {
+  private readonly logger = new Logger(RtmpIngestKeys.name);
+  private loading?: Promise<Buffer>;
+  private key?: Buffer;
+
+  constructor(private readonly config: AppConfig) {}
+
+  /** Loaded at boot so the publish callbacks need no disk; a failure here is retried at first use (and reported there). */
+  async onModuleInit(): Promise<void> {
+    await this.load().catch((error: Error) => this.logger.warn(`The RTMP ingest key is not readable yet: ${error.message}`));
+  }
+
+  /** Reads the key, creating it on first use. */
+  load(): Promise<Buffer> {
+    this.loading ??= this.readOrCreate().then(
+      (key) => (this.key = key),
+      (error: unknown) => {
+        this.loading = undefined;
+        throw error;
+      },
+    );
+    return this.loading;
+  }
+
+  private async readOrCreate(): Promise<Buffer> {
+    const path = join(this.config.dataDir, INGEST_KEY_FILE);
+    const parse = (text: string) => {
+      const hex = text.trim();
+      if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`${path} is not a 64-digit hex key; remove it (and restart the RTMP ingest) to make a new one`);
+      return Buffer.from(hex, 'hex');
+    };
+    try {
+      return parse(await readFile(path, 'utf8'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    try {
+      // `wx`: two Wave processes starting together agree on whichever key was written first.
+      await writeFile(path, `${randomBytes(32).toString('hex')}\n`, { flag: 'wx', mode: 0o600 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    return parse(await readFile(path, 'utf8'));
+  }
+
+  private loaded(): Buffer {
+    if (!this.key) throw new Error('the RTMP ingest key is not loaded yet (call load() first)');
+    return this.key;
+  }
+
+  /** The stream name a key publishes under inside nginx: opaque, stable across Wave restarts, never the key. */
+  publisherIdOf(streamKey: string): string {
+    return createHmac('sha256', this.loaded()).update(`publisher:${streamKey}`).digest('base64url').slice(0, 22);
+  }
+
+  /** The secret of the container whose label carries `nonce`. */
+  containerSecret(nonce: string): string {
+    return createHmac('sha256', this.loaded()).update(`container:${nonce}`).digest('base64url');
+  }
+}
+
+export function newContainerNonce(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+export function secretHash(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
