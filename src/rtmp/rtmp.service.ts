@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Mutex } from 'async-mutex';
+import { Mutex, withTimeout } from 'async-mutex';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { registerSecret } from '../common/redaction.js';
 import { WaveError } from '../common/wave-error.js';
-import { ContainerState, DockerRepository, DockerUnavailableError, PortBinding } from '../repositories/docker.repository.js';
+import { ContainerState, DockerRepository, DockerTimeoutError, DockerUnavailableError, PortBinding } from '../repositories/docker.repository.js';
 import { renderNginxConfig } from './nginx-config.renderer.js';
 import { parseNginxStat, RtmpPublisherStats, RtmpServerStats } from './nginx-stat.js';
 import { RtmpCallbackServer } from './rtmp-callback.server.js';
@@ -51,6 +51,12 @@ export interface RtmpStatus {
 const STAT_TIMEOUT_MS = 1500;
 const READY_TIMEOUT_MS = 10_000;
 const STOP_GRACE_SECONDS = 2;
+/**
+ * Longest wait for the operation ahead in the queue (an engine that answers, slowly: a replace with
+ * nginx -t and a ready wait takes seconds). An engine that does not answer fails the queue at once.
+ */
+const QUEUE_TIMEOUT_MS = 20_000;
+const QUEUE_TIMED_OUT = new Error('RTMP operation queue timeout');
 
 /**
  * The RTMP ingest: an nginx-rtmp container Wave runs on the Docker engine. Its state is read from
@@ -60,7 +66,9 @@ const STOP_GRACE_SECONDS = 2;
 @Injectable()
 export class RtmpService {
   private readonly logger = new Logger(RtmpService.name);
-  private readonly operations = new Mutex();
+  private readonly operations = withTimeout(new Mutex(), QUEUE_TIMEOUT_MS, QUEUE_TIMED_OUT);
+  /** The last operation that failed because the engine did not answer, and when (performance.now()). */
+  private engineTimeout?: { at: number; error: DockerTimeoutError };
 
   constructor(
     private readonly docker: DockerRepository,
@@ -70,7 +78,7 @@ export class RtmpService {
 
   /** Starts the ingest; when it already runs, answers its status (never a second container). */
   start(): Promise<RtmpStatus> {
-    return this.operations.runExclusive(async () => {
+    return this.serialized('start', async () => {
       const current = await this.findIngest();
       if (current?.running) return this.status();
       if (current) await this.docker.remove(current.id); // a stopped leftover: recreated with today's config
@@ -81,14 +89,14 @@ export class RtmpService {
 
   /** Stops and removes the ingest container; a no-op when none runs. */
   stop(): Promise<RtmpStatus> {
-    return this.operations.runExclusive(async () => {
+    return this.serialized('stop', async () => {
       for (const container of await this.docker.listContainers(RTMP_LABELS)) await this.retire(container);
       return this.status();
     });
   }
 
   restart(): Promise<RtmpStatus> {
-    return this.operations.runExclusive(async () => {
+    return this.serialized('restart', async () => {
       for (const container of await this.docker.listContainers(RTMP_LABELS)) await this.retire(container);
       await this.launch(await this.configs.read());
       return this.status();
@@ -107,7 +115,7 @@ export class RtmpService {
    * -t too when the engine and the image are there; nginx itself judges the rest when the ingest starts).
    */
   updateConfig(patch: Partial<RtmpConfigDocument>): Promise<RtmpConfigView> {
-    return this.operations.runExclusive(async () => {
+    return this.serialized('config update', async () => {
       const stored = await this.configs.update(patch, async (next) => {
         const running = await this.runningIngestIfReachable();
         if (running) {
@@ -190,6 +198,33 @@ export class RtmpService {
     return containers[0] ?? null;
   }
 
+  /**
+   * Runs one operation on the ingest at a time. A queued operation gives up after QUEUE_TIMEOUT_MS (503
+   * rtmp_busy), and at once when the engine failed to answer an operation that finished while it waited
+   * (504 docker_timeout): it would wait as long again on the same hung engine, and a queue of them would
+   * wait once per operation. One queued after that failure asks the engine itself, so Wave recovers with it.
+   */
+  private serialized<T>(what: string, work: () => Promise<T>): Promise<T> {
+    const queuedAt = performance.now();
+    return this.operations
+      .runExclusive(async () => {
+        const hung = this.engineTimeout;
+        if (hung && hung.at >= queuedAt) {
+          throw new WaveError(504, 'docker_timeout', `${hung.error.message}; the RTMP ${what} queued behind it gives up too`);
+        }
+        try {
+          return await work();
+        } catch (error) {
+          if (error instanceof DockerTimeoutError) this.engineTimeout = { at: performance.now(), error };
+          throw error;
+        }
+      })
+      .catch((error: unknown) => {
+        if (error !== QUEUE_TIMED_OUT) throw error;
+        throw new WaveError(503, 'rtmp_busy', `Another RTMP operation has held the ingest for ${QUEUE_TIMEOUT_MS / 1000} s; the ${what} gives up, try again`);
+      });
+  }
+
   /** Creates and starts the ingest for `config`, then waits until nginx answers. */
   private async launch(config: RtmpConfigDocument): Promise<ContainerState> {
     await this.requireImage(config.image);
@@ -224,7 +259,8 @@ export class RtmpService {
       return started;
     } catch (error) {
       // A failed container must not keep the name: a config rollback gives it back to the previous one.
-      await this.docker.remove(id);
+      // An engine that stopped answering would not answer the removal either; the next start removes it.
+      if (!(error instanceof DockerTimeoutError)) await this.docker.remove(id);
       throw error;
     }
   }
