@@ -172,15 +172,22 @@ export class RtmpService {
 
   /**
    * Who is publishing to the configured application now, as nginx-rtmp's /stat says: longest on the air
-   * first (first come, first served). Empty when no ingest runs; throws when a running ingest's /stat
-   * cannot be read.
+   * first (first come, first served). nginx is asked first, on the configured HTTP port, so that the
+   * answer does not wait on a hung or absent engine while the ingest serves; the engine only where nginx
+   * does not answer there (no ingest runs, or it still runs on a port configured before). Empty when no
+   * ingest runs; throws when neither answers, or a running ingest's /stat cannot be read.
    */
   async livePublishers(): Promise<RtmpPublisherStats[]> {
     const config = await this.configs.read();
-    const container = await this.findIngest();
-    if (!container || stateOf(container) !== 'running') return [];
-    const { publishers } = await this.readStats(container, config);
-    return publishers
+    let stats: RtmpServerStats;
+    try {
+      stats = await this.readStatsAt(config.httpPort);
+    } catch {
+      const container = await this.findIngest();
+      if (!container || stateOf(container) !== 'running') return [];
+      stats = await this.readStats(container, config);
+    }
+    return stats.publishers
       .filter((p) => p.application === config.application)
       .sort((a, b) => b.publishingSeconds - a.publishingSeconds || (a.clientId ?? 0) - (b.clientId ?? 0));
   }
@@ -360,7 +367,10 @@ export class RtmpService {
   private async readStats(container: ContainerState, config: RtmpConfigDocument): Promise<RtmpServerStats> {
     // The container's own HTTP port (its label), not today's config: the file may have changed since.
     const containerPort = Number(container.labels[HTTP_PORT_LABEL]) || config.httpPort;
-    const port = publishedPort(container, containerPort, '127.0.0.1') ?? containerPort;
+    return this.readStatsAt(publishedPort(container, containerPort, '127.0.0.1') ?? containerPort);
+  }
+
+  private async readStatsAt(port: number): Promise<RtmpServerStats> {
     const response = await fetch(`http://${this.docker.publishedHost}:${port}/stat`, { signal: AbortSignal.timeout(STAT_TIMEOUT_MS) });
     if (!response.ok) throw new Error(`nginx /stat answered ${response.status}`);
     return parseNginxStat(await response.text());

@@ -45,12 +45,15 @@ export class TelegramSourceService {
     await this.decide('the daemon started', (context, config) => onDaemonStarted(context, relaysWaveIngest(config)));
   }
 
-  /** The configured source or the takeover flag changed. */
-  async sourceConfigured(): Promise<void> {
-    await this.decide('the source was configured', onSourceConfigured);
+  /**
+   * The configured source or the takeover flag changed. False when the daemon could not be told what to
+   * play (logged); true when it was, or had nothing to change.
+   */
+  sourceConfigured(): Promise<boolean> {
+    return this.decide('the source was configured', onSourceConfigured);
   }
 
-  private decide(cause: string, decideFrom: (context: TakeoverContext, config: TelegramConfigDocument) => TakeoverDecision): Promise<void> {
+  private decide(cause: string, decideFrom: (context: TakeoverContext, config: TelegramConfigDocument) => TakeoverDecision): Promise<boolean> {
     return this.decisions
       .runExclusive(async () => {
         const config = await this.configs.read();
@@ -60,20 +63,38 @@ export class TelegramSourceService {
           enabled: config.liveTakeover,
           configuredSource: config.source,
           daemonRunning,
-          livePublishers: daemonRunning ? (await this.rtmp.livePublishers()).map((p) => p.publisherId) : [],
+          livePublishers: daemonRunning ? await this.livePublishers(cause) : [],
           onAir: this.daemonReport.onAir,
         };
         const decision = decideFrom(context, config);
         if (decision.action === 'none' || !daemon) {
           if (decision.action === 'none') this.logger.debug(`${cause}: no source change (${decision.reason})`);
-          return;
+          return true;
         }
         const command = decision.action === 'take-air' ? await this.djCommand(decision.publisherId) : await this.configuredCommand(config);
-        if (!command) return;
+        if (!command) return true;
         await this.pm2.sendData(daemon.pmId, DAEMON_COMMAND_TOPIC, command);
         this.logger.log(`${cause}: ${decision.action === 'take-air' ? 'a DJ takes the air' : `the configured ${config.source} goes on the air`}`);
+        return true;
       })
-      .catch((error: unknown) => this.logger.error(`${cause}: could not switch the Telegram source: ${(error as Error).message}`));
+      .catch((error: unknown) => {
+        this.logger.error(`${cause}: could not switch the Telegram source: ${(error as Error).message}`);
+        return false;
+      });
+  }
+
+  /**
+   * Who is live on Wave's RTMP ingest, or null when it cannot be asked (neither nginx's /stat nor the
+   * engine answers): the decision then goes as with nobody live, since nobody can publish to an ingest
+   * that does not serve, and the log says so. The source the operator chose must not wait on the engine.
+   */
+  private async livePublishers(cause: string): Promise<string[] | null> {
+    try {
+      return (await this.rtmp.livePublishers()).map((p) => p.publisherId);
+    } catch (error) {
+      this.logger.warn(`${cause}: who is live on the RTMP ingest is unknown (${(error as Error).message}); deciding as if no DJ were live`);
+      return null;
+    }
   }
 
   private async djCommand(publisherId: string): Promise<DaemonCommand | null> {
