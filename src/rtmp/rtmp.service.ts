@@ -174,15 +174,19 @@ export class RtmpService {
    * Who is publishing to the configured application now, as nginx-rtmp's /stat says: longest on the air
    * first (first come, first served). nginx is asked first, on the configured HTTP port, so that the
    * answer does not wait on a hung or absent engine while the ingest serves; the engine only where nginx
-   * does not answer there (no ingest runs, or it still runs on a port configured before). Empty when no
-   * ingest runs; throws when neither answers, or a running ingest's /stat cannot be read.
+   * does not answer there (no ingest runs, or it still runs on a port configured before), and not with
+   * `askEngine: false` (the caller knows it just did not answer). Empty when no ingest runs; throws when
+   * neither answers, or a running ingest's /stat cannot be read.
    */
-  async livePublishers(): Promise<RtmpPublisherStats[]> {
+  async livePublishers(options: { askEngine?: boolean } = {}): Promise<RtmpPublisherStats[]> {
     const config = await this.configs.read();
     let stats: RtmpServerStats;
     try {
       stats = await this.readStatsAt(config.httpPort);
-    } catch {
+    } catch (error) {
+      if (options.askEngine === false) {
+        throw new Error(`nginx /stat does not answer on port ${config.httpPort} (${(error as Error).message}), and the Docker engine did not answer just before`);
+      }
       const container = await this.findIngest();
       if (!container || stateOf(container) !== 'running') return [];
       stats = await this.readStats(container, config);

@@ -361,6 +361,21 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
       stat = await statServer(live);
     });
 
+    it('a change right after the daemon started waits for no second engine bound behind the start-up decision', async () => {
+      docker.hangMs = 400;
+      await closeStat();
+      await stream.start();
+      pm2.report({ event: 'daemon-started', pid: 4242, at: new Date().toISOString(), source: 'playlist' });
+      heard('playlist');
+      const started = performance.now();
+      const changed = await stream.updateConfig({ source: 'url', radioUrl: RADIO });
+      expect(performance.now() - started).toBeLessThan(700); // one bound (the start-up decision's), not two
+      expect(changed.restartRequired).toBe(false);
+      expect(commands()).toEqual([{ command: 'switch-source', source: 'url', url: RADIO }]);
+      expect(docker.hangCalls).toBe(1);
+      stat = await statServer(live);
+    });
+
     it("while the ingest still serves (a hung engine's containers run on), who is live comes from nginx: a DJ live keeps the air", async () => {
       await startDaemon();
       goLive(DJ_KEY);

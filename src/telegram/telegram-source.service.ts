@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { Mutex } from 'async-mutex';
 import type { WaveEventMap } from '../events/wave-events.js';
+import { DockerTimeoutError } from '../repositories/docker.repository.js';
 import { Pm2Repository } from '../repositories/pm2.repository.js';
 import { RtmpService } from '../rtmp/rtmp.service.js';
 import { DAEMON_COMMAND_TOPIC, DAEMON_PROCESS_NAME, type DaemonCommand } from './daemon/daemon-messages.js';
@@ -22,6 +23,8 @@ export class TelegramSourceService {
   private readonly logger = new Logger(TelegramSourceService.name);
   /** Publish callbacks, config changes and daemon starts may race; decisions run one at a time. */
   private readonly decisions = new Mutex();
+  /** When the engine last left who is live unknown by not answering (performance.now()). */
+  private engineTimedOutAt = -Infinity;
 
   constructor(
     private readonly pm2: Pm2Repository,
@@ -54,6 +57,7 @@ export class TelegramSourceService {
   }
 
   private decide(cause: string, decideFrom: (context: TakeoverContext, config: TelegramConfigDocument) => TakeoverDecision): Promise<boolean> {
+    const queuedAt = performance.now();
     return this.decisions
       .runExclusive(async () => {
         const config = await this.configs.read();
@@ -63,7 +67,7 @@ export class TelegramSourceService {
           enabled: config.liveTakeover,
           configuredSource: config.source,
           daemonRunning,
-          livePublishers: daemonRunning ? await this.livePublishers(cause) : [],
+          livePublishers: daemonRunning ? await this.livePublishers(cause, queuedAt) : [],
           onAir: this.daemonReport.onAir,
         };
         const decision = decideFrom(context, config);
@@ -86,12 +90,15 @@ export class TelegramSourceService {
   /**
    * Who is live on Wave's RTMP ingest, or null when it cannot be asked (neither nginx's /stat nor the
    * engine answers): the decision then goes as with nobody live, since nobody can publish to an ingest
-   * that does not serve, and the log says so. The source the operator chose must not wait on the engine.
+   * that does not serve, and the log says so. The source the operator chose must not wait on the engine:
+   * a decision queued behind one the engine left waiting its whole bound asks nginx alone, not the engine
+   * again (a source change right after the daemon started would otherwise wait two bounds).
    */
-  private async livePublishers(cause: string): Promise<string[] | null> {
+  private async livePublishers(cause: string, queuedAt: number): Promise<string[] | null> {
     try {
-      return (await this.rtmp.livePublishers()).map((p) => p.publisherId);
+      return (await this.rtmp.livePublishers({ askEngine: this.engineTimedOutAt < queuedAt })).map((p) => p.publisherId);
     } catch (error) {
+      if (error instanceof DockerTimeoutError) this.engineTimedOutAt = performance.now();
       this.logger.warn(`${cause}: who is live on the RTMP ingest is unknown (${(error as Error).message}); deciding as if no DJ were live`);
       return null;
     }
