@@ -33,7 +33,8 @@ const DESCRIPTIONS: Record<number, string> = {
   429: 'Too many requests',
   500: 'Unexpected error (see the server log by request id)',
   502: 'An outside system failed',
-  503: 'A required outside system is unavailable',
+  503: 'A required outside system is unavailable, or busy',
+  504: 'An outside system did not answer in time (e.g. `docker_timeout`: the Docker engine is hung)',
 };
 
 /** Documents the given error statuses with the shared ErrorResponseDto. */

@@ -1,4 +1,4 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
 import Docker from 'dockerode';
 import type { Readable } from 'node:stream';
 import { pack } from 'tar-stream';
@@ -10,6 +10,16 @@ export class DockerUnavailableError extends WaveError {
   constructor(where: string, cause: string) {
     const text = `Docker engine is unreachable at ${where}: ${cause}`;
     super(503, 'docker_unavailable', text);
+  }
+}
+
+/**
+ * The engine took longer than its bound to answer: hung (a dockerd stopped with SIGSTOP accepts
+ * connections and never answers) or overloaded. 504, since Wave waited on the engine as a gateway does.
+ */
+export class DockerTimeoutError extends WaveError {
+  constructor(where: string, what: string, ms: number) {
+    super(504, 'docker_timeout', `Docker engine at ${where} did not answer within ${ms / 1000} s (${what})`);
   }
 }
 
@@ -81,26 +91,51 @@ export interface EventSubscription {
   close(): void;
 }
 
-const PING_TIMEOUT_MS = 3000;
+/** How long one engine call may take before it fails with DockerTimeoutError. */
+export interface DockerTimeouts {
+  /** Pings, lists, inspections, logs, renames: a healthy engine answers them in milliseconds. */
+  readMs: number;
+  /** Creating, starting and removing a container, copying files into it: a busy engine takes seconds. */
+  writeMs: number;
+}
+
+/** Optional provider of DockerTimeouts (specs shorten them); the defaults suit a real engine on 2 cores. */
+export const DOCKER_TIMEOUTS = Symbol('DOCKER_TIMEOUTS');
+const DEFAULT_TIMEOUTS: DockerTimeouts = { readMs: 3000, writeMs: 10_000 };
+/**
+ * A request socket silent this long is destroyed. Each call is bounded by its own timer; this only frees the
+ * sockets of calls whose dockerode method drops the abort signal (image and network inspect), so a hung
+ * engine does not collect open requests. Longer than any call's bound (a container's wait: 30 s).
+ */
+const SOCKET_IDLE_MS = 60_000;
 const ADDRESS_IN_USE = /port is already allocated|address already in use/i;
 
 /**
  * The one wrapper around the Docker engine (dockerode), on the engine `DOCKER_HOST` names or the
- * default socket. Engine-unreachable errors become DockerUnavailableError (503 docker_unavailable).
+ * default socket. Engine-unreachable errors become DockerUnavailableError (503 docker_unavailable);
+ * every call is bounded in time (DockerTimeouts) and a call past its bound is aborted and fails with
+ * DockerTimeoutError (504 docker_timeout), so a hung engine holds no caller longer than that.
  */
 @Injectable()
 export class DockerRepository implements OnModuleDestroy {
   private readonly docker: Docker;
+  /** For the event stream alone: no idle timeout, it is silent while nothing happens. */
+  private readonly streams: Docker;
   private readonly where: string;
+  private readonly timeouts: DockerTimeouts;
   private readonly subscriptions = new Set<EventSubscription>();
   /** Where ports published by the engine are reached from Wave: the engine's host. */
   readonly publishedHost: string;
 
-  constructor(config: AppConfig) {
+  constructor(config: AppConfig, @Optional() @Inject(DOCKER_TIMEOUTS) timeouts?: Partial<DockerTimeouts>) {
     const host = config.dockerHost;
     this.where = host ?? 'the default socket (/var/run/docker.sock)';
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...timeouts };
     // docker-modem reads DOCKER_HOST (and its TLS settings) itself; a unix socket is passed explicitly.
-    this.docker = host?.startsWith('unix://') ? new Docker({ socketPath: host.slice('unix://'.length) }) : new Docker();
+    const client = (options: Docker.DockerOptions) =>
+      host?.startsWith('unix://') ? new Docker({ ...options, socketPath: host.slice('unix://'.length) }) : new Docker(options);
+    this.docker = client({ timeout: SOCKET_IDLE_MS });
+    this.streams = client({});
     this.publishedHost = host && /^(tcp|https?):\/\//.test(host) ? new URL(host).hostname : '127.0.0.1';
   }
 
@@ -111,16 +146,18 @@ export class DockerRepository implements OnModuleDestroy {
   async ping(): Promise<void> {
     // dockerode's ping takes an abort signal; its type declarations lag behind.
     const ping = this.docker.ping.bind(this.docker) as (opts: { abortSignal: AbortSignal }) => Promise<unknown>;
-    await this.call(() => ping({ abortSignal: AbortSignal.timeout(PING_TIMEOUT_MS) }));
+    await this.call('ping', (abortSignal) => ping({ abortSignal }));
   }
 
   async version(): Promise<string> {
-    const info = await this.call(() => this.docker.version());
+    const version = this.docker.version.bind(this.docker) as (opts: { abortSignal: AbortSignal }) => Promise<Docker.DockerVersion>;
+    const info = await this.call('version', (abortSignal) => version({ abortSignal }));
     return info.Version;
   }
 
   async imageExists(image: string): Promise<boolean> {
-    return this.call(() => this.docker.getImage(image).inspect())
+    // Image inspect drops the abort signal (dockerode); the call's timer still bounds it.
+    return this.call('image inspect', () => this.docker.getImage(image).inspect())
       .then(() => true)
       .catch((error: unknown) => (isNotFound(error) ? false : Promise.reject(error)));
   }
@@ -128,7 +165,7 @@ export class DockerRepository implements OnModuleDestroy {
   /** Containers (running or not) carrying every one of `labels`. */
   async listContainers(labels: Record<string, string>): Promise<ContainerState[]> {
     const filters = { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
-    const summaries = await this.call(() => this.docker.listContainers({ all: true, filters }));
+    const summaries = await this.call('container list', (abortSignal) => this.docker.listContainers({ all: true, filters, abortSignal }));
     const states = await Promise.all(summaries.map((s) => this.inspect(s.Id)));
     return states.filter((s): s is ContainerState => s !== null);
   }
@@ -136,7 +173,7 @@ export class DockerRepository implements OnModuleDestroy {
   /** The container by id or name, or null when there is none. */
   async inspect(idOrName: string): Promise<ContainerState | null> {
     try {
-      const info = await this.call(() => this.docker.getContainer(idOrName).inspect());
+      const info = await this.call('container inspect', (abortSignal) => this.docker.getContainer(idOrName).inspect({ abortSignal }));
       return toState(info);
     } catch (error) {
       if (isNotFound(error)) return null;
@@ -152,23 +189,24 @@ export class DockerRepository implements OnModuleDestroy {
       exposed[`${p.containerPort}/tcp`] = {};
       bindings[`${p.containerPort}/tcp`] = [{ HostIp: p.hostIp, HostPort: String(p.hostPort) }];
     }
-    const container = await this.call(() =>
-      this.docker.createContainer({
-        name: spec.name,
-        Image: spec.image,
-        Cmd: spec.cmd,
-        Labels: spec.labels,
-        Tty: spec.tty ?? false,
-        ExposedPorts: exposed,
-        HostConfig: {
-          PortBindings: bindings,
-          ExtraHosts: spec.extraHosts,
-          RestartPolicy: { Name: spec.restartPolicy ?? 'no' },
-        },
-      }),
-    );
+    const options: Docker.ContainerCreateOptions = {
+      name: spec.name,
+      Image: spec.image,
+      Cmd: spec.cmd,
+      Labels: spec.labels,
+      Tty: spec.tty ?? false,
+      ExposedPorts: exposed,
+      HostConfig: {
+        PortBindings: bindings,
+        ExtraHosts: spec.extraHosts,
+        RestartPolicy: { Name: spec.restartPolicy ?? 'no' },
+      },
+    };
+    const container = await this.call('container create', (abortSignal) => this.docker.createContainer({ ...options, abortSignal }), this.timeouts.writeMs);
     try {
-      if (files.length > 0) await this.call(() => container.putArchive(tarOf(files), { path: '/' }));
+      if (files.length > 0) {
+        await this.call('archive upload', (abortSignal) => container.putArchive(tarOf(files), { path: '/', abortSignal }), this.timeouts.writeMs);
+      }
     } catch (error) {
       await this.remove(container.id);
       throw error;
@@ -179,7 +217,7 @@ export class DockerRepository implements OnModuleDestroy {
   /** Starts a created container; a host port taken by something else → PortInUseError. */
   async start(id: string): Promise<void> {
     try {
-      await this.call(() => this.docker.getContainer(id).start());
+      await this.call('container start', (abortSignal) => this.docker.getContainer(id).start({ abortSignal }), this.timeouts.writeMs);
     } catch (error) {
       const message = errorMessage(error);
       if (ADDRESS_IN_USE.test(message)) {
@@ -193,7 +231,8 @@ export class DockerRepository implements OnModuleDestroy {
   /** Stops a running container (no-op when it is not running). */
   async stop(id: string, timeoutSeconds = 5): Promise<void> {
     try {
-      await this.call(() => this.docker.getContainer(id).stop({ t: timeoutSeconds }));
+      // The engine answers once the container stopped: its grace time, then the call's own bound.
+      await this.call('container stop', (abortSignal) => this.docker.getContainer(id).stop({ t: timeoutSeconds, abortSignal }), this.timeouts.writeMs + timeoutSeconds * 1000);
     } catch (error) {
       // 304: already stopped; 404: already gone.
       if (statusOf(error) === 304 || isNotFound(error)) return;
@@ -204,7 +243,7 @@ export class DockerRepository implements OnModuleDestroy {
   /** Removes a container, stopping it first if needed (no-op when it is gone). */
   async remove(id: string): Promise<void> {
     try {
-      await this.call(() => this.docker.getContainer(id).remove({ force: true, v: true }));
+      await this.call('container remove', (abortSignal) => this.docker.getContainer(id).remove({ force: true, v: true, abortSignal }), this.timeouts.writeMs);
     } catch (error) {
       // 404: gone; 409: removal already in progress.
       if (isNotFound(error) || statusOf(error) === 409) return;
@@ -213,15 +252,15 @@ export class DockerRepository implements OnModuleDestroy {
   }
 
   async rename(id: string, name: string): Promise<void> {
-    await this.call(() => this.docker.getContainer(id).rename({ name }));
+    await this.call('container rename', (abortSignal) => this.docker.getContainer(id).rename({ name, abortSignal }));
   }
 
   /** What a container wrote to stdout and stderr so far (its last `tail` lines), as text. */
   async logs(id: string, tail = 50): Promise<string> {
     const container = this.docker.getContainer(id);
     const [info, output] = await Promise.all([
-      this.call(() => container.inspect()),
-      this.call(() => container.logs({ stdout: true, stderr: true, follow: false, tail })) as Promise<Buffer>,
+      this.call('container inspect', (abortSignal) => container.inspect({ abortSignal })),
+      this.call('container logs', (abortSignal) => container.logs({ stdout: true, stderr: true, follow: false, tail, abortSignal })) as Promise<Buffer>,
     ]);
     return (info.Config.Tty ? output : demultiplexed(output)).toString('utf8');
   }
@@ -234,11 +273,9 @@ export class DockerRepository implements OnModuleDestroy {
     const id = await this.create({ ...spec, tty: true, restartPolicy: 'no' }, files);
     try {
       const container = this.docker.getContainer(id);
-      await this.call(() => container.start());
-      const result = (await this.call(() =>
-        container.wait({ abortSignal: AbortSignal.timeout(timeoutMs) }),
-      )) as { StatusCode: number };
-      const output = (await this.call(() => container.logs({ stdout: true, stderr: true, follow: false }))) as Buffer;
+      await this.call('container start', (abortSignal) => container.start({ abortSignal }), this.timeouts.writeMs);
+      const result = (await this.call('container wait', (abortSignal) => container.wait({ abortSignal }), timeoutMs)) as { StatusCode: number };
+      const output = (await this.call('container logs', (abortSignal) => container.logs({ stdout: true, stderr: true, follow: false, abortSignal }))) as Buffer;
       return { exitCode: result.StatusCode, output: output.toString('utf8') };
     } finally {
       await this.remove(id);
@@ -252,7 +289,8 @@ export class DockerRepository implements OnModuleDestroy {
    */
   async bridgeNetwork(): Promise<BridgeNetwork | undefined> {
     try {
-      const network = await this.call(() => this.docker.getNetwork('bridge').inspect());
+      // Network inspect drops the abort signal (dockerode); the call's timer still bounds it.
+      const network = await this.call('network inspect', () => this.docker.getNetwork('bridge').inspect());
       const configs = ((network.IPAM?.Config ?? []) as Array<{ Gateway?: string; Subnet?: string }>).filter((c) => !c.Subnet?.includes(':'));
       const options = (network.Options ?? {}) as Record<string, string>;
       return {
@@ -276,7 +314,8 @@ export class DockerRepository implements OnModuleDestroy {
     onEnd: (error?: Error) => void,
   ): Promise<EventSubscription> {
     const filters = { type: ['container' as const], label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
-    const stream = (await this.call(() => this.docker.getEvents({ filters }))) as Readable;
+    // Bounded until the engine answers; the stream itself then stays open as long as the engine keeps it.
+    const stream = (await this.call('event subscription', (abortSignal) => this.streams.getEvents({ filters, abortSignal }))) as Readable;
     let buffered = '';
     let ended = false;
     const end = (error?: Error) => {
@@ -308,13 +347,30 @@ export class DockerRepository implements OnModuleDestroy {
     return subscription;
   }
 
-  /** Runs an engine call; connection-level failures become DockerUnavailableError. */
-  private async call<T>(operation: () => Promise<T>): Promise<T> {
+  /**
+   * Runs an engine call, bounded by `timeoutMs` (a read's bound unless told): past it the request is
+   * aborted and the call fails with DockerTimeoutError, whether or not dockerode honours the signal.
+   * Connection-level failures become DockerUnavailableError.
+   */
+  private async call<T>(what: string, operation: (abortSignal: AbortSignal) => Promise<T>, timeoutMs = this.timeouts.readMs): Promise<T> {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new DockerTimeoutError(this.where, what, timeoutMs);
+        controller.abort(error);
+        reject(error);
+      }, timeoutMs);
+    });
     try {
-      return await operation();
+      return await Promise.race([operation(controller.signal), timedOut]);
     } catch (error) {
+      // The aborted request's own error (AbortError, socket hang up) may come first: the timeout is the news.
+      if (controller.signal.aborted) throw controller.signal.reason as DockerTimeoutError;
       if (isUnreachable(error)) throw new DockerUnavailableError(this.where, errorMessage(error));
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
@@ -393,7 +449,5 @@ function errorMessage(error: unknown): string {
 
 function isUnreachable(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code && ['ECONNREFUSED', 'ENOENT', 'EACCES', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'EPIPE'].includes(code)) return true;
-  const name = (error as Error).name;
-  return name === 'TimeoutError' && statusOf(error) === undefined;
+  return !!code && ['ECONNREFUSED', 'ENOENT', 'EACCES', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'EPIPE'].includes(code);
 }

@@ -68,7 +68,10 @@ interface Pm2Bus {
 }
 
 const CONNECT_TIMEOUT_MS = 15_000;
+/** Starting, stopping, restarting, deleting an app: PM2 answers once the process is up or gone. */
 const CALL_TIMEOUT_MS = 20_000;
+/** Reading the process table, sending a message: PM2 answers at once, so status reads fail in seconds. */
+const READ_TIMEOUT_MS = 5_000;
 const PING_TIMEOUT_MS = 3_000;
 const CLOSE_TIMEOUT_MS = 2_000;
 
@@ -128,14 +131,14 @@ export class Pm2Repository implements OnApplicationShutdown {
   /** The process named `name`, or null when PM2 does not know it (or no daemon runs). */
   async describe(name: string): Promise<Pm2ProcessInfo | null> {
     if (!(await this.connectIfRunning())) return null;
-    const found = await this.call<ProcessDescription[]>('describe', (cb) => pm2.describe(name, cb));
+    const found = await this.call<ProcessDescription[]>('describe', (cb) => pm2.describe(name, cb), READ_TIMEOUT_MS);
     return found.length > 0 ? toProcessInfo(found[0]) : null;
   }
 
   /** Every process PM2 manages (empty when no daemon runs). */
   async list(): Promise<Pm2ProcessInfo[]> {
     if (!(await this.connectIfRunning())) return [];
-    const found = await this.call<ProcessDescription[]>('list', (cb) => pm2.list(cb));
+    const found = await this.call<ProcessDescription[]>('list', (cb) => pm2.list(cb), READ_TIMEOUT_MS);
     return found.map(toProcessInfo);
   }
 
@@ -170,9 +173,7 @@ export class Pm2Repository implements OnApplicationShutdown {
   /** Sends `data` to the process's `process.on('message')` as `{ type: 'process:msg', topic, data }`. */
   async sendData(pmId: number, topic: string, data: object): Promise<void> {
     await this.connect();
-    await this.call('sendDataToProcessId', (cb) =>
-      pm2.sendDataToProcessId(pmId, { type: 'process:msg', topic, data } as never, cb),
-    );
+    await this.call('sendDataToProcessId', (cb) => pm2.sendDataToProcessId(pmId, { type: 'process:msg', topic, data } as never, cb), READ_TIMEOUT_MS);
   }
 
   /** Calls `listener` for each `process:msg` any PM2 process sends; returns the unsubscribe function. */
@@ -252,11 +253,11 @@ export class Pm2Repository implements OnApplicationShutdown {
    * Runs one PM2 API call; a timeout or a lost daemon drops the connection so the next call reconnects.
    * PM2's own refusals become 502 `pm2_failed` with PM2's words, not an opaque 500.
    */
-  private async call<T = unknown>(what: string, invoke: (cb: (error: Error | null, result: T) => void) => void): Promise<T> {
+  private async call<T = unknown>(what: string, invoke: (cb: (error: Error | null, result: T) => void) => void, timeoutMs = CALL_TIMEOUT_MS): Promise<T> {
     try {
       return await this.bounded(
         new Promise<T>((resolve, reject) => invoke((error, result) => (error ? reject(toError(error)) : resolve(result)))),
-        CALL_TIMEOUT_MS,
+        timeoutMs,
         `PM2 ${what}`,
       );
     } catch (error) {

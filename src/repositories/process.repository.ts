@@ -39,6 +39,8 @@ export class ExecError extends Error {
     readonly code: number | string | null,
     readonly stdout: string,
     readonly stderr: string,
+    /** Killed for running past its timeout: it did not fail, it did not finish. */
+    readonly timedOut = false,
   ) {
     super(message);
   }
@@ -61,17 +63,25 @@ export class ProcessRepository {
     return Object.assign(child, { output: child.stdio[3] as Readable });
   }
 
-  /** Runs `command` to completion; rejects with ExecError (exit code and output) when it fails or times out. */
+  /**
+   * Runs `command` to completion; rejects with ExecError (exit code and output) when it fails or times out
+   * (`timedOut`). Past the timeout it is killed with SIGKILL: a process stuck on a read (a FIFO, a hung
+   * network mount) may never act on SIGTERM, and the caller's answer must not wait on it.
+   */
   exec(command: string, args: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const timeoutMs = options.timeoutMs ?? 30_000;
     return new Promise((resolve, reject) => {
       execFile(
         command,
         [...args],
-        { timeout: options.timeoutMs ?? 30_000, maxBuffer: options.maxBuffer ?? 16 * 1024 * 1024, cwd: options.cwd, encoding: 'utf8' },
+        { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: options.maxBuffer ?? 16 * 1024 * 1024, cwd: options.cwd, encoding: 'utf8' },
         (error, stdout, stderr) => {
           if (error) {
             const code = (error as NodeJS.ErrnoException & { code?: number | string }).code ?? null;
-            reject(new ExecError(`${command} failed: ${error.message.split('\n')[0]}`, code, stdout, stderr));
+            // Node kills the child itself for the timeout and for output past maxBuffer (its own code).
+            const timedOut = (error as { killed?: boolean }).killed === true && code !== 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER';
+            const message = timedOut ? `${command} did not finish within ${timeoutMs / 1000} s` : `${command} failed: ${error.message.split('\n')[0]}`;
+            reject(new ExecError(message, code, stdout, stderr, timedOut));
           } else resolve({ stdout, stderr });
         },
       );

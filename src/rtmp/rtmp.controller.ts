@@ -14,7 +14,7 @@ export class RtmpController {
   @Get('status')
   @ApiOperation({ summary: 'Ingest state from Docker, and publishers, bitrates and clients from nginx-rtmp /stat' })
   @ApiOkResponse({ type: RtmpStatusDto })
-  @ApiErrorResponses(503)
+  @ApiErrorResponses(503, 504)
   status(): Promise<RtmpStatus> {
     return this.rtmp.status();
   }
@@ -23,7 +23,7 @@ export class RtmpController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Start the nginx-rtmp container (idempotent: when running, answers its status)' })
   @ApiOkResponse({ type: RtmpStatusDto })
-  @ApiErrorResponses(409, 502, 503)
+  @ApiErrorResponses(409, 502, 503, 504)
   start(): Promise<RtmpStatus> {
     return this.rtmp.start();
   }
@@ -32,7 +32,7 @@ export class RtmpController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Stop and remove the container (idempotent)' })
   @ApiOkResponse({ type: RtmpStatusDto })
-  @ApiErrorResponses(503)
+  @ApiErrorResponses(503, 504)
   stop(): Promise<RtmpStatus> {
     return this.rtmp.stop();
   }
@@ -41,7 +41,7 @@ export class RtmpController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Replace the container with a fresh one on the current config' })
   @ApiOkResponse({ type: RtmpStatusDto })
-  @ApiErrorResponses(409, 502, 503)
+  @ApiErrorResponses(409, 502, 503, 504)
   restart(): Promise<RtmpStatus> {
     return this.rtmp.restart();
   }
@@ -58,7 +58,7 @@ export class RtmpController {
     summary: 'Update RTMP settings (partial); checked with nginx -t, applied to a running ingest, rolled back on failure',
   })
   @ApiOkResponse({ type: RtmpConfigResponseDto })
-  @ApiErrorResponses(400, 409, 422, 503)
+  @ApiErrorResponses(400, 409, 422, 503, 504)
   updateConfig(@Body() body: UpdateRtmpConfigDto): Promise<RtmpConfigView> {
     return this.rtmp.updateConfig(body);
   }

@@ -4,7 +4,7 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeDockerRepository } from '../../test/fakes/docker.repository.fake.js';
 import { AppConfig } from '../config/app-config.js';
 import { DocumentStore } from '../config/document-store.service.js';
@@ -115,6 +115,61 @@ describe('RtmpService (fake Docker)', () => {
     const error = (await rtmp.start().catch((e: unknown) => e)) as WaveError;
     expect(error.getStatus()).toBe(409);
     expect(docker.containers.size).toBe(0);
+  });
+
+  describe('with the engine hung (every call fails at its bound, as the repository bounds them)', () => {
+    const HANG_MS = 200;
+    const failure = async (call: () => Promise<unknown>) => {
+      const started = performance.now();
+      const error = (await call().then(
+        () => new Error('answered'),
+        (e: unknown) => e,
+      )) as WaveError;
+      return { ms: performance.now() - started, status: error.getStatus?.(), code: error.code };
+    };
+
+    it('status, start, stop and a config update answer 504 docker_timeout after one bound; the file stays as it was', async () => {
+      await rtmp.start();
+      const stored = await readFile(join(dataDir, 'streaming-config.json'), 'utf8');
+      docker.hangMs = HANG_MS;
+      for (const call of [() => rtmp.status(), () => rtmp.start(), () => rtmp.stop(), () => rtmp.restart(), () => rtmp.updateConfig({ maxConnections: 9 })]) {
+        const { ms, status, code } = await failure(call);
+        expect({ status, code }).toEqual({ status: 504, code: 'docker_timeout' });
+        expect(ms).toBeLessThan(HANG_MS * 2);
+      }
+      // The engine might still run the ingest: a config it could not apply is not saved as if it had been.
+      expect(await readFile(join(dataDir, 'streaming-config.json'), 'utf8')).toBe(stored);
+    });
+
+    it('operations queued behind a hung one fail with it, not one bound after another; the next one asks the engine again', async () => {
+      docker.hangMs = HANG_MS;
+      const queued = [...Array.from({ length: 10 }, () => () => rtmp.start()), ...Array.from({ length: 10 }, () => () => rtmp.stop())];
+      const results = await Promise.all(queued.map((call) => failure(call)));
+      expect(results.every((r) => r.status === 504 && r.code === 'docker_timeout')).toBe(true);
+      expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(HANG_MS * 2);
+      expect(docker.hangCalls).toBe(1); // only the first asked the hung engine
+
+      docker.hangMs = null;
+      expect((await rtmp.start()).state).toBe('running');
+      expect(docker.calls.filter((c) => c.startsWith('create'))).toHaveLength(1);
+    });
+
+    it('an operation waiting behind a slow (answering) one gives up with 503 rtmp_busy after 20 s', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      try {
+        docker.delayMs = 60_000;
+        const slow = rtmp.start().catch((e: unknown) => e);
+        const queued = rtmp.stop().catch((e: unknown) => e);
+        await vi.advanceTimersByTimeAsync(20_000);
+        expect(await queued).toMatchObject({ code: 'rtmp_busy' });
+        expect(((await queued) as WaveError).getStatus()).toBe(503);
+        docker.delayMs = 0;
+        await vi.advanceTimersByTimeAsync(60_000 * 20);
+        await slow;
+      } finally {
+        vi.useRealTimers();
+      }
+    });
   });
 
   describe('config updates', () => {

@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Mutex } from 'async-mutex';
+import { Mutex, withTimeout } from 'async-mutex';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { maskSecret, registerSecret } from '../common/redaction.js';
 import { WaveError } from '../common/wave-error.js';
-import { ContainerState, DockerRepository, DockerUnavailableError, PortBinding } from '../repositories/docker.repository.js';
+import { ContainerState, DockerRepository, DockerTimeoutError, DockerUnavailableError, PortBinding } from '../repositories/docker.repository.js';
 import { renderNginxConfig } from './nginx-config.renderer.js';
 import { newContainerNonce, RtmpIngestKeys } from './ingest-keys.js';
 import { parseNginxStat, RtmpPublisherStats, RtmpServerStats, StreamIdentity } from './nginx-stat.js';
@@ -51,6 +51,12 @@ export interface RtmpStatus {
 const STAT_TIMEOUT_MS = 1500;
 const READY_TIMEOUT_MS = 10_000;
 const STOP_GRACE_SECONDS = 2;
+/**
+ * Longest wait for the operation ahead in the queue (an engine that answers, slowly: a replace with
+ * nginx -t and a ready wait takes seconds). An engine that does not answer fails the queue at once.
+ */
+const QUEUE_TIMEOUT_MS = 20_000;
+const QUEUE_TIMED_OUT = new Error('RTMP operation queue timeout');
 
 /**
  * The RTMP ingest: an nginx-rtmp container Wave runs on the Docker engine. Its state is read from
@@ -60,7 +66,14 @@ const STOP_GRACE_SECONDS = 2;
 @Injectable()
 export class RtmpService {
   private readonly logger = new Logger(RtmpService.name);
-  private readonly operations = new Mutex();
+  private readonly operations = withTimeout(new Mutex(), QUEUE_TIMEOUT_MS, QUEUE_TIMED_OUT);
+  /**
+   * The nonce on the label of the ingest last seen in Docker, so that who is live can be read from nginx
+   * while the engine is away or hung. Only a shortcut: unknown after a restart, then the engine is asked.
+   */
+  private lastIngestNonce?: string;
+  /** The last operation that failed because the engine did not answer, and when (performance.now()). */
+  private engineTimeout?: { at: number; error: DockerTimeoutError };
 
   constructor(
     private readonly docker: DockerRepository,
@@ -71,7 +84,7 @@ export class RtmpService {
 
   /** Starts the ingest; when it already runs, answers its status (never a second container). */
   start(): Promise<RtmpStatus> {
-    return this.operations.runExclusive(async () => {
+    return this.serialized('start', async () => {
       const current = await this.findIngest();
       if (current?.running) return this.status();
       if (current) await this.docker.remove(current.id); // a stopped leftover: recreated with today's config
@@ -82,14 +95,14 @@ export class RtmpService {
 
   /** Stops and removes the ingest container; a no-op when none runs. */
   stop(): Promise<RtmpStatus> {
-    return this.operations.runExclusive(async () => {
+    return this.serialized('stop', async () => {
       for (const container of await this.docker.listContainers(RTMP_LABELS)) await this.retire(container);
       return this.status();
     });
   }
 
   restart(): Promise<RtmpStatus> {
-    return this.operations.runExclusive(async () => {
+    return this.serialized('restart', async () => {
       for (const container of await this.docker.listContainers(RTMP_LABELS)) await this.retire(container);
       await this.launch(await this.configs.read());
       return this.status();
@@ -108,7 +121,7 @@ export class RtmpService {
    * -t too when the engine and the image are there; nginx itself judges the rest when the ingest starts).
    */
   updateConfig(patch: Partial<RtmpConfigDocument>): Promise<RtmpConfigView> {
-    return this.operations.runExclusive(async () => {
+    return this.serialized('config update', async () => {
       const stored = await this.configs.update(patch, async (next) => {
         const running = await this.runningIngestIfReachable();
         if (running) {
@@ -165,15 +178,27 @@ export class RtmpService {
 
   /**
    * Who is publishing to the configured application now, as nginx-rtmp's /stat says: longest on the air
-   * first (first come, first served). Empty when no ingest runs; throws when a running ingest's /stat
-   * cannot be read.
+   * first (first come, first served). nginx is asked first, on the configured HTTP port, so that the
+   * answer does not wait on a hung or absent engine while the ingest serves; the engine only where nginx
+   * does not answer there (no ingest runs, or it still runs on a port configured before), and not with
+   * `askEngine: false` (the caller knows it just did not answer). Empty when no ingest runs; throws when
+   * neither answers, or a running ingest's /stat cannot be read.
    */
-  async livePublishers(): Promise<RtmpPublisherStats[]> {
+  async livePublishers(options: { askEngine?: boolean } = {}): Promise<RtmpPublisherStats[]> {
     const config = await this.configs.read();
-    const container = await this.findIngest();
-    if (!container || stateOf(container) !== 'running') return [];
-    const { publishers } = await this.readStats(container, config);
-    return publishers
+    let stats: RtmpServerStats;
+    try {
+      // The nonce of the ingest last read from Docker: /stat's secret without asking the engine again.
+      stats = await this.readStatsAt(config.httpPort, this.lastIngestNonce, config.streamKeys);
+    } catch (error) {
+      if (options.askEngine === false) {
+        throw new Error(`nginx /stat does not answer on port ${config.httpPort} (${(error as Error).message}), and the Docker engine did not answer just before`);
+      }
+      const container = await this.findIngest();
+      if (!container || stateOf(container) !== 'running') return [];
+      stats = await this.readStats(container, config);
+    }
+    return stats.publishers
       .filter((p) => p.application === config.application)
       .sort((a, b) => b.publishingSeconds - a.publishingSeconds || (a.clientId ?? 0) - (b.clientId ?? 0));
   }
@@ -189,6 +214,33 @@ export class RtmpService {
     const containers = await this.docker.listContainers(RTMP_LABELS);
     containers.sort((a, b) => Number(b.running) - Number(a.running) || (b.startedAt ?? '').localeCompare(a.startedAt ?? ''));
     return containers[0] ?? null;
+  }
+
+  /**
+   * Runs one operation on the ingest at a time. A queued operation gives up after QUEUE_TIMEOUT_MS (503
+   * rtmp_busy), and at once when the engine failed to answer an operation that finished while it waited
+   * (504 docker_timeout): it would wait as long again on the same hung engine, and a queue of them would
+   * wait once per operation. One queued after that failure asks the engine itself, so Wave recovers with it.
+   */
+  private serialized<T>(what: string, work: () => Promise<T>): Promise<T> {
+    const queuedAt = performance.now();
+    return this.operations
+      .runExclusive(async () => {
+        const hung = this.engineTimeout;
+        if (hung && hung.at >= queuedAt) {
+          throw new WaveError(504, 'docker_timeout', `${hung.error.message}; the RTMP ${what} queued behind it gives up too`);
+        }
+        try {
+          return await work();
+        } catch (error) {
+          if (error instanceof DockerTimeoutError) this.engineTimeout = { at: performance.now(), error };
+          throw error;
+        }
+      })
+      .catch((error: unknown) => {
+        if (error !== QUEUE_TIMED_OUT) throw error;
+        throw new WaveError(503, 'rtmp_busy', `Another RTMP operation has held the ingest for ${QUEUE_TIMEOUT_MS / 1000} s; the ${what} gives up, try again`);
+      });
   }
 
   /** Creates and starts the ingest for `config`, then waits until nginx answers. */
@@ -233,7 +285,8 @@ export class RtmpService {
       return started;
     } catch (error) {
       // A failed container must not keep the name: a config rollback gives it back to the previous one.
-      await this.docker.remove(id);
+      // An engine that stopped answering would not answer the removal either; the next start removes it.
+      if (!(error instanceof DockerTimeoutError)) await this.docker.remove(id);
       throw error;
     }
   }
@@ -333,14 +386,21 @@ export class RtmpService {
   private async readStats(container: ContainerState, config: RtmpConfigDocument): Promise<RtmpServerStats> {
     // The container's own HTTP port (its label), not today's config: the file may have changed since.
     const containerPort = Number(container.labels[HTTP_PORT_LABEL]) || config.httpPort;
-    const port = publishedPort(container, containerPort, '127.0.0.1') ?? containerPort;
-    await this.keys.load();
     const nonce = container.labels[INGEST_NONCE_LABEL];
-    // A container started before /stat asked for a secret has no nonce (and an open /stat).
+    this.lastIngestNonce = nonce;
+    return this.readStatsAt(publishedPort(container, containerPort, '127.0.0.1') ?? containerPort, nonce, config.streamKeys);
+  }
+
+  /**
+   * nginx's /stat on `port`. The bearer secret is the container's (from the nonce on its label); a container
+   * started before /stat asked for one has no nonce (and an open /stat).
+   */
+  private async readStatsAt(port: number, nonce: string | undefined, streamKeys: string[]): Promise<RtmpServerStats> {
+    await this.keys.load();
     const headers: Record<string, string> = nonce ? { authorization: `Bearer ${this.keys.containerSecret(nonce)}` } : {};
     const response = await fetch(`http://${this.docker.publishedHost}:${port}/stat`, { headers, signal: AbortSignal.timeout(STAT_TIMEOUT_MS) });
     if (!response.ok) throw new Error(`nginx /stat answered ${response.status}`);
-    return parseNginxStat(await response.text(), this.streamIdentity(config.streamKeys));
+    return parseNginxStat(await response.text(), this.streamIdentity(streamKeys));
   }
 
   /** /stat lists publishers by publisherId (or by key, for one that went live before Wave renamed streams). */

@@ -78,6 +78,41 @@ describe('live takeover decisions', () => {
     expect(onDaemonStarted(context({ livePublishers: ['a'], enabled: false }), false)).toMatchObject({ action: 'none' });
     expect(onDaemonStarted(context(), true)).toEqual({ action: 'hand-back' });
   });
+
+  it('decides with who is live unknown (the ingest cannot be asked) as with nobody live: a source change goes on the air', () => {
+    const unknown = (over: Partial<TakeoverContext> = {}) => context({ livePublishers: null, ...over });
+    // The issue's case: streaming, the engine down, the operator picks the radio URL.
+    expect(onSourceConfigured(unknown({ configuredSource: 'url', onAir: 'playlist' }))).toEqual({ action: 'hand-back' });
+    expect(onSourceConfigured(unknown({ configuredSource: 'playlist', onAir: 'url' }))).toEqual({ action: 'hand-back' });
+    expect(onSourceConfigured(unknown({ onAir: 'rtmp' }))).toEqual({ action: 'hand-back' });
+    expect(onSourceConfigured(unknown({ daemonRunning: false }))).toMatchObject({ action: 'none' });
+    // The publish callback itself says who went live.
+    expect(onDjPublished(unknown(), 'a')).toEqual({ action: 'take-air', publisherId: 'a' });
+    expect(onDjUnpublished(unknown({ onAir: 'rtmp' }), 'a')).toEqual({ action: 'hand-back' });
+    expect(onDaemonStarted(unknown(), true)).toEqual({ action: 'hand-back' });
+    expect(onDaemonStarted(unknown(), false)).toMatchObject({ action: 'none' });
+  });
+
+  it('unknown decides exactly as an empty ingest, over every combination of the other facts', () => {
+    const sources = ['playlist', 'url', 'rtmp'] as const;
+    const onAirs = [null, 'playlist', 'url', 'rtmp'] as const;
+    let rows = 0;
+    for (const enabled of [true, false])
+      for (const configuredSource of sources)
+        for (const daemonRunning of [true, false])
+          for (const onAir of onAirs) {
+            const facts = { enabled, configuredSource, daemonRunning, onAir };
+            const none = context({ ...facts, livePublishers: [] });
+            const unknown = context({ ...facts, livePublishers: null });
+            const row = JSON.stringify(facts);
+            expect(onSourceConfigured(unknown), row).toEqual(onSourceConfigured(none));
+            expect(onDjPublished(unknown, 'a'), row).toEqual(onDjPublished(none, 'a'));
+            expect(onDjUnpublished(unknown, 'a'), row).toEqual(onDjUnpublished(none, 'a'));
+            for (const relays of [true, false]) expect(onDaemonStarted(unknown, relays), row).toEqual(onDaemonStarted(none, relays));
+            rows += 1;
+          }
+    expect(rows).toBe(2 * 3 * 2 * 4);
+  });
 });
 
 /** Stands in for nginx-rtmp's /stat: the streams `live` names are publishing (name = stream key). */
@@ -300,6 +335,71 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
     leave(OTHER_DJ_KEY);
     leave(DJ_KEY);
     await vi.waitFor(() => expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'playlist' }));
+  });
+
+  describe('with the Docker engine down', () => {
+    const RADIO = 'https://radio.example/stream.mp3';
+    const closeStat = () => new Promise((resolve) => stat.close(resolve));
+
+    it('a source change reaches the daemon when neither the engine nor an ingest answers; the log says who is live is unknown', async () => {
+      await startDaemon();
+      docker.unreachable = true;
+      await closeStat(); // no ingest serves: none can run without the engine
+      const changed = await stream.updateConfig({ source: 'url', radioUrl: RADIO });
+      expect(changed.restartRequired).toBe(false);
+      expect(commands()).toEqual([{ command: 'switch-source', source: 'url', url: RADIO }]);
+      expect(logged.join('\n')).toMatch(/who is live on the RTMP ingest is unknown \(.*unreachable.*\); deciding as if no DJ were live/);
+      stat = await statServer(live); // for afterEach
+    });
+
+    it('with the engine hung, the change waits one Docker bound, not forever', async () => {
+      await startDaemon();
+      docker.hangMs = 150;
+      await closeStat();
+      const started = performance.now();
+      const changed = await stream.updateConfig({ source: 'url', radioUrl: RADIO });
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(changed.restartRequired).toBe(false);
+      expect(commands()).toEqual([{ command: 'switch-source', source: 'url', url: RADIO }]);
+      stat = await statServer(live);
+    });
+
+    it('a change right after the daemon started waits for no second engine bound behind the start-up decision', async () => {
+      docker.hangMs = 400;
+      await closeStat();
+      await stream.start();
+      pm2.report({ event: 'daemon-started', pid: 4242, at: new Date().toISOString(), source: 'playlist' });
+      heard('playlist');
+      const started = performance.now();
+      const changed = await stream.updateConfig({ source: 'url', radioUrl: RADIO });
+      expect(performance.now() - started).toBeLessThan(700); // one bound (the start-up decision's), not two
+      expect(changed.restartRequired).toBe(false);
+      expect(commands()).toEqual([{ command: 'switch-source', source: 'url', url: RADIO }]);
+      expect(docker.hangCalls).toBe(1);
+      stat = await statServer(live);
+    });
+
+    it("while the ingest still serves (a hung engine's containers run on), who is live comes from nginx: a DJ live keeps the air", async () => {
+      await startDaemon();
+      goLive(DJ_KEY);
+      await vi.waitFor(() => expect(commands()).toEqual([djInput(DJ_KEY)]));
+      heard('rtmp');
+      docker.hangMs = 60_000; // the decision must not ask the engine at all
+      const started = performance.now();
+      expect((await stream.updateConfig({ source: 'url', radioUrl: RADIO })).restartRequired).toBe(false);
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(commands()).toHaveLength(1); // the DJ keeps the air
+      leave(DJ_KEY);
+      await vi.waitFor(() => expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'url', url: RADIO }));
+      expect(docker.hangCalls).toBe(0);
+    });
+
+    it('a switch the daemon cannot be told of answers restartRequired: true', async () => {
+      await startDaemon();
+      pm2.sendFails = new Error('PM2 did not answer in 20 s');
+      expect((await stream.updateConfig({ source: 'url', radioUrl: RADIO })).restartRequired).toBe(true);
+      expect(logged.join('\n')).toContain('could not switch the Telegram source: PM2 did not answer');
+    });
   });
 
   it("tells a daemon started with source rtmp and no relay URL Wave's own ingest input", async () => {

@@ -15,9 +15,11 @@ export interface TakeoverContext {
   daemonRunning: boolean;
   /**
    * Publishers on Wave's RTMP ingest now (nginx-rtmp /stat; opaque ids), longest on the air first.
-   * First come, first served: the first one is the DJ the air belongs to.
+   * First come, first served: the first one is the DJ the air belongs to. null when the ingest cannot be
+   * asked (neither its /stat nor the Docker engine answers): a DJ needs a serving ingest to be live, so
+   * every decision then goes as with nobody live — a source change still reaches the daemon.
    */
-  livePublishers: string[];
+  livePublishers: string[] | null;
   /** What the daemon reports on the air (`rtmp` is a live relay); null before it has said. */
   onAir: DaemonSourceKind | null;
 }
@@ -33,6 +35,11 @@ export type TakeoverDecision =
   | { action: 'hand-back' }
   | { action: 'none'; reason: string };
 
+/** Who is live; an ingest that cannot be asked has nobody live on it. */
+function live(context: TakeoverContext): string[] {
+  return context.livePublishers ?? [];
+}
+
 /** A live relay the takeover put on the air (not the relay the operator configured). */
 function djOnAir(context: TakeoverContext): boolean {
   return context.onAir === 'rtmp' && context.configuredSource !== 'rtmp';
@@ -46,7 +53,7 @@ export function onDjPublished(context: TakeoverContext, publisherId: string): Ta
   if (!context.enabled) return { action: 'none', reason: 'live takeover is off' };
   if (!context.daemonRunning) return { action: 'none', reason: 'the Telegram stream is not running' };
   if (djOnAir(context)) return { action: 'none', reason: 'a DJ has the air' };
-  return { action: 'take-air', publisherId: context.livePublishers[0] ?? publisherId };
+  return { action: 'take-air', publisherId: live(context)[0] ?? publisherId };
 }
 
 /**
@@ -56,8 +63,8 @@ export function onDjPublished(context: TakeoverContext, publisherId: string): Ta
  */
 export function onDjUnpublished(context: TakeoverContext, publisherId: string): TakeoverDecision {
   if (!context.daemonRunning) return { action: 'none', reason: 'the Telegram stream is not running' };
-  if (context.livePublishers.includes(publisherId)) return { action: 'none', reason: 'a publisher of this stream is still live' };
-  if (context.enabled && context.livePublishers.length > 0) return { action: 'take-air', publisherId: context.livePublishers[0] };
+  if (live(context).includes(publisherId)) return { action: 'none', reason: 'a publisher of this stream is still live' };
+  if (context.enabled && live(context).length > 0) return { action: 'take-air', publisherId: live(context)[0] };
   if (context.onAir !== null && context.onAir !== 'rtmp') return { action: 'none', reason: 'no DJ was on the air' };
   return { action: 'hand-back' };
 }
@@ -65,9 +72,9 @@ export function onDjUnpublished(context: TakeoverContext, publisherId: string): 
 /** The operator changed the source (or the flag): it goes on the air now, unless a DJ is live. */
 export function onSourceConfigured(context: TakeoverContext): TakeoverDecision {
   if (!context.daemonRunning) return { action: 'none', reason: 'the Telegram stream is not running (it reads the config at start)' };
-  if (context.enabled && context.livePublishers.length > 0) {
+  if (context.enabled && live(context).length > 0) {
     if (context.onAir === 'rtmp') return { action: 'none', reason: 'a DJ has the air; the new source follows when the DJ hands back' };
-    return { action: 'take-air', publisherId: context.livePublishers[0] };
+    return { action: 'take-air', publisherId: live(context)[0] };
   }
   return { action: 'hand-back' };
 }
@@ -77,7 +84,7 @@ export function onSourceConfigured(context: TakeoverContext): TakeoverDecision {
  * was stopped) nor Wave's own ingest URL (not in its config).
  */
 export function onDaemonStarted(context: TakeoverContext, relaysWaveIngest: boolean): TakeoverDecision {
-  if (context.enabled && context.livePublishers.length > 0) return { action: 'take-air', publisherId: context.livePublishers[0] };
+  if (context.enabled && live(context).length > 0) return { action: 'take-air', publisherId: live(context)[0] };
   if (relaysWaveIngest) return { action: 'hand-back' };
   return { action: 'none', reason: 'the daemon plays its configured source' };
 }

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { Mutex } from 'async-mutex';
 import type { WaveEventMap } from '../events/wave-events.js';
+import { DockerTimeoutError } from '../repositories/docker.repository.js';
 import { Pm2Repository } from '../repositories/pm2.repository.js';
 import { RtmpService } from '../rtmp/rtmp.service.js';
 import { DAEMON_COMMAND_TOPIC, DAEMON_PROCESS_NAME, type DaemonCommand } from './daemon/daemon-messages.js';
@@ -22,6 +23,8 @@ export class TelegramSourceService {
   private readonly logger = new Logger(TelegramSourceService.name);
   /** Publish callbacks, config changes and daemon starts may race; decisions run one at a time. */
   private readonly decisions = new Mutex();
+  /** When the engine last left who is live unknown by not answering (performance.now()). */
+  private engineTimedOutAt = -Infinity;
 
   constructor(
     private readonly pm2: Pm2Repository,
@@ -45,12 +48,16 @@ export class TelegramSourceService {
     await this.decide('the daemon started', (context, config) => onDaemonStarted(context, relaysWaveIngest(config)));
   }
 
-  /** The configured source or the takeover flag changed. */
-  async sourceConfigured(): Promise<void> {
-    await this.decide('the source was configured', onSourceConfigured);
+  /**
+   * The configured source or the takeover flag changed. False when the daemon could not be told what to
+   * play (logged); true when it was, or had nothing to change.
+   */
+  sourceConfigured(): Promise<boolean> {
+    return this.decide('the source was configured', onSourceConfigured);
   }
 
-  private decide(cause: string, decideFrom: (context: TakeoverContext, config: TelegramConfigDocument) => TakeoverDecision): Promise<void> {
+  private decide(cause: string, decideFrom: (context: TakeoverContext, config: TelegramConfigDocument) => TakeoverDecision): Promise<boolean> {
+    const queuedAt = performance.now();
     return this.decisions
       .runExclusive(async () => {
         const config = await this.configs.read();
@@ -60,20 +67,41 @@ export class TelegramSourceService {
           enabled: config.liveTakeover,
           configuredSource: config.source,
           daemonRunning,
-          livePublishers: daemonRunning ? (await this.rtmp.livePublishers()).map((p) => p.publisherId) : [],
+          livePublishers: daemonRunning ? await this.livePublishers(cause, queuedAt) : [],
           onAir: this.daemonReport.onAir,
         };
         const decision = decideFrom(context, config);
         if (decision.action === 'none' || !daemon) {
           if (decision.action === 'none') this.logger.debug(`${cause}: no source change (${decision.reason})`);
-          return;
+          return true;
         }
         const command = decision.action === 'take-air' ? await this.djCommand(decision.publisherId) : await this.configuredCommand(config);
-        if (!command) return;
+        if (!command) return true;
         await this.pm2.sendData(daemon.pmId, DAEMON_COMMAND_TOPIC, command);
         this.logger.log(`${cause}: ${decision.action === 'take-air' ? 'a DJ takes the air' : `the configured ${config.source} goes on the air`}`);
+        return true;
       })
-      .catch((error: unknown) => this.logger.error(`${cause}: could not switch the Telegram source: ${(error as Error).message}`));
+      .catch((error: unknown) => {
+        this.logger.error(`${cause}: could not switch the Telegram source: ${(error as Error).message}`);
+        return false;
+      });
+  }
+
+  /**
+   * Who is live on Wave's RTMP ingest, or null when it cannot be asked (neither nginx's /stat nor the
+   * engine answers): the decision then goes as with nobody live, since nobody can publish to an ingest
+   * that does not serve, and the log says so. The source the operator chose must not wait on the engine:
+   * a decision queued behind one the engine left waiting its whole bound asks nginx alone, not the engine
+   * again (a source change right after the daemon started would otherwise wait two bounds).
+   */
+  private async livePublishers(cause: string, queuedAt: number): Promise<string[] | null> {
+    try {
+      return (await this.rtmp.livePublishers({ askEngine: this.engineTimedOutAt < queuedAt })).map((p) => p.publisherId);
+    } catch (error) {
+      if (error instanceof DockerTimeoutError) this.engineTimedOutAt = performance.now();
+      this.logger.warn(`${cause}: who is live on the RTMP ingest is unknown (${(error as Error).message}); deciding as if no DJ were live`);
+      return null;
+    }
   }
 
   private async djCommand(publisherId: string): Promise<DaemonCommand | null> {

@@ -164,8 +164,9 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
     const daemon = await this.pm2.describe(DAEMON_PROCESS_NAME);
     const running = !!daemon && RUNNING_STATES.has(daemon.status);
     const sourceChanged = (['source', 'radioUrl', 'relayUrl', 'liveTakeover'] as const).some((field) => before[field] !== after[field]);
-    if (running && sourceChanged) await this.sources.sourceConfigured();
-    const restartRequired = running && RESTART_FIELDS.some((field) => before[field] !== after[field]);
+    const switched = running && sourceChanged ? await this.sources.sourceConfigured() : true;
+    // A source switch the daemon could not be told of (PM2 failing; logged) is read at its next start.
+    const restartRequired = running && (!switched || RESTART_FIELDS.some((field) => before[field] !== after[field]));
     return { ...toConfigView(after), restartRequired };
   }
 

@@ -27,7 +27,7 @@ export class TelegramController {
     description: 'Only the given fields change. A rejected update (400) changes nothing. While the daemon runs, a source change goes on the air at once.',
   })
   @ApiOkResponse({ type: TelegramConfigUpdateResultDto })
-  @ApiErrorResponses(400, 502, 503)
+  @ApiErrorResponses(400, 502, 503, 504)
   updateConfig(@Body() body: UpdateTelegramConfigDto): Promise<TelegramConfigUpdateResultDto> {
     return this.stream.updateConfig(body);
   }

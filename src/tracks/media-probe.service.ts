@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Semaphore } from 'async-mutex';
 import { basename, extname } from 'node:path';
+import { WaveError } from '../common/wave-error.js';
 import { ExecError, ProcessRepository } from '../repositories/process.repository.js';
 
 export interface AudioMetadata {
@@ -18,9 +19,13 @@ interface FfprobeOutput {
 /** ffprobe's demuxers for still images (png_pipe, jpeg_pipe, webp_pipe, …, image2, gif). */
 const IMAGE_FORMAT = /^(?:\w+_pipe|image2|gif)$/;
 
-/** Probes at once at most this many files (a burst of adds must not fork hundreds of ffprobes on 2 cores). */
+/**
+ * Probes at once at most this many files (a burst of adds must not fork hundreds of ffprobes on 2 cores).
+ * Each probe is bounded (PROBE_TIMEOUT_MS), so probes stuck on a file free their slot and the queue moves.
+ */
 const PROBE_CONCURRENCY = 4;
-const PROBE_TIMEOUT_MS = 20_000;
+/** ffprobe reads headers: well under a second for any audio file, even on a loaded machine. */
+export const PROBE_TIMEOUT_MS = 10_000;
 
 /** Reads what a file is by its content (ffprobe), never by its name. */
 @Injectable()
@@ -66,6 +71,10 @@ export class MediaProbeService {
         );
         return JSON.parse(stdout) as FfprobeOutput;
       } catch (error) {
+        // Not "no media": ffprobe never finished reading it (a FIFO, a stalled mount), so nothing is known.
+        if (error instanceof ExecError && error.timedOut) {
+          throw new WaveError(504, 'probe_timeout', `ffprobe did not finish reading the file within ${PROBE_TIMEOUT_MS / 1000} s`);
+        }
         if (!(error instanceof ExecError) && !(error instanceof SyntaxError)) throw error;
         this.logger.debug(`ffprobe found no media in ${path}: ${error.message}`);
         return null;

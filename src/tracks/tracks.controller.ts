@@ -20,7 +20,7 @@ export class TracksController {
   @Post()
   @ApiOperation({ summary: 'Add an audio file already on the server (checked by ffprobe; title/artist/duration read from it)' })
   @ApiCreatedResponse({ type: TrackDto })
-  @ApiErrorResponses(400, 415)
+  @ApiErrorResponses(400, 415, 504)
   add(@Body() body: AddTrackDto): Promise<TrackDto> {
     return this.tracks.addByPath(body);
   }
@@ -39,7 +39,7 @@ export class TracksController {
     },
   })
   @ApiCreatedResponse({ type: TrackDto })
-  @ApiErrorResponses(400, 413, 415)
+  @ApiErrorResponses(400, 413, 415, 504)
   upload(@Req() request: FastifyRequest): Promise<TrackDto> {
     return this.tracks.upload(request);
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BridgeNetwork, ContainerFile, ContainerSpec, ContainerState, DockerRepository } from '../../src/repositories/docker.repository.js';
-import { DockerUnavailableError, PortInUseError } from '../../src/repositories/docker.repository.js';
+import { DockerTimeoutError, DockerUnavailableError, PortInUseError } from '../../src/repositories/docker.repository.js';
 
 /** In-memory stand-in for DockerRepository in unit specs: containers, files, images, taken ports. */
 export class FakeDockerRepository {
@@ -19,24 +19,31 @@ export class FakeDockerRepository {
     return this as unknown as DockerRepository;
   }
 
-  async ping(): Promise<void> {}
+  async ping(): Promise<void> {
+    await this.answer('ping');
+  }
   async version(): Promise<string> {
+    await this.answer('version');
     return '26.1.5';
   }
   async imageExists(image: string): Promise<boolean> {
+    await this.answer('image inspect');
     this.reach();
     return this.images.has(image);
   }
   async listContainers(labels: Record<string, string>): Promise<ContainerState[]> {
+    await this.answer('container list');
     this.reach();
     return [...this.containers.values()].filter((c) => Object.entries(labels).every(([k, v]) => c.labels[k] === v)).map(strip);
   }
   async inspect(idOrName: string): Promise<ContainerState | null> {
+    await this.answer('container inspect');
     this.reach();
     const found = this.containers.get(idOrName) ?? [...this.containers.values()].find((c) => c.name === idOrName);
     return found ? strip(found) : null;
   }
   async create(spec: ContainerSpec, files: ContainerFile[] = []): Promise<string> {
+    await this.answer('container create');
     this.reach();
     await tick();
     this.calls.push(`create ${spec.name}`);
@@ -55,6 +62,7 @@ export class FakeDockerRepository {
     return id;
   }
   async start(id: string): Promise<void> {
+    await this.answer('container start');
     await tick();
     this.calls.push(`start ${id}`);
     const c = this.containers.get(id)!;
@@ -64,32 +72,55 @@ export class FakeDockerRepository {
     if (c.ports.some((p) => this.exitsOnStart.has(p.hostPort))) Object.assign(c, { status: 'exited', running: false, exitCode: 1 });
   }
   async stop(id: string): Promise<void> {
+    await this.answer('container stop');
     this.calls.push(`stop ${id}`);
     const c = this.containers.get(id);
     if (c?.running) Object.assign(c, { status: 'exited', running: false, exitCode: 0 });
   }
   async remove(id: string): Promise<void> {
+    await this.answer('container remove');
     this.calls.push(`remove ${id}`);
     this.containers.delete(id);
   }
   async rename(id: string, name: string): Promise<void> {
+    await this.answer('container rename');
     const holder = await this.inspect(name);
     if (holder && holder.id !== id) throw Object.assign(new Error(`Conflict. The container name "/${name}" is already in use`), { statusCode: 409 });
     this.containers.get(id)!.name = name;
   }
   async runToCompletion(_spec: ContainerSpec, files: ContainerFile[]): Promise<{ exitCode: number; output: string }> {
+    await this.answer('container wait');
     this.checkedConfigs.push(files[0]?.content ?? '');
     return this.checkResult;
   }
   /** What a container exiting on start (exitsOnStart) wrote. */
   exitOutput = 'nginx: [alert] could not open error log file';
   async logs(id: string): Promise<string> {
+    await this.answer('container logs');
     return this.containers.get(id)?.running === false && this.containers.get(id)?.exitCode ? this.exitOutput : '';
   }
   /** What `bridgeNetwork` answers (none: callbacks bind to loopback). */
   bridge: BridgeNetwork | undefined = undefined;
   async bridgeNetwork(): Promise<BridgeNetwork | undefined> {
+    await this.answer('network inspect');
     return this.bridge;
+  }
+
+  /**
+   * Every engine call fails after this long, as the repository's bound makes a hung engine's calls fail
+   * (504 docker_timeout); null: the engine answers.
+   */
+  hangMs: number | null = null;
+  /** Every engine call answers only after this long (a loaded engine); `hangCalls` counts those begun while hung. */
+  delayMs = 0;
+  hangCalls = 0;
+  private async answer(what: string): Promise<void> {
+    if (this.delayMs > 0) await sleep(this.delayMs);
+    if (this.hangMs === null) return;
+    this.hangCalls += 1;
+    const ms = this.hangMs;
+    await sleep(ms);
+    throw new DockerTimeoutError('the fake engine', what, ms);
   }
 
   /** Every engine call fails as with the engine stopped (503 docker_unavailable). */
@@ -107,6 +138,9 @@ export class FakeDockerRepository {
 function strip({ files: _files, ...state }: ContainerState & { files: ContainerFile[] }): ContainerState {
   return structuredClone(state);
 }
+
+/** The global timer (not node:timers/promises), so specs can fake it. */
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Lets concurrent callers interleave, as real engine calls do. */
 const tick = () => new Promise((resolve) => setImmediate(resolve));

@@ -44,7 +44,10 @@ export class FakePm2 {
     this.calls.push(`delete ${name}`);
     this.apps.delete(name);
   }
+  /** What sendData throws (PM2 not answering), if set. */
+  sendFails: Error | null = null;
   async sendData(pmId: number, topic: string, data: object) {
+    if (this.sendFails) throw this.sendFails;
     this.sent.push({ pmId, topic, data });
   }
   report(data: DaemonMessage, processName = DAEMON_PROCESS_NAME) {

@@ -113,7 +113,8 @@ export class TelegramConfigDto {
 
 export class TelegramConfigUpdateResultDto extends TelegramConfigDto {
   @ApiProperty({
-    description: 'True when the daemon is running and a changed setting (ingest, key, audio format, cover) takes effect only after a restart; a source change is applied live',
+    description:
+      'True when the daemon is running and a changed setting (ingest, key, audio format, cover) takes effect only after a restart; a source change is applied live (true also when the daemon could not be told of it: the log says why)',
     example: false,
   })
   restartRequired!: boolean;
