@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { acquireDockerEngine } from './docker-engine.js';
 import { hasCommand } from './host.js';
-import { ensureRtmpImage, removeRtmpImage } from './rtmp-image.js';
+import { ensureRtmpImage } from './rtmp-image.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -28,7 +28,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const started = Date.now();
   const engine = await acquireDockerEngine();
   try {
-    const { tag: rtmpImage, built } = await ensureRtmpImage(engine.host);
+    // The private engine goes whole with its images; on one that outlives the run the image is removed.
+    const image = await ensureRtmpImage(engine.host, { removeWhenReleased: !engine.isPrivate });
+    const rtmpImage = image.tag;
     const tempBaseDir = await mkdtemp(join(tmpdir(), 'wave-test-'));
     // Workers and the servers they spawn inherit these.
     process.env.DOCKER_HOST = engine.host;
@@ -44,7 +46,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     );
     return async () => {
       await rm(tempBaseDir, { recursive: true, force: true });
-      if (built && !engine.isPrivate) await removeRtmpImage(engine.host, rtmpImage);
+      await image.release();
       await engine.release();
     };
   } catch (error) {
