@@ -3,9 +3,11 @@ import { IsArray, IsInt, IsString, Max, Min } from 'class-validator';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { WaveError } from '../common/wave-error.js';
 import { AppConfig } from './app-config.js';
 import { DocumentDefinition, DocumentStore, DocumentValidationError } from './document-store.service.js';
+import { DurableFileSystem, nodeFileSystem, WritableFile } from './durable-file.js';
 import { validateEnvironment } from './env.validation.js';
 
 class CounterDocument {
@@ -19,15 +21,81 @@ const COUNTER: DocumentDefinition<CounterDocument> = {
   defaults: () => ({ name: 'counter', count: 0, items: [] }),
 };
 
+/** How a fake file system misbehaves when writing a temp file (node's calls otherwise). */
+interface Fault {
+  write?(real: WritableFile, buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
+  size?(real: number): number;
+  rename?(): Promise<void>;
+}
+
+function errno(code: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: injected by the test`), { code });
+}
+
+/** Node's file system, with `fault()` (when it returns one) applied to temp-file writes. */
+function faultyFiles(fault: () => Fault | null): DurableFileSystem {
+  return {
+    async open(path, flags, mode) {
+      const real = await nodeFileSystem.open(path, flags, mode);
+      return {
+        write: (buffer, offset, length, position) => fault()?.write?.(real, buffer, offset, length, position) ?? real.write(buffer, offset, length, position),
+        sync: () => real.sync(),
+        stat: async () => {
+          const { size } = await real.stat();
+          return { size: fault()?.size?.(size) ?? size };
+        },
+        close: () => real.close(),
+      };
+    },
+    rename: (from, to) => fault()?.rename?.() ?? nodeFileSystem.rename(from, to),
+    unlink: (path) => nodeFileSystem.unlink(path),
+  };
+}
+
+/** A tmpfs with `free` bytes left: write(2) stores what fits and reports that count; the next call fails ENOSPC. */
+function diskWithFree(free: number): Fault {
+  return {
+    async write(real, buffer, offset, length, position) {
+      if (free === 0) throw errno('ENOSPC');
+      const fits = Math.min(length, free);
+      free -= fits;
+      return real.write(buffer, offset, fits, position);
+    },
+  };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the call to fail, but it succeeded');
+}
+
 describe('DocumentStore', () => {
   let dir: string;
+  let config: AppConfig;
   let store: DocumentStore;
+  let fault: Fault | null;
+
+  /** A store as Nest starts it: the document checked (and temp files removed) at boot. */
+  async function boot(): Promise<DocumentStore> {
+    const booted = new DocumentStore(config, [COUNTER], faultyFiles(() => fault));
+    await booted.onModuleInit();
+    return booted;
+  }
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'wave-store-'));
-    store = new DocumentStore(new AppConfig(validateEnvironment({ DATA_DIR: dir, LOG_DIR: dir })));
+    config = new AppConfig(validateEnvironment({ DATA_DIR: dir, LOG_DIR: dir }));
+    fault = null;
+    store = new DocumentStore(config, [], faultyFiles(() => fault));
   });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it('creates a missing document with its defaults', async () => {
     expect(await store.read(COUNTER)).toEqual({ name: 'counter', count: 0, items: [] });
@@ -76,5 +144,59 @@ describe('DocumentStore', () => {
     await store.read(COUNTER);
     await writeFile(join(dir, 'counter.json'), JSON.stringify({ name: 'edited by hand', count: 7, items: [1] }));
     expect((await store.read(COUNTER)).name).toBe('edited by hand');
+  });
+
+  it('a write cut short by a full disk keeps the previous file and answers 507 insufficient_storage', async () => {
+    store = await boot();
+    const before = await store.update(COUNTER, (doc) => ({ ...doc, items: Array.from({ length: 100 }, (_, i) => i) }));
+    const text = await readFile(join(dir, 'counter.json'), 'utf8');
+    // Room for 4 KiB of a ~10 KiB document: the first write(2) stores 4096 bytes and says so.
+    fault = diskWithFree(4096);
+    const error = await rejection(store.update(COUNTER, (doc) => ({ ...doc, count: 1, items: Array.from({ length: 2000 }, (_, i) => i) })));
+    expect(error).toBeInstanceOf(WaveError);
+    expect((error as WaveError).getStatus()).toBe(507);
+    expect((error as WaveError).code).toBe('insufficient_storage');
+    expect(error.message).toMatch(/counter\.json could not be saved.*no space left on the device \(ENOSPC\)/);
+    expect(await readFile(join(dir, 'counter.json'), 'utf8')).toBe(text);
+    expect(await readdir(dir)).toEqual(['counter.json']);
+    fault = null;
+    expect(await store.read(COUNTER)).toEqual(before);
+  });
+
+  it('continues a write(2) that stored only part of what it was given until every byte is on disk', async () => {
+    store = await boot();
+    let calls = 0;
+    // 100 bytes per call, as a write interrupted by a signal may report.
+    fault = { write: (real, buffer, offset, length, position) => (calls++, real.write(buffer, offset, Math.min(length, 100), position)) };
+    const saved = await store.update(COUNTER, (doc) => ({ ...doc, items: Array.from({ length: 500 }, (_, i) => i) }));
+    expect(calls).toBeGreaterThan(10);
+    expect(JSON.parse(await readFile(join(dir, 'counter.json'), 'utf8'))).toEqual(saved);
+  });
+
+  it('answers 507 for a used-up quota (EDQUOT) too', async () => {
+    store = await boot();
+    fault = { write: () => Promise.reject(errno('EDQUOT')) };
+    const error = (await rejection(store.update(COUNTER, (doc) => ({ ...doc, count: 1 })))) as WaveError;
+    expect([error.getStatus(), error.code]).toEqual([507, 'insufficient_storage']);
+    expect(JSON.parse(await readFile(join(dir, 'counter.json'), 'utf8'))).toEqual(COUNTER.defaults());
+  });
+
+  it.each<[string, Fault]>([
+    ['a write that stores 0 bytes without an error', { write: async () => ({ bytesWritten: 0 }) }],
+    ['a file smaller after fsync than what was written', { size: (real) => real - 1 }],
+    ['a rename that fails', { rename: () => Promise.reject(errno('EACCES')) }],
+    ['an I/O error', { write: () => Promise.reject(errno('EIO')) }],
+  ])('%s keeps the previous file and answers 500 storage_write_failed', async (_what, injected) => {
+    store = await boot();
+    await store.update(COUNTER, (doc) => ({ ...doc, count: 7 }));
+    const text = await readFile(join(dir, 'counter.json'), 'utf8');
+    fault = injected;
+    const error = (await rejection(store.update(COUNTER, (doc) => ({ ...doc, count: 8 })))) as WaveError;
+    expect(error).toBeInstanceOf(WaveError);
+    expect([error.getStatus(), error.code]).toEqual([500, 'storage_write_failed']);
+    expect(await readFile(join(dir, 'counter.json'), 'utf8')).toBe(text);
+    expect(await readdir(dir)).toEqual(['counter.json']);
+    fault = null;
+    expect((await store.read(COUNTER)).count).toBe(7);
   });
 });

@@ -4,8 +4,9 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { mkdir, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { WaveError } from '../common/wave-error.js';
 import { AppConfig } from './app-config.js';
+import { DurableFileSystem, nodeFileSystem, writeFileDurably } from './durable-file.js';
 
 /** One JSON document in DATA_DIR: its file name, the class-validator schema it must meet, its defaults. */
 export interface DocumentDefinition<T extends object> {
@@ -25,6 +26,8 @@ export class DocumentValidationError extends Error {
 
 /** Injection token: the documents Wave keeps, checked (created, or moved aside when corrupt) at boot. */
 export const DATA_DOCUMENTS = Symbol('DATA_DOCUMENTS');
+/** Injection token: the file system the store writes through (node's; unit specs give one that fails). */
+export const DATA_FILE_SYSTEM = Symbol('DATA_FILE_SYSTEM');
 
 interface CachedDocument {
   value: object;
@@ -33,9 +36,11 @@ interface CachedDocument {
 }
 
 /**
- * The one store for `DATA_DIR/*.json`. Writes are atomic (temp file + fsync + rename) and serialized
- * per file, so concurrent updates never interleave or lose an acknowledged write. A file that does not
- * parse or fails its schema is moved aside as `<name>.corrupt-<timestamp>` and replaced by defaults.
+ * The one store for `DATA_DIR/*.json`. Writes are durable or fail (see writeFileDurably): a failed write
+ * leaves the previous file as it was and is the request's error (507 `insufficient_storage` when the disk
+ * is full, else 500 `storage_write_failed`). Writes are serialized per file, so concurrent updates never
+ * interleave or lose an acknowledged write. A file that does not parse or fails its schema is moved aside
+ * as `<name>.corrupt-<timestamp>` and replaced by defaults.
  */
 @Injectable()
 export class DocumentStore implements OnModuleInit {
@@ -46,6 +51,7 @@ export class DocumentStore implements OnModuleInit {
   constructor(
     private readonly config: AppConfig,
     @Optional() @Inject(DATA_DOCUMENTS) private readonly documents: DocumentDefinition<object>[] = [],
+    @Optional() @Inject(DATA_FILE_SYSTEM) private readonly files: DurableFileSystem = nodeFileSystem,
   ) {}
 
   /** A bad file is found at boot, not at the first request that happens to read it. */
@@ -76,7 +82,7 @@ export class DocumentStore implements OnModuleInit {
       const next = await mutate(current);
       const problems = this.validate(def, next);
       if (problems.length > 0) throw new DocumentValidationError(def.file, problems);
-      await this.write(path, next);
+      await this.write(def, next);
       return structuredClone(next);
     });
   }
@@ -96,7 +102,7 @@ export class DocumentStore implements OnModuleInit {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       const defaults = def.defaults();
-      await this.write(path, defaults);
+      await this.write(def, defaults);
       return structuredClone(defaults);
     }
     let problems: string[];
@@ -113,7 +119,7 @@ export class DocumentStore implements OnModuleInit {
       await rename(path, aside);
       this.logger.error(`${def.file} is unreadable (${problems.join('; ')}); moved it aside to ${aside} and started from defaults`);
       const defaults = def.defaults();
-      await this.write(path, defaults);
+      await this.write(def, defaults);
       return structuredClone(defaults);
     }
     const info = await stat(path);
@@ -127,12 +133,43 @@ export class DocumentStore implements OnModuleInit {
     return flattenValidationErrors(validateSync(instance, { forbidUnknownValues: false }));
   }
 
-  private async write(path: string, value: object): Promise<void> {
-    await mkdir(this.config.dataDir, { recursive: true });
-    await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`, { fsync: true, mode: 0o600 });
+  private async write(def: DocumentDefinition<object>, value: object): Promise<void> {
+    const path = this.pathOf(def);
+    try {
+      await mkdir(this.config.dataDir, { recursive: true });
+      await writeFileDurably(path, Buffer.from(`${JSON.stringify(value, null, 2)}\n`, 'utf8'), { mode: 0o600 }, this.files);
+    } catch (error) {
+      throw this.writeFailed(def, error);
+    }
     const info = await stat(path);
     this.cache.set(path, { value: structuredClone(value), mtimeMs: info.mtimeMs, size: info.size });
   }
+
+  private writeFailed(def: DocumentDefinition<object>, error: unknown): Error {
+    const code = (error as NodeJS.ErrnoException).code;
+    const full = code === 'ENOSPC' || code === 'EDQUOT';
+    return new WaveError(full ? 507 : 500, full ? 'insufficient_storage' : 'storage_write_failed', [
+      `${def.file} could not be saved in DATA_DIR: ${describeFileError(error)}. The previous version is kept; nothing was changed`,
+    ]);
+  }
+}
+
+const FILE_ERRORS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is used up',
+  EISDIR: 'it is a directory, not a file',
+  ENOTDIR: 'a part of its path is not a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'the file system is read-only',
+  EIO: 'input/output error',
+};
+
+/** "no space left on the device (ENOSPC)": node's own messages name the syscall and the path, not the reason. */
+function describeFileError(error: unknown): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  if (code && FILE_ERRORS[code]) return `${FILE_ERRORS[code]} (${code})`;
+  return message;
 }
 
 /** class-validator errors as "path.to.field must be …" lines. */
