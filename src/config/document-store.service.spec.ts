@@ -125,8 +125,9 @@ describe('DocumentStore', () => {
     expect(await readFile(join(dir, 'counter.json'), 'utf8')).toBe(before);
   });
 
-  it('moves a corrupt file aside and starts from defaults', async () => {
+  it('moves a corrupt file aside at boot and starts from defaults', async () => {
     await writeFile(join(dir, 'counter.json'), '{"name": "counter", "count": ');
+    store = await boot();
     expect(await store.read(COUNTER)).toEqual(COUNTER.defaults());
     const files = await readdir(dir);
     const aside = files.find((f) => f.startsWith('counter.json.corrupt-'));
@@ -134,8 +135,9 @@ describe('DocumentStore', () => {
     expect(await readFile(join(dir, aside!), 'utf8')).toBe('{"name": "counter", "count": ');
   });
 
-  it('moves aside a file that parses but fails its schema', async () => {
+  it('moves aside at boot a file that parses but fails its schema', async () => {
     await writeFile(join(dir, 'counter.json'), JSON.stringify({ name: 'counter', count: 'many', items: [] }));
+    store = await boot();
     expect(await store.read(COUNTER)).toEqual(COUNTER.defaults());
     expect((await readdir(dir)).some((f) => f.startsWith('counter.json.corrupt-'))).toBe(true);
   });
@@ -144,6 +146,35 @@ describe('DocumentStore', () => {
     await store.read(COUNTER);
     await writeFile(join(dir, 'counter.json'), JSON.stringify({ name: 'edited by hand', count: 7, items: [1] }));
     expect((await store.read(COUNTER)).name).toBe('edited by hand');
+  });
+
+  it.each([
+    ['a fragment', '{"name": "counter", "cou'],
+    ['a schema violation', JSON.stringify({ name: 'counter', count: -3, items: [] })],
+  ])('a document that turns into %s while running fails the request and is never reset', async (_what, text) => {
+    store = await boot();
+    await store.update(COUNTER, (doc) => ({ ...doc, count: 3, items: [1, 2, 3] }));
+    await writeFile(join(dir, 'counter.json'), text);
+    for (const call of [() => store.read(COUNTER), () => store.update(COUNTER, (doc) => ({ ...doc, count: doc.count + 1 }))]) {
+      const error = await rejection(call());
+      expect(error).toBeInstanceOf(WaveError);
+      expect((error as WaveError).getStatus()).toBe(500);
+      expect((error as WaveError).code).toBe('document_unreadable');
+      expect(error.message).toContain('counter.json');
+    }
+    expect(await readFile(join(dir, 'counter.json'), 'utf8')).toBe(text);
+    expect(await readdir(dir)).toEqual(['counter.json']);
+    // Fixed by hand, it is used again.
+    await writeFile(join(dir, 'counter.json'), JSON.stringify({ name: 'counter', count: 3, items: [1, 2, 3] }));
+    expect((await store.read(COUNTER)).count).toBe(3);
+  });
+
+  it('keeps no JSON text in the reason of a document that does not parse (the Telegram config holds a key)', async () => {
+    store = await boot();
+    await writeFile(join(dir, 'counter.json'), '{"streamKey": "secret-key-1234" oops');
+    const error = await rejection(store.read(COUNTER));
+    expect(error.message).toContain('not valid JSON');
+    expect(error.message).not.toContain('secret-key-1234');
   });
 
   it('a write cut short by a full disk keeps the previous file and answers 507 insufficient_storage', async () => {

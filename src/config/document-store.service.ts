@@ -35,12 +35,16 @@ interface CachedDocument {
   size: number;
 }
 
+/** At boot a bad document is moved aside (the operator is told in the log); while running nothing is ever reset. */
+type Phase = 'boot' | 'running';
+
 /**
  * The one store for `DATA_DIR/*.json`. Writes are durable or fail (see writeFileDurably): a failed write
  * leaves the previous file as it was and is the request's error (507 `insufficient_storage` when the disk
  * is full, else 500 `storage_write_failed`). Writes are serialized per file, so concurrent updates never
- * interleave or lose an acknowledged write. A file that does not parse or fails its schema is moved aside
- * as `<name>.corrupt-<timestamp>` and replaced by defaults.
+ * interleave or lose an acknowledged write. At boot, a file that does not parse or fails its schema is
+ * moved aside as `<name>.corrupt-<timestamp>` and replaced by defaults; while running, such a file is an
+ * error (500 `document_unreadable`) for the request that reads it, and stays as it is.
  */
 @Injectable()
 export class DocumentStore implements OnModuleInit {
@@ -56,7 +60,7 @@ export class DocumentStore implements OnModuleInit {
 
   /** A bad file is found at boot, not at the first request that happens to read it. */
   async onModuleInit(): Promise<void> {
-    for (const def of this.documents) await this.read(def);
+    for (const def of this.documents) await this.lock(this.pathOf(def)).runExclusive(() => this.load(def, 'boot'));
   }
 
   pathOf(def: DocumentDefinition<object>): string {
@@ -71,14 +75,14 @@ export class DocumentStore implements OnModuleInit {
     if (info && cached && cached.mtimeMs === info.mtimeMs && cached.size === info.size) {
       return structuredClone(cached.value) as T;
     }
-    return this.lock(path).runExclusive(() => this.load(def));
+    return this.lock(path).runExclusive(() => this.load(def, 'running'));
   }
 
   /** Applies `mutate` to the current document and stores the result; nothing is written if it throws. */
   async update<T extends object>(def: DocumentDefinition<T>, mutate: (current: T) => T | Promise<T>): Promise<T> {
     const path = this.pathOf(def);
     return this.lock(path).runExclusive(async () => {
-      const current = await this.load(def);
+      const current = await this.load(def, 'running');
       const next = await mutate(current);
       const problems = this.validate(def, next);
       if (problems.length > 0) throw new DocumentValidationError(def.file, problems);
@@ -93,28 +97,27 @@ export class DocumentStore implements OnModuleInit {
     return mutex;
   }
 
-  /** Reads the file, creating it with defaults when missing and moving it aside when corrupt. Call under the lock. */
-  private async load<T extends object>(def: DocumentDefinition<T>): Promise<T> {
+  /**
+   * Reads the file, creating it with defaults when missing. A corrupt file is moved aside at boot and
+   * is the caller's error while running. Call under the lock.
+   */
+  private async load<T extends object>(def: DocumentDefinition<T>, phase: Phase): Promise<T> {
     const path = this.pathOf(def);
     let text: string;
     try {
       text = await readFile(path, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        if (phase === 'boot') throw error;
+        throw this.unreadable(def, describeFileError(error));
+      }
       const defaults = def.defaults();
       await this.write(def, defaults);
       return structuredClone(defaults);
     }
-    let problems: string[];
-    let value: T | undefined;
-    try {
-      // Fields added to a schema after the file was written take their defaults.
-      value = { ...def.defaults(), ...(JSON.parse(text) as T) };
-      problems = this.validate(def, value);
-    } catch (error) {
-      problems = [`not valid JSON (${(error as Error).message})`];
-    }
-    if (problems.length > 0 || value === undefined) {
+    const { value, problems } = this.parse(def, text);
+    if (value === undefined) {
+      if (phase === 'running') throw this.unreadable(def, problems.join('; '));
       const aside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       await rename(path, aside);
       this.logger.error(`${def.file} is unreadable (${problems.join('; ')}); moved it aside to ${aside} and started from defaults`);
@@ -125,6 +128,20 @@ export class DocumentStore implements OnModuleInit {
     const info = await stat(path);
     this.cache.set(path, { value: structuredClone(value), mtimeMs: info.mtimeMs, size: info.size });
     return value;
+  }
+
+  private parse<T extends object>(def: DocumentDefinition<T>, text: string): { value?: T; problems: string[] } {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      // V8 quotes a piece of the text in its message; the Telegram config holds a stream key.
+      return { problems: [`not valid JSON (${(error as Error).message.replace(/"(?:[^"\\]|\\.)*"/g, '"…"')})`] };
+    }
+    // Fields added to a schema after the file was written take their defaults.
+    const value = { ...def.defaults(), ...(parsed as T) };
+    const problems = this.validate(def, value);
+    return problems.length > 0 ? { problems } : { value, problems };
   }
 
   private validate<T extends object>(def: DocumentDefinition<T>, value: T): string[] {
@@ -145,11 +162,18 @@ export class DocumentStore implements OnModuleInit {
     this.cache.set(path, { value: structuredClone(value), mtimeMs: info.mtimeMs, size: info.size });
   }
 
+  private unreadable(def: DocumentDefinition<object>, reason: string): Error {
+    return new WaveError(500, 'document_unreadable', [
+      `${def.file} in DATA_DIR cannot be read: ${reason}. Nothing was changed; fix the file, or restart Wave to move it aside and start from defaults`,
+    ]);
+  }
+
   private writeFailed(def: DocumentDefinition<object>, error: unknown): Error {
+    const reason = describeFileError(error);
     const code = (error as NodeJS.ErrnoException).code;
     const full = code === 'ENOSPC' || code === 'EDQUOT';
     return new WaveError(full ? 507 : 500, full ? 'insufficient_storage' : 'storage_write_failed', [
-      `${def.file} could not be saved in DATA_DIR: ${describeFileError(error)}. The previous version is kept; nothing was changed`,
+      `${def.file} could not be saved in DATA_DIR: ${reason}. The previous version is kept; nothing was changed`,
     ]);
   }
 }
