@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { IsArray, IsInt, IsString, Max, Min } from 'class-validator';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -229,5 +230,21 @@ describe('DocumentStore', () => {
     expect(await readdir(dir)).toEqual(['counter.json']);
     fault = null;
     expect((await store.read(COUNTER)).count).toBe(7);
+  });
+
+  it('removes at boot the temp files interrupted writes left, and only those', async () => {
+    const warned = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    await writeFile(join(dir, 'counter.json'), JSON.stringify({ name: 'counter', count: 2, items: [] }));
+    const orphans = [
+      'counter.json.1234567890', // write-file-atomic's name, from before
+      'counter.json.tmp-99999999-3', // a process that no longer runs (no pid is that high)
+      `counter.json.tmp-${process.pid}-9`, // this process, before it wrote anything
+    ];
+    const kept = [`counter.json.tmp-${process.ppid}-1`, 'counter.json.corrupt-2026-01-01T00-00-00-000Z', 'other.json.1234', 'counter.json.bak'];
+    for (const name of [...orphans, ...kept]) await writeFile(join(dir, name), '{"streamKey": "left behind"}');
+    store = await boot();
+    expect((await readdir(dir)).sort()).toEqual(['counter.json', ...kept].sort());
+    expect((await store.read(COUNTER)).count).toBe(2);
+    expect(warned).toHaveBeenCalledWith(expect.stringContaining('removed 3 temp file(s) left by interrupted writes of counter.json'));
   });
 });

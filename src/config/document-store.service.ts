@@ -2,11 +2,11 @@ import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/comm
 import { Mutex } from 'async-mutex';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
-import { mkdir, readFile, rename, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WaveError } from '../common/wave-error.js';
 import { AppConfig } from './app-config.js';
-import { DurableFileSystem, nodeFileSystem, writeFileDurably } from './durable-file.js';
+import { DurableFileSystem, isOrphanedTempFile, nodeFileSystem, writeFileDurably } from './durable-file.js';
 
 /** One JSON document in DATA_DIR: its file name, the class-validator schema it must meet, its defaults. */
 export interface DocumentDefinition<T extends object> {
@@ -42,9 +42,10 @@ type Phase = 'boot' | 'running';
  * The one store for `DATA_DIR/*.json`. Writes are durable or fail (see writeFileDurably): a failed write
  * leaves the previous file as it was and is the request's error (507 `insufficient_storage` when the disk
  * is full, else 500 `storage_write_failed`). Writes are serialized per file, so concurrent updates never
- * interleave or lose an acknowledged write. At boot, a file that does not parse or fails its schema is
- * moved aside as `<name>.corrupt-<timestamp>` and replaced by defaults; while running, such a file is an
- * error (500 `document_unreadable`) for the request that reads it, and stays as it is.
+ * interleave or lose an acknowledged write. At boot, temp files of interrupted writes are removed and a file
+ * that does not parse or fails its schema is moved aside as `<name>.corrupt-<timestamp>` and replaced by
+ * defaults; while running, such a file is an error (500 `document_unreadable`) for the request that reads
+ * it, and stays as it is.
  */
 @Injectable()
 export class DocumentStore implements OnModuleInit {
@@ -60,7 +61,12 @@ export class DocumentStore implements OnModuleInit {
 
   /** A bad file is found at boot, not at the first request that happens to read it. */
   async onModuleInit(): Promise<void> {
-    for (const def of this.documents) await this.lock(this.pathOf(def)).runExclusive(() => this.load(def, 'boot'));
+    for (const def of this.documents) {
+      await this.lock(this.pathOf(def)).runExclusive(async () => {
+        await this.removeOrphanedTempFiles(def);
+        await this.load(def, 'boot');
+      });
+    }
   }
 
   pathOf(def: DocumentDefinition<object>): string {
@@ -95,6 +101,19 @@ export class DocumentStore implements OnModuleInit {
     let mutex = this.locks.get(path);
     if (!mutex) this.locks.set(path, (mutex = new Mutex()));
     return mutex;
+  }
+
+  /** A write killed between its temp file and the rename leaves the temp file (with a stream key, for the Telegram config). */
+  private async removeOrphanedTempFiles(def: DocumentDefinition<object>): Promise<void> {
+    const entries = await readdir(this.config.dataDir).catch(() => [] as string[]);
+    const removed: string[] = [];
+    for (const entry of entries.filter((e) => isOrphanedTempFile(def.file, e))) {
+      await unlink(join(this.config.dataDir, entry)).then(
+        () => removed.push(entry),
+        (error: Error) => this.logger.warn(`could not remove ${entry}, left by an interrupted write of ${def.file}: ${error.message}`),
+      );
+    }
+    if (removed.length > 0) this.logger.warn(`removed ${removed.length} temp file(s) left by interrupted writes of ${def.file}: ${removed.join(', ')}`);
   }
 
   /**

@@ -31,9 +31,42 @@ export class ShortWriteError extends Error {
 
 let writes = 0;
 
-/** `<file>.tmp-<pid>-<n>`: unique among the writes of every process sharing DATA_DIR. */
+/**
+ * `<file>.tmp-<pid>-<n>`: the pid says which process wrote it, so a booting Wave removes only the
+ * temp files of processes that are gone (see isOrphanedTempFile).
+ */
 function tempPathOf(path: string): string {
   return `${path}.tmp-${process.pid}-${++writes}`;
+}
+
+const OUR_TEMP = /^\.tmp-(\d+)-\d+$/;
+/** write-file-atomic, which Wave used before, named its temp files `<file>.<uint32>`. */
+const LEGACY_TEMP = /^\.\d+$/;
+
+/**
+ * Whether `entry` (a name in the document's directory) is the temp file of an interrupted write of
+ * `file`: one of a process that is no longer running, or one of this very process (callers ask while
+ * holding the document's lock, so none of its own writes is in flight), or one written by the
+ * library Wave used before.
+ */
+export function isOrphanedTempFile(file: string, entry: string, isRunning: (pid: number) => boolean = processIsRunning): boolean {
+  if (!entry.startsWith(file)) return false;
+  const rest = entry.slice(file.length);
+  if (LEGACY_TEMP.test(rest)) return true;
+  const ours = OUR_TEMP.exec(rest);
+  if (!ours) return false;
+  const pid = Number(ours[1]);
+  return pid === process.pid || !isRunning(pid);
+}
+
+function processIsRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**

@@ -1,0 +1,44 @@
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../env/index.js';
+import { startWave } from '../env/wave-server.js';
+
+const DOCUMENTS = ['audio-tracks.json', 'streaming-config.json', 'telegram-config.json'];
+
+/**
+ * Boot with what crashes and interrupted writes leave behind: temp copies of the Telegram config (with
+ * the stream key inside). Each case is a fresh `node dist/main.js`.
+ */
+describe('boot with leftovers', () => {
+  let dir: string;
+  let dataDir: string;
+  let logDir: string;
+  let pm2Home: string;
+
+  beforeEach(async () => {
+    dir = await makeTempDir('chaos-boot');
+    dataDir = join(dir, 'data');
+    logDir = join(dir, 'logs');
+    pm2Home = join(dir, 'pm2');
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('removes the temp copies interrupted writes left (the stream key inside) at boot, and says so', async () => {
+    await mkdir(dataDir, { recursive: true });
+    const key = 'chaos-leftover-stream-key-1234';
+    // As write-file-atomic named them (the 2 in 10 kills of the issue), and as Wave names them now (a dead pid).
+    const orphans = ['telegram-config.json.2899151397', 'telegram-config.json.1057340', 'audio-tracks.json.tmp-99999999-12'];
+    for (const name of orphans) await writeFile(join(dataDir, name), JSON.stringify({ streamKey: key }), { mode: 0o600 });
+    const wave = await startWave({ dataDir, logDir, env: { PM2_HOME: pm2Home } });
+    try {
+      expect((await readdir(dataDir)).sort()).toEqual([...DOCUMENTS].sort());
+    } finally {
+      await wave.dispose();
+    }
+    const log = await readFile(join(logDir, 'wave.log'), 'utf8');
+    expect(log).toContain('removed 2 temp file(s) left by interrupted writes of telegram-config.json');
+    expect(log).toContain('removed 1 temp file(s) left by interrupted writes of audio-tracks.json');
+    expect(log).not.toContain(key);
+  });
+});
