@@ -149,8 +149,20 @@ describe('DocumentStore', () => {
     expect((await store.read(COUNTER)).name).toBe('edited by hand');
   });
 
+  it.each(['null', '[]', '"counter"', '42'])('moves aside at boot, and logs, a document holding %s', async (text) => {
+    const logged = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    await writeFile(join(dir, 'counter.json'), text);
+    store = await boot();
+    expect(await store.read(COUNTER)).toEqual(COUNTER.defaults());
+    const aside = (await readdir(dir)).filter((f) => f.startsWith('counter.json.corrupt-'));
+    expect(aside).toHaveLength(1);
+    expect(await readFile(join(dir, aside[0]), 'utf8')).toBe(text);
+    expect(logged).toHaveBeenCalledWith(expect.stringMatching(/^counter\.json is unreadable \(the document must be a JSON object.*moved it aside/));
+  });
+
   it.each([
     ['a fragment', '{"name": "counter", "cou'],
+    ['null', 'null'],
     ['a schema violation', JSON.stringify({ name: 'counter', count: -3, items: [] })],
   ])('a document that turns into %s while running fails the request and is never reset', async (_what, text) => {
     store = await boot();

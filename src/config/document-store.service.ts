@@ -157,6 +157,10 @@ export class DocumentStore implements OnModuleInit {
       // V8 quotes a piece of the text in its message; the Telegram config holds a stream key.
       return { problems: [`not valid JSON (${(error as Error).message.replace(/"(?:[^"\\]|\\.)*"/g, '"…"')})`] };
     }
+    // `null` or `[]` would otherwise spread into the defaults unnoticed.
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      return { problems: [`the document must be a JSON object, not ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed}`] };
+    }
     // Fields added to a schema after the file was written take their defaults.
     const value = { ...def.defaults(), ...(parsed as T) };
     const problems = this.validate(def, value);

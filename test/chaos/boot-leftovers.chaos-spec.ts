@@ -2,13 +2,15 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../env/index.js';
+import { call } from '../env/http.js';
 import { startWave } from '../env/wave-server.js';
 
 const DOCUMENTS = ['audio-tracks.json', 'streaming-config.json', 'telegram-config.json'];
 
 /**
- * Boot with what crashes and interrupted writes leave behind: temp copies of the Telegram config (with
- * the stream key inside). Each case is a fresh `node dist/main.js`.
+ * Boot with what crashes, interrupted writes and operators leave behind: documents holding `null` or
+ * `[]`, temp copies of the Telegram config (with the stream key inside). Each case is a fresh
+ * `node dist/main.js`.
  */
 describe('boot with leftovers', () => {
   let dir: string;
@@ -23,6 +25,27 @@ describe('boot with leftovers', () => {
     pm2Home = join(dir, 'pm2');
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it.each(DOCUMENTS.flatMap((file) => ['null', '[]'].map((text) => [file, text])))('%s holding %s is moved aside and logged', async (file, text) => {
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(join(dataDir, file), text);
+    const wave = await startWave({ dataDir, logDir, env: { PM2_HOME: pm2Home } });
+    try {
+      const aside = (await readdir(dataDir)).filter((f) => f.startsWith(`${file}.corrupt-`));
+      expect(aside).toHaveLength(1);
+      expect(await readFile(join(dataDir, aside[0]), 'utf8')).toBe(text);
+      // Replaced by the defaults: an object again.
+      const replaced: unknown = JSON.parse(await readFile(join(dataDir, file), 'utf8'));
+      expect(replaced !== null && typeof replaced === 'object' && !Array.isArray(replaced)).toBe(true);
+      expect((await call(wave, 'GET', '/api/tracks')).status).toBe(200);
+    } finally {
+      await wave.dispose();
+    }
+    const logged = (await readFile(join(logDir, 'wave.log'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: string; message: string });
+    expect(logged).toContainEqual(
+      expect.objectContaining({ level: 'error', message: expect.stringMatching(new RegExp(`^${file.replace('.', '\\.')} is unreadable \\(the document must be a JSON object.*moved it aside`)) }),
+    );
+  });
 
   it('removes the temp copies interrupted writes left (the stream key inside) at boot, and says so', async () => {
     await mkdir(dataDir, { recursive: true });
