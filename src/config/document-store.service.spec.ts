@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { IsArray, IsInt, IsString, Max, Min } from 'class-validator';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { StartupError } from '../common/startup-error.js';
 import { WaveError } from '../common/wave-error.js';
 import { AppConfig } from './app-config.js';
 import { DocumentDefinition, DocumentStore, DocumentValidationError } from './document-store.service.js';
@@ -258,5 +259,20 @@ describe('DocumentStore', () => {
     expect((await readdir(dir)).sort()).toEqual(['counter.json', ...kept].sort());
     expect((await store.read(COUNTER)).count).toBe(2);
     expect(warned).toHaveBeenCalledWith(expect.stringContaining('removed 3 temp file(s) left by interrupted writes of counter.json'));
+  });
+
+  it('a data file that is a directory stops the boot with one line naming it', async () => {
+    await mkdir(join(dir, 'counter.json'));
+    const error = await rejection(boot());
+    expect(error).toBeInstanceOf(StartupError);
+    expect(error.message).toBe(`DATA_DIR file counter.json (${join(dir, 'counter.json')}) cannot be read: it is a directory, not a file (EISDIR)`);
+  });
+
+  it('a missing document that cannot be written at boot stops it with one line naming it', async () => {
+    fault = diskWithFree(0);
+    const error = await rejection(boot());
+    expect(error).toBeInstanceOf(StartupError);
+    expect(error.message).toMatch(/^DATA_DIR file counter\.json \(.*\) cannot be written: no space left on the device \(ENOSPC\)$/);
+    expect(await readdir(dir)).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { StartupError } from '../common/startup-error.js';
 import { WaveError } from '../common/wave-error.js';
 import { AppConfig } from './app-config.js';
 import { DurableFileSystem, isOrphanedTempFile, nodeFileSystem, writeFileDurably } from './durable-file.js';
@@ -92,7 +93,7 @@ export class DocumentStore implements OnModuleInit {
       const next = await mutate(current);
       const problems = this.validate(def, next);
       if (problems.length > 0) throw new DocumentValidationError(def.file, problems);
-      await this.write(def, next);
+      await this.write(def, next, 'running');
       return structuredClone(next);
     });
   }
@@ -126,22 +127,19 @@ export class DocumentStore implements OnModuleInit {
     try {
       text = await readFile(path, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        if (phase === 'boot') throw error;
-        throw this.unreadable(def, describeFileError(error));
-      }
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw this.unreadable(def, phase, describeFileError(error));
       const defaults = def.defaults();
-      await this.write(def, defaults);
+      await this.write(def, defaults, phase);
       return structuredClone(defaults);
     }
     const { value, problems } = this.parse(def, text);
     if (value === undefined) {
-      if (phase === 'running') throw this.unreadable(def, problems.join('; '));
+      if (phase === 'running') throw this.unreadable(def, phase, problems.join('; '));
       const aside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       await rename(path, aside);
       this.logger.error(`${def.file} is unreadable (${problems.join('; ')}); moved it aside to ${aside} and started from defaults`);
       const defaults = def.defaults();
-      await this.write(def, defaults);
+      await this.write(def, defaults, phase);
       return structuredClone(defaults);
     }
     const info = await stat(path);
@@ -173,26 +171,28 @@ export class DocumentStore implements OnModuleInit {
     return flattenValidationErrors(validateSync(instance, { forbidUnknownValues: false }));
   }
 
-  private async write(def: DocumentDefinition<object>, value: object): Promise<void> {
+  private async write(def: DocumentDefinition<object>, value: object, phase: Phase): Promise<void> {
     const path = this.pathOf(def);
     try {
       await mkdir(this.config.dataDir, { recursive: true });
       await writeFileDurably(path, Buffer.from(`${JSON.stringify(value, null, 2)}\n`, 'utf8'), { mode: 0o600 }, this.files);
     } catch (error) {
-      throw this.writeFailed(def, error);
+      throw this.writeFailed(def, phase, error);
     }
     const info = await stat(path);
     this.cache.set(path, { value: structuredClone(value), mtimeMs: info.mtimeMs, size: info.size });
   }
 
-  private unreadable(def: DocumentDefinition<object>, reason: string): Error {
+  private unreadable(def: DocumentDefinition<object>, phase: Phase, reason: string): Error {
+    if (phase === 'boot') return new StartupError(`DATA_DIR file ${def.file} (${this.pathOf(def)}) cannot be read: ${reason}`);
     return new WaveError(500, 'document_unreadable', [
       `${def.file} in DATA_DIR cannot be read: ${reason}. Nothing was changed; fix the file, or restart Wave to move it aside and start from defaults`,
     ]);
   }
 
-  private writeFailed(def: DocumentDefinition<object>, error: unknown): Error {
+  private writeFailed(def: DocumentDefinition<object>, phase: Phase, error: unknown): Error {
     const reason = describeFileError(error);
+    if (phase === 'boot') return new StartupError(`DATA_DIR file ${def.file} (${this.pathOf(def)}) cannot be written: ${reason}`);
     const code = (error as NodeJS.ErrnoException).code;
     const full = code === 'ENOSPC' || code === 'EDQUOT';
     return new WaveError(full ? 507 : 500, full ? 'insufficient_storage' : 'storage_write_failed', [
