@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { config as loadDotenv } from 'dotenv';
-import { mkdirSync } from 'node:fs';
-import { createWaveApp } from './app.factory.js';
 import { AppConfig } from './config/app-config.js';
+import { prepareDirectories } from './config/directories.js';
 import { InvalidEnvironmentError, validateEnvironment } from './config/env.validation.js';
 import { createWaveLogger, flushLogger } from './common/logger.js';
 import { registerSecret } from './common/redaction.js';
+import { StartupError } from './common/startup-error.js';
 
 /** SIGTERM/SIGINT must end the process within this time even if something hangs. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -16,14 +16,17 @@ async function bootstrap(): Promise<void> {
   let config: AppConfig;
   try {
     config = new AppConfig(validateEnvironment(process.env));
+    prepareDirectories(config, process.env);
   } catch (error) {
     if (!(error instanceof InvalidEnvironmentError)) throw error;
     process.stderr.write(`Wave cannot start, invalid environment: ${error.message.replace(/\n/g, '; ')}\n`);
     process.exit(1);
   }
   registerSecret(config.apiToken);
-  mkdirSync(config.dataDir, { recursive: true });
   const winston = createWaveLogger({ logDir: config.logDir, level: config.logLevel, production: config.isProduction });
+  // Imported only now: importing pm2 makes PM2_HOME's folders at once, printing a stack trace per folder when
+  // PM2_HOME is a file, before prepareDirectories could say so in one line.
+  const { createWaveApp } = await import('./app.factory.js');
   const app = await createWaveApp(config, winston);
   const logger = new Logger('Wave');
 
@@ -54,8 +57,11 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: NodeJS.ErrnoException & { address?: string; port?: number }) => {
-  // A port someone else holds is an operator's everyday mistake: say it in one line, not a stack trace.
-  if (error.code === 'EADDRINUSE' || error.code === 'EACCES') {
+  // A port someone else holds, or a data file that cannot be used, is an operator's everyday mistake: say it in
+  // one line, not a stack trace.
+  if (error instanceof StartupError) {
+    process.stderr.write(`Wave cannot start: ${error.message}\n`);
+  } else if (error.code === 'EADDRINUSE' || error.code === 'EACCES') {
     const what = error.code === 'EADDRINUSE' ? 'is already in use' : 'needs privileges this user lacks';
     process.stderr.write(`Wave cannot start: ${error.address ?? ''}:${error.port ?? ''} ${what} (set PORT / SOCKET_PORT / HOST)\n`);
   } else {

@@ -35,6 +35,7 @@ const DESCRIPTIONS: Record<number, string> = {
   502: 'An outside system failed',
   503: 'A required outside system is unavailable, or busy',
   504: 'An outside system did not answer in time (e.g. `docker_timeout`: the Docker engine is hung)',
+  507: 'The disk holding DATA_DIR is full; nothing was changed',
 };
 
 /** Documents the given error statuses with the shared ErrorResponseDto. */
@@ -48,7 +49,8 @@ const MUTATING = new Set(['post', 'put', 'patch', 'delete']);
 
 /**
  * Adds the errors every route can answer, decided by global guards rather than by each handler:
- * 401 under /api (writes need the token; reads too with WAVE_PROTECT_READS), 429 on writes (rate limit), 500.
+ * 401 under /api (writes need the token; reads too with WAVE_PROTECT_READS), 429 on writes (rate limit), 507 on
+ * writes under /api (any of them may save a data file on a full disk), 500.
  */
 export function documentSharedErrors(document: OpenAPIObject): OpenAPIObject {
   const shared = (status: number) => ({
@@ -60,6 +62,7 @@ export function documentSharedErrors(document: OpenAPIObject): OpenAPIObject {
       if (!operation?.responses) continue;
       if (path.startsWith('/api/')) operation.responses['401'] ??= shared(401);
       if (MUTATING.has(method)) operation.responses['429'] ??= shared(429);
+      if (MUTATING.has(method) && path.startsWith('/api/')) operation.responses['507'] ??= shared(507);
       operation.responses['500'] ??= shared(500);
     }
   }

@@ -2,10 +2,12 @@ import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/comm
 import { Mutex } from 'async-mutex';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
-import { mkdir, readFile, rename, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { StartupError } from '../common/startup-error.js';
+import { WaveError } from '../common/wave-error.js';
 import { AppConfig } from './app-config.js';
+import { DurableFileSystem, isOrphanedTempFile, nodeFileSystem, writeFileDurably } from './durable-file.js';
 
 /** One JSON document in DATA_DIR: its file name, the class-validator schema it must meet, its defaults. */
 export interface DocumentDefinition<T extends object> {
@@ -25,6 +27,8 @@ export class DocumentValidationError extends Error {
 
 /** Injection token: the documents Wave keeps, checked (created, or moved aside when corrupt) at boot. */
 export const DATA_DOCUMENTS = Symbol('DATA_DOCUMENTS');
+/** Injection token: the file system the store writes through (node's; unit specs give one that fails). */
+export const DATA_FILE_SYSTEM = Symbol('DATA_FILE_SYSTEM');
 
 interface CachedDocument {
   value: object;
@@ -32,10 +36,17 @@ interface CachedDocument {
   size: number;
 }
 
+/** At boot a bad document is moved aside (the operator is told in the log); while running nothing is ever reset. */
+type Phase = 'boot' | 'running';
+
 /**
- * The one store for `DATA_DIR/*.json`. Writes are atomic (temp file + fsync + rename) and serialized
- * per file, so concurrent updates never interleave or lose an acknowledged write. A file that does not
- * parse or fails its schema is moved aside as `<name>.corrupt-<timestamp>` and replaced by defaults.
+ * The one store for `DATA_DIR/*.json`. Writes are durable or fail (see writeFileDurably): a failed write
+ * leaves the previous file as it was and is the request's error (507 `insufficient_storage` when the disk
+ * is full, else 500 `storage_write_failed`). Writes are serialized per file, so concurrent updates never
+ * interleave or lose an acknowledged write. At boot, temp files of interrupted writes are removed and a file
+ * that does not parse or fails its schema is moved aside as `<name>.corrupt-<timestamp>` and replaced by
+ * defaults; while running, such a file is an error (500 `document_unreadable`) for the request that reads
+ * it, and stays as it is.
  */
 @Injectable()
 export class DocumentStore implements OnModuleInit {
@@ -46,11 +57,17 @@ export class DocumentStore implements OnModuleInit {
   constructor(
     private readonly config: AppConfig,
     @Optional() @Inject(DATA_DOCUMENTS) private readonly documents: DocumentDefinition<object>[] = [],
+    @Optional() @Inject(DATA_FILE_SYSTEM) private readonly files: DurableFileSystem = nodeFileSystem,
   ) {}
 
   /** A bad file is found at boot, not at the first request that happens to read it. */
   async onModuleInit(): Promise<void> {
-    for (const def of this.documents) await this.read(def);
+    for (const def of this.documents) {
+      await this.lock(this.pathOf(def)).runExclusive(async () => {
+        await this.removeOrphanedTempFiles(def);
+        await this.load(def, 'boot');
+      });
+    }
   }
 
   pathOf(def: DocumentDefinition<object>): string {
@@ -65,18 +82,18 @@ export class DocumentStore implements OnModuleInit {
     if (info && cached && cached.mtimeMs === info.mtimeMs && cached.size === info.size) {
       return structuredClone(cached.value) as T;
     }
-    return this.lock(path).runExclusive(() => this.load(def));
+    return this.lock(path).runExclusive(() => this.load(def, 'running'));
   }
 
   /** Applies `mutate` to the current document and stores the result; nothing is written if it throws. */
   async update<T extends object>(def: DocumentDefinition<T>, mutate: (current: T) => T | Promise<T>): Promise<T> {
     const path = this.pathOf(def);
     return this.lock(path).runExclusive(async () => {
-      const current = await this.load(def);
+      const current = await this.load(def, 'running');
       const next = await mutate(current);
       const problems = this.validate(def, next);
       if (problems.length > 0) throw new DocumentValidationError(def.file, problems);
-      await this.write(path, next);
+      await this.write(def, next, 'running');
       return structuredClone(next);
     });
   }
@@ -87,38 +104,65 @@ export class DocumentStore implements OnModuleInit {
     return mutex;
   }
 
-  /** Reads the file, creating it with defaults when missing and moving it aside when corrupt. Call under the lock. */
-  private async load<T extends object>(def: DocumentDefinition<T>): Promise<T> {
+  /** A write killed between its temp file and the rename leaves the temp file (with a stream key, for the Telegram config). */
+  private async removeOrphanedTempFiles(def: DocumentDefinition<object>): Promise<void> {
+    const entries = await readdir(this.config.dataDir).catch(() => [] as string[]);
+    const removed: string[] = [];
+    for (const entry of entries.filter((e) => isOrphanedTempFile(def.file, e))) {
+      await unlink(join(this.config.dataDir, entry)).then(
+        () => removed.push(entry),
+        (error: Error) => this.logger.warn(`could not remove ${entry}, left by an interrupted write of ${def.file}: ${error.message}`),
+      );
+    }
+    if (removed.length > 0) this.logger.warn(`removed ${removed.length} temp file(s) left by interrupted writes of ${def.file}: ${removed.join(', ')}`);
+  }
+
+  /**
+   * Reads the file, creating it with defaults when missing. A corrupt file is moved aside at boot and
+   * is the caller's error while running. Call under the lock.
+   */
+  private async load<T extends object>(def: DocumentDefinition<T>, phase: Phase): Promise<T> {
     const path = this.pathOf(def);
     let text: string;
     try {
       text = await readFile(path, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw this.unreadable(def, phase, describeFileError(error));
       const defaults = def.defaults();
-      await this.write(path, defaults);
+      await this.write(def, defaults, phase);
       return structuredClone(defaults);
     }
-    let problems: string[];
-    let value: T | undefined;
-    try {
-      // Fields added to a schema after the file was written take their defaults.
-      value = { ...def.defaults(), ...(JSON.parse(text) as T) };
-      problems = this.validate(def, value);
-    } catch (error) {
-      problems = [`not valid JSON (${(error as Error).message})`];
-    }
-    if (problems.length > 0 || value === undefined) {
+    const { value, problems } = this.parse(def, text);
+    if (value === undefined) {
+      if (phase === 'running') throw this.unreadable(def, phase, problems.join('; '));
       const aside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       await rename(path, aside);
       this.logger.error(`${def.file} is unreadable (${problems.join('; ')}); moved it aside to ${aside} and started from defaults`);
       const defaults = def.defaults();
-      await this.write(path, defaults);
+      await this.write(def, defaults, phase);
       return structuredClone(defaults);
     }
     const info = await stat(path);
     this.cache.set(path, { value: structuredClone(value), mtimeMs: info.mtimeMs, size: info.size });
     return value;
+  }
+
+  private parse<T extends object>(def: DocumentDefinition<T>, text: string): { value?: T; problems: string[] } {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      // V8 quotes a piece of the text in its message; the Telegram config holds a stream key.
+      return { problems: [`not valid JSON (${(error as Error).message.replace(/"(?:[^"\\]|\\.)*"/g, '"…"')})`] };
+    }
+    // `null` or `[]` would otherwise spread into the defaults unnoticed.
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      return { problems: [`the document must be a JSON object, not ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed}`] };
+    }
+    // Fields added to a schema after the file was written take their defaults.
+    const value = { ...def.defaults(), ...(parsed as T) };
+    const problems = this.validate(def, value);
+    return problems.length > 0 ? { problems } : { value, problems };
   }
 
   private validate<T extends object>(def: DocumentDefinition<T>, value: T): string[] {
@@ -127,12 +171,52 @@ export class DocumentStore implements OnModuleInit {
     return flattenValidationErrors(validateSync(instance, { forbidUnknownValues: false }));
   }
 
-  private async write(path: string, value: object): Promise<void> {
-    await mkdir(this.config.dataDir, { recursive: true });
-    await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`, { fsync: true, mode: 0o600 });
+  private async write(def: DocumentDefinition<object>, value: object, phase: Phase): Promise<void> {
+    const path = this.pathOf(def);
+    try {
+      await mkdir(this.config.dataDir, { recursive: true });
+      await writeFileDurably(path, Buffer.from(`${JSON.stringify(value, null, 2)}\n`, 'utf8'), { mode: 0o600 }, this.files);
+    } catch (error) {
+      throw this.writeFailed(def, phase, error);
+    }
     const info = await stat(path);
     this.cache.set(path, { value: structuredClone(value), mtimeMs: info.mtimeMs, size: info.size });
   }
+
+  private unreadable(def: DocumentDefinition<object>, phase: Phase, reason: string): Error {
+    if (phase === 'boot') return new StartupError(`DATA_DIR file ${def.file} (${this.pathOf(def)}) cannot be read: ${reason}`);
+    return new WaveError(500, 'document_unreadable', [
+      `${def.file} in DATA_DIR cannot be read: ${reason}. Nothing was changed; fix the file, or restart Wave to move it aside and start from defaults`,
+    ]);
+  }
+
+  private writeFailed(def: DocumentDefinition<object>, phase: Phase, error: unknown): Error {
+    const reason = describeFileError(error);
+    if (phase === 'boot') return new StartupError(`DATA_DIR file ${def.file} (${this.pathOf(def)}) cannot be written: ${reason}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    const full = code === 'ENOSPC' || code === 'EDQUOT';
+    return new WaveError(full ? 507 : 500, full ? 'insufficient_storage' : 'storage_write_failed', [
+      `${def.file} could not be saved in DATA_DIR: ${reason}. The previous version is kept; nothing was changed`,
+    ]);
+  }
+}
+
+const FILE_ERRORS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is used up',
+  EISDIR: 'it is a directory, not a file',
+  ENOTDIR: 'a part of its path is not a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'the file system is read-only',
+  EIO: 'input/output error',
+};
+
+/** "no space left on the device (ENOSPC)": node's own messages name the syscall and the path, not the reason. */
+function describeFileError(error: unknown): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  if (code && FILE_ERRORS[code]) return `${FILE_ERRORS[code]} (${code})`;
+  return message;
 }
 
 /** class-validator errors as "path.to.field must be …" lines. */

@@ -1,0 +1,106 @@
+import { spawn } from 'node:child_process';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freePort, makeTempDir } from '../env/index.js';
+import { call } from '../env/http.js';
+import { startWave } from '../env/wave-server.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const DOCUMENTS = ['audio-tracks.json', 'streaming-config.json', 'telegram-config.json'];
+/** A stack frame as node prints it. */
+const STACK_FRAME = /^\s+at .+/m;
+
+/** `node dist/main.js` with `env`, expected to stop by itself: its exit code and what it printed. */
+async function runUntilExit(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/main.js')], {
+    cwd: ROOT,
+    env: { ...(process.env as Record<string, string>), NODE_ENV: 'test', PORT: String(await freePort()), SOCKET_PORT: String(await freePort()), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const code = await new Promise<number | null>((res) => child.once('exit', res));
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
+
+/**
+ * Boot with what crashes, interrupted writes and operators leave behind: paths that are files, a data
+ * file that is a directory, documents holding `null` or `[]`, temp copies of the Telegram config
+ * (with the stream key inside). Each case is a fresh `node dist/main.js`.
+ */
+describe('boot with leftovers and wrong paths', () => {
+  let dir: string;
+  let dataDir: string;
+  let logDir: string;
+  let pm2Home: string;
+  let aFile: string;
+
+  beforeEach(async () => {
+    dir = await makeTempDir('chaos-boot');
+    dataDir = join(dir, 'data');
+    logDir = join(dir, 'logs');
+    pm2Home = join(dir, 'pm2');
+    aFile = join(dir, 'a-file');
+    await writeFile(aFile, 'not a directory\n');
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it.each(['DATA_DIR', 'LOG_DIR', 'PM2_HOME'])('%s pointing at a file: one line naming it, exit 1', async (variable) => {
+    const { code, stdout, stderr } = await runUntilExit({ DATA_DIR: dataDir, LOG_DIR: logDir, PM2_HOME: pm2Home, [variable]: aFile });
+    expect(code).toBe(1);
+    expect(stderr).toBe(`Wave cannot start, invalid environment: ${variable}: ${aFile} is a file, not a directory\n`);
+    expect(stdout + stderr).not.toMatch(STACK_FRAME);
+  });
+
+  it.each(DOCUMENTS)('DATA_DIR/%s being a directory: one line naming it, exit 1', async (file) => {
+    await mkdir(join(dataDir, file), { recursive: true });
+    const { code, stdout, stderr } = await runUntilExit({ DATA_DIR: dataDir, LOG_DIR: logDir, PM2_HOME: pm2Home });
+    expect(code).toBe(1);
+    expect(stderr).toBe(`Wave cannot start: DATA_DIR file ${file} (${join(dataDir, file)}) cannot be read: it is a directory, not a file (EISDIR)\n`);
+    expect(stdout + stderr).not.toMatch(STACK_FRAME);
+  });
+
+  it.each(DOCUMENTS.flatMap((file) => ['null', '[]'].map((text) => [file, text])))('%s holding %s is moved aside and logged', async (file, text) => {
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(join(dataDir, file), text);
+    const wave = await startWave({ dataDir, logDir, env: { PM2_HOME: pm2Home } });
+    try {
+      const aside = (await readdir(dataDir)).filter((f) => f.startsWith(`${file}.corrupt-`));
+      expect(aside).toHaveLength(1);
+      expect(await readFile(join(dataDir, aside[0]), 'utf8')).toBe(text);
+      // Replaced by the defaults: an object again.
+      const replaced: unknown = JSON.parse(await readFile(join(dataDir, file), 'utf8'));
+      expect(replaced !== null && typeof replaced === 'object' && !Array.isArray(replaced)).toBe(true);
+      expect((await call(wave, 'GET', '/api/tracks')).status).toBe(200);
+    } finally {
+      await wave.dispose();
+    }
+    const logged = (await readFile(join(logDir, 'wave.log'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: string; message: string });
+    expect(logged).toContainEqual(
+      expect.objectContaining({ level: 'error', message: expect.stringMatching(new RegExp(`^${file.replace('.', '\\.')} is unreadable \\(the document must be a JSON object.*moved it aside`)) }),
+    );
+  });
+
+  it('removes the temp copies interrupted writes left (the stream key inside) at boot, and says so', async () => {
+    await mkdir(dataDir, { recursive: true });
+    const key = 'chaos-leftover-stream-key-1234';
+    // As write-file-atomic named them (the 2 in 10 kills of the issue), and as Wave names them now (a dead pid).
+    const orphans = ['telegram-config.json.2899151397', 'telegram-config.json.1057340', 'audio-tracks.json.tmp-99999999-12'];
+    for (const name of orphans) await writeFile(join(dataDir, name), JSON.stringify({ streamKey: key }), { mode: 0o600 });
+    const wave = await startWave({ dataDir, logDir, env: { PM2_HOME: pm2Home } });
+    try {
+      expect((await readdir(dataDir)).sort()).toEqual([...DOCUMENTS].sort());
+    } finally {
+      await wave.dispose();
+    }
+    const log = await readFile(join(logDir, 'wave.log'), 'utf8');
+    expect(log).toContain('removed 2 temp file(s) left by interrupted writes of telegram-config.json');
+    expect(log).toContain('removed 1 temp file(s) left by interrupted writes of audio-tracks.json');
+    expect(log).not.toContain(key);
+  });
+});
