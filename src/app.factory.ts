@@ -3,6 +3,7 @@ import multipart from '@fastify/multipart';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { RawServerDefault } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { WinstonModule } from 'nest-winston';
 import { randomUUID } from 'node:crypto';
@@ -10,6 +11,7 @@ import { createRequire } from 'node:module';
 import type { Logger as WinstonLogger } from 'winston';
 import { AppModule } from './app.module.js';
 import { documentSharedErrors, ErrorResponseDto } from './common/error-response.dto.js';
+import { jsonBodyLimitError } from './common/json-body-limits.js';
 import { AppConfig } from './config/app-config.js';
 import { WaveSocketAdapter } from './events/wave-socket.adapter.js';
 
@@ -37,6 +39,15 @@ export async function createWaveApp(config: AppConfig, winston: WinstonLogger): 
   });
 
   const fastify = app.getHttpAdapter().getInstance();
+  // Depth and array sizes are judged on the raw bytes before the body is parsed, so a hostile nest is a cheap
+  // 400 instead of a stack overflow or a stalled event loop in class-transformer; then Fastify's own parser
+  // (prototype-poisoning checks included) as Nest would have used it.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) => {
+    const refused = jsonBodyLimitError(body);
+    if (refused) done(refused, undefined);
+    else parseJson(request, body.toString('utf8'), done);
+  });
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
