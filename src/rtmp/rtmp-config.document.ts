@@ -33,7 +33,7 @@ export class RtmpConfigDocument {
   @IsArray()
   @ArrayMaxSize(MAX_STREAM_KEYS)
   @ArrayUnique()
-  @Matches(STREAM_KEY_PATTERN, { each: true, message: 'each stream key must be 8-128 letters, digits, _ or -' })
+  @Matches(STREAM_KEY_PATTERN, { each: true, message: 'each of streamKeys must be 8-128 letters, digits, _ or -' })
   streamKeys!: string[];
 
   @ApiProperty({ example: false, description: 'Also serve the stream as HLS on the HTTP port (/hls/<key>.m3u8)' })
