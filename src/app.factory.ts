@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Logger as WinstonLogger } from 'winston';
 import { AppModule } from './app.module.js';
+import { ApiAuth } from './common/api-auth.js';
 import { documentSharedErrors, ErrorResponseDto } from './common/error-response.dto.js';
 import { jsonBodyLimitError } from './common/json-body-limits.js';
 import { AppConfig } from './config/app-config.js';
@@ -22,7 +23,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const { version, license } = createRequire(import.meta.url)('../package.json') as { version: string; license: string };
 
 /** Builds the whole Wave HTTP application (used by main.ts, the tests' in-process needs and the benchmarks). */
-export async function createWaveApp(config: AppConfig, winston: WinstonLogger): Promise<NestFastifyApplication> {
+export async function createWaveApp(config: AppConfig, winston: WinstonLogger, accessLog: WinstonLogger): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: false,
@@ -51,8 +52,14 @@ export async function createWaveApp(config: AppConfig, winston: WinstonLogger): 
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  // The docs are Fastify routes of SwaggerModule's, outside Nest's guards: they follow the rule of reads under
+  // /api (open, or behind the token with WAVE_PROTECT_READS), since the document maps every route there is.
+  const auth = app.get(ApiAuth);
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.url?.startsWith('/api/docs')) await auth.authorizeRequest(request, reply);
+  });
   fastify.addHook('onResponse', async (request, reply) => {
-    winston.info({
+    accessLog.info({
       message: 'request',
       context: 'HTTP',
       method: request.method,
