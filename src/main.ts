@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { createWaveApp } from './app.factory.js';
 import { AppConfig } from './config/app-config.js';
 import { InvalidEnvironmentError, validateEnvironment } from './config/env.validation.js';
-import { createWaveLogger, flushLogger } from './common/logger.js';
+import { createAccessLogger, createWaveLogger, flushLogger } from './common/logger.js';
 import { registerSecret } from './common/redaction.js';
 
 /** SIGTERM/SIGINT must end the process within this time even if something hangs. */
@@ -24,7 +24,8 @@ async function bootstrap(): Promise<void> {
   registerSecret(config.apiToken);
   mkdirSync(config.dataDir, { recursive: true });
   const winston = createWaveLogger({ logDir: config.logDir, level: config.logLevel, production: config.isProduction });
-  const app = await createWaveApp(config, winston);
+  const accessLog = createAccessLogger({ logDir: config.logDir, console: config.nodeEnv === 'development' });
+  const app = await createWaveApp(config, winston, accessLog);
   const logger = new Logger('Wave');
 
   let stopping = false;
@@ -38,7 +39,7 @@ async function bootstrap(): Promise<void> {
     } catch (error) {
       logger.error({ message: 'error while closing', error });
     }
-    await flushLogger(winston);
+    await Promise.all([flushLogger(winston), flushLogger(accessLog)]);
     process.exit(0);
   };
   // `on`, not `once`: Ctrl-C under `npm start` delivers SIGINT twice (the terminal's, and npm's forwarded copy);
