@@ -1,6 +1,5 @@
 import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
-import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { RawServerDefault } from 'fastify';
@@ -13,6 +12,7 @@ import { AppModule } from './app.module.js';
 import { ApiAuth } from './common/api-auth.js';
 import { documentSharedErrors, ErrorResponseDto } from './common/error-response.dto.js';
 import { jsonBodyLimitError } from './common/json-body-limits.js';
+import { WaveValidationPipe } from './common/wave-validation.pipe.js';
 import { AppConfig } from './config/app-config.js';
 import { WaveSocketAdapter } from './events/wave-socket.adapter.js';
 
@@ -92,7 +92,7 @@ export async function createWaveApp(config: AppConfig, winston: WinstonLogger, a
     });
   }
   app.useGlobalPipes(
-    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
+    new WaveValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
   );
 
   const document = documentSharedErrors(SwaggerModule.createDocument(
