@@ -47,6 +47,9 @@ describe('request DTOs', () => {
     expect(problems(AddTrackDto, { path: '/srv/a\n.mp3' })).toEqual([expect.stringMatching(/^path must not contain control characters/)]);
     expect(problems(UpdateTelegramConfigDto, { radioUrl: 'https://radio.example/\u0000' })).toHaveLength(1);
     expect(problems(UpdateRtmpConfigDto, { streamKeys: ['dj-anna-7f3c\u00009a'] })).toHaveLength(1);
+    expect(problems(UpdateTrackDto, { title: 'Night\u0000Drive', artist: 'Wave\nEnsemble' })).toHaveLength(2);
+    expect(problems(UpdateRtmpConfigDto, { image: `wave/${'a'.repeat(600)}` })).toEqual([expect.stringMatching(/^image must be shorter/)]);
     expect(problems(UpdateTelegramConfigDto, { streamKey: '1234567890:AbCdEfGh', coverImage: 'covers/night.png', radioUrl: 'https://radio.example/a.mp3' })).toEqual([]);
+    expect(problems(UpdateTrackDto, { title: 'Ночной путь 夜 🎧', artist: 'Wave Ensemble' })).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { extname, join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { CONTROL_CHARACTERS } from '../common/validators.js';
 import { WaveError } from '../common/wave-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { DocumentStore } from '../config/document-store.service.js';
@@ -81,9 +82,14 @@ export class TracksService implements OnModuleDestroy {
     try {
       await pipeline(part.file, createWriteStream(incoming, { flags: 'wx', mode: 0o600 }));
       if (part.file.truncated) throw this.tooLarge();
+      // The same rule as the JSON routes' title and artist (checked once the file is read, so the body is consumed).
+      const given = { title: fieldValue(part, 'title'), artist: fieldValue(part, 'artist') };
+      for (const [name, value] of Object.entries(given)) {
+        if (value !== undefined && CONTROL_CHARACTERS.test(value)) throw new WaveError(400, 'invalid_multipart', `${name} must not contain control characters (NUL, tab, newline, …)`);
+      }
       const metadata = await this.probeOrReject(incoming);
       await rename(incoming, stored);
-      return await this.append(`${id}${extension}`, metadata, { title: fieldValue(part, 'title'), artist: fieldValue(part, 'artist') }, id);
+      return await this.append(`${id}${extension}`, metadata, given, id);
     } catch (error) {
       await rm(incoming, { force: true });
       await rm(stored, { force: true });

@@ -43,12 +43,14 @@ export class AddTrackDto {
   @IsOptionalNonNull()
   @IsString()
   @MaxLength(512)
+  @HasNoControlCharacters()
   title?: string;
 
   @ApiPropertyOptional({ description: 'Overrides the artist tag', example: 'Wave Ensemble' })
   @IsOptionalNonNull()
   @IsString()
   @MaxLength(512)
+  @HasNoControlCharacters()
   artist?: string;
 }
 
@@ -57,12 +59,14 @@ export class UpdateTrackDto {
   @IsOptionalNonNull()
   @IsString()
   @MaxLength(512)
+  @HasNoControlCharacters()
   title?: string;
 
   @ApiPropertyOptional({ example: 'Wave Ensemble' })
   @IsOptionalNonNull()
   @IsString()
   @MaxLength(512)
+  @HasNoControlCharacters()
   artist?: string;
 }
 
