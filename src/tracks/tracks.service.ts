@@ -76,11 +76,15 @@ export class TracksService implements OnModuleDestroy {
     const incoming = join(this.tracksDir, `.incoming-${id}${extension}`);
     const stored = join(this.tracksDir, `${id}${extension}`);
     // What the caller's body did wrong (cut short, a broken boundary, the connection dropped) is told apart from
-    // what failed on Wave's side (the disk): only the upload stream's own error is the caller's.
-    let bodyError: unknown;
-    part.file.once('error', (error) => (bodyError = error));
+    // what failed on Wave's side: an error while the file was received that is not the disk's is the body's.
+    // (pipeline destroys the upload stream with the disk's error too, so the upload stream's errors cannot tell.)
+    const sink = createWriteStream(incoming, { flags: 'wx', mode: 0o600 });
+    let diskError: unknown;
+    sink.once('error', (error) => (diskError = error));
+    let received = false;
     try {
-      await pipeline(part.file, createWriteStream(incoming, { flags: 'wx', mode: 0o600 }));
+      await pipeline(part.file, sink);
+      received = true;
       if (part.file.truncated) throw this.tooLarge();
       // The same rule as the JSON routes' title and artist (checked once the file is read, so the body is consumed).
       const given = { title: fieldValue(part, 'title'), artist: fieldValue(part, 'artist') };
@@ -94,7 +98,7 @@ export class TracksService implements OnModuleDestroy {
       await rm(incoming, { force: true });
       await rm(stored, { force: true });
       if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw this.tooLarge();
-      if (bodyError !== undefined && error === bodyError) {
+      if (!received && error !== diskError && !(error instanceof WaveError)) {
         throw new WaveError(400, 'invalid_multipart', `The multipart body ended before the file was complete: ${(error as Error).message}`);
       }
       throw error;
