@@ -4,7 +4,7 @@ import { validateSync } from 'class-validator';
 import { describe, expect, it } from 'vitest';
 import { UpdateRtmpConfigDto } from '../rtmp/dto/rtmp-config.dto.js';
 import { UpdateTelegramConfigDto } from '../telegram/dto/telegram-config.dto.js';
-import { AddTrackDto, UpdateTrackDto } from '../tracks/dto/track.dto.js';
+import { AddTrackDto, ReorderTracksDto, UpdateTrackDto } from '../tracks/dto/track.dto.js';
 import { flattenValidationErrors } from '../config/document-store.service.js';
 
 /** The messages the global ValidationPipe would answer 400 with (its options as in app.factory). */
@@ -51,5 +51,12 @@ describe('request DTOs', () => {
     expect(problems(UpdateRtmpConfigDto, { image: `wave/${'a'.repeat(600)}` })).toEqual([expect.stringMatching(/^image must be shorter/)]);
     expect(problems(UpdateTelegramConfigDto, { streamKey: '1234567890:AbCdEfGh', coverImage: 'covers/night.png', radioUrl: 'https://radio.example/a.mp3' })).toEqual([]);
     expect(problems(UpdateTrackDto, { title: 'Ночной путь 夜 🎧', artist: 'Wave Ensemble' })).toEqual([]);
+  });
+
+  it('checks every track id of a reorder, naming the first bad one', () => {
+    expect(problems(ReorderTracksDto, { trackIds: ['a', 'b'] })).toEqual([]);
+    expect(problems(ReorderTracksDto, { trackIds: ['a', 7, null] })).toEqual(['trackIds[1] must be a string of at most 128 characters']);
+    expect(problems(ReorderTracksDto, { trackIds: ['a', 'x'.repeat(129)] })).toEqual(['trackIds[1] must be a string of at most 128 characters']);
+    expect(problems(ReorderTracksDto, { trackIds: 'a' })).toEqual(expect.arrayContaining(['trackIds must be an array']));
   });
 });

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsString, MaxLength, MinLength } from 'class-validator';
 import { MAX_JSON_ARRAY_ITEMS } from '../../common/json-body-limits.js';
-import { HasNoControlCharacters, IsOptionalNonNull } from '../../common/validators.js';
+import { HasNoControlCharacters, IsArrayOfStrings, IsOptionalNonNull } from '../../common/validators.js';
 
 export class TrackDto {
   @ApiProperty({ example: '3b0e8f1c-2a4d-4b6e-9f10-7c2d5e8a9b01' })
@@ -74,8 +74,7 @@ export class ReorderTracksDto {
   @ApiProperty({ type: [String], maxItems: MAX_JSON_ARRAY_ITEMS, description: 'Every track id, each once, in the new play order' })
   @IsArray()
   @ArrayMaxSize(MAX_JSON_ARRAY_ITEMS)
-  @IsString({ each: true })
-  @MaxLength(128, { each: true })
+  @IsArrayOfStrings(128)
   trackIds!: string[];
 }
 
