@@ -75,15 +75,9 @@ export class TracksService implements OnModuleDestroy {
     const extension = safeExtension(part.filename);
     const incoming = join(this.tracksDir, `.incoming-${id}${extension}`);
     const stored = join(this.tracksDir, `${id}${extension}`);
-    // What the caller's body did wrong (cut short, a broken boundary, the connection dropped) is told apart from
-    // what failed on Wave's side: an error while the file was received that is not the disk's is the body's.
-    // (pipeline destroys the upload stream with the disk's error too, so the upload stream's errors cannot tell.)
-    const sink = createWriteStream(incoming, { flags: 'wx', mode: 0o600 });
-    let diskError: unknown;
-    sink.once('error', (error) => (diskError = error));
     let received = false;
     try {
-      await pipeline(part.file, sink);
+      await pipeline(part.file, createWriteStream(incoming, { flags: 'wx', mode: 0o600 }));
       received = true;
       if (part.file.truncated) throw this.tooLarge();
       // The same rule as the JSON routes' title and artist (checked once the file is read, so the body is consumed).
@@ -98,7 +92,10 @@ export class TracksService implements OnModuleDestroy {
       await rm(incoming, { force: true });
       await rm(stored, { force: true });
       if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw this.tooLarge();
-      if (!received && error !== diskError && !(error instanceof WaveError)) {
+      // What the caller's body did wrong (cut short, a broken boundary, the connection dropped) is told apart from
+      // what failed on Wave's side by the error itself: the file system's carry the system call (ENOSPC on write).
+      // Which stream emitted it cannot tell: pipeline destroys each stream with the other's error.
+      if (!received && !(error instanceof WaveError) && typeof (error as NodeJS.ErrnoException).syscall !== 'string') {
         throw new WaveError(400, 'invalid_multipart', `The multipart body ended before the file was complete: ${(error as Error).message}`);
       }
       throw error;
