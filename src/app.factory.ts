@@ -37,6 +37,9 @@ export async function createWaveApp(config: AppConfig, winston: WinstonLogger, a
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: WinstonModule.createLogger({ instance: winston }),
     bufferLogs: true,
+    // Only the JSON parser below: no route takes a form, and a urlencoded body of 250,000 repeated keys would be
+    // an array no bound checks (415 instead). Uploads are multipart, parsed by the route.
+    bodyParser: false,
   });
 
   const fastify = app.getHttpAdapter().getInstance();
