@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface RawAnswer {
+  /** 0: the server closed the connection while the request was being sent. */
   status: number;
   /** The parsed JSON body; undefined when the body is empty or not JSON. */
   body: unknown;
@@ -19,12 +20,21 @@ export interface RawRequest {
 
 /** One request exactly as given (no JSON encoding on the way): hostile bodies are sent as built. */
 export async function send(baseUrl: string, request: RawRequest): Promise<RawAnswer> {
-  const res = await fetch(`${baseUrl}${request.path}`, {
-    method: request.method,
-    headers: request.headers,
-    body: request.body,
-    signal: AbortSignal.timeout(60_000),
-  });
+  let res: Response;
+  try {
+    res = await fetch(`${baseUrl}${request.path}`, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      signal: AbortSignal.timeout(60_000),
+    });
+  } catch (error) {
+    // A server that answers a body over its limit (413) closes the connection while the client still writes it:
+    // the client may then see the broken pipe before the answer. Told apart, for the caller to judge.
+    const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+    if (code === 'EPIPE' || code === 'ECONNRESET') return { status: 0, body: undefined, text: `connection closed while sending (${code})`, requestId: null };
+    throw error;
+  }
   const text = await res.text();
   let body: unknown;
   try {

@@ -22,22 +22,27 @@ export interface LoopProbe {
 // (building and sending hostile requests, reading answers) cannot delay a probe and pass for a stall of Wave's.
 const PROBE_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { url, intervalMs } = workerData;
+const { url, intervalMs, warmUp } = workerData;
 const samples = [];
 let failed = 0;
 let stopping = false;
 parentPort.on('message', () => (stopping = true));
 (async () => {
-  while (!stopping) {
+  // The first probes of a fresh worker pay for its own start (compiling fetch, opening the connection):
+  // they are not counted, and the caller starts its work once they are done.
+  for (let round = -warmUp; !stopping; round++) {
+    if (round === 0) parentPort.postMessage('ready');
     const started = performance.now();
+    let ok = false;
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(30000) });
       await res.arrayBuffer();
-      if (res.status !== 200) failed++;
-    } catch {
-      failed++;
+      ok = res.status === 200;
+    } catch {}
+    if (round >= 0) {
+      if (!ok) failed++;
+      samples.push({ at: performance.timeOrigin + started, ms: performance.now() - started });
     }
-    samples.push({ at: performance.timeOrigin + started, ms: performance.now() - started });
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   parentPort.postMessage({ samples, failed });
@@ -49,13 +54,16 @@ parentPort.on('message', () => (stopping = true));
  * event-loop delay is not reachable from outside, and needs nothing new exposed: a probe that waits
  * N ms for an answer Wave computes in well under one means the loop was held for about N ms.
  */
-export function startLoopProbe(baseUrl: string, intervalMs = 5): LoopProbe {
-  const worker = new Worker(PROBE_SOURCE, { eval: true, workerData: { url: `${baseUrl}/health/live`, intervalMs } });
+export function startLoopProbe(baseUrl: string, intervalMs = 5): LoopProbe & { ready: Promise<void> } {
+  const worker = new Worker(PROBE_SOURCE, { eval: true, workerData: { url: `${baseUrl}/health/live`, intervalMs, warmUp: 10 } });
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
   const done = new Promise<{ samples: Array<{ at: number; ms: number }>; failed: number }>((resolve, reject) => {
-    worker.once('message', resolve);
+    worker.on('message', (message: unknown) => (message === 'ready' ? markReady() : resolve(message as { samples: Array<{ at: number; ms: number }>; failed: number })));
     worker.once('error', reject);
   });
   return {
+    ready,
     async stop() {
       worker.postMessage('stop');
       const { samples, failed } = await done;
@@ -70,8 +78,9 @@ export function startLoopProbe(baseUrl: string, intervalMs = 5): LoopProbe {
 /** Runs `work` while probing; resolves with what `work` returned and the probe's figures. */
 export async function withLoopProbe<T>(baseUrl: string, work: () => Promise<T>): Promise<{ result: T; loop: LoopProbeResult }> {
   const probe = startLoopProbe(baseUrl);
-  // A few probes first, so the figures cover the whole of `work`.
-  await new Promise((r) => setTimeout(r, 50));
+  await probe.ready;
+  // A few counted probes first, so the figures cover the whole of `work`.
+  await new Promise((r) => setTimeout(r, 20));
   try {
     const result = await work();
     return { result, loop: await probe.stop() };
