@@ -1,15 +1,19 @@
 import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
-import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { WinstonModule } from 'nest-winston';
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import { createRequire } from 'node:module';
 import type { Logger as WinstonLogger } from 'winston';
 import { AppModule } from './app.module.js';
+import { ApiAuth } from './common/api-auth.js';
 import { documentSharedErrors, ErrorResponseDto } from './common/error-response.dto.js';
+import { jsonBodyLimitError } from './common/json-body-limits.js';
+import { WaveValidationPipe } from './common/wave-validation.pipe.js';
 import { AppConfig } from './config/app-config.js';
 import { WaveSocketAdapter } from './events/wave-socket.adapter.js';
 
@@ -20,7 +24,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const { version, license } = createRequire(import.meta.url)('../package.json') as { version: string; license: string };
 
 /** Builds the whole Wave HTTP application (used by main.ts, the tests' in-process needs and the benchmarks). */
-export async function createWaveApp(config: AppConfig, winston: WinstonLogger): Promise<NestFastifyApplication> {
+export async function createWaveApp(config: AppConfig, winston: WinstonLogger, accessLog: WinstonLogger): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: false,
@@ -30,18 +34,45 @@ export async function createWaveApp(config: AppConfig, winston: WinstonLogger): 
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
+    // The router's own refusals (a malformed percent-encoding, a parameter over 100 characters) come before any
+    // route, hook or Nest filter; without this Fastify answers them in its shape (one message string, no id).
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const status = error.statusCode ?? 400;
+      void reply
+        .header('x-request-id', request.id)
+        .code(status)
+        .send({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', code: error.code.toLowerCase(), message: [error.message], requestId: request.id });
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: WinstonModule.createLogger({ instance: winston }),
     bufferLogs: true,
+    // Only the JSON parser below: no route takes a form, and a urlencoded body of 250,000 repeated keys would be
+    // an array no bound checks (415 instead). Uploads are multipart, parsed by the route.
+    bodyParser: false,
   });
 
   const fastify = app.getHttpAdapter().getInstance();
+  // Depth and array sizes are judged on the raw bytes before the body is parsed, so a hostile nest is a cheap
+  // 400 instead of a stack overflow or a stalled event loop in class-transformer; then Fastify's own parser
+  // (prototype-poisoning checks included) as Nest would have used it.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) => {
+    const refused = jsonBodyLimitError(body);
+    if (refused) done(refused, undefined);
+    else parseJson(request, body.toString('utf8'), done);
+  });
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  // The docs are Fastify routes of SwaggerModule's, outside Nest's guards: they follow the rule of reads under
+  // /api (open, or behind the token with WAVE_PROTECT_READS), since the document maps every route there is.
+  const auth = app.get(ApiAuth);
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.url?.startsWith('/api/docs')) await auth.authorizeRequest(request, reply);
+  });
   fastify.addHook('onResponse', async (request, reply) => {
-    winston.info({
+    accessLog.info({
       message: 'request',
       context: 'HTTP',
       method: request.method,
@@ -74,7 +105,7 @@ export async function createWaveApp(config: AppConfig, winston: WinstonLogger): 
     });
   }
   app.useGlobalPipes(
-    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
+    new WaveValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
   );
 
   const document = documentSharedErrors(SwaggerModule.createDocument(

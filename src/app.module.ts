@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { ApiAuthModule } from './common/api-auth.js';
 import { ApiTokenGuard } from './common/api-token.guard.js';
 import { MutationThrottlerGuard } from './common/mutation-throttler.guard.js';
 import { AppConfig } from './config/app-config.js';
@@ -31,6 +32,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config, [RTMP_CONFIG_DOCUMENT, TELEGRAM_CONFIG_DOCUMENT, AUDIO_TRACKS_DOCUMENT]),
         EventsModule,
+        ApiAuthModule,
         ThrottlerModule.forRoot({
           throttlers: [{ ttl: RATE_LIMIT_WINDOW_MS, limit: config.rateLimitPerMinute || Number.MAX_SAFE_INTEGER }],
           skipIf: () => config.rateLimitPerMinute === 0,

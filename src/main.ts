@@ -4,7 +4,7 @@ import { config as loadDotenv } from 'dotenv';
 import { AppConfig } from './config/app-config.js';
 import { prepareDirectories } from './config/directories.js';
 import { InvalidEnvironmentError, validateEnvironment } from './config/env.validation.js';
-import { createWaveLogger, flushLogger } from './common/logger.js';
+import { createAccessLogger, createWaveLogger, flushLogger } from './common/logger.js';
 import { registerSecret } from './common/redaction.js';
 import { StartupError } from './common/startup-error.js';
 
@@ -27,7 +27,8 @@ async function bootstrap(): Promise<void> {
   // Imported only now: importing pm2 makes PM2_HOME's folders at once, printing a stack trace per folder when
   // PM2_HOME is a file, before prepareDirectories could say so in one line.
   const { createWaveApp } = await import('./app.factory.js');
-  const app = await createWaveApp(config, winston);
+  const accessLog = createAccessLogger({ logDir: config.logDir, console: config.nodeEnv === 'development' });
+  const app = await createWaveApp(config, winston, accessLog);
   const logger = new Logger('Wave');
 
   let stopping = false;
@@ -41,7 +42,7 @@ async function bootstrap(): Promise<void> {
     } catch (error) {
       logger.error({ message: 'error while closing', error });
     }
-    await flushLogger(winston);
+    await Promise.all([flushLogger(winston), flushLogger(accessLog)]);
     process.exit(0);
   };
   // `on`, not `once`: Ctrl-C under `npm start` delivers SIGINT twice (the terminal's, and npm's forwarded copy);

@@ -17,6 +17,7 @@ export class AppConfig {
   readonly protectReads: boolean;
   readonly corsOrigins: string[];
   readonly rateLimitPerMinute: number;
+  readonly authFailureLimit: number;
   readonly dockerHost?: string;
   readonly rtmpCallbackHost?: string;
   readonly rtmpCallbackPort: number;
@@ -37,6 +38,7 @@ export class AppConfig {
     this.protectReads = env.WAVE_PROTECT_READS;
     this.corsOrigins = env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
     this.rateLimitPerMinute = env.WAVE_RATE_LIMIT;
+    this.authFailureLimit = env.WAVE_AUTH_FAILURE_LIMIT;
     this.dockerHost = env.DOCKER_HOST;
     this.rtmpCallbackHost = env.RTMP_CALLBACK_HOST;
     this.rtmpCallbackPort = env.RTMP_CALLBACK_PORT;

@@ -67,6 +67,10 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(0)
   WAVE_RATE_LIMIT = 300;
 
+  /** Requests with a wrong token per minute per client address before it is refused (429) for a minute; 0 turns it off. */
+  @Transform(toInt) @IsInt() @Min(0)
+  WAVE_AUTH_FAILURE_LIMIT = 10;
+
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   DOCKER_HOST?: string;
 

@@ -2,8 +2,8 @@ import { Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
-import { tokensMatch } from '../common/api-token.guard.js';
-import { AppConfig } from '../config/app-config.js';
+import { ApiAuth } from '../common/api-auth.js';
+import { WaveError } from '../common/wave-error.js';
 import { LogFiles } from '../monitoring/log-files.service.js';
 import { StreamingStatusService } from '../streaming/streaming-status.service.js';
 import {
@@ -38,7 +38,7 @@ export class AdminGateway implements OnGatewayInit<AdminNamespace>, OnGatewayCon
   private readonly tails = new Map<LogService, () => void>();
 
   constructor(
-    private readonly config: AppConfig,
+    private readonly auth: ApiAuth,
     private readonly status: StreamingStatusService,
     private readonly audience: SocketAudience,
     private readonly logFiles: LogFiles,
@@ -47,13 +47,20 @@ export class AdminGateway implements OnGatewayInit<AdminNamespace>, OnGatewayCon
   afterInit(namespace: AdminNamespace): void {
     this.namespace = namespace;
     this.audience.track('admin', namespace as unknown as Namespace);
+    // Wrong handshake tokens count with the HTTP ones: it is the same token to guess.
     namespace.use((socket, next) => {
-      const expected = this.config.apiToken;
-      const given: unknown = socket.handshake.auth?.token;
-      if (!expected || (typeof given === 'string' && tokensMatch(given, expected))) return next();
-      const refusal = new Error('unauthorized') as Error & { data: unknown };
-      refusal.data = { code: 'unauthorized', message: 'A valid WAVE_API_TOKEN is required in the handshake: io(url, { auth: { token } })' };
-      next(refusal);
+      this.auth.authorize(socket.handshake.address, { kind: 'token', value: socket.handshake.auth?.token }).then(
+        () => next(),
+        (error: unknown) => {
+          const code = error instanceof WaveError ? error.code : 'unauthorized';
+          const refusal = new Error(code) as Error & { data: unknown };
+          refusal.data = {
+            code,
+            message: code === 'unauthorized' ? 'A valid WAVE_API_TOKEN is required in the handshake: io(url, { auth: { token } })' : (error as Error).message,
+          };
+          next(refusal);
+        },
+      );
     });
     // A log file is followed only while someone listens to it (rooms are per instance, so is the tail).
     namespace.adapter.on('create-room', (room: unknown) => isLogRoom(room) && this.startTail(serviceOf(room)));

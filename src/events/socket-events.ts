@@ -38,8 +38,8 @@ export const CLIENT_EVENTS = {
   unsubscribe: 'unsubscribe',
 } as const;
 
-/** Rooms an admin client may join: the live tail of one service's log. */
-export const LOG_SERVICES = ['wave', 'telegram'] as const;
+/** Rooms an admin client may join: the live tail of one service's log (`access`: one line per HTTP request). */
+export const LOG_SERVICES = ['wave', 'telegram', 'access'] as const;
 export type LogService = (typeof LOG_SERVICES)[number];
 export const LOG_ROOMS = LOG_SERVICES.map((service) => `log:${service}` as const);
 export type LogRoom = (typeof LOG_ROOMS)[number];
@@ -159,7 +159,7 @@ export type SubscriptionAck = { ok: true; rooms: string[] } | { ok: false; error
 export interface ClientToServerEvents {
   /** Answers with the namespace's status (PublicStatus on `/`, StreamingStatus on `/admin`). */
   'status:get': (ack: (status: PublicStatus | StreamingStatus) => void) => void;
-  /** Admin only: join rooms (`log:wave`, `log:telegram`). */
+  /** Admin only: join rooms (`log:wave`, `log:telegram`, `log:access`). */
   subscribe: (request: { rooms: string[] }, ack: (result: SubscriptionAck) => void) => void;
   unsubscribe: (request: { rooms: string[] }, ack: (result: SubscriptionAck) => void) => void;
 }

@@ -2,12 +2,13 @@ import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { statSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ACCESS_LOG_FILE } from '../common/logger.js';
 import { redact } from '../common/redaction.js';
 import { AppConfig } from '../config/app-config.js';
 import type { LogService } from '../events/socket-events.js';
 
 /** Log file of each service in LOG_DIR (the daemon writes its own). */
-export const LOG_FILE_NAMES: Record<LogService, string> = { wave: 'wave.log', telegram: 'telegram-stream.log' };
+export const LOG_FILE_NAMES: Record<LogService, string> = { wave: 'wave.log', telegram: 'telegram-stream.log', access: ACCESS_LOG_FILE };
 export const MAX_TAIL_LINES = 1000;
 /** A tail never reads more than this from the end of a file, however long its lines. */
 const MAX_TAIL_BYTES = 1024 * 1024;

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsInt, Matches, Max, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsInt, Matches, Max, MaxLength, Min } from 'class-validator';
 import type { DocumentDefinition } from '../config/document-store.service.js';
 
 export const STREAM_KEY_PATTERN = /^[A-Za-z0-9_-]{8,128}$/;
@@ -33,7 +33,7 @@ export class RtmpConfigDocument {
   @IsArray()
   @ArrayMaxSize(MAX_STREAM_KEYS)
   @ArrayUnique()
-  @Matches(STREAM_KEY_PATTERN, { each: true, message: 'each stream key must be 8-128 letters, digits, _ or -' })
+  @Matches(STREAM_KEY_PATTERN, { each: true, message: 'each of streamKeys must be 8-128 letters, digits, _ or -' })
   streamKeys!: string[];
 
   @ApiProperty({ example: false, description: 'Also serve the stream as HLS on the HTTP port (/hls/<publisherId>.m3u8: nginx knows a stream by its publisherId, never its key)' })
@@ -63,6 +63,7 @@ export class RtmpConfigDocument {
   containerName!: string;
 
   @ApiProperty({ example: 'wave/rtmp:latest', description: 'nginx-rtmp image (`npm run rtmp:image` builds it)' })
+  @MaxLength(512)
   @Matches(IMAGE_PATTERN, { message: 'image must be a Docker image reference such as wave/rtmp:latest' })
   image!: string;
 }

@@ -106,6 +106,19 @@ describe('TracksService', () => {
     expect(existsSync(join(music, 'song.mp3'))).toBe(true);
   });
 
+  it('answers a reorder of 10,000 wrong ids with one 409 that lists a few and counts the rest', async () => {
+    const a = await service.addByPath({ path: join(music, 'song.mp3') });
+    const ids = [...Array.from({ length: 10_000 }, (_, i) => `unknown-${i}`), 'unknown-1'];
+    const error = await service.reorder(ids).then(() => undefined, (e: { status: number; code: string; getResponse(): { message: string[] } }) => e);
+    expect(error).toMatchObject({ status: 409, code: 'order_mismatch' });
+    const messages = error!.getResponse().message;
+    expect(messages).toContain('trackIds names an unknown track unknown-0');
+    expect(messages).toContain('trackIds names 9980 more unknown tracks');
+    expect(messages).toContain(`trackIds leaves out track ${a.id}`);
+    expect(messages).toContain('trackIds names track unknown-1 more than once');
+    expect(messages.length).toBeLessThanOrEqual(23);
+  });
+
   it('raises tracks.updated for each change and asks a running daemon to reload once per burst', async () => {
     await Promise.all([1, 2, 3].map(() => service.addByPath({ path: join(music, 'song.mp3') })));
     await vi.waitFor(() => expect(emitted.filter(([name]) => name === 'tracks.updated')).toHaveLength(3));

@@ -141,13 +141,14 @@ describe('Foundation: server, errors, OpenAPI', () => {
     expect(Array.isArray(body.message)).toBe(true);
   });
 
-  it('writes one JSON line per request to LOG_DIR/wave.log', async () => {
+  it('writes one JSON line per request to LOG_DIR/access.log, none to wave.log', async () => {
     await fetch(`${wave.baseUrl}/health/live`, { headers: { 'x-request-id': 'log-line-check' } });
-    await expect.poll(() => readFile(join(wave.logDir, 'wave.log'), 'utf8'), { timeout: 5000, interval: 50 }).toContain('log-line-check');
-    const lines = (await readFile(join(wave.logDir, 'wave.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    await expect.poll(() => readFile(join(wave.logDir, 'access.log'), 'utf8'), { timeout: 5000, interval: 50 }).toContain('log-line-check');
+    const lines = (await readFile(join(wave.logDir, 'access.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     const entry = lines.find((l) => l.requestId === 'log-line-check');
     expect(entry).toMatchObject({ method: 'GET', route: '/health/live', status: 200, requestId: 'log-line-check' });
     expect(typeof entry.durationMs).toBe('number');
+    expect(await readFile(join(wave.logDir, 'wave.log'), 'utf8')).not.toContain('log-line-check');
   });
 });
 
@@ -240,18 +241,20 @@ describe('Foundation: API token', () => {
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 
-  it('never writes the token or a stream key to wave.log', async () => {
+  it('never writes the token or a stream key to wave.log or access.log', async () => {
     await put({ authorization: `Bearer ${TOKEN}` });
     await fetch(`${wave.baseUrl}/api/stream/telegram/config`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, 'x-request-id': 'secret-carrying-put' },
       body: JSON.stringify({ streamKey: '1234567890:SecretStreamKeyValue-xyz' }),
     });
-    // Its request line is the last thing written for it: from then on the log holds all it ever will.
-    await expect.poll(() => readFile(join(wave.logDir, 'wave.log'), 'utf8'), { timeout: 5000, interval: 50 }).toContain('secret-carrying-put');
-    const log = await readFile(join(wave.logDir, 'wave.log'), 'utf8');
-    expect(log).not.toContain(TOKEN);
-    expect(log).not.toContain('SecretStreamKeyValue');
+    // Its request line is the last thing written for it: from then on the logs hold all they ever will.
+    await expect.poll(() => readFile(join(wave.logDir, 'access.log'), 'utf8'), { timeout: 5000, interval: 50 }).toContain('secret-carrying-put');
+    for (const file of ['wave.log', 'access.log']) {
+      const log = await readFile(join(wave.logDir, file), 'utf8');
+      expect(log, file).not.toContain(TOKEN);
+      expect(log, file).not.toContain('SecretStreamKeyValue');
+    }
     expect(wave.output()).not.toContain(TOKEN);
   });
 

@@ -67,22 +67,22 @@ describe('Real time: Socket.IO gateway, monitoring, metrics', () => {
     expect(answered.rtmp).toEqual(first.rtmp);
   });
 
-  it('tails the wave log live to admin clients that joined log:wave', async () => {
+  it('tails a log live to admin clients that joined its room (log:access, one line per request)', async () => {
     const admin = keep(await connectSocket(`${wave.socketUrl}/admin`, { auth: { token: TOKEN } }));
     const unknown: SubscriptionAck = await admin.timeout(3000).emitWithAck('subscribe', { rooms: ['log:secrets'] });
     expect(unknown).toEqual({ ok: false, error: expect.stringContaining('log:secrets') });
-    const joined: SubscriptionAck = await admin.timeout(3000).emitWithAck('subscribe', { rooms: ['log:wave'] });
-    expect(joined).toEqual({ ok: true, rooms: ['log:wave'] });
+    const joined: SubscriptionAck = await admin.timeout(3000).emitWithAck('subscribe', { rooms: ['log:access'] });
+    expect(joined).toEqual({ ok: true, rooms: ['log:access'] });
 
     const requestId = `tail-${Date.now()}`;
     const line = nextEvent<LogEvent>(admin, 'log', 5000, (event) => event.line.includes(requestId));
     // The tail starts where the file ended when the subscription was acknowledged; every request is logged.
     await fetch(`${wave.baseUrl}/health/live`, { headers: { 'x-request-id': requestId, authorization: `Bearer ${TOKEN}` } });
     const event = await line;
-    expect(event.service).toBe('wave');
+    expect(event.service).toBe('access');
     expect(event.line).not.toContain(TOKEN);
 
-    const left: SubscriptionAck = await admin.timeout(3000).emitWithAck('unsubscribe', { rooms: ['log:wave'] });
+    const left: SubscriptionAck = await admin.timeout(3000).emitWithAck('unsubscribe', { rooms: ['log:access'] });
     expect(left).toEqual({ ok: true, rooms: [] });
   });
 

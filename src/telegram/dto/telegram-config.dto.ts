@@ -1,24 +1,26 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { HasNoControlCharacters, IsOptionalNonNull } from '../../common/validators.js';
 import { INGEST_URL_SCHEMES, IsUrlWithScheme, RADIO_URL_SCHEMES } from '../stream-url.js';
 import { AUDIO_BITRATES_KBPS, SAMPLE_RATES, TELEGRAM_SOURCES, type TelegramSource } from '../telegram-config.document.js';
 
 /** PUT body: the fields to change (others keep their value). A rejected update changes nothing. */
 export class UpdateTelegramConfigDto {
   @ApiPropertyOptional({ description: 'RTMP(S) ingest (Telegram: `rtmps://dc<N>-1.rtmp.t.me/s/`)', example: 'rtmps://dc4-1.rtmp.t.me/s/' })
-  @IsOptional()
+  @IsOptionalNonNull()
   @IsUrlWithScheme(INGEST_URL_SCHEMES)
   serverUrl?: string;
 
   @ApiPropertyOptional({ description: 'Write-only stream key (`<digits>:<token>` for Telegram); empty clears it', example: '1234567890:AbCdEfGhIjKlMnOpQrStUv' })
-  @IsOptional()
+  @IsOptionalNonNull()
   @IsString()
   @MaxLength(512)
   @Matches(/^[^\s/?#]*$/, { message: 'streamKey must not contain whitespace, "/", "?" or "#"' })
+  @HasNoControlCharacters()
   streamKey?: string;
 
   @ApiPropertyOptional({ enum: TELEGRAM_SOURCES, description: 'What plays: the track playlist, an internet radio URL, or the live RTMP ingest' })
-  @IsOptional()
+  @IsOptionalNonNull()
   @IsIn(TELEGRAM_SOURCES)
   source?: TelegramSource;
 
@@ -39,35 +41,36 @@ export class UpdateTelegramConfigDto {
     description: "Live DJ takeover: a DJ publishing to Wave's RTMP ingest takes the air from the playlist or radio URL on the same connection, and hands it back when done",
     example: true,
   })
-  @IsOptional()
+  @IsOptionalNonNull()
   @IsBoolean()
   liveTakeover?: boolean;
 
   @ApiPropertyOptional({ type: 'integer', minimum: AUDIO_BITRATES_KBPS.min, maximum: AUDIO_BITRATES_KBPS.max, example: 128 })
-  @IsOptional()
+  @IsOptionalNonNull()
   @IsInt()
   @Min(AUDIO_BITRATES_KBPS.min)
   @Max(AUDIO_BITRATES_KBPS.max)
   audioBitrateKbps?: number;
 
   @ApiPropertyOptional({ type: 'integer', enum: SAMPLE_RATES, example: 44100 })
-  @IsOptional()
+  @IsOptionalNonNull()
   @IsIn(SAMPLE_RATES)
   sampleRate?: number;
 
   @ApiPropertyOptional({ description: 'Cover image file (absolute, or relative to DATA_DIR); empty for a plain background', example: 'cover.png' })
-  @IsOptional()
+  @IsOptionalNonNull()
   @IsString()
   @MaxLength(4096)
+  @HasNoControlCharacters()
   coverImage?: string;
 
   @ApiPropertyOptional({ example: false })
-  @IsOptional()
+  @IsOptionalNonNull()
   @IsBoolean()
   shuffle?: boolean;
 
   @ApiPropertyOptional({ example: true })
-  @IsOptional()
+  @IsOptionalNonNull()
   @IsBoolean()
   loop?: boolean;
 }

@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsString, MaxLength, MinLength } from 'class-validator';
+import { MAX_JSON_ARRAY_ITEMS } from '../../common/json-body-limits.js';
+import { HasNoControlCharacters, IsArrayOfStrings, IsOptionalNonNull } from '../../common/validators.js';
 
 export class TrackDto {
   @ApiProperty({ example: '3b0e8f1c-2a4d-4b6e-9f10-7c2d5e8a9b01' })
@@ -34,40 +36,45 @@ export class AddTrackDto {
   @IsString()
   @MinLength(1)
   @MaxLength(4096)
+  @HasNoControlCharacters()
   path!: string;
 
   @ApiPropertyOptional({ description: 'Overrides the title tag', example: 'Night Drive' })
-  @IsOptional()
+  @IsOptionalNonNull()
   @IsString()
   @MaxLength(512)
+  @HasNoControlCharacters()
   title?: string;
 
   @ApiPropertyOptional({ description: 'Overrides the artist tag', example: 'Wave Ensemble' })
-  @IsOptional()
+  @IsOptionalNonNull()
   @IsString()
   @MaxLength(512)
+  @HasNoControlCharacters()
   artist?: string;
 }
 
 export class UpdateTrackDto {
   @ApiPropertyOptional({ example: 'Night Drive (edit)' })
-  @IsOptional()
+  @IsOptionalNonNull()
   @IsString()
   @MaxLength(512)
+  @HasNoControlCharacters()
   title?: string;
 
   @ApiPropertyOptional({ example: 'Wave Ensemble' })
-  @IsOptional()
+  @IsOptionalNonNull()
   @IsString()
   @MaxLength(512)
+  @HasNoControlCharacters()
   artist?: string;
 }
 
 export class ReorderTracksDto {
-  @ApiProperty({ type: [String], description: 'Every track id, each once, in the new play order' })
+  @ApiProperty({ type: [String], maxItems: MAX_JSON_ARRAY_ITEMS, description: 'Every track id, each once, in the new play order' })
   @IsArray()
-  @ArrayMaxSize(100_000)
-  @IsString({ each: true })
+  @ArrayMaxSize(MAX_JSON_ARRAY_ITEMS)
+  @IsArrayOfStrings(128)
   trackIds!: string[];
 }
 
