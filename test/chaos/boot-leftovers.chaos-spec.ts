@@ -94,7 +94,8 @@ describe('boot with leftovers and wrong paths', () => {
     for (const name of orphans) await writeFile(join(dataDir, name), JSON.stringify({ streamKey: key }), { mode: 0o600 });
     const wave = await startWave({ dataDir, logDir, env: { PM2_HOME: pm2Home } });
     try {
-      expect((await readdir(dataDir)).sort()).toEqual([...DOCUMENTS].sort());
+      // The documents and the ingest's key file (made at boot), nothing else.
+      expect((await readdir(dataDir)).sort()).toEqual([...DOCUMENTS, 'rtmp-ingest.key'].sort());
     } finally {
       await wave.dispose();
     }

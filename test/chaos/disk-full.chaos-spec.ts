@@ -99,7 +99,7 @@ describe.skipIf(!canMount)('DATA_DIR on a nearly full disk (tmpfs, needs root on
     const { body: listed } = await call<{ tracks: Array<{ id: string }> }>(wave, 'GET', '/api/tracks');
     expect(listed.tracks.map((t) => t.id)).toEqual(acknowledged);
     // Nothing moved aside, no temp file left.
-    const files = ['audio-tracks.json', 'filler.bin', 'streaming-config.json', 'telegram-config.json'];
+    const files = ['audio-tracks.json', 'filler.bin', 'rtmp-ingest.key', 'streaming-config.json', 'telegram-config.json'];
     expect((await readdir(dataDir)).sort()).toEqual(files);
 
     // A restart on the still full disk finds the whole library.
