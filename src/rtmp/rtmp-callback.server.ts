@@ -51,8 +51,8 @@ const BODY_LIMIT_BYTES = 16 * 1024;
 export class RtmpCallbackServer implements OnModuleDestroy {
   private readonly logger = new Logger(RtmpCallbackServer.name);
   private server?: Server;
-  /** The address asked for (the bridge's, or RTMP_CALLBACK_HOST) and the one bound (loopback when that was no local one). */
-  private bound?: { wanted: string; host: string };
+  /** The address the listener was asked to bind (the bridge's, or RTMP_CALLBACK_HOST), even when it fell back to loopback. */
+  private boundFor?: string;
   private readonly binding = new Mutex();
 
   constructor(
@@ -69,16 +69,11 @@ export class RtmpCallbackServer implements OnModuleDestroy {
   async ensureListening(): Promise<string> {
     await this.binding.runExclusive(async () => {
       const wanted = this.config.rtmpCallbackHost ?? bridgeHostAddress(await this.docker.bridgeNetwork(), networkInterfaces()) ?? LOOPBACK;
-      if (this.server && this.bound?.wanted === wanted) return;
+      if (this.server && this.boundFor === wanted) return;
       await this.close();
       this.server = await this.listenOnBridge(wanted);
     });
     return callbackBaseUrl(this.config.rtmpCallbackPort);
-  }
-
-  /** The address the listener is bound to, if it listens. */
-  get listeningHost(): string | undefined {
-    return this.bound?.host;
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -89,7 +84,7 @@ export class RtmpCallbackServer implements OnModuleDestroy {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    this.bound = undefined;
+    this.boundFor = undefined;
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
@@ -100,12 +95,12 @@ export class RtmpCallbackServer implements OnModuleDestroy {
   private async listenOnBridge(wanted: string): Promise<Server> {
     try {
       const server = await this.listen(wanted);
-      this.bound = { wanted, host: wanted };
+      this.boundFor = wanted;
       return server;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EADDRNOTAVAIL' || this.config.rtmpCallbackHost) throw error;
       const server = await this.listen(LOOPBACK);
-      this.bound = { wanted, host: LOOPBACK };
+      this.boundFor = wanted;
       return server;
     }
   }
