@@ -10,12 +10,12 @@ import { STATUS_CODES } from 'node:http';
 import { createRequire } from 'node:module';
 import type { Logger as WinstonLogger } from 'winston';
 import { AppModule } from './app.module.js';
-import { ApiAuth } from './common/api-auth.js';
+import { ApiAuth } from './auth/api-auth.js';
 import { documentSharedErrors, ErrorResponseDto } from './common/error-response.dto.js';
 import { jsonBodyLimitError } from './common/json-body-limits.js';
 import { WaveValidationPipe } from './common/wave-validation.pipe.js';
 import { AppConfig } from './config/app-config.js';
-import { WaveSocketAdapter } from './events/wave-socket.adapter.js';
+import { WaveSocketAdapter } from './realtime/wave-socket.adapter.js';
 
 /** Largest JSON body accepted; uploads go through multipart with their own limit. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;

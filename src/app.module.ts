@@ -2,12 +2,12 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
-import { ApiAuthModule } from './common/api-auth.js';
-import { ApiTokenGuard } from './common/api-token.guard.js';
+import { ApiAuthModule } from './auth/api-auth.js';
+import { ApiTokenGuard } from './auth/api-token.guard.js';
 import { MutationThrottlerGuard } from './common/mutation-throttler.guard.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
-import { EventsModule } from './events/events.module.js';
+import { BusModule } from './bus/bus.module.js';
 import { HealthModule } from './health/health.module.js';
 import { RTMP_CONFIG_DOCUMENT } from './rtmp/rtmp-config.document.js';
 import { RtmpModule } from './rtmp/rtmp.module.js';
@@ -16,7 +16,7 @@ import { AUDIO_TRACKS_DOCUMENT } from './tracks/audio-tracks.document.js';
 import { TelegramModule } from './telegram/telegram.module.js';
 import { TracksModule } from './tracks/tracks.module.js';
 import { MonitoringModule } from './monitoring/monitoring.module.js';
-import { RealtimeModule } from './events/realtime.module.js';
+import { RealtimeModule } from './realtime/realtime.module.js';
 import { StreamingModule } from './streaming/streaming.module.js';
 
 const RATE_LIMIT_WINDOW_MS = 60_000;
@@ -31,7 +31,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config, [RTMP_CONFIG_DOCUMENT, TELEGRAM_CONFIG_DOCUMENT, AUDIO_TRACKS_DOCUMENT]),
-        EventsModule,
+        BusModule,
         ApiAuthModule,
         ThrottlerModule.forRoot({
           throttlers: [{ ttl: RATE_LIMIT_WINDOW_MS, limit: config.rateLimitPerMinute || Number.MAX_SAFE_INTEGER }],

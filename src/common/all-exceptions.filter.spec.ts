@@ -1,7 +1,7 @@
 import type { ArgumentsHost } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import { AllExceptionsFilter } from './all-exceptions.filter.js';
-import type { WaveEvents } from '../events/wave-events.js';
+import type { WaveEvents } from '../bus/wave-events.js';
 import { WaveError } from './wave-error.js';
 
 const emitted: Array<{ name: string; payload: unknown }> = [];

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
-import { WaveEvents } from '../events/wave-events.js';
+import { WaveEvents } from '../bus/wave-events.js';
 
 /** Turns every error into the one shape `{ statusCode, error, code?, message[], requestId }`. */
 @Catch()

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ACCESS_LOG_FILE } from '../common/logger.js';
 import { redact } from '../common/redaction.js';
 import { AppConfig } from '../config/app-config.js';
-import type { LogService } from '../events/socket-events.js';
+import type { LogService } from '../contracts/socket-events.js';
 
 /** Log file of each service in LOG_DIR (the daemon writes its own). */
 export const LOG_FILE_NAMES: Record<LogService, string> = { wave: 'wave.log', telegram: 'telegram-stream.log', access: ACCESS_LOG_FILE };

@@ -3,7 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { OnEvent } from '@nestjs/event-emitter';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { SocketAudience } from '../events/socket-audience.js';
+import { SocketAudience } from '../streaming/socket-audience.js';
 import { StreamingStatusService } from '../streaming/streaming-status.service.js';
 
 const HTTP_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { WaveEvents, WaveEventMap } from '../events/wave-events.js';
+import { WaveEvents, WaveEventMap } from '../bus/wave-events.js';
 import { ContainerEvent, DockerRepository, EventSubscription } from '../repositories/docker.repository.js';
 import { RtmpCallbackServer } from './rtmp-callback.server.js';
 import { RtmpService } from './rtmp.service.js';

@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { tokensMatch } from '../common/api-token.guard.js';
+import { tokensMatch } from '../auth/api-token.guard.js';
 import { maskSecret } from '../common/redaction.js';
 import { DockerRepository } from '../repositories/docker.repository.js';
-import { WaveEvents } from '../events/wave-events.js';
+import { WaveEvents } from '../bus/wave-events.js';
 import { RtmpIngestKeys, secretHash } from './ingest-keys.js';
 import { RtmpConfigService } from './rtmp-config.service.js';
 import { CALLBACK_SECRET_LABEL, RTMP_LABELS } from './rtmp.constants.js';

@@ -9,7 +9,7 @@ import { FakeDockerRepository } from '../../test/fakes/docker.repository.fake.js
 import { AppConfig } from '../config/app-config.js';
 import { DocumentStore } from '../config/document-store.service.js';
 import { validateEnvironment } from '../config/env.validation.js';
-import { WaveEventMap, WaveEvents } from '../events/wave-events.js';
+import { WaveEventMap, WaveEvents } from '../bus/wave-events.js';
 import { WaveError } from '../common/wave-error.js';
 import { RtmpCallbackServer } from './rtmp-callback.server.js';
 import { RtmpConfigService } from './rtmp-config.service.js';

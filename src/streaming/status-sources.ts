@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DocumentStore } from '../config/document-store.service.js';
-import type { NowPlayingView, RtmpStatusView, TelegramState, TelegramStatusView } from '../events/socket-events.js';
+import type { NowPlayingView, RtmpStatusView, TelegramState, TelegramStatusView } from '../contracts/socket-events.js';
 import { RtmpService } from '../rtmp/rtmp.service.js';
 import { TelegramStreamService } from '../telegram/telegram-stream.service.js';
 import { AUDIO_TRACKS_DOCUMENT } from '../tracks/audio-tracks.document.js';

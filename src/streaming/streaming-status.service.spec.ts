@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { RtmpStatusView, TelegramStatusView } from '../events/socket-events.js';
-import { SocketAudience } from '../events/socket-audience.js';
-import type { WaveEvents } from '../events/wave-events.js';
+import type { RtmpStatusView, TelegramStatusView } from '../contracts/socket-events.js';
+import { SocketAudience } from './socket-audience.js';
+import type { WaveEvents } from '../bus/wave-events.js';
 import { NowPlayingSource, RtmpStatusSource, TelegramStatusSource } from './status-sources.js';
 import { STATUS_MAX_AGE_MS, StreamingStatusService, toPublicStatus } from './streaming-status.service.js';
 

@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { RecentResult } from '../common/recent-result.js';
-import { OnEvents } from '../events/on-events.js';
-import type { PublicStatus, StreamingStatus } from '../events/socket-events.js';
-import { SocketAudience } from '../events/socket-audience.js';
-import { WaveEvents, type WaveEventName } from '../events/wave-events.js';
+import { OnEvents } from '../bus/on-events.js';
+import type { PublicStatus, StreamingStatus } from '../contracts/socket-events.js';
+import { SocketAudience } from './socket-audience.js';
+import { WaveEvents, type WaveEventName } from '../bus/wave-events.js';
 import { NowPlayingSource, RtmpStatusSource, TelegramStatusSource } from './status-sources.js';
 
 type ServicesState = Omit<StreamingStatus, 'listeners'>;

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { SocketAudience } from '../events/socket-audience.js';
+import { SocketAudience } from './socket-audience.js';
 import { RtmpModule } from '../rtmp/rtmp.module.js';
 import { TelegramModule } from '../telegram/telegram.module.js';
 import {

@@ -13,7 +13,7 @@ import { FakeProcessRepository } from '../../test/fakes/process.repository.fake.
 import { AppConfig } from '../config/app-config.js';
 import { DocumentStore } from '../config/document-store.service.js';
 import { validateEnvironment } from '../config/env.validation.js';
-import { WaveEvents } from '../events/wave-events.js';
+import { WaveEvents } from '../bus/wave-events.js';
 import { DockerRepository } from '../repositories/docker.repository.js';
 import { Pm2Repository } from '../repositories/pm2.repository.js';
 import { ProcessRepository } from '../repositories/process.repository.js';

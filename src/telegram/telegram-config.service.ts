@@ -3,7 +3,7 @@ import { maskSecret, redact, registerSecret } from '../common/redaction.js';
 import { WaveError } from '../common/wave-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { DocumentStore, DocumentValidationError } from '../config/document-store.service.js';
-import { WaveEvents } from '../events/wave-events.js';
+import { WaveEvents } from '../bus/wave-events.js';
 import { MediaProbeService } from '../tracks/media-probe.service.js';
 import { resolveServerFile } from '../tracks/server-file.js';
 import type { TelegramConfigDto, UpdateTelegramConfigDto } from './dto/telegram-config.dto.js';

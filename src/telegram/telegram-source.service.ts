@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { Mutex } from 'async-mutex';
-import type { WaveEventMap } from '../events/wave-events.js';
+import type { WaveEventMap } from '../bus/wave-events.js';
 import { DockerTimeoutError } from '../repositories/docker.repository.js';
 import { Pm2Repository } from '../repositories/pm2.repository.js';
 import { RtmpService } from '../rtmp/rtmp.service.js';

@@ -8,7 +8,7 @@ import { redact } from '../common/redaction.js';
 import { AppConfig } from '../config/app-config.js';
 import { DocumentStore } from '../config/document-store.service.js';
 import { validateEnvironment } from '../config/env.validation.js';
-import { WaveEvents, type WaveEventMap } from '../events/wave-events.js';
+import { WaveEvents, type WaveEventMap } from '../bus/wave-events.js';
 import type { Pm2Repository } from '../repositories/pm2.repository.js';
 import { RtmpCallbackServer } from '../rtmp/rtmp-callback.server.js';
 import { RtmpConfigService } from '../rtmp/rtmp-config.service.js';

@@ -4,7 +4,7 @@ import { redact } from '../common/redaction.js';
 import { WaveError } from '../common/wave-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { DocumentStore } from '../config/document-store.service.js';
-import { WaveEvents } from '../events/wave-events.js';
+import { WaveEvents } from '../bus/wave-events.js';
 import { Pm2ProcessEvent, Pm2ProcessInfo, Pm2ProcessMessage, Pm2Repository } from '../repositories/pm2.repository.js';
 import { AUDIO_TRACKS_DOCUMENT } from '../tracks/audio-tracks.document.js';
 import {

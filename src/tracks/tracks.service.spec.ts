@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppConfig } from '../config/app-config.js';
 import { DocumentStore } from '../config/document-store.service.js';
 import { validateEnvironment } from '../config/env.validation.js';
-import { WaveEvents } from '../events/wave-events.js';
+import { WaveEvents } from '../bus/wave-events.js';
 import { ExecError, type ProcessRepository } from '../repositories/process.repository.js';
 import type { TelegramStreamService } from '../telegram/telegram-stream.service.js';
 import { AUDIO_TRACKS_DOCUMENT } from './audio-tracks.document.js';

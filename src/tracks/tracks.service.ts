@@ -10,7 +10,7 @@ import { CONTROL_CHARACTERS } from '../common/validators.js';
 import { WaveError } from '../common/wave-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { DocumentStore } from '../config/document-store.service.js';
-import { WaveEvents, type WaveEventMap } from '../events/wave-events.js';
+import { WaveEvents, type WaveEventMap } from '../bus/wave-events.js';
 import { TelegramStreamService } from '../telegram/telegram-stream.service.js';
 import { AUDIO_TRACKS_DOCUMENT, TRACKS_DIR, type AudioTrack } from './audio-tracks.document.js';
 import type { AddTrackDto, NowPlayingResponseDto, UpdateTrackDto } from './dto/track.dto.js';

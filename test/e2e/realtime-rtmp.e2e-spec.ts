@@ -2,7 +2,7 @@ import Docker from 'dockerode';
 import { spawn } from 'node:child_process';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PublicStatus, StreamingStatus, SystemEvent } from '../../src/events/socket-events.js';
+import type { PublicStatus, StreamingStatus, SystemEvent } from '../../src/contracts/socket-events.js';
 import { freePort, makeTempDir, testEnv } from '../env/index.js';
 import { connectWithFirst, nextEvent } from '../env/sockets.js';
 import { startWave, WaveServer } from '../env/wave-server.js';

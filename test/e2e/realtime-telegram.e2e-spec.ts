@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PublicStatus, SystemEvent, TrackChangedEvent } from '../../src/events/socket-events.js';
+import type { PublicStatus, SystemEvent, TrackChangedEvent } from '../../src/contracts/socket-events.js';
 import { makeTempDir } from '../env/index.js';
 import { createPm2Home, Pm2Home } from '../env/pm2-home.js';
 import { RtmpIngest, startRtmpIngest } from '../env/rtmp-ingest.js';

@@ -1,7 +1,7 @@
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ErrorEvent, LogEvent, PublicStatus, StreamingStatus, SubscriptionAck, SystemEvent } from '../../src/events/socket-events.js';
+import type { ErrorEvent, LogEvent, PublicStatus, StreamingStatus, SubscriptionAck, SystemEvent } from '../../src/contracts/socket-events.js';
 import { connectSocket, connectWithFirst, nextEvent } from '../env/sockets.js';
 import { runCommand } from '../env/host.js';
 import { json } from '../env/http.js';

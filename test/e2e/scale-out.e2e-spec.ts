@@ -1,6 +1,6 @@
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PublicStatus, StreamingStatus, SystemEvent } from '../../src/events/socket-events.js';
+import type { PublicStatus, StreamingStatus, SystemEvent } from '../../src/contracts/socket-events.js';
 import { startRedisServer, RedisServer } from '../env/redis-server.js';
 import { connectWithFirst, nextEvent } from '../env/sockets.js';
 import { startWave, WaveServer } from '../env/wave-server.js';

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { LOG_SERVICES, type LogService } from '../../events/socket-events.js';
+import { LOG_SERVICES, type LogService } from '../../contracts/socket-events.js';
 import { RtmpSummaryDto, TelegramSummaryDto } from '../../streaming/dto/streaming-status.dto.js';
 import { MAX_TAIL_LINES } from '../log-files.service.js';
 

@@ -7,7 +7,7 @@ import type {
   TelegramConnection,
   TelegramState,
   TelegramStatusView,
-} from '../../events/socket-events.js';
+} from '../../contracts/socket-events.js';
 
 /** The ingest in the one-view status (the full view is RtmpStatusDto at /api/stream/rtmp/status). */
 export class RtmpSummaryDto implements RtmpStatusView {

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
-import { ApiAuth } from '../common/api-auth.js';
+import { ApiAuth } from '../auth/api-auth.js';
 import { WaveError } from '../common/wave-error.js';
 import { LogFiles } from '../monitoring/log-files.service.js';
 import { StreamingStatusService } from '../streaming/streaming-status.service.js';
@@ -17,9 +17,9 @@ import {
   StreamingStatus,
   SubscriptionAck,
   SystemEvent,
-} from './socket-events.js';
-import { SocketAudience } from './socket-audience.js';
-import type { WaveEventMap } from './wave-events.js';
+} from '../contracts/socket-events.js';
+import { SocketAudience } from '../streaming/socket-audience.js';
+import type { WaveEventMap } from '../bus/wave-events.js';
 
 type AdminNamespace = Namespace<Record<string, never>, AdminServerToClientEvents>;
 

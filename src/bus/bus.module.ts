@@ -8,4 +8,4 @@ import { WaveEvents } from './wave-events.js';
   providers: [WaveEvents],
   exports: [WaveEvents],
 })
-export class EventsModule {}
+export class BusModule {}

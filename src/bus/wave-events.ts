@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import type { StreamingStatus } from './socket-events.js';
+import type { StreamingStatus } from '../contracts/socket-events.js';
 
 /**
  * Every domain event Wave raises, by name, with its payload. Services emit through WaveEvents;

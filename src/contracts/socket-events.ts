@@ -3,7 +3,7 @@
  * This file imports nothing, so a client can copy or import it as is:
  *
  *   import { io, Socket } from 'socket.io-client';
- *   import type { AdminServerToClientEvents, ClientToServerEvents } from 'wave/dist/events/socket-events.js';
+ *   import type { AdminServerToClientEvents, ClientToServerEvents } from 'wave/dist/contracts/socket-events.js';
  *   const admin: Socket<AdminServerToClientEvents, ClientToServerEvents> =
  *     io('http://radio:6971/admin', { auth: { token } });
  *
