@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -9,10 +8,12 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { createRequire } from 'node:module';
 import type { Logger as WinstonLogger } from 'winston';
+import type { AccessLog } from './common/access-log.js';
 import { AppModule } from './app.module.js';
 import { ApiAuth } from './auth/api-auth.js';
 import { documentSharedErrors, ErrorResponseDto } from './common/error-response.dto.js';
 import { jsonBodyLimitError } from './common/json-body-limits.js';
+import { securityHeaders } from './common/security-headers.js';
 import { WaveValidationPipe } from './common/wave-validation.pipe.js';
 import { AppConfig } from './config/app-config.js';
 import { WaveSocketAdapter } from './realtime/wave-socket.adapter.js';
@@ -24,11 +25,13 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const { version, license } = createRequire(import.meta.url)('../package.json') as { version: string; license: string };
 
 /** Builds the whole Wave HTTP application (used by main.ts, the tests' in-process needs and the benchmarks). */
-export async function createWaveApp(config: AppConfig, winston: WinstonLogger, accessLog: WinstonLogger): Promise<NestFastifyApplication> {
+export async function createWaveApp(config: AppConfig, winston: WinstonLogger, accessLog: AccessLog): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: false,
     requestIdHeader: 'x-request-id',
+    // No Nest middleware (MiddlewareConsumer) in Wave: without @fastify/middie a request skips its hook.
+    skipMiddie: true,
     // A caller's own id is kept when it is sane, so a request can be followed across systems.
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
@@ -62,29 +65,9 @@ export async function createWaveApp(config: AppConfig, winston: WinstonLogger, a
     if (refused) done(refused, undefined);
     else parseJson(request, body.toString('utf8'), done);
   });
-  fastify.addHook('onRequest', async (request, reply) => {
-    void reply.header('x-request-id', request.id);
-  });
-  // The docs are Fastify routes of SwaggerModule's, outside Nest's guards: they follow the rule of reads under
-  // /api (open, or behind the token with WAVE_PROTECT_READS), since the document maps every route there is.
-  const auth = app.get(ApiAuth);
-  fastify.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.url?.startsWith('/api/docs')) await auth.authorizeRequest(request, reply);
-  });
-  fastify.addHook('onResponse', async (request, reply) => {
-    accessLog.info({
-      message: 'request',
-      context: 'HTTP',
-      method: request.method,
-      route: request.routeOptions.url ?? 'unmatched',
-      path: request.url.split('?')[0],
-      status: reply.statusCode,
-      durationMs: Math.round(reply.elapsedTime * 100) / 100,
-      requestId: request.id,
-    });
-  });
-
-  await app.register(helmet, {
+  // Helmet's headers, worked out once (see securityHeaders), and the request id, in one synchronous hook: it runs
+  // for every request, and each async hook costs a promise per request.
+  const headers = securityHeaders({
     // Swagger UI needs inline styles and scripts; everything else is JSON.
     contentSecurityPolicy: {
       directives: {
@@ -95,6 +78,26 @@ export async function createWaveApp(config: AppConfig, winston: WinstonLogger, a
       },
     },
   });
+  // The docs are Fastify routes of SwaggerModule's, outside Nest's guards: they follow the rule of reads under
+  // /api (open, or behind the token with WAVE_PROTECT_READS), since the document maps every route there is.
+  const auth = app.get(ApiAuth);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.headers(headers).header('x-request-id', request.id);
+    if (!request.routeOptions.url?.startsWith('/api/docs')) return done();
+    auth.authorizeRequest(request, reply).then(() => done(), (error: Error) => done(error));
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    accessLog.request({
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      path: request.url.split('?')[0],
+      status: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      requestId: request.id,
+    });
+    done();
+  });
+
   // Track uploads (POST /api/tracks/upload) stream to disk; the route sets the size limit (TRACK_UPLOAD_MAX_MB).
   await app.register(multipart, { limits: { files: 1, fields: 4, fieldSize: 4096 } });
   if (config.corsOrigins.length > 0) {

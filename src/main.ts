@@ -4,7 +4,8 @@ import { config as loadDotenv } from 'dotenv';
 import { AppConfig } from './config/app-config.js';
 import { prepareDirectories } from './config/directories.js';
 import { InvalidEnvironmentError, validateEnvironment } from './config/env.validation.js';
-import { createAccessLogger, createWaveLogger, flushLogger } from './common/logger.js';
+import { AccessLog } from './common/access-log.js';
+import { createWaveLogger, flushLogger } from './common/logger.js';
 import { registerSecret } from './common/redaction.js';
 import { StartupError } from './common/startup-error.js';
 
@@ -27,7 +28,11 @@ async function bootstrap(): Promise<void> {
   // Imported only now: importing pm2 makes PM2_HOME's folders at once, printing a stack trace per folder when
   // PM2_HOME is a file, before prepareDirectories could say so in one line.
   const { createWaveApp } = await import('./app.factory.js');
-  const accessLog = createAccessLogger({ logDir: config.logDir, console: config.nodeEnv === 'development' });
+  const accessLog = new AccessLog({
+    logDir: config.logDir,
+    console: config.nodeEnv === 'development',
+    onError: (error) => winston.warn({ message: `access.log cannot be written: ${error.message}`, context: 'HTTP' }),
+  });
   const app = await createWaveApp(config, winston, accessLog);
   const logger = new Logger('Wave');
 
@@ -42,7 +47,7 @@ async function bootstrap(): Promise<void> {
     } catch (error) {
       logger.error({ message: 'error while closing', error });
     }
-    await Promise.all([flushLogger(winston), flushLogger(accessLog)]);
+    await Promise.all([flushLogger(winston), accessLog.close()]);
     process.exit(0);
   };
   // `on`, not `once`: Ctrl-C under `npm start` delivers SIGINT twice (the terminal's, and npm's forwarded copy);

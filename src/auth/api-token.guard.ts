@@ -13,10 +13,12 @@ export { tokensMatch } from './api-auth.js';
 export class ApiTokenGuard implements CanActivate {
   constructor(private readonly auth: ApiAuth) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (!this.auth.enabled || context.getType() !== 'http') return true;
+  // Synchronous when no token is needed (most reads): Nest awaits a guard only when it returns a promise.
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    if (context.getType() !== 'http') return true;
     const http = context.switchToHttp();
-    await this.auth.authorizeRequest(http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>());
-    return true;
+    const request = http.getRequest<FastifyRequest>();
+    if (!this.auth.needsToken(request.method, request.routeOptions.url)) return true;
+    return this.auth.authorizeRequest(request, http.getResponse<FastifyReply>()).then(() => true);
   }
 }

@@ -55,41 +55,6 @@ export function createWaveLogger(options: WaveLoggerOptions): Logger {
   });
 }
 
-export interface AccessLoggerOptions {
-  logDir: string;
-  /** Development also prints each request on the console; production and tests keep it to the file. */
-  console: boolean;
-}
-
-/** `LOG_DIR/access.log`: one JSON line per HTTP request. */
-export const ACCESS_LOG_FILE = 'access.log';
-
-/**
- * The access log, apart from Wave's own log with a rotation of its own (10 MB, 5 kept): a flood of requests
- * (7k reads/s rotated all 50 MB of wave.log away in ~40 s when each request wrote a line there) only turns
- * over this file, and what Wave said about itself stays. Errors a request caused are still in wave.log.
- * Not on the console in production, where a process manager's log of stdout may not rotate at all.
- */
-export function createAccessLogger(options: AccessLoggerOptions): Logger {
-  mkdirSync(options.logDir, { recursive: true });
-  return createLogger({
-    level: 'info',
-    format: format.combine(format.timestamp(), redactionFormat()),
-    transports: [
-      new transports.File({
-        filename: join(options.logDir, ACCESS_LOG_FILE),
-        format: format.json(),
-        maxsize: LOG_FILE_MAX_BYTES,
-        maxFiles: LOG_FILES_KEPT,
-        tailable: true,
-      }),
-      ...(options.console
-        ? [new transports.Console({ format: format.combine(format.ms(), nestWinstonUtilities.format.nestLike('Wave', { colors: Boolean(process.stdout.isTTY), prettyPrint: false })) })]
-        : []),
-    ],
-  });
-}
-
 /** Resolves once every transport has written what it was given (call before exit). */
 export function flushLogger(logger: Logger, timeoutMs = 3000): Promise<void> {
   return new Promise((resolve) => {

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { statSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ACCESS_LOG_FILE } from '../common/logger.js';
+import { ACCESS_LOG_FILE } from '../common/access-log.js';
 import { redact } from '../common/redaction.js';
 import { AppConfig } from '../config/app-config.js';
 import type { LogService } from '../contracts/socket-events.js';

@@ -1,0 +1,104 @@
+import { mkdirSync } from 'node:fs';
+import pino, { type Logger as PinoLogger } from 'pino';
+import { createStream, type RotatingFileStream } from 'rotating-file-stream';
+import { redact } from './redaction.js';
+
+/** `LOG_DIR/access.log`: one JSON line per HTTP request. */
+export const ACCESS_LOG_FILE = 'access.log';
+const ACCESS_LOG_MAX_SIZE = '10M' as const;
+/** Rotated copies kept: access.log.1 (newest) … access.log.5. */
+const ACCESS_LOG_FILES_KEPT = 5;
+
+export interface AccessLogOptions {
+  logDir: string;
+  /** Development also prints each request on the console; production and tests keep it to the file. */
+  console: boolean;
+  /** Size at which access.log is rotated (rotating-file-stream's notation); 10 MB unless a test says otherwise. */
+  maxSize?: `${number}${'B' | 'K' | 'M'}`;
+  /** Told when the file cannot be written (a full disk): requests go on, their lines are lost. */
+  onError?: (error: Error) => void;
+}
+
+/** `,"timestamp":"<ISO time>"` as pino wants it, made once a millisecond: a busy second logs several requests in each. */
+let lastMs = 0;
+let lastTimestamp = '';
+function isoTimestamp(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastTimestamp = `,"timestamp":"${new Date(now).toISOString()}"`;
+  }
+  return lastTimestamp;
+}
+
+/** One request as the access log records it. */
+export interface AccessLogEntry {
+  method: string;
+  /** The route template (`/api/tracks/:id`), or `unmatched`. */
+  route: string;
+  /** The URL's path, without its query. */
+  path: string;
+  status: number;
+  durationMs: number;
+  requestId: string;
+}
+
+/**
+ * The access log, apart from Wave's own log with a rotation of its own (10 MB, 5 kept): a flood of requests
+ * (7k reads/s rotated all 50 MB of wave.log away in ~40 s when each request wrote a line there) only turns
+ * over this file, and what Wave said about itself stays. Errors a request caused are still in wave.log.
+ * Not on the console in production, where a process manager's log of stdout may not rotate at all.
+ *
+ * pino, not winston: a line here is written for every request, and winston's format pipeline cost ~0.11 ms of
+ * CPU a request (pino ~0.03 ms, with the rotating stream). Lines keep wave.log's shape (`level`, `timestamp`,
+ * `message`). Only the path can carry a caller's text that could be a secret; it is redacted.
+ */
+export class AccessLog {
+  private readonly file: RotatingFileStream;
+  private readonly logger: PinoLogger;
+  /** Lines of this turn of the event loop, written as one chunk: the rotating stream writes each chunk it is given with a call of its own. */
+  private pending: string[] = [];
+
+  constructor(options: AccessLogOptions) {
+    mkdirSync(options.logDir, { recursive: true });
+    this.file = createStream(ACCESS_LOG_FILE, { path: options.logDir, size: options.maxSize ?? ACCESS_LOG_MAX_SIZE, rotate: ACCESS_LOG_FILES_KEPT });
+    this.file.on('error', (error: Error) => options.onError?.(error));
+    const batched = { write: (line: string) => this.batch(line) };
+    const streams = options.console ? pino.multistream([{ stream: batched }, { stream: process.stdout }]) : batched;
+    this.logger = pino(
+      {
+        base: null,
+        messageKey: 'message',
+        timestamp: isoTimestamp,
+        formatters: { level: (label) => ({ level: label }) },
+      },
+      streams,
+    );
+  }
+
+  request(entry: AccessLogEntry): void {
+    this.logger.info({ context: 'HTTP', ...entry, path: redact(entry.path) }, 'request');
+  }
+
+  private batch(line: string): void {
+    if (this.pending.push(line) === 1) setImmediate(() => this.writePending());
+  }
+
+  private writePending(): void {
+    if (this.pending.length === 0) return;
+    this.file.write(this.pending.join(''));
+    this.pending = [];
+  }
+
+  /** Resolves once every line given is in the file (call before exit), or after `timeoutMs`. */
+  close(timeoutMs = 3000): Promise<void> {
+    this.writePending();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.file.end(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
