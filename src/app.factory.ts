@@ -60,7 +60,8 @@ export async function createWaveApp(config: AppConfig, winston: WinstonLogger, a
   app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) => {
     const refused = jsonBodyLimitError(body);
     if (refused) done(refused, undefined);
-    else parseJson(request, body.toString('utf8'), done);
+    // The default parser answers through `done`; its type also admits the promise-returning form, hence `void`.
+    else void parseJson(request, body.toString('utf8'), done);
   });
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
