@@ -110,8 +110,6 @@ export type DaemonMessage =
   | DaemonErrorMessage
   | DaemonStoppedMessage;
 
-export type DaemonEventName = DaemonMessage['event'];
-
 /** Wave → daemon. */
 export type DaemonCommand =
   /** Re-read `audio-tracks.json` now (the daemon also re-reads it at every track boundary). */
