@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the static checks (types, lint) and every test tier (unit, medium, e2e) against the built server;
+# Runs the static checks (types, lint, format, dependencies) and every test tier (unit, medium, e2e) against the built server;
 # prints `N passed, N failed[, N skipped]` last. Arguments go to vitest (e.g. `npm test -- --project unit`).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -9,10 +9,10 @@ rm -f "$summary"
 
 npm run build --silent || { echo "0 passed, 1 failed"; exit 1; }
 
-# Static checks count as one test each, so a type error in a test file or a lint error fails the run too.
+# Static checks count as one test each, so a type error in a test file, a lint error, an unformatted file or a dependency cycle fails the run too.
 static_passed=0
 static_failed=0
-for check in check-types lint; do
+for check in check-types lint format:check deps:check; do
   if npm run --silent "$check"; then static_passed=$((static_passed + 1)); else static_failed=$((static_failed + 1)); echo "npm run $check failed"; fi
 done
 

@@ -63,7 +63,8 @@ export async function createWaveApp(config: AppConfig, winston: WinstonLogger, a
   app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) => {
     const refused = jsonBodyLimitError(body);
     if (refused) done(refused, undefined);
-    else parseJson(request, body.toString('utf8'), done);
+    // The default parser answers through `done`; its type also admits the promise-returning form, hence `void`.
+    else void parseJson(request, body.toString('utf8'), done);
   });
   // Helmet's headers, worked out once (see securityHeaders), and the request id, in one synchronous hook: it runs
   // for every request, and each async hook costs a promise per request.

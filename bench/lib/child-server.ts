@@ -15,7 +15,7 @@ export async function forkServer(script: string, port: number, env: Record<strin
   });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   await new Promise<void>((ready, fail) => {
-    child.once('message', (message) => (message === 'ready' ? ready() : fail(new Error(`${script}: ${String(message)}`))));
+    child.once('message', (message) => (message === 'ready' ? ready() : fail(new Error(`${script}: ${JSON.stringify(message)}`))));
     child.once('exit', (code) => fail(new Error(`${script} exited with ${code} before it was ready`)));
   });
   return {

@@ -17,13 +17,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const requestId = String(request.id);
 
-    let status = HttpStatus.INTERNAL_SERVER_ERROR;
+    let status: number = HttpStatus.INTERNAL_SERVER_ERROR;
     let body: Record<string, unknown> = { message: ['Internal server error'] };
     if (exception instanceof HttpException) {
       status = exception.getStatus();
       const response = exception.getResponse();
       body = typeof response === 'string' ? { message: [response] } : { ...(response as Record<string, unknown>) };
-      if (!Array.isArray(body.message)) body.message = [String(body.message ?? exception.message)];
+      if (!Array.isArray(body.message)) body.message = [typeof body.message === 'string' ? body.message : exception.message];
     } else if (isFastifyError(exception)) {
       // Fastify's own rejections (body too large, bad JSON, bad content type) keep their status.
       status = exception.statusCode;

@@ -188,7 +188,7 @@ export class OutboundPolicy {
   ): void => {
     const opts = typeof options === 'number' ? { family: options } : (options ?? {});
     const family = opts.family === 'IPv4' ? 4 : opts.family === 'IPv6' ? 6 : Number(opts.family ?? 0) || 0;
-    dnsLookup(hostname, { all: true, family: family as 0 | 4 | 6 }, (error, addresses) => {
+    dnsLookup(hostname, { all: true, family: family }, (error, addresses) => {
       if (error) return callback(error, opts.all ? [] : '', undefined);
       const refusals: string[] = [];
       const allowed = addresses.filter((a) => {

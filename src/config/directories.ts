@@ -49,6 +49,7 @@ function problemWith({ variable, path, origin, create }: Directory): string | nu
       case 'EACCES':
       case 'EPERM':
         return `${where} cannot be ${create ? 'created' : 'read'}: permission denied (${code})`;
+      case undefined: // not a system error: its message says what went wrong
       default:
         return `${where} cannot be used: ${(error as Error).message}`;
     }

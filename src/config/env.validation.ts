@@ -30,7 +30,7 @@ function IsOutboundAllowance(): PropertyDecorator {
   });
 }
 
-/** The process environment Wave accepts; validated once at boot (see loadEnvironment). */
+/** The process environment Wave accepts; validated once at boot (see validateEnvironment below). */
 export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) @Max(65535)
   PORT = 6970;

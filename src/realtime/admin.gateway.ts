@@ -46,7 +46,7 @@ export class AdminGateway implements OnGatewayInit<AdminNamespace>, OnGatewayCon
 
   afterInit(namespace: AdminNamespace): void {
     this.namespace = namespace;
-    this.audience.track('admin', namespace as unknown as Namespace);
+    this.audience.track('admin', namespace);
     // Wrong handshake tokens count with the HTTP ones: it is the same token to guess.
     namespace.use((socket, next) => {
       this.auth.authorize(socket.handshake.address, { kind: 'token', value: socket.handshake.auth?.token }).then(

@@ -25,7 +25,7 @@ export class PublicGateway implements OnGatewayInit<PublicNamespace>, OnGatewayC
 
   afterInit(namespace: PublicNamespace): void {
     this.namespace = namespace;
-    this.audience.track('public', namespace as unknown as Namespace);
+    this.audience.track('public', namespace);
   }
 
   /** Every client starts from the current state, not from the next change. */

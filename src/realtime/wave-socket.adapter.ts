@@ -106,7 +106,13 @@ export class WaveSocketAdapter extends IoAdapter {
 
   override async dispose(): Promise<void> {
     // Nest closes the root server it created; this covers a failed boot where it never did.
-    if (this.io && this.socketHttpServer.listening) await new Promise<void>((resolve) => this.io!.close(() => resolve()));
+    if (this.io && this.socketHttpServer.listening) {
+      // The callback, not the returned promise, says the HTTP server has closed (its port is free).
+      const io = this.io;
+      await new Promise<void>((resolve, reject) => {
+        io.close(() => resolve()).catch(reject);
+      });
+    }
     if (this.redis) {
       const { pub, sub } = this.redis;
       this.redis = undefined;

@@ -260,7 +260,7 @@ export class DockerRepository implements OnModuleDestroy {
     const container = this.docker.getContainer(id);
     const [info, output] = await Promise.all([
       this.call('container inspect', (abortSignal) => container.inspect({ abortSignal })),
-      this.call('container logs', (abortSignal) => container.logs({ stdout: true, stderr: true, follow: false, tail, abortSignal })) as Promise<Buffer>,
+      this.call<Buffer>('container logs', (abortSignal) => container.logs({ stdout: true, stderr: true, follow: false, tail, abortSignal })),
     ]);
     return (info.Config.Tty ? output : demultiplexed(output)).toString('utf8');
   }
@@ -275,7 +275,7 @@ export class DockerRepository implements OnModuleDestroy {
       const container = this.docker.getContainer(id);
       await this.call('container start', (abortSignal) => container.start({ abortSignal }), this.timeouts.writeMs);
       const result = (await this.call('container wait', (abortSignal) => container.wait({ abortSignal }), timeoutMs)) as { StatusCode: number };
-      const output = (await this.call('container logs', (abortSignal) => container.logs({ stdout: true, stderr: true, follow: false, abortSignal }))) as Buffer;
+      const output = await this.call<Buffer>('container logs', (abortSignal) => container.logs({ stdout: true, stderr: true, follow: false, abortSignal }));
       return { exitCode: result.StatusCode, output: output.toString('utf8') };
     } finally {
       await this.remove(id);
@@ -397,7 +397,7 @@ function toEvent(raw: RawEvent): ContainerEvent {
 
 function toState(info: Docker.ContainerInspectInfo): ContainerState {
   const ports: PortBinding[] = [];
-  for (const [key, bindings] of Object.entries(info.HostConfig.PortBindings ?? {}) as Array<[string, Array<{ HostIp: string; HostPort: string }> | null]>) {
+  for (const [key, bindings] of Object.entries((info.HostConfig.PortBindings ?? {}) as Record<string, Array<{ HostIp: string; HostPort: string }> | null>)) {
     for (const b of bindings ?? []) {
       ports.push({ containerPort: Number.parseInt(key, 10), hostPort: Number(b.HostPort), hostIp: b.HostIp || '0.0.0.0' });
     }

@@ -63,8 +63,8 @@ export function parseNginxStat(xml: string, identify: StreamIdentity = BY_NAME):
         const publisher = ((stream.client ?? []) as Node[]).find((c) => 'publishing' in c);
         const meta = (stream.meta ?? {}) as Node;
         publishers.push({
-          ...identify(String(stream.name ?? '')),
-          application: String(application.name ?? ''),
+          ...identify(str(stream.name) ?? ''),
+          application: str(application.name) ?? '',
           clientId: publisher ? num(publisher.id) : undefined,
           address: publisher ? str(publisher.address) : undefined,
           publishingSeconds: Math.round(num(stream.time) / 1000),

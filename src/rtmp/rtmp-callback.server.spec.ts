@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { bridgeHostAddress, firstHostAddress } from './rtmp-callback.server.js';
 
 const ipv4 = (address: string): NetworkInterfaceInfo =>
-  ({ address, family: 'IPv4', netmask: '255.255.0.0', mac: '02:42:00:00:00:00', internal: false, cidr: `${address}/16` }) as NetworkInterfaceInfo;
+  ({ address, family: 'IPv4', netmask: '255.255.0.0', mac: '02:42:00:00:00:00', internal: false, cidr: `${address}/16` });
 const ipv6 = (address: string): NetworkInterfaceInfo =>
-  ({ address, family: 'IPv6', netmask: 'ffff::', mac: '02:42:00:00:00:00', internal: false, cidr: `${address}/64`, scopeid: 0 }) as NetworkInterfaceInfo;
+  ({ address, family: 'IPv6', netmask: 'ffff::', mac: '02:42:00:00:00:00', internal: false, cidr: `${address}/64`, scopeid: 0 });
 
 const WITH_DOCKER0 = { lo: [ipv4('127.0.0.1')], eth0: [ipv4('10.0.0.5')], docker0: [ipv6('fe80::1'), ipv4('172.18.0.1')] };
 // The OS lists no interface without carrier: docker0 before its first container is attached.

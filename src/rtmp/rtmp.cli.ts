@@ -25,7 +25,7 @@ class RtmpCliModule {
       imports: [ConfigModule.forRoot(config), BusModule],
       providers: [
         ...RTMP_CORE_PROVIDERS.filter((p) => p !== RtmpCallbackServer),
-        { provide: RtmpCallbackServer, useValue: { ensureListening: async () => callbackBaseUrl(config.rtmpCallbackPort) } },
+        { provide: RtmpCallbackServer, useValue: { ensureListening: () => Promise.resolve(callbackBaseUrl(config.rtmpCallbackPort)) } },
       ],
     };
   }

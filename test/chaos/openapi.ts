@@ -2,7 +2,7 @@
 export interface SchemaObject {
   $ref?: string;
   type?: string;
-  enum?: unknown[];
+  enum?: Array<string | number>;
   items?: SchemaObject;
   properties?: Record<string, SchemaObject>;
   allOf?: SchemaObject[];

@@ -168,8 +168,8 @@ http {
 
   let nginxOutput = '';
   const nginx = spawn(NGINX, ['-p', dir, '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
-  nginx.stdout!.on('data', (d: Buffer) => (nginxOutput += d.toString()));
-  nginx.stderr!.on('data', (d: Buffer) => (nginxOutput += d.toString()));
+  nginx.stdout.on('data', (d: Buffer) => (nginxOutput += d.toString()));
+  nginx.stderr.on('data', (d: Buffer) => (nginxOutput += d.toString()));
   const statUrl = `http://127.0.0.1:${httpPort}/stat`;
   const statXml = async () => {
     const response = await fetch(statUrl);

@@ -77,6 +77,6 @@ export class FakeProcessRepository implements Pick<ProcessRepository, 'spawn' | 
 
   /** The typed view a component under test expects. */
   asRepository(): ProcessRepository {
-    return this as unknown as ProcessRepository;
+    return this;
   }
 }

@@ -86,9 +86,9 @@ export async function readPlaylist(dataDir: string): Promise<PlaylistTrack[]> {
     throw error;
   }
   const parsed = JSON.parse(text) as { tracks?: unknown };
-  const tracks = Array.isArray(parsed.tracks) ? parsed.tracks : [];
+  const tracks: unknown[] = Array.isArray(parsed.tracks) ? parsed.tracks : [];
   return tracks
-    .filter((t): t is Record<string, unknown> => !!t && typeof t === 'object' && typeof t.id === 'string' && typeof t.path === 'string')
+    .filter((t): t is Record<string, unknown> => !!t && typeof t === 'object' && 'id' in t && typeof t.id === 'string' && 'path' in t && typeof t.path === 'string')
     .map((t) => ({
       id: t.id as string,
       path: t.path as string,

@@ -75,10 +75,6 @@ export class Feeder extends EventEmitter<FeederEvents> {
     return this.pending?.source ?? null;
   }
 
-  get nowPlaying(): DaemonTrack | null {
-    return this.track;
-  }
-
   /** Silence written so far because the source had nothing ready (ms). */
   get silenceMs(): number {
     return msForBytes(this.clock.format, this.silenceBytes);

@@ -28,7 +28,7 @@ export interface RadioResponse {
   contentType: string;
   /** The URL that answered (after redirects), without credentials or query. */
   finalUrl: string;
-  close(): void;
+  close: () => void;
 }
 
 export interface RadioOptions {
@@ -79,7 +79,7 @@ interface HopResponse {
   headers: Map<string, string>;
   location?: string;
   body: Readable;
-  close(): void;
+  close: () => void;
 }
 
 /** One GET over its own connection (HTTP/1.1, or Shoutcast's `ICY 200 OK`, which Node's own client refuses). */
@@ -92,7 +92,7 @@ function request(url: URL, authorization: string | null, options: RadioOptions):
     try {
       options.policy.assertLiteralAllowed(host);
     } catch (error) {
-      return reject(error as Error);
+      return reject(error);
     }
     const lookup = options.policy.lookup;
     const socket: Socket = secure

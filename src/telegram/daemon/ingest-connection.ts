@@ -63,7 +63,6 @@ export interface IngestConnectionEvents {
   state: [ConnectionStateEvent];
   /** The encoder's stdin while an encoder runs, null otherwise. */
   sink: [PcmSink | null];
-  progress: [EncoderProgress];
   /** A line ffmpeg logged (already redacted), with its level. */
   log: [{ level: 'error' | 'warn' | 'info' | 'debug'; message: string }];
 }
@@ -98,10 +97,6 @@ export class IngestConnection extends EventEmitter<IngestConnectionEvents> {
     this.backoff = options.backoff ?? new Backoff();
     this.now = options.now ?? (() => performance.now());
     this.probe = options.probe ?? ((target) => tcpProbe(target, options.policy));
-  }
-
-  get connectionState(): ConnectionState {
-    return this.state;
   }
 
   get connected(): boolean {
@@ -250,7 +245,6 @@ export class IngestConnection extends EventEmitter<IngestConnectionEvents> {
       this.lastGrowthAt = this.now();
     }
     this.sentNow = this.publisher?.bytesSent ?? this.sentNow;
-    this.emit('progress', progress);
   }
 
   private markConnected(): void {

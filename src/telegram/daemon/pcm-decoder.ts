@@ -95,14 +95,6 @@ export class PcmDecoder extends EventEmitter {
 
   private readonly feed?: (stdin: Writable) => void;
 
-  get started(): boolean {
-    return this.child !== null;
-  }
-
-  get produced(): number {
-    return this.producedBytes;
-  }
-
   get available(): number {
     return this.buffer.readable;
   }

@@ -64,11 +64,6 @@ export class PlaylistSource extends EventEmitter implements AudioSource {
     return this.exhausted && !this.current && !this.next;
   }
 
-  /** The track now being read (the feeder reports what is heard). */
-  get currentTrack(): PlaylistTrack | null {
-    return this.current?.track ?? null;
-  }
-
   activate(): void {
     if (this.closed) return;
     if (!this.current && !this.next) this.prepareNext();

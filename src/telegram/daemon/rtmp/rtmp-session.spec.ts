@@ -63,8 +63,8 @@ class FakeRtmpServer {
     const values = decodeAmf0(message.payload);
     this.commands.push(values);
     const [name, transaction] = values;
-    if (name === 'connect') this.reply('_result', transaction as number, { fmsVer: 'FMS/3,0,1,123' }, { level: 'status', code: 'NetConnection.Connect.Success' });
-    if (name === 'createStream') this.reply('_result', transaction as number, null, 1);
+    if (name === 'connect') this.reply('_result', transaction, { fmsVer: 'FMS/3,0,1,123' }, { level: 'status', code: 'NetConnection.Connect.Success' });
+    if (name === 'createStream') this.reply('_result', transaction, null, 1);
     if (name === 'publish') this.reply('onStatus', 0, null, this.refuse ? { level: 'error', code: 'NetStream.Publish.BadName' } : { level: 'status', code: 'NetStream.Publish.Start' });
     if (name === 'play') this.reply('onStatus', 0, null, { level: 'status', code: 'NetStream.Play.Start' });
   }

@@ -172,7 +172,7 @@ export class RtmpSession extends EventEmitter<RtmpSessionEvents> {
     });
     socket.on('drain', () => this.emit('drain'));
     // `on`, not `once`: a TLS socket may report a second error while it closes, and an unheard one would end the daemon.
-    socket.on('error', (error) => this.fail(error));
+    socket.on('error', (error: Error) => this.fail(error));
     socket.once('close', () => this.fail(new RtmpSessionError(this.phase === 'ready' ? 'the ingest closed the connection' : 'the ingest closed the connection before the stream started')));
     if (this.options.mode === 'play' && this.options.idleTimeoutMs) {
       socket.setTimeout(this.options.idleTimeoutMs, () => this.fail(new RtmpSessionError(`nothing received for ${Math.round(this.options.idleTimeoutMs! / 1000)} s`)));
