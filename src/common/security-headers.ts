@@ -18,6 +18,6 @@ export function securityHeaders(options: HelmetOptions): Readonly<Record<string,
   helmet(options)({} as never, response as never, (error?: unknown) => {
     failure = error;
   });
-  if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
+  if (failure !== undefined) throw failure instanceof Error ? failure : new Error('helmet refused its options');
   return Object.freeze(headers);
 }
