@@ -1,6 +1,4 @@
 import { Module } from '@nestjs/common';
-import { Pm2Module } from '../repositories/pm2.module.js';
-import { RtmpModule } from '../rtmp/rtmp.module.js';
 import { StreamingModule } from '../streaming/streaming.module.js';
 import { DockerEngineProbe, DockerRepositoryProbe, Pm2DaemonProbe, Pm2RepositoryProbe } from './engine-probes.js';
 import { LogFiles } from './log-files.service.js';
@@ -9,7 +7,7 @@ import { MonitoringController, PrometheusController } from './monitoring.control
 import { MonitoringService } from './monitoring.service.js';
 
 @Module({
-  imports: [StreamingModule, RtmpModule, Pm2Module],
+  imports: [StreamingModule],
   controllers: [MonitoringController, PrometheusController],
   providers: [
     MonitoringService,
