@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { maskSecret, registerSecret } from '../common/redaction.js';
 import { WaveError } from '../common/wave-error.js';
 import { ContainerState, DockerRepository, DockerTimeoutError, DockerUnavailableError, PortBinding } from '../repositories/docker.repository.js';
+import { NginxStatRepository } from '../repositories/nginx-stat.repository.js';
 import { renderNginxConfig } from './nginx-config.renderer.js';
 import { newContainerNonce, RtmpIngestKeys } from './ingest-keys.js';
 import { parseNginxStat, RtmpPublisherStats, RtmpServerStats, StreamIdentity } from './nginx-stat.js';
@@ -48,7 +49,6 @@ export interface RtmpStatus {
   statsError?: string;
 }
 
-const STAT_TIMEOUT_MS = 1500;
 const READY_TIMEOUT_MS = 10_000;
 const STOP_GRACE_SECONDS = 2;
 /**
@@ -77,6 +77,7 @@ export class RtmpService {
 
   constructor(
     private readonly docker: DockerRepository,
+    private readonly nginx: NginxStatRepository,
     private readonly configs: RtmpConfigService,
     private readonly callbacks: RtmpCallbackServer,
     private readonly keys: RtmpIngestKeys,
@@ -397,10 +398,9 @@ export class RtmpService {
    */
   private async readStatsAt(port: number, nonce: string | undefined, streamKeys: string[]): Promise<RtmpServerStats> {
     await this.keys.load();
-    const headers: Record<string, string> = nonce ? { authorization: `Bearer ${this.keys.containerSecret(nonce)}` } : {};
-    const response = await fetch(`http://${this.docker.publishedHost}:${port}/stat`, { headers, signal: AbortSignal.timeout(STAT_TIMEOUT_MS) });
-    if (!response.ok) throw new Error(`nginx /stat answered ${response.status}`);
-    return parseNginxStat(await response.text(), this.streamIdentity(streamKeys));
+    const secret = nonce ? this.keys.containerSecret(nonce) : undefined;
+    const xml = await this.nginx.read({ host: this.docker.publishedHost, port, secret });
+    return parseNginxStat(xml, this.streamIdentity(streamKeys));
   }
 
   /** /stat lists publishers by publisherId (or by key, for one that went live before Wave renamed streams). */
