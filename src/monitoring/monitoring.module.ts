@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { StreamingModule } from '../streaming/streaming.module.js';
-import { DockerEngineProbe, DockerRepositoryProbe, Pm2DaemonProbe, Pm2RepositoryProbe } from './engine-probes.js';
 import { LogFiles } from './log-files.service.js';
 import { MetricsService } from './metrics.service.js';
 import { MonitoringController, PrometheusController } from './monitoring.controller.js';
@@ -9,13 +8,7 @@ import { MonitoringService } from './monitoring.service.js';
 @Module({
   imports: [StreamingModule],
   controllers: [MonitoringController, PrometheusController],
-  providers: [
-    MonitoringService,
-    MetricsService,
-    LogFiles,
-    { provide: DockerEngineProbe, useClass: DockerRepositoryProbe },
-    { provide: Pm2DaemonProbe, useClass: Pm2RepositoryProbe },
-  ],
+  providers: [MonitoringService, MetricsService, LogFiles],
   exports: [LogFiles, MetricsService],
 })
 export class MonitoringModule {}

@@ -1,6 +1,4 @@
 import { Module } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
-import { DockerHealthIndicator } from './docker.health.js';
 import { RtmpIngestKeys } from './ingest-keys.js';
 import { RtmpCallbackServer } from './rtmp-callback.server.js';
 import { RtmpConfigService } from './rtmp-config.service.js';
@@ -12,11 +10,10 @@ import { RtmpService } from './rtmp.service.js';
 /** The RTMP ingest providers, without the boot-time watcher (the CLI uses these alone). */
 export const RTMP_CORE_PROVIDERS = [RtmpConfigService, RtmpIngestKeys, RtmpPublishAuthService, RtmpCallbackServer, RtmpService];
 
-/** RTMP ingest: nginx-rtmp in Docker — lifecycle, config, status, publish callbacks, Docker health. */
+/** RTMP ingest: nginx-rtmp in Docker — lifecycle, config, status, publish callbacks. */
 @Module({
-  imports: [TerminusModule],
   controllers: [RtmpController],
-  providers: [...RTMP_CORE_PROVIDERS, RtmpContainerWatcher, DockerHealthIndicator],
-  exports: [RtmpService, DockerHealthIndicator],
+  providers: [...RTMP_CORE_PROVIDERS, RtmpContainerWatcher],
+  exports: [RtmpService],
 })
 export class RtmpModule {}

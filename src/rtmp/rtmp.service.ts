@@ -24,7 +24,8 @@ import {
   RTMP_LABELS,
 } from './rtmp.constants.js';
 
-export type RtmpState = 'running' | 'stopped' | 'restarting' | 'paused';
+/** Docker's state of the ingest container, as GET /api/stream/rtmp/status reports it (the status view maps it to RtmpState). */
+export type RtmpContainerState = 'running' | 'stopped' | 'restarting' | 'paused';
 
 export interface RtmpContainerStatus {
   id: string;
@@ -39,7 +40,7 @@ export interface RtmpContainerStatus {
 }
 
 export interface RtmpStatus {
-  state: RtmpState;
+  state: RtmpContainerState;
   /** Where DJs publish, without the key: rtmp://<host>:<port>/<application>. */
   publishUrl: string;
   container?: RtmpContainerStatus;
@@ -425,7 +426,7 @@ export function isIngest(container: ContainerState): boolean {
   return Object.entries(RTMP_LABELS).every(([k, v]) => container.labels[k] === v);
 }
 
-export function stateOf(container: ContainerState): RtmpState {
+export function stateOf(container: ContainerState): RtmpContainerState {
   if (container.status === 'running') return 'running';
   if (container.status === 'restarting') return 'restarting';
   if (container.status === 'paused') return 'paused';

@@ -6,6 +6,7 @@ import type {
   ContainerSpec,
   ContainerState,
   DockerRepository,
+  EngineProbe,
   EventSubscription,
 } from '../../src/repositories/docker.repository.js';
 import { DockerTimeoutError, DockerUnavailableError, PortInUseError } from '../../src/repositories/docker.repository.js';
@@ -39,10 +40,21 @@ export class FakeDockerRepository implements RepositoryApi<DockerRepository> {
 
   async ping(): Promise<void> {
     await this.answer('ping');
+    this.reach();
   }
   async version(): Promise<string> {
     await this.answer('version');
+    this.reach();
     return '26.1.5';
+  }
+  /** As the repository's: up with the version while the fake engine answers, down with why. */
+  async probe(): Promise<EngineProbe> {
+    try {
+      await this.ping();
+      return { up: true, detail: await this.version() };
+    } catch (error) {
+      return { up: false, detail: (error as Error).message };
+    }
   }
   async imageExists(image: string): Promise<boolean> {
     await this.answer('image inspect');

@@ -1,4 +1,4 @@
-import type { Pm2AppDefinition, Pm2ProcessEvent, Pm2ProcessInfo, Pm2ProcessMessage, Pm2Repository } from '../../src/repositories/pm2.repository.js';
+import type { Pm2AppDefinition, Pm2Probe, Pm2ProcessEvent, Pm2ProcessInfo, Pm2ProcessMessage, Pm2Repository } from '../../src/repositories/pm2.repository.js';
 import { DAEMON_PROCESS_NAME, type DaemonMessage } from '../../src/telegram/daemon/daemon-messages.js';
 import type { RepositoryApi } from './repository-api.js';
 
@@ -28,6 +28,12 @@ export class FakePm2Repository implements RepositoryApi<Pm2Repository> {
   }
   async isDaemonRunning() {
     return this.daemon !== 'not running' || this.apps.size > 0;
+  }
+  /** As the repository's, from `daemon`: a daemon not answering is reported as its 3 s bound reports it. */
+  async probe(): Promise<Pm2Probe> {
+    if (!(await this.isDaemonRunning())) return { daemon: 'not running' };
+    if (this.daemon === 'not answering') return { daemon: 'not answering', message: 'PM2 did not answer within 3 s' };
+    return { daemon: 'running', processes: await this.list() };
   }
   async connect() {
     this.connected = true;
