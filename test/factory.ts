@@ -13,6 +13,7 @@ import { DockerRepository } from '../src/repositories/docker.repository.js';
 import { NginxStatRepository } from '../src/repositories/nginx-stat.repository.js';
 import { Pm2Repository } from '../src/repositories/pm2.repository.js';
 import { ProcessRepository } from '../src/repositories/process.repository.js';
+import { StorageRepository } from '../src/repositories/storage.repository.js';
 import { RtmpIngestKeys } from '../src/rtmp/ingest-keys.js';
 import { RtmpCallbackServer } from '../src/rtmp/rtmp-callback.server.js';
 import { RtmpConfigService } from '../src/rtmp/rtmp-config.service.js';
@@ -31,12 +32,16 @@ export const RTMP_TEST_PROVIDERS: Provider[] = [
   { provide: RtmpCallbackServer, useClass: UnboundRtmpCallbackServer },
 ];
 
-/** A stateful fake of every repository (the one list in src/repositories/repositories.module.ts). */
+/**
+ * A stateful fake of every repository (the one list in src/repositories/repositories.module.ts), but storage:
+ * the real StorageRepository, on the temp DATA_DIR the spec owns.
+ */
 export interface FakeRepositories {
   docker: FakeDockerRepository;
   nginxStat: FakeNginxStatRepository;
   pm2: FakePm2Repository;
   process: FakeProcessRepository;
+  storage: StorageRepository;
 }
 
 export function newFakeRepositories(): FakeRepositories {
@@ -45,6 +50,7 @@ export function newFakeRepositories(): FakeRepositories {
     nginxStat: new FakeNginxStatRepository(),
     pm2: new FakePm2Repository(),
     process: new FakeProcessRepository(),
+    storage: new StorageRepository(),
   };
 }
 
@@ -55,6 +61,7 @@ export function fakeRepositoryProviders(fakes: FakeRepositories): Provider[] {
     { provide: NginxStatRepository, useValue: fakes.nginxStat },
     { provide: Pm2Repository, useValue: fakes.pm2 },
     { provide: ProcessRepository, useValue: fakes.process },
+    { provide: StorageRepository, useValue: fakes.storage },
   ];
 }
 

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { statfs } from 'node:fs/promises';
 import os from 'node:os';
 import { AppConfig } from '../config/app-config.js';
 import type { LogService } from '../contracts/socket-events.js';
 import { DockerRepository } from '../repositories/docker.repository.js';
 import { Pm2Repository } from '../repositories/pm2.repository.js';
+import { StorageRepository } from '../repositories/storage.repository.js';
 import { SocketAudience } from '../streaming/socket-audience.js';
 import { StreamingStatusService } from '../streaming/streaming-status.service.js';
 import type { EngineStateDto, LogsDto, MetricsSummaryDto, ServicesDto, SystemInfoDto } from './dto/monitoring.dto.js';
@@ -18,13 +18,14 @@ export class MonitoringService {
     private readonly status: StreamingStatusService,
     private readonly docker: DockerRepository,
     private readonly pm2: Pm2Repository,
+    private readonly storage: StorageRepository,
     private readonly logFiles: LogFiles,
     private readonly metrics: MetricsService,
     private readonly audience: SocketAudience,
   ) {}
 
   async system(): Promise<SystemInfoDto> {
-    const disk = await statfs(this.config.dataDir);
+    const disk = await this.storage.diskUsage(this.config.dataDir);
     const memory = process.memoryUsage();
     const total = os.totalmem();
     const free = os.freemem();
@@ -34,12 +35,7 @@ export class MonitoringService {
       uptimeSeconds: os.uptime(),
       cpu: { cores: os.availableParallelism(), loadAverage: os.loadavg() },
       memory: { totalBytes: total, freeBytes: free, usedBytes: total - free },
-      disk: {
-        path: this.config.dataDir,
-        totalBytes: disk.blocks * disk.bsize,
-        freeBytes: disk.bavail * disk.bsize,
-        usedBytes: (disk.blocks - disk.bfree) * disk.bsize,
-      },
+      disk: { path: this.config.dataDir, ...disk },
       process: {
         pid: process.pid,
         nodeVersion: process.version,

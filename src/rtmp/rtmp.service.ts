@@ -5,7 +5,8 @@ import { maskSecret, registerSecret } from '../common/redaction.js';
 import { WaveError } from '../common/wave-error.js';
 import { ContainerState, DockerRepository, DockerTimeoutError, DockerUnavailableError, PortBinding } from '../repositories/docker.repository.js';
 import { NginxStatRepository } from '../repositories/nginx-stat.repository.js';
-import { renderNginxConfig } from './nginx-config.renderer.js';
+import { StorageRepository } from '../repositories/storage.repository.js';
+import { NGINX_TEMPLATE_PATH, renderNginxConfig } from './nginx-config.renderer.js';
 import { newContainerNonce, RtmpIngestKeys } from './ingest-keys.js';
 import { parseNginxStat, RtmpPublisherStats, RtmpServerStats, StreamIdentity } from './nginx-stat.js';
 import { RtmpCallbackServer } from './rtmp-callback.server.js';
@@ -75,6 +76,8 @@ export class RtmpService {
   private lastIngestNonce?: string;
   /** The last operation that failed because the engine did not answer, and when (performance.now()). */
   private engineTimeout?: { at: number; error: DockerTimeoutError };
+  /** docker/rtmp/nginx.conf.template, read once (a failed read is tried again). */
+  private template?: Promise<string>;
 
   constructor(
     private readonly docker: DockerRepository,
@@ -82,6 +85,7 @@ export class RtmpService {
     private readonly configs: RtmpConfigService,
     private readonly callbacks: RtmpCallbackServer,
     private readonly keys: RtmpIngestKeys,
+    private readonly storage: StorageRepository,
   ) {}
 
   /** Starts the ingest; when it already runs, answers its status (never a second container). */
@@ -277,7 +281,7 @@ export class RtmpService {
         extraHosts: [`${CONTAINER_HOST_ALIAS}:host-gateway`],
         restartPolicy: 'unless-stopped',
       },
-      [{ path: NGINX_CONFIG_PATH, content: renderNginxConfig(config, `${callbackBase}/${secret}`, secret) }],
+      [{ path: NGINX_CONFIG_PATH, content: renderNginxConfig(await this.nginxTemplate(), config, `${callbackBase}/${secret}`, secret) }],
     );
     try {
       await this.docker.start(id);
@@ -325,12 +329,20 @@ export class RtmpService {
         labels: RTMP_CHECK_LABELS,
         extraHosts: [`${CONTAINER_HOST_ALIAS}:host-gateway`],
       },
-      [{ path: NGINX_CONFIG_PATH, content: renderNginxConfig(config, placeholderCallback, 'config-check-placeholder') }],
+      [{ path: NGINX_CONFIG_PATH, content: renderNginxConfig(await this.nginxTemplate(), config, placeholderCallback, 'config-check-placeholder') }],
     );
     if (exitCode !== 0) {
       const reasons = nginxRejections(output);
       throw new WaveError(422, 'nginx_config_rejected', reasons.length > 0 ? reasons : [`nginx -t exited with ${exitCode}`]);
     }
+  }
+
+  private nginxTemplate(): Promise<string> {
+    this.template ??= this.storage.readText(NGINX_TEMPLATE_PATH).catch((error: unknown) => {
+      this.template = undefined;
+      throw error;
+    });
+    return this.template;
   }
 
   /** The running ingest; null when none runs or the engine cannot be reached (then none can run). */

@@ -16,6 +16,7 @@ import { validateEnvironment } from '../config/env.validation.js';
 import { WaveEvents } from '../bus/wave-events.js';
 import { DockerRepository } from '../repositories/docker.repository.js';
 import { NginxStatRepository } from '../repositories/nginx-stat.repository.js';
+import { StorageRepository } from '../repositories/storage.repository.js';
 import { Pm2Repository } from '../repositories/pm2.repository.js';
 import { ProcessRepository } from '../repositories/process.repository.js';
 import { RtmpIngestKeys } from '../rtmp/ingest-keys.js';
@@ -160,6 +161,7 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
         { provide: Pm2Repository, useValue: pm2 },
         { provide: DockerRepository, useValue: docker },
         { provide: NginxStatRepository, useValue: nginxStat },
+        StorageRepository,
         DocumentStore,
         WaveEvents,
         RtmpConfigService,

@@ -1,10 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppConfig } from '../../src/config/app-config.js';
 import { validateEnvironment } from '../../src/config/env.validation.js';
 import { DockerRepository } from '../../src/repositories/docker.repository.js';
 import { NginxStatRepository, NginxStatTimeoutError, NginxStatUnavailableError } from '../../src/repositories/nginx-stat.repository.js';
-import { renderNginxConfig } from '../../src/rtmp/nginx-config.renderer.js';
+import { NGINX_TEMPLATE_PATH, renderNginxConfig } from '../../src/rtmp/nginx-config.renderer.js';
 import { parseNginxStat } from '../../src/rtmp/nginx-stat.js';
 import { RTMP_CONFIG_DOCUMENT } from '../../src/rtmp/rtmp-config.document.js';
 import { NGINX_BIN, NGINX_CONFIG_PATH } from '../../src/rtmp/rtmp.constants.js';
@@ -41,7 +42,7 @@ describe('NginxStatRepository against the real nginx-rtmp container', () => {
         ports: [{ containerPort: 8080, hostPort: httpPort, hostIp: '127.0.0.1' }],
         extraHosts: ['host.docker.internal:host-gateway'],
       },
-      [{ path: NGINX_CONFIG_PATH, content: renderNginxConfig(config, `http://host.docker.internal:1/rtmp/${SECRET}`, SECRET) }],
+      [{ path: NGINX_CONFIG_PATH, content: renderNginxConfig(readFileSync(NGINX_TEMPLATE_PATH, 'utf8'), config, `http://host.docker.internal:1/rtmp/${SECRET}`, SECRET) }],
     );
     await docker.start(id);
     await waitUntil(() => nginx.read({ host: docker.publishedHost, port: httpPort, secret: SECRET }), 10_000, 'nginx /stat in the container');
