@@ -198,7 +198,7 @@ export class RtmpService {
       stats = await this.readStatsAt(config.httpPort, this.lastIngestNonce, config.streamKeys);
     } catch (error) {
       if (options.askEngine === false) {
-        throw new Error(`nginx /stat does not answer on port ${config.httpPort} (${(error as Error).message}), and the Docker engine did not answer just before`);
+        throw new Error(`${(error as Error).message}, and the Docker engine did not answer just before`);
       }
       const container = await this.findIngest();
       if (!container || stateOf(container) !== 'running') return [];
