@@ -8,6 +8,7 @@ import { MutationThrottlerGuard } from './common/mutation-throttler.guard.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { BusModule } from './bus/bus.module.js';
+import { RepositoriesModule } from './repositories/repositories.module.js';
 import { HealthModule } from './health/health.module.js';
 import { RTMP_CONFIG_DOCUMENT } from './rtmp/rtmp-config.document.js';
 import { RtmpModule } from './rtmp/rtmp.module.js';
@@ -32,6 +33,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config, [RTMP_CONFIG_DOCUMENT, TELEGRAM_CONFIG_DOCUMENT, AUDIO_TRACKS_DOCUMENT]),
         BusModule,
+        RepositoriesModule,
         ApiAuthModule,
         ThrottlerModule.forRoot({
           throttlers: [{ ttl: RATE_LIMIT_WINDOW_MS, limit: config.rateLimitPerMinute || Number.MAX_SAFE_INTEGER }],

@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StartupError } from '../common/startup-error.js';
 import { WaveError } from '../common/wave-error.js';
+import { StorageRepository } from '../repositories/storage.repository.js';
 import { AppConfig } from './app-config.js';
 import { DocumentDefinition, DocumentStore, DocumentValidationError } from './document-store.service.js';
-import { DurableFileSystem, nodeFileSystem, WritableFile } from './durable-file.js';
+import type { WritableFile } from './durable-file.js';
 import { validateEnvironment } from './env.validation.js';
 
 class CounterDocument {
@@ -34,24 +35,28 @@ function errno(code: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${code}: injected by the test`), { code });
 }
 
-/** Node's file system, with `fault()` (when it returns one) applied to temp-file writes. */
-function faultyFiles(fault: () => Fault | null): DurableFileSystem {
-  return {
-    async open(path, flags, mode) {
-      const real = await nodeFileSystem.open(path, flags, mode);
-      return {
-        write: (buffer, offset, length, position) => fault()?.write?.(real, buffer, offset, length, position) ?? real.write(buffer, offset, length, position),
-        sync: () => real.sync(),
-        stat: async () => {
-          const { size } = await real.stat();
-          return { size: fault()?.size?.(size) ?? size };
-        },
-        close: () => real.close(),
-      };
-    },
-    rename: (from, to) => fault()?.rename?.() ?? nodeFileSystem.rename(from, to),
-    unlink: (path) => nodeFileSystem.unlink(path),
-  };
+/** The storage repository on the real disk, with `fault()` (when it returns one) applied to temp-file writes. */
+class FaultyStorage extends StorageRepository {
+  constructor(private readonly fault: () => Fault | null) {
+    super();
+  }
+
+  override async open(path: string, flags: string, mode?: number): Promise<WritableFile> {
+    const real = await super.open(path, flags, mode);
+    return {
+      write: (buffer, offset, length, position) => this.fault()?.write?.(real, buffer, offset, length, position) ?? real.write(buffer, offset, length, position),
+      sync: () => real.sync(),
+      stat: async () => {
+        const { size } = await real.stat();
+        return { size: this.fault()?.size?.(size) ?? size };
+      },
+      close: () => real.close(),
+    };
+  }
+
+  override rename(from: string, to: string): Promise<void> {
+    return this.fault()?.rename?.() ?? super.rename(from, to);
+  }
 }
 
 /** A tmpfs with `free` bytes left: write(2) stores what fits and reports that count; the next call fails ENOSPC. */
@@ -83,7 +88,7 @@ describe('DocumentStore', () => {
 
   /** A store as Nest starts it: the document checked (and temp files removed) at boot. */
   async function boot(): Promise<DocumentStore> {
-    const booted = new DocumentStore(config, [COUNTER], faultyFiles(() => fault));
+    const booted = new DocumentStore(config, [COUNTER], new FaultyStorage(() => fault));
     await booted.onModuleInit();
     return booted;
   }
@@ -92,7 +97,7 @@ describe('DocumentStore', () => {
     dir = await mkdtemp(join(tmpdir(), 'wave-store-'));
     config = new AppConfig(validateEnvironment({ DATA_DIR: dir, LOG_DIR: dir }));
     fault = null;
-    store = new DocumentStore(config, [], faultyFiles(() => fault));
+    store = new DocumentStore(config, [], new FaultyStorage(() => fault));
   });
   afterEach(async () => {
     vi.restoreAllMocks();
@@ -133,7 +138,7 @@ describe('DocumentStore', () => {
     expect(await store.read(COUNTER)).toEqual(COUNTER.defaults());
     const files = await readdir(dir);
     const aside = files.find((f) => f.startsWith('counter.json.corrupt-'));
-    expect(aside).toBeDefined();
+    expect(aside).toMatch(/^counter\.json\.corrupt-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z$/);
     expect(await readFile(join(dir, aside!), 'utf8')).toBe('{"name": "counter", "count": ');
   });
 

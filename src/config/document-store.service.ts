@@ -2,12 +2,12 @@ import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/comm
 import { Mutex } from 'async-mutex';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
-import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StartupError } from '../common/startup-error.js';
 import { WaveError } from '../common/wave-error.js';
+import { StorageRepository } from '../repositories/storage.repository.js';
 import { AppConfig } from './app-config.js';
-import { DurableFileSystem, isOrphanedTempFile, nodeFileSystem, writeFileDurably } from './durable-file.js';
+import { isOrphanedTempFile } from './durable-file.js';
 
 /** One JSON document in DATA_DIR: its file name, the class-validator schema it must meet, its defaults. */
 export interface DocumentDefinition<T extends object> {
@@ -27,8 +27,6 @@ export class DocumentValidationError extends Error {
 
 /** Injection token: the documents Wave keeps, checked (created, or moved aside when corrupt) at boot. */
 export const DATA_DOCUMENTS = Symbol('DATA_DOCUMENTS');
-/** Injection token: the file system the store writes through (node's; unit specs give one that fails). */
-export const DATA_FILE_SYSTEM = Symbol('DATA_FILE_SYSTEM');
 
 interface CachedDocument {
   value: object;
@@ -57,7 +55,8 @@ export class DocumentStore implements OnModuleInit {
   constructor(
     private readonly config: AppConfig,
     @Optional() @Inject(DATA_DOCUMENTS) private readonly documents: DocumentDefinition<object>[] = [],
-    @Optional() @Inject(DATA_FILE_SYSTEM) private readonly files: DurableFileSystem = nodeFileSystem,
+    // Optional for specs that build a store by hand (on the real disk, in a temp dir they own).
+    @Optional() private readonly storage: StorageRepository = new StorageRepository(),
   ) {}
 
   /** A bad file is found at boot, not at the first request that happens to read it. */
@@ -77,7 +76,7 @@ export class DocumentStore implements OnModuleInit {
   /** The document as stored (a copy the caller may change freely). */
   async read<T extends object>(def: DocumentDefinition<T>): Promise<T> {
     const path = this.pathOf(def);
-    const info = await stat(path).catch(() => null);
+    const info = await this.storage.stat(path).catch(() => null);
     const cached = this.cache.get(path);
     if (info && cached && cached.mtimeMs === info.mtimeMs && cached.size === info.size) {
       return structuredClone(cached.value) as T;
@@ -106,10 +105,10 @@ export class DocumentStore implements OnModuleInit {
 
   /** A write killed between its temp file and the rename leaves the temp file (with a stream key, for the Telegram config). */
   private async removeOrphanedTempFiles(def: DocumentDefinition<object>): Promise<void> {
-    const entries = await readdir(this.config.dataDir).catch(() => [] as string[]);
+    const entries = await this.storage.list(this.config.dataDir).catch(() => [] as string[]);
     const removed: string[] = [];
     for (const entry of entries.filter((e) => isOrphanedTempFile(def.file, e))) {
-      await unlink(join(this.config.dataDir, entry)).then(
+      await this.storage.unlink(join(this.config.dataDir, entry)).then(
         () => removed.push(entry),
         (error: Error) => this.logger.warn(`could not remove ${entry}, left by an interrupted write of ${def.file}: ${error.message}`),
       );
@@ -125,7 +124,7 @@ export class DocumentStore implements OnModuleInit {
     const path = this.pathOf(def);
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      text = await this.storage.readText(path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw this.unreadable(def, phase, describeFileError(error));
       const defaults = def.defaults();
@@ -136,14 +135,13 @@ export class DocumentStore implements OnModuleInit {
     if (value === undefined) {
       if (phase === 'running') throw this.unreadable(def, phase, problems.join('; '));
       const aside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-      await rename(path, aside);
+      await this.storage.rename(path, aside);
       this.logger.error(`${def.file} is unreadable (${problems.join('; ')}); moved it aside to ${aside} and started from defaults`);
       const defaults = def.defaults();
       await this.write(def, defaults, phase);
       return structuredClone(defaults);
     }
-    const info = await stat(path);
-    this.cache.set(path, { value: structuredClone(value), mtimeMs: info.mtimeMs, size: info.size });
+    this.remember(path, value, await this.storage.stat(path));
     return value;
   }
 
@@ -174,12 +172,17 @@ export class DocumentStore implements OnModuleInit {
   private async write(def: DocumentDefinition<object>, value: object, phase: Phase): Promise<void> {
     const path = this.pathOf(def);
     try {
-      await mkdir(this.config.dataDir, { recursive: true });
-      await writeFileDurably(path, Buffer.from(`${JSON.stringify(value, null, 2)}\n`, 'utf8'), { mode: 0o600 }, this.files);
+      await this.storage.mkdir(this.config.dataDir);
+      await this.storage.writeDurably(path, Buffer.from(`${JSON.stringify(value, null, 2)}\n`, 'utf8'), 0o600);
     } catch (error) {
       throw this.writeFailed(def, phase, error);
     }
-    const info = await stat(path);
+    this.remember(path, value, await this.storage.stat(path));
+  }
+
+  /** Later reads skip the disk while the file's size and mtime stay as they were. */
+  private remember(path: string, value: object, info: { mtimeMs: number; size: number } | null): void {
+    if (!info) throw Object.assign(new Error(`${path} vanished right after it was read or written`), { code: 'ENOENT' });
     this.cache.set(path, { value: structuredClone(value), mtimeMs: info.mtimeMs, size: info.size });
   }
 

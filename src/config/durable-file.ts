@@ -1,4 +1,3 @@
-import { open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** The part of an open file the durable write uses (node's FileHandle has it). */
@@ -9,14 +8,12 @@ export interface WritableFile {
   close(): Promise<void>;
 }
 
-/** The file-system calls of a durable write: node's, or a fake that fails on purpose (unit specs). */
+/** The file-system calls of a durable write: StorageRepository's (node's), or one that fails on purpose (unit specs). */
 export interface DurableFileSystem {
   open(path: string, flags: string, mode?: number): Promise<WritableFile>;
   rename(from: string, to: string): Promise<void>;
   unlink(path: string): Promise<void>;
 }
-
-export const nodeFileSystem: DurableFileSystem = { open, rename, unlink };
 
 /** A write that stopped short without the file system saying why (seen as a 0-byte write, or a smaller file after fsync). */
 export class ShortWriteError extends Error {
@@ -76,7 +73,7 @@ function processIsRunning(pid: number): boolean {
  * into place), fsync'd, its size checked, then renamed over `path`, and the directory fsync'd so the
  * rename survives a crash. Any failure removes the temp file and rethrows, leaving `path` as it was.
  */
-export async function writeFileDurably(path: string, data: Buffer, options: { mode: number }, fs: DurableFileSystem = nodeFileSystem): Promise<void> {
+export async function writeFileDurably(path: string, data: Buffer, options: { mode: number }, fs: DurableFileSystem): Promise<void> {
   const temp = tempPathOf(path);
   let file: WritableFile | undefined;
   try {

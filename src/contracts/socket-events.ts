@@ -64,8 +64,12 @@ export interface PublicStatus {
   updatedAt: string;
 }
 
-/** `unknown`: the state could not be read (the module is absent or its outside system is unreachable). */
-export type RtmpState = 'running' | 'stopped' | 'starting' | 'error' | 'unknown';
+/**
+ * The ingest in the status vocabulary: `starting` while Docker restarts the container, `unknown` when the
+ * state could not be read (its outside system is unreachable). Docker's own word for the container is
+ * `RtmpContainerState` (GET /api/stream/rtmp/status).
+ */
+export type RtmpState = 'running' | 'stopped' | 'starting' | 'unknown';
 
 export interface RtmpStatusView {
   state: RtmpState;

@@ -8,7 +8,7 @@ import { DataDirHealthIndicator } from './data-dir.health.js';
 import { HealthCheckErrorResponseDto, HealthIndicatorStateDto } from './dto/health-check.dto.js';
 import { toHealthCheckFailure, withDownCode } from './health-check-failure.js';
 import { Pm2HealthIndicator } from './pm2.health.js';
-import { DockerHealthIndicator } from '../rtmp/docker.health.js';
+import { DockerHealthIndicator } from './docker.health.js';
 
 const HEAP_LIMIT_BYTES = 512 * 1024 * 1024;
 /** Ready while the disk holding DATA_DIR is less than this full. */

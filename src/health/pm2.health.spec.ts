@@ -1,35 +1,38 @@
-import 'reflect-metadata';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { describe, expect, it, vi } from 'vitest';
-import type { Pm2ProcessInfo, Pm2Repository } from '../repositories/pm2.repository.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { newTestService, type TestService } from '../../test/factory.js';
+import type { FakePm2Repository } from '../../test/fakes/pm2.repository.fake.js';
 import { Pm2HealthIndicator } from './pm2.health.js';
 
-function indicator(pm2: Partial<Pm2Repository>) {
-  return new Pm2HealthIndicator({ home: '/tmp/pm2', ...pm2 } as Pm2Repository, new HealthIndicatorService());
-}
+describe('Pm2HealthIndicator (fake PM2)', () => {
+  let ctx: TestService<Pm2HealthIndicator>;
+  let pm2: FakePm2Repository;
 
-describe('Pm2HealthIndicator', () => {
+  beforeEach(async () => {
+    ctx = await newTestService(Pm2HealthIndicator, { providers: [HealthIndicatorService] });
+    pm2 = ctx.fakes.pm2;
+  });
+  afterEach(() => ctx.close());
+
   it('is up when no PM2 daemon runs (Wave launches one with the stream), without launching one', async () => {
-    const list = vi.fn();
-    expect(await indicator({ isDaemonRunning: async () => false, list }).isResponsive()).toEqual({ pm2: { status: 'up', daemon: 'not running', home: '/tmp/pm2' } });
-    expect(list).not.toHaveBeenCalled();
+    expect(await ctx.sut.isResponsive()).toEqual({ pm2: { status: 'up', daemon: 'not running', home: pm2.home } });
+    expect(pm2.daemon).toBe('not running');
+    expect(pm2.connected).toBe(false);
+    expect(pm2.calls).toEqual([]);
   });
 
   it("is up with the Telegram daemon's PM2 state when PM2 answers", async () => {
-    const processes = [{ name: 'telegram-stream', status: 'online' } as Pm2ProcessInfo];
-    expect(await indicator({ isDaemonRunning: async () => true, list: async () => processes }).isResponsive()).toEqual({
-      pm2: { status: 'up', daemon: 'running', home: '/tmp/pm2', 'telegram-stream': 'online' },
-    });
+    await pm2.start({ name: 'telegram-stream', script: 'dist/scripts/telegramStreamProcess.js' });
+    expect(await ctx.sut.isResponsive()).toEqual({ pm2: { status: 'up', daemon: 'running', home: pm2.home, 'telegram-stream': 'online' } });
+    await pm2.delete('telegram-stream');
+    await pm2.connect();
+    expect(await ctx.sut.isResponsive()).toEqual({ pm2: { status: 'up', daemon: 'running', home: pm2.home, 'telegram-stream': 'not_started' } });
   });
 
-  it('is down, within 3 s, when a running daemon does not answer', async () => {
-    vi.useFakeTimers();
-    try {
-      const result = indicator({ isDaemonRunning: async () => true, list: () => new Promise(() => undefined) }).isResponsive();
-      await vi.advanceTimersByTimeAsync(3000);
-      expect(await result).toEqual({ pm2: { status: 'down', code: 'pm2_not_answering', daemon: 'not answering', home: '/tmp/pm2', message: 'PM2 did not answer within 3 s' } });
-    } finally {
-      vi.useRealTimers();
-    }
+  it('is down when a running daemon does not answer (the probe bounds it to 3 s: pm2.repository.spec.ts)', async () => {
+    pm2.daemon = 'not answering';
+    expect(await ctx.sut.isResponsive()).toEqual({
+      pm2: { status: 'down', code: 'pm2_not_answering', daemon: 'not answering', home: pm2.home, message: 'PM2 did not answer within 3 s' },
+    });
   });
 });

@@ -1,23 +1,23 @@
-import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerSecret } from '../common/redaction.js';
-import type { AppConfig } from '../config/app-config.js';
+import { newTestService, type TestService } from '../../test/factory.js';
 import { LogFiles, MAX_TAIL_LINES } from './log-files.service.js';
 
 describe('LogFiles', () => {
   let dir: string;
   let files: LogFiles;
 
+  let ctx: TestService<LogFiles>;
+
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'wave-logfiles-'));
-    files = new LogFiles({ logDir: dir } as AppConfig);
+    ctx = await newTestService(LogFiles);
+    files = ctx.sut;
+    dir = ctx.config.logDir;
+    await mkdir(dir, { recursive: true });
   });
-  afterEach(async () => {
-    files.onModuleDestroy();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterEach(() => ctx.close());
 
   it('returns the last lines oldest first, bounded, redacted; none for a missing file', async () => {
     registerSecret('super-secret-stream-key');

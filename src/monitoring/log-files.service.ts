@@ -1,11 +1,10 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { statSync } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ACCESS_LOG_FILE } from '../common/access-log.js';
 import { redact } from '../common/redaction.js';
 import { AppConfig } from '../config/app-config.js';
 import type { LogService } from '../contracts/socket-events.js';
+import { StorageRepository } from '../repositories/storage.repository.js';
 
 /** Log file of each service in LOG_DIR (the daemon writes its own). */
 export const LOG_FILE_NAMES: Record<LogService, string> = { wave: 'wave.log', telegram: 'telegram-stream.log', access: ACCESS_LOG_FILE };
@@ -21,7 +20,10 @@ export class LogFiles implements OnModuleDestroy {
   private readonly logger = new Logger(LogFiles.name);
   private readonly followers = new Set<() => void>();
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly storage: StorageRepository,
+  ) {}
 
   pathOf(service: LogService): string {
     return join(this.config.logDir, LOG_FILE_NAMES[service]);
@@ -31,10 +33,7 @@ export class LogFiles implements OnModuleDestroy {
   async tail(service: LogService, lines: number): Promise<string[]> {
     const wanted = Math.min(Math.max(lines, 0), MAX_TAIL_LINES);
     if (wanted === 0) return [];
-    const file = await open(this.pathOf(service), 'r').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return null;
-      throw error;
-    });
+    const file = await this.storage.openForReading(this.pathOf(service));
     if (!file) return [];
     try {
       const { size } = await file.stat();
@@ -64,21 +63,22 @@ export class LogFiles implements OnModuleDestroy {
   follow(service: LogService, onLine: (line: string) => void): () => void {
     const path = this.pathOf(service);
     // Taken now, not at the first poll: a client whose subscription was acknowledged gets every line after it.
-    let offset = sizeNow(path);
+    let offset = this.storage.sizeNow(path);
     let partial = '';
     let busy = false;
     const poll = async () => {
       if (busy) return;
       busy = true;
       try {
-        const size = await stat(path).then((s) => s.size, () => 0);
+        const size = await this.storage.stat(path).then((s) => s?.size ?? 0, () => 0);
         if (size < offset) {
           offset = 0;
           partial = '';
         }
         if (size <= offset) return;
         const length = Math.min(size - offset, MAX_TAIL_BYTES);
-        const file = await open(path, 'r');
+        const file = await this.storage.openForReading(path);
+        if (!file) return;
         try {
           const chunk = Buffer.alloc(length);
           await file.read(chunk, 0, length, offset);
@@ -106,14 +106,5 @@ export class LogFiles implements OnModuleDestroy {
 
   onModuleDestroy(): void {
     for (const stop of [...this.followers]) stop();
-  }
-}
-
-/** The file's size, 0 while it does not exist. */
-function sizeNow(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
   }
 }

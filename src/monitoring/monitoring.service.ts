@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { statfs } from 'node:fs/promises';
 import os from 'node:os';
 import { AppConfig } from '../config/app-config.js';
 import type { LogService } from '../contracts/socket-events.js';
+import { DockerRepository } from '../repositories/docker.repository.js';
+import { Pm2Repository } from '../repositories/pm2.repository.js';
+import { StorageRepository } from '../repositories/storage.repository.js';
 import { SocketAudience } from '../streaming/socket-audience.js';
 import { StreamingStatusService } from '../streaming/streaming-status.service.js';
-import type { LogsDto, MetricsSummaryDto, ServicesDto, SystemInfoDto } from './dto/monitoring.dto.js';
-import { DockerEngineProbe, Pm2DaemonProbe } from './engine-probes.js';
+import type { EngineStateDto, LogsDto, MetricsSummaryDto, ServicesDto, SystemInfoDto } from './dto/monitoring.dto.js';
 import { LOG_FILE_NAMES, LogFiles } from './log-files.service.js';
 import { MetricsService } from './metrics.service.js';
 
@@ -15,15 +16,16 @@ export class MonitoringService {
   constructor(
     private readonly config: AppConfig,
     private readonly status: StreamingStatusService,
-    private readonly docker: DockerEngineProbe,
-    private readonly pm2: Pm2DaemonProbe,
+    private readonly docker: DockerRepository,
+    private readonly pm2: Pm2Repository,
+    private readonly storage: StorageRepository,
     private readonly logFiles: LogFiles,
     private readonly metrics: MetricsService,
     private readonly audience: SocketAudience,
   ) {}
 
   async system(): Promise<SystemInfoDto> {
-    const disk = await statfs(this.config.dataDir);
+    const disk = await this.storage.diskUsage(this.config.dataDir);
     const memory = process.memoryUsage();
     const total = os.totalmem();
     const free = os.freemem();
@@ -33,12 +35,7 @@ export class MonitoringService {
       uptimeSeconds: os.uptime(),
       cpu: { cores: os.availableParallelism(), loadAverage: os.loadavg() },
       memory: { totalBytes: total, freeBytes: free, usedBytes: total - free },
-      disk: {
-        path: this.config.dataDir,
-        totalBytes: disk.blocks * disk.bsize,
-        freeBytes: disk.bavail * disk.bsize,
-        usedBytes: (disk.blocks - disk.bfree) * disk.bsize,
-      },
+      disk: { path: this.config.dataDir, ...disk },
       process: {
         pid: process.pid,
         nodeVersion: process.version,
@@ -50,8 +47,21 @@ export class MonitoringService {
   }
 
   async services(): Promise<ServicesDto> {
-    const [status, docker, pm2] = await Promise.all([this.status.current(), this.docker.state(), this.pm2.state()]);
+    const [status, docker, pm2] = await Promise.all([this.status.current(), this.dockerState(), this.pm2State()]);
     return { rtmp: status.rtmp, telegram: status.telegram, docker, pm2, at: new Date().toISOString() };
+  }
+
+  /** Up while the engine answers (detail: its version): the same probe as health's `docker`. */
+  private async dockerState(): Promise<EngineStateDto> {
+    const { up, detail } = await this.docker.probe();
+    return { state: up ? 'up' : 'down', detail };
+  }
+
+  /** Up while a PM2 daemon answers (Wave does not launch one just to look): the same probe as health's `pm2`. */
+  private async pm2State(): Promise<EngineStateDto> {
+    const probe = await this.pm2.probe();
+    if (probe.daemon === 'running') return { state: 'up', detail: null };
+    return { state: 'down', detail: probe.daemon === 'not running' ? 'no PM2 daemon answers (it starts with the Telegram stream)' : probe.message };
   }
 
   async logs(service: LogService, lines: number): Promise<LogsDto> {

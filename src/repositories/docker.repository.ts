@@ -91,6 +91,13 @@ export interface EventSubscription {
   close(): void;
 }
 
+/** Whether an outside system answers, as health and monitoring both report it. */
+export interface EngineProbe {
+  up: boolean;
+  /** Up: the engine's version; down: why (unreachable, or did not answer within its bound). */
+  detail: string;
+}
+
 /** How long one engine call may take before it fails with DockerTimeoutError. */
 export interface DockerTimeouts {
   /** Pings, lists, inspections, logs, renames: a healthy engine answers them in milliseconds. */
@@ -147,6 +154,16 @@ export class DockerRepository implements OnModuleDestroy {
     // dockerode's ping takes an abort signal; its type declarations lag behind.
     const ping = this.docker.ping.bind(this.docker) as (opts: { abortSignal: AbortSignal }) => Promise<unknown>;
     await this.call('ping', (abortSignal) => ping({ abortSignal }));
+  }
+
+  /** The one check of "is Docker up" (health's `docker` indicator, monitoring's engine state): a ping, then the version. */
+  async probe(): Promise<EngineProbe> {
+    try {
+      await this.ping();
+      return { up: true, detail: await this.version() };
+    } catch (error) {
+      return { up: false, detail: (error as Error).message };
+    }
   }
 
   async version(): Promise<string> {

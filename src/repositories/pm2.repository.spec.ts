@@ -49,6 +49,16 @@ describe('Pm2Repository with the PM2 daemon hung', () => {
     await Promise.all(calls);
     expect(Object.fromEntries(settled)).toEqual({ describe: '503 pm2_unavailable', sendData: '503 pm2_unavailable' });
 
+    // The probe health and monitoring share is down within 3 s, with a daemon there that does not answer.
+    await pm2.connect();
+    const probe = pm2.probe();
+    let probed: unknown;
+    void probe.then((p) => (probed = p));
+    await vi.advanceTimersByTimeAsync(2_900);
+    expect(probed).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(200);
+    expect(await probe).toEqual({ daemon: 'not answering', message: 'PM2 did not answer within 3 s' });
+
     await pm2.connect();
     const stop = watch('stop', pm2.stop('telegram-stream'));
     await vi.advanceTimersByTimeAsync(19_900);

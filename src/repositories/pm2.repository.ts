@@ -39,6 +39,15 @@ export interface Pm2ProcessEvent {
   exitCode: number | null;
 }
 
+/**
+ * What a look at PM2 finds, as health and monitoring both report it: no daemon (Wave launches one with the
+ * Telegram stream), a daemon that answers (its process table), or one that is there and does not answer.
+ */
+export type Pm2Probe =
+  | { daemon: 'not running' }
+  | { daemon: 'running'; processes: Pm2ProcessInfo[] }
+  | { daemon: 'not answering'; message: string };
+
 /** PM2's own definition of an app (the shape of an entry in ecosystem.config.js). */
 export type Pm2AppDefinition = StartOptions & { name: string } & Record<string, unknown>;
 
@@ -73,6 +82,8 @@ const CALL_TIMEOUT_MS = 20_000;
 /** Reading the process table, sending a message: PM2 answers at once, so status reads fail in seconds. */
 const READ_TIMEOUT_MS = 5_000;
 const PING_TIMEOUT_MS = 3_000;
+/** A probe (health, monitoring) answers quickly even when PM2 does not. */
+const PROBE_TIMEOUT_MS = 3_000;
 const CLOSE_TIMEOUT_MS = 2_000;
 
 /**
@@ -109,6 +120,28 @@ export class Pm2Repository implements OnApplicationShutdown {
       PING_TIMEOUT_MS,
       'ping the PM2 daemon',
     ).catch(() => false);
+  }
+
+  /**
+   * The one check of "is PM2 up" (health's `pm2` indicator, monitoring's daemon state): never launches a
+   * daemon; a running one must answer its process table within 3 s.
+   */
+  async probe(): Promise<Pm2Probe> {
+    if (!(await this.isDaemonRunning())) return { daemon: 'not running' };
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const processes = await Promise.race([
+        this.list(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`PM2 did not answer within ${PROBE_TIMEOUT_MS / 1000} s`)), PROBE_TIMEOUT_MS);
+        }),
+      ]);
+      return { daemon: 'running', processes };
+    } catch (error) {
+      return { daemon: 'not answering', message: (error as Error).message };
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Connects to the PM2 daemon (launching it when none runs) and subscribes to its bus. Idempotent. */

@@ -1,8 +1,8 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppConfig } from '../config/app-config.js';
+import { StorageRepository } from '../repositories/storage.repository.js';
 
 /** `DATA_DIR/rtmp-ingest.key`: 32 random bytes (hex), made once, mode 0600. */
 export const INGEST_KEY_FILE = 'rtmp-ingest.key';
@@ -21,7 +21,11 @@ export class RtmpIngestKeys implements OnModuleInit {
   private loading?: Promise<Buffer>;
   private key?: Buffer;
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    // Optional for specs and tools that derive the keys by hand (a restarted Wave's view of DATA_DIR).
+    @Optional() private readonly storage: StorageRepository = new StorageRepository(),
+  ) {}
 
   /** Loaded at boot so the publish callbacks need no disk; a failure here is retried at first use (and reported there). */
   async onModuleInit(): Promise<void> {
@@ -48,17 +52,13 @@ export class RtmpIngestKeys implements OnModuleInit {
       return Buffer.from(hex, 'hex');
     };
     try {
-      return parse(await readFile(path, 'utf8'));
+      return parse(await this.storage.readText(path));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-    try {
-      // `wx`: two Wave processes starting together agree on whichever key was written first.
-      await writeFile(path, `${randomBytes(32).toString('hex')}\n`, { flag: 'wx', mode: 0o600 });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    return parse(await readFile(path, 'utf8'));
+    // Exclusive: two Wave processes starting together agree on whichever key was written first.
+    await this.storage.createExclusive(path, `${randomBytes(32).toString('hex')}\n`, 0o600);
+    return parse(await this.storage.readText(path));
   }
 
   private loaded(): Buffer {

@@ -1,20 +1,17 @@
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RtmpConfigDocument } from './rtmp-config.document.js';
 
 /** docker/rtmp/nginx.conf.template, found from src/rtmp (tests) and dist/rtmp (built server) alike. */
-const TEMPLATE_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docker', 'rtmp', 'nginx.conf.template');
-let template: string | undefined;
+export const NGINX_TEMPLATE_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docker', 'rtmp', 'nginx.conf.template');
 
 /**
- * The nginx.conf for a validated config. `callbackUrl` is where nginx asks Wave whether a publisher
+ * The nginx.conf for a validated config, from `template` (the text of NGINX_TEMPLATE_PATH). `callbackUrl` is where nginx asks Wave whether a publisher
  * may go on air (`<callbackUrl>/publish`, `<callbackUrl>/publish-done`); it carries the ingest's secret,
  * which /stat also asks for (`Authorization: Bearer <secret>`).
  */
-export function renderNginxConfig(config: RtmpConfigDocument, callbackUrl: string, secret: string): string {
+export function renderNginxConfig(template: string, config: RtmpConfigDocument, callbackUrl: string, secret: string): string {
   if (!/^[A-Za-z0-9_-]{16,128}$/.test(secret)) throw new Error('the ingest secret must be 16-128 URL-safe characters');
-  template ??= readFileSync(TEMPLATE_PATH, 'utf8');
   const values: Record<string, string> = {
     RTMP_PORT: String(config.rtmpPort),
     HTTP_PORT: String(config.httpPort),

@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config.js';
 import { ConfigModule } from '../config/config.module.js';
 import { InvalidEnvironmentError, validateEnvironment } from '../config/env.validation.js';
 import { BusModule } from '../bus/bus.module.js';
+import { RepositoriesModule } from '../repositories/repositories.module.js';
 import { callbackBaseUrl, RtmpCallbackServer } from './rtmp-callback.server.js';
 import { RTMP_CORE_PROVIDERS } from './rtmp.module.js';
 import { RtmpService } from './rtmp.service.js';
@@ -22,7 +23,7 @@ class RtmpCliModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: RtmpCliModule,
-      imports: [ConfigModule.forRoot(config), BusModule],
+      imports: [ConfigModule.forRoot(config), BusModule, RepositoriesModule],
       providers: [
         ...RTMP_CORE_PROVIDERS.filter((p) => p !== RtmpCallbackServer),
         { provide: RtmpCallbackServer, useValue: { ensureListening: () => Promise.resolve(callbackBaseUrl(config.rtmpCallbackPort)) } },

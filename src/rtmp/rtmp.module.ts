@@ -1,7 +1,4 @@
 import { Module } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
-import { DockerRepository } from '../repositories/docker.repository.js';
-import { DockerHealthIndicator } from './docker.health.js';
 import { RtmpIngestKeys } from './ingest-keys.js';
 import { RtmpCallbackServer } from './rtmp-callback.server.js';
 import { RtmpConfigService } from './rtmp-config.service.js';
@@ -11,13 +8,12 @@ import { RtmpController } from './rtmp.controller.js';
 import { RtmpService } from './rtmp.service.js';
 
 /** The RTMP ingest providers, without the boot-time watcher (the CLI uses these alone). */
-export const RTMP_CORE_PROVIDERS = [DockerRepository, RtmpConfigService, RtmpIngestKeys, RtmpPublishAuthService, RtmpCallbackServer, RtmpService];
+export const RTMP_CORE_PROVIDERS = [RtmpConfigService, RtmpIngestKeys, RtmpPublishAuthService, RtmpCallbackServer, RtmpService];
 
-/** RTMP ingest: nginx-rtmp in Docker — lifecycle, config, status, publish callbacks, Docker health. */
+/** RTMP ingest: nginx-rtmp in Docker — lifecycle, config, status, publish callbacks. */
 @Module({
-  imports: [TerminusModule],
   controllers: [RtmpController],
-  providers: [...RTMP_CORE_PROVIDERS, RtmpContainerWatcher, DockerHealthIndicator],
-  exports: [RtmpService, DockerRepository, DockerHealthIndicator],
+  providers: [...RTMP_CORE_PROVIDERS, RtmpContainerWatcher],
+  exports: [RtmpService],
 })
 export class RtmpModule {}

@@ -1,17 +1,13 @@
-import { EventEmitter2 } from '@nestjs/event-emitter';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FakeDockerRepository } from '../../test/fakes/docker.repository.fake.js';
+import { newTestService, RTMP_TEST_PROVIDERS, type TestService } from '../../test/factory.js';
+import type { FakeDockerRepository } from '../../test/fakes/docker.repository.fake.js';
+import type { FakeNginx, FakeNginxStatRepository } from '../../test/fakes/nginx-stat.repository.fake.js';
 import { AppConfig } from '../config/app-config.js';
-import { DocumentStore } from '../config/document-store.service.js';
 import { validateEnvironment } from '../config/env.validation.js';
-import { WaveEventMap, WaveEvents } from '../bus/wave-events.js';
+import { WaveEventMap } from '../bus/wave-events.js';
 import { WaveError } from '../common/wave-error.js';
-import { RtmpCallbackServer } from './rtmp-callback.server.js';
 import { RtmpConfigService } from './rtmp-config.service.js';
 import { RtmpPublishAuthService } from './rtmp-publish-auth.service.js';
 import { RtmpService } from './rtmp.service.js';
@@ -21,53 +17,36 @@ import { callbackSecretHash } from './rtmp-publish-auth.service.js';
 
 const KEY = 'dj-anna-7f3c9a1b2d';
 const IMAGE = 'wave/rtmp:latest';
+/** The configured HTTP port, where the fake nginx serves /stat. */
+const STAT_PORT = 18080;
+/** An HTTP port nothing serves /stat on (as when nginx refused to start, or died). */
+const SILENT_PORT = 18099;
 
-/** Stands in for nginx's /stat on the configured HTTP port (the only HTTP the service does itself). */
-async function statServer(): Promise<Server> {
-  const server = createServer((_req, res) => res.end(`<rtmp><uptime>1</uptime><server><application><name>live</name><live><stream><name>${KEY}</name><bw_in>128000</bw_in><nclients>1</nclients><client><id>1</id><publishing/></client><publishing/></stream><nclients>1</nclients></live></application></server></rtmp>`));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return server;
-}
-
-async function freeTcpPort(): Promise<number> {
-  const server = await statServer();
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-describe('RtmpService (fake Docker)', () => {
+describe('RtmpService (fake Docker, fake nginx /stat)', () => {
+  let ctx: TestService<RtmpService>;
   let dataDir: string;
   let docker: FakeDockerRepository;
-  let stat: Server;
+  let nginxStat: FakeNginxStatRepository;
+  let nginx: FakeNginx;
   let rtmp: RtmpService;
   let auth: RtmpPublishAuthService;
-  let callbacks: RtmpCallbackServer;
   let events: Array<[string, unknown]>;
-  let configs: RtmpConfigService;
   let keys: RtmpIngestKeys;
 
   beforeEach(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'wave-rtmp-unit-'));
-    const config = new AppConfig(validateEnvironment({ DATA_DIR: dataDir, RTMP_CALLBACK_PORT: String(await freeTcpPort()) }));
-    docker = new FakeDockerRepository();
+    ctx = await newTestService(RtmpService, { providers: RTMP_TEST_PROVIDERS });
+    ({ sut: rtmp, dataDir, events } = ctx);
+    ({ docker, nginxStat } = ctx.fakes);
     docker.images.add(IMAGE);
-    stat = await statServer();
-    const emitter = new EventEmitter2();
-    events = [];
-    emitter.onAny((name, payload) => events.push([name as string, payload]));
-    configs = new RtmpConfigService(new DocumentStore(config));
-    keys = new RtmpIngestKeys(config);
-    auth = new RtmpPublishAuthService(docker.asRepository(), configs, new WaveEvents(emitter), keys);
-    callbacks = new RtmpCallbackServer(config, docker.asRepository(), auth);
-    rtmp = new RtmpService(docker.asRepository(), configs, callbacks, keys);
-    await configs.update({ streamKeys: [KEY], httpPort: (stat.address() as AddressInfo).port }, async () => {});
+    nginx = nginxStat.serve(STAT_PORT);
+    nginx.publish(KEY, Date.now());
+    auth = ctx.get(RtmpPublishAuthService);
+    keys = ctx.get(RtmpIngestKeys);
+    await ctx.get(RtmpConfigService).update({ streamKeys: [KEY], httpPort: STAT_PORT }, async () => {});
   });
 
   afterEach(async () => {
-    await callbacks.onModuleDestroy();
-    await new Promise((resolve) => stat.close(resolve));
-    await rm(dataDir, { recursive: true, force: true });
+    await ctx.close();
   });
 
   it('starts one labelled container whose nginx.conf calls back with a secret only its label can vouch for', async () => {
@@ -79,7 +58,7 @@ describe('RtmpService (fake Docker)', () => {
     expect(container.ports).toContainEqual({ containerPort: 1935, hostPort: 1935, hostIp: '0.0.0.0' });
     const conf = docker.configOf(container.id);
     const secret = /on_publish http:\/\/host\.docker\.internal:\d+\/rtmp\/([A-Za-z0-9_-]+)\/publish;/.exec(conf)?.[1];
-    expect(secret).toBeDefined();
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{16,128}$/);
     expect(container.labels[CALLBACK_SECRET_LABEL]).toBe(callbackSecretHash(secret!));
     expect(conf).toContain('listen 1935;');
     expect(conf).not.toContain('{{');
@@ -106,7 +85,7 @@ describe('RtmpService (fake Docker)', () => {
     const error = (await rtmp.start().catch((e: unknown) => e)) as WaveError;
     expect(error.getStatus()).toBe(503);
     expect(error.code).toBe('rtmp_image_missing');
-    expect(error.message).toBeDefined();
+    expect(error.message).toBe(`The nginx-rtmp image ${IMAGE} is missing; build it with \`npm run rtmp:image -- --tag ${IMAGE}\``);
     expect(JSON.stringify(error.getResponse())).toContain('npm run rtmp:image');
   });
 
@@ -216,7 +195,7 @@ describe('RtmpService (fake Docker)', () => {
     it('saved unchecked and refused by nginx at start: 422 nginx_config_rejected with its words, no container left', async () => {
       docker.unreachable = true;
       // Nothing answers /stat on the new HTTP port, as when nginx refused to start.
-      await rtmp.updateConfig({ rtmpPort: 1951, httpPort: await freeTcpPort() });
+      await rtmp.updateConfig({ rtmpPort: 1951, httpPort: SILENT_PORT });
       docker.unreachable = false;
       docker.exitsOnStart.add(1951);
       docker.exitOutput = 'nginx: [emerg] invalid number of arguments in "listen" directive in /etc/nginx/nginx.conf:12';
@@ -266,7 +245,7 @@ describe('RtmpService (fake Docker)', () => {
       const stored = await file();
       docker.exitsOnStart.add(1942);
       // Nothing answers /stat on the new HTTP port, as when nginx died.
-      const error = (await rtmp.updateConfig({ rtmpPort: 1942, httpPort: await freeTcpPort() }).catch((e: unknown) => e)) as WaveError;
+      const error = (await rtmp.updateConfig({ rtmpPort: 1942, httpPort: SILENT_PORT }).catch((e: unknown) => e)) as WaveError;
       expect(error.code).toBe('rtmp_exited');
       expect(await file()).toBe(stored);
       expect([...docker.containers.keys()]).toEqual([old.id]);
@@ -304,17 +283,6 @@ describe('RtmpService (fake Docker)', () => {
       expect(await auth.decide('a-guessed-secret-0123456789', 'publish', form(KEY))).toEqual({ allow: false });
       expect(await auth.decide('a-guessed-secret-0123456789', 'publish-done', form(KEY))).toEqual({ allow: false });
     });
-
-    it('serve them over HTTP: a 302 renaming the stream with the secret, 403 without', async () => {
-      await rtmp.start();
-      const base = (await callbacks.ensureListening()).replace('host.docker.internal', '127.0.0.1');
-      const post = (path: string) => fetch(`${base}${path}`, { method: 'POST', body: form(KEY), redirect: 'manual' });
-      const published = await post(`/${secretOf()}/publish`);
-      expect(published.status).toBe(302);
-      expect(published.headers.get('location')).toBe(keys.publisherIdOf(KEY));
-      expect((await post('/publish')).status).toBe(403);
-      expect((await post('/wrong-secret-0123456789abcdef/publish')).status).toBe(403);
-    });
   });
 
   it('asks for the container secret on /stat, derived again by a restarted Wave from its label', async () => {
@@ -324,6 +292,9 @@ describe('RtmpService (fake Docker)', () => {
     const secret = /\/rtmp\/([A-Za-z0-9_-]+)\/publish;/.exec(conf)![1];
     expect(conf).toContain(`if ($http_authorization != "Bearer ${secret}")`);
     expect(JSON.stringify(container.labels)).not.toContain(secret);
+    // Every read of /stat carried it.
+    expect(nginxStat.reads.length).toBeGreaterThan(0);
+    expect(nginxStat.reads.every((read) => read.secret === secret && read.port === STAT_PORT)).toBe(true);
     const restarted = new RtmpIngestKeys(new AppConfig(validateEnvironment({ DATA_DIR: dataDir })));
     await restarted.load();
     expect(restarted.containerSecret(container.labels[INGEST_NONCE_LABEL])).toBe(secret);

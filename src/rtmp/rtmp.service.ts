@@ -4,7 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { maskSecret, registerSecret } from '../common/redaction.js';
 import { WaveError } from '../common/wave-error.js';
 import { ContainerState, DockerRepository, DockerTimeoutError, DockerUnavailableError, PortBinding } from '../repositories/docker.repository.js';
-import { renderNginxConfig } from './nginx-config.renderer.js';
+import { NginxStatRepository } from '../repositories/nginx-stat.repository.js';
+import { StorageRepository } from '../repositories/storage.repository.js';
+import { NGINX_TEMPLATE_PATH, renderNginxConfig } from './nginx-config.renderer.js';
 import { newContainerNonce, RtmpIngestKeys } from './ingest-keys.js';
 import { parseNginxStat, RtmpPublisherStats, RtmpServerStats, StreamIdentity } from './nginx-stat.js';
 import { RtmpCallbackServer } from './rtmp-callback.server.js';
@@ -23,7 +25,8 @@ import {
   RTMP_LABELS,
 } from './rtmp.constants.js';
 
-export type RtmpState = 'running' | 'stopped' | 'restarting' | 'paused';
+/** Docker's state of the ingest container, as GET /api/stream/rtmp/status reports it (the status view maps it to RtmpState). */
+export type RtmpContainerState = 'running' | 'stopped' | 'restarting' | 'paused';
 
 export interface RtmpContainerStatus {
   id: string;
@@ -38,7 +41,7 @@ export interface RtmpContainerStatus {
 }
 
 export interface RtmpStatus {
-  state: RtmpState;
+  state: RtmpContainerState;
   /** Where DJs publish, without the key: rtmp://<host>:<port>/<application>. */
   publishUrl: string;
   container?: RtmpContainerStatus;
@@ -48,7 +51,6 @@ export interface RtmpStatus {
   statsError?: string;
 }
 
-const STAT_TIMEOUT_MS = 1500;
 const READY_TIMEOUT_MS = 10_000;
 const STOP_GRACE_SECONDS = 2;
 /**
@@ -74,12 +76,16 @@ export class RtmpService {
   private lastIngestNonce?: string;
   /** The last operation that failed because the engine did not answer, and when (performance.now()). */
   private engineTimeout?: { at: number; error: DockerTimeoutError };
+  /** docker/rtmp/nginx.conf.template, read once (a failed read is tried again). */
+  private template?: Promise<string>;
 
   constructor(
     private readonly docker: DockerRepository,
+    private readonly nginx: NginxStatRepository,
     private readonly configs: RtmpConfigService,
     private readonly callbacks: RtmpCallbackServer,
     private readonly keys: RtmpIngestKeys,
+    private readonly storage: StorageRepository,
   ) {}
 
   /** Starts the ingest; when it already runs, answers its status (never a second container). */
@@ -192,7 +198,7 @@ export class RtmpService {
       stats = await this.readStatsAt(config.httpPort, this.lastIngestNonce, config.streamKeys);
     } catch (error) {
       if (options.askEngine === false) {
-        throw new Error(`nginx /stat does not answer on port ${config.httpPort} (${(error as Error).message}), and the Docker engine did not answer just before`);
+        throw new Error(`${(error as Error).message}, and the Docker engine did not answer just before`);
       }
       const container = await this.findIngest();
       if (!container || stateOf(container) !== 'running') return [];
@@ -275,7 +281,7 @@ export class RtmpService {
         extraHosts: [`${CONTAINER_HOST_ALIAS}:host-gateway`],
         restartPolicy: 'unless-stopped',
       },
-      [{ path: NGINX_CONFIG_PATH, content: renderNginxConfig(config, `${callbackBase}/${secret}`, secret) }],
+      [{ path: NGINX_CONFIG_PATH, content: renderNginxConfig(await this.nginxTemplate(), config, `${callbackBase}/${secret}`, secret) }],
     );
     try {
       await this.docker.start(id);
@@ -323,12 +329,20 @@ export class RtmpService {
         labels: RTMP_CHECK_LABELS,
         extraHosts: [`${CONTAINER_HOST_ALIAS}:host-gateway`],
       },
-      [{ path: NGINX_CONFIG_PATH, content: renderNginxConfig(config, placeholderCallback, 'config-check-placeholder') }],
+      [{ path: NGINX_CONFIG_PATH, content: renderNginxConfig(await this.nginxTemplate(), config, placeholderCallback, 'config-check-placeholder') }],
     );
     if (exitCode !== 0) {
       const reasons = nginxRejections(output);
       throw new WaveError(422, 'nginx_config_rejected', reasons.length > 0 ? reasons : [`nginx -t exited with ${exitCode}`]);
     }
+  }
+
+  private nginxTemplate(): Promise<string> {
+    this.template ??= this.storage.readText(NGINX_TEMPLATE_PATH).catch((error: unknown) => {
+      this.template = undefined;
+      throw error;
+    });
+    return this.template;
   }
 
   /** The running ingest; null when none runs or the engine cannot be reached (then none can run). */
@@ -397,10 +411,9 @@ export class RtmpService {
    */
   private async readStatsAt(port: number, nonce: string | undefined, streamKeys: string[]): Promise<RtmpServerStats> {
     await this.keys.load();
-    const headers: Record<string, string> = nonce ? { authorization: `Bearer ${this.keys.containerSecret(nonce)}` } : {};
-    const response = await fetch(`http://${this.docker.publishedHost}:${port}/stat`, { headers, signal: AbortSignal.timeout(STAT_TIMEOUT_MS) });
-    if (!response.ok) throw new Error(`nginx /stat answered ${response.status}`);
-    return parseNginxStat(await response.text(), this.streamIdentity(streamKeys));
+    const secret = nonce ? this.keys.containerSecret(nonce) : undefined;
+    const xml = await this.nginx.read({ host: this.docker.publishedHost, port, secret });
+    return parseNginxStat(xml, this.streamIdentity(streamKeys));
   }
 
   /** /stat lists publishers by publisherId (or by key, for one that went live before Wave renamed streams). */
@@ -425,7 +438,7 @@ export function isIngest(container: ContainerState): boolean {
   return Object.entries(RTMP_LABELS).every(([k, v]) => container.labels[k] === v);
 }
 
-export function stateOf(container: ContainerState): RtmpState {
+export function stateOf(container: ContainerState): RtmpContainerState {
   if (container.status === 'running') return 'running';
   if (container.status === 'restarting') return 'restarting';
   if (container.status === 'paused') return 'paused';

@@ -2,19 +2,21 @@ import 'reflect-metadata';
 import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
 import { Test, TestingModule } from '@nestjs/testing';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeDockerRepository } from '../../test/fakes/docker.repository.fake.js';
+import { FakeNginxStatRepository, type FakeStream } from '../../test/fakes/nginx-stat.repository.fake.js';
 import { FakePm2 } from '../../test/fakes/pm2.repository.fake.js';
 import { FakeProcessRepository } from '../../test/fakes/process.repository.fake.js';
+import { UnboundRtmpCallbackServer } from '../../test/fakes/rtmp-callback.server.fake.js';
 import { AppConfig } from '../config/app-config.js';
 import { DocumentStore } from '../config/document-store.service.js';
 import { validateEnvironment } from '../config/env.validation.js';
 import { WaveEvents } from '../bus/wave-events.js';
 import { DockerRepository } from '../repositories/docker.repository.js';
+import { NginxStatRepository } from '../repositories/nginx-stat.repository.js';
+import { StorageRepository } from '../repositories/storage.repository.js';
 import { Pm2Repository } from '../repositories/pm2.repository.js';
 import { ProcessRepository } from '../repositories/process.repository.js';
 import { RtmpIngestKeys } from '../rtmp/ingest-keys.js';
@@ -115,35 +117,17 @@ describe('live takeover decisions', () => {
   });
 });
 
-/** Stands in for nginx-rtmp's /stat: the streams `live` names are publishing (name = stream key). */
-async function statServer(live: Map<string, number>): Promise<Server> {
-  const server = createServer((_req, res) => {
-    const streams = [...live].map(([key, since], i) =>
-      `<stream><name>${key}</name><time>${Date.now() - since}</time><bw_in>128000</bw_in><nclients>1</nclients><client><id>${i + 1}</id><publishing/></client><publishing/></stream>`,
-    );
-    res.end(`<rtmp><uptime>1</uptime><server><application><name>live</name><live>${streams.join('')}<nclients>${live.size}</nclients></live></application></server></rtmp>`);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return server;
-}
-
-async function freeTcpPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+/** The configured HTTP port, where the fake nginx serves /stat. */
+const STAT_PORT = 18080;
 
 describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'s report; fake PM2 and Docker)', () => {
   let dataDir: string;
-  let callbackPort: number;
   let moduleRef: TestingModule;
   let pm2: FakePm2;
   let docker: FakeDockerRepository;
-  let stat: Server;
+  let nginxStat: FakeNginxStatRepository;
   /** Stream keys publishing to the ingest, with when each started. */
-  const live = new Map<string, number>();
+  const live = new Map<string, FakeStream>();
   let events: WaveEvents;
   let stream: TelegramStreamService;
   const emitted: Array<[string, unknown]> = [];
@@ -157,7 +141,7 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
   /** nginx's on_publish comes before /stat lists the publisher; on_publish_done after it is gone. */
   const goLive = (key: string) => {
     events.emit('rtmp.publish.started', event(key));
-    live.set(key, Date.now());
+    live.set(key, { since: Date.now() });
   };
   const leave = (key: string) => {
     live.delete(key);
@@ -169,19 +153,21 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
 
   /** Boots the Wave under test (again, for a restarted Wave: same data, PM2 and Docker). */
   async function boot(): Promise<void> {
-    const config = new AppConfig(validateEnvironment({ DATA_DIR: dataDir, LOG_DIR: join(dataDir, 'logs'), RTMP_CALLBACK_PORT: String(callbackPort), WAVE_OUTBOUND_ALLOW: '127.0.0.1' }));
+    const config = new AppConfig(validateEnvironment({ DATA_DIR: dataDir, LOG_DIR: join(dataDir, 'logs'), WAVE_OUTBOUND_ALLOW: '127.0.0.1' }));
     moduleRef = await Test.createTestingModule({
       imports: [EventEmitterModule.forRoot()],
       providers: [
         { provide: AppConfig, useValue: config },
         { provide: Pm2Repository, useValue: pm2 },
-        { provide: DockerRepository, useValue: docker.asRepository() },
+        { provide: DockerRepository, useValue: docker },
+        { provide: NginxStatRepository, useValue: nginxStat },
+        StorageRepository,
         DocumentStore,
         WaveEvents,
         RtmpConfigService,
         RtmpIngestKeys,
         RtmpPublishAuthService,
-        RtmpCallbackServer,
+        { provide: RtmpCallbackServer, useClass: UnboundRtmpCallbackServer },
         RtmpService,
         { provide: ProcessRepository, useValue: new FakeProcessRepository().asRepository() },
         MediaProbeService,
@@ -200,15 +186,15 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
 
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'wave-takeover-spec-'));
-    callbackPort = await freeTcpPort();
     pm2 = new FakePm2();
     docker = new FakeDockerRepository();
     docker.images.add(IMAGE);
     live.clear();
-    stat = await statServer(live);
+    nginxStat = new FakeNginxStatRepository();
+    nginxStat.serve(STAT_PORT, { streams: live });
     await boot();
     const store = moduleRef.get(DocumentStore);
-    await store.update(RTMP_CONFIG_DOCUMENT, (doc) => ({ ...doc, image: IMAGE, rtmpPort: 1935, httpPort: (stat.address() as AddressInfo).port, streamKeys: [DJ_KEY, OTHER_DJ_KEY] }));
+    await store.update(RTMP_CONFIG_DOCUMENT, (doc) => ({ ...doc, image: IMAGE, rtmpPort: 1935, httpPort: STAT_PORT, streamKeys: [DJ_KEY, OTHER_DJ_KEY] }));
     await moduleRef.get(RtmpService).start();
     await store.update(AUDIO_TRACKS_DOCUMENT, (doc) => ({
       ...doc,
@@ -221,7 +207,6 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
 
   afterEach(async () => {
     await moduleRef.close();
-    await new Promise((resolve) => stat.close(resolve));
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -339,34 +324,32 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
 
   describe('with the Docker engine down', () => {
     const RADIO = 'https://radio.example/stream.mp3';
-    const closeStat = () => new Promise((resolve) => stat.close(resolve));
+    const closeStat = () => nginxStat.close(STAT_PORT);
 
     it('a source change reaches the daemon when neither the engine nor an ingest answers; the log says who is live is unknown', async () => {
       await startDaemon();
       docker.unreachable = true;
-      await closeStat(); // no ingest serves: none can run without the engine
+      closeStat(); // no ingest serves: none can run without the engine
       const changed = await stream.updateConfig({ source: 'url', radioUrl: RADIO });
       expect(changed.restartRequired).toBe(false);
       expect(commands()).toEqual([{ command: 'switch-source', source: 'url', url: RADIO }]);
       expect(logged.join('\n')).toMatch(/who is live on the RTMP ingest is unknown \(.*unreachable.*\); deciding as if no DJ were live/);
-      stat = await statServer(live); // for afterEach
     });
 
     it('with the engine hung, the change waits one Docker bound, not forever', async () => {
       await startDaemon();
       docker.hangMs = 150;
-      await closeStat();
+      closeStat();
       const started = performance.now();
       const changed = await stream.updateConfig({ source: 'url', radioUrl: RADIO });
       expect(performance.now() - started).toBeLessThan(1000);
       expect(changed.restartRequired).toBe(false);
       expect(commands()).toEqual([{ command: 'switch-source', source: 'url', url: RADIO }]);
-      stat = await statServer(live);
     });
 
     it('a change right after the daemon started waits for no second engine bound behind the start-up decision', async () => {
       docker.hangMs = 400;
-      await closeStat();
+      closeStat();
       await stream.start();
       pm2.report({ event: 'daemon-started', pid: 4242, at: new Date().toISOString(), source: 'playlist' });
       heard('playlist');
@@ -376,7 +359,6 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
       expect(changed.restartRequired).toBe(false);
       expect(commands()).toEqual([{ command: 'switch-source', source: 'url', url: RADIO }]);
       expect(docker.hangCalls).toBe(1);
-      stat = await statServer(live);
     });
 
     it("while the ingest still serves (a hung engine's containers run on), who is live comes from nginx: a DJ live keeps the air", async () => {

@@ -16,6 +16,8 @@ import { RtmpPublishAuthService } from '../rtmp/rtmp-publish-auth.service.js';
 import { RtmpService } from '../rtmp/rtmp.service.js';
 import { RtmpIngestKeys } from '../rtmp/ingest-keys.js';
 import { FakeDockerRepository } from '../../test/fakes/docker.repository.fake.js';
+import { FakeNginxStatRepository } from '../../test/fakes/nginx-stat.repository.fake.js';
+import { StorageRepository } from '../repositories/storage.repository.js';
 import { FakePm2 } from '../../test/fakes/pm2.repository.fake.js';
 import { FakeProcessRepository } from '../../test/fakes/process.repository.fake.js';
 import { AUDIO_TRACKS_DOCUMENT } from '../tracks/audio-tracks.document.js';
@@ -51,7 +53,7 @@ describe('TelegramStreamService', () => {
     const docker = new FakeDockerRepository().asRepository();
     const rtmpConfigs = new RtmpConfigService(store);
     const keys = new RtmpIngestKeys(config);
-    const rtmp = new RtmpService(docker, rtmpConfigs, new RtmpCallbackServer(config, docker, new RtmpPublishAuthService(docker, rtmpConfigs, events, keys)), keys);
+    const rtmp = new RtmpService(docker, new FakeNginxStatRepository(), rtmpConfigs, new RtmpCallbackServer(config, docker, new RtmpPublishAuthService(docker, rtmpConfigs, events, keys)), keys, new StorageRepository());
     const daemonReport = new TelegramDaemonReport();
     const sources = new TelegramSourceService(pm2 as unknown as Pm2Repository, configService, rtmp, daemonReport);
     service = new TelegramStreamService(pm2 as unknown as Pm2Repository, configService, store, config, events, sources, daemonReport);

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { Pm2Module } from '../repositories/pm2.module.js';
 import { RtmpModule } from '../rtmp/rtmp.module.js';
 import { MediaProbeModule } from '../tracks/media-probe.module.js';
 import { TelegramConfigService } from './telegram-config.service.js';
@@ -9,7 +8,7 @@ import { TelegramSourceService } from './telegram-source.service.js';
 import { TelegramStreamService } from './telegram-stream.service.js';
 
 @Module({
-  imports: [Pm2Module, RtmpModule, MediaProbeModule],
+  imports: [RtmpModule, MediaProbeModule],
   controllers: [TelegramController],
   providers: [TelegramConfigService, TelegramDaemonReport, TelegramSourceService, TelegramStreamService],
   exports: [TelegramStreamService, TelegramConfigService],

@@ -1,9 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { BridgeNetwork, ContainerFile, ContainerSpec, ContainerState, DockerRepository } from '../../src/repositories/docker.repository.js';
+import type {
+  BridgeNetwork,
+  ContainerEvent,
+  ContainerFile,
+  ContainerSpec,
+  ContainerState,
+  DockerRepository,
+  EngineProbe,
+  EventSubscription,
+} from '../../src/repositories/docker.repository.js';
 import { DockerTimeoutError, DockerUnavailableError, PortInUseError } from '../../src/repositories/docker.repository.js';
+import type { RepositoryApi } from './repository-api.js';
 
-/** In-memory stand-in for DockerRepository in unit specs: containers, files, images, taken ports. */
-export class FakeDockerRepository {
+/** In-memory stand-in for DockerRepository in unit specs: containers, files, images, taken ports, their events. */
+export class FakeDockerRepository implements RepositoryApi<DockerRepository> {
   readonly publishedHost = '127.0.0.1';
   readonly containers = new Map<string, ContainerState & { files: ContainerFile[] }>();
   readonly images = new Set<string>();
@@ -15,16 +25,36 @@ export class FakeDockerRepository {
   checkResult = { exitCode: 0, output: 'nginx: configuration file /etc/nginx/nginx.conf test is successful' };
   checkedConfigs: string[] = [];
 
+  /**
+   * The fake as the class type a constructor asks for. Safe: the fake implements every public member (a
+   * class's private members make it nominal, so no other class is assignable to it). Under Nest DI
+   * (test/factory.ts) no such view is needed.
+   */
   asRepository(): DockerRepository {
     return this as unknown as DockerRepository;
   }
 
+  onModuleDestroy(): void {
+    for (const watcher of [...this.watchers]) watcher.end();
+  }
+
   async ping(): Promise<void> {
     await this.answer('ping');
+    this.reach();
   }
   async version(): Promise<string> {
     await this.answer('version');
+    this.reach();
     return '26.1.5';
+  }
+  /** As the repository's: up with the version while the fake engine answers, down with why. */
+  async probe(): Promise<EngineProbe> {
+    try {
+      await this.ping();
+      return { up: true, detail: await this.version() };
+    } catch (error) {
+      return { up: false, detail: (error as Error).message };
+    }
   }
   async imageExists(image: string): Promise<boolean> {
     await this.answer('image inspect');
@@ -59,6 +89,7 @@ export class FakeDockerRepository {
       ports: spec.ports ?? [],
       files,
     });
+    this.emit('create', id);
     return id;
   }
   async start(id: string): Promise<void> {
@@ -69,17 +100,26 @@ export class FakeDockerRepository {
     const taken = c.ports.find((p) => this.takenPorts.has(p.hostPort));
     if (taken) throw new PortInUseError(taken.hostPort, 'port is already allocated');
     Object.assign(c, { status: 'running', running: true, startedAt: new Date().toISOString(), exitCode: undefined });
-    if (c.ports.some((p) => this.exitsOnStart.has(p.hostPort))) Object.assign(c, { status: 'exited', running: false, exitCode: 1 });
+    this.emit('start', id);
+    if (c.ports.some((p) => this.exitsOnStart.has(p.hostPort))) {
+      Object.assign(c, { status: 'exited', running: false, exitCode: 1 });
+      this.emit('die', id);
+    }
   }
   async stop(id: string): Promise<void> {
     await this.answer('container stop');
     this.calls.push(`stop ${id}`);
     const c = this.containers.get(id);
-    if (c?.running) Object.assign(c, { status: 'exited', running: false, exitCode: 0 });
+    if (c?.running) {
+      Object.assign(c, { status: 'exited', running: false, exitCode: 0 });
+      this.emit('die', id);
+      this.emit('stop', id);
+    }
   }
   async remove(id: string): Promise<void> {
     await this.answer('container remove');
     this.calls.push(`remove ${id}`);
+    if (this.containers.has(id)) this.emit('destroy', id);
     this.containers.delete(id);
   }
   async rename(id: string, name: string): Promise<void> {
@@ -104,6 +144,35 @@ export class FakeDockerRepository {
   async bridgeNetwork(): Promise<BridgeNetwork | undefined> {
     await this.answer('network inspect');
     return this.bridge;
+  }
+
+  private readonly watchers = new Set<{ labels: Record<string, string>; onEvent: (e: ContainerEvent) => void; end: (error?: Error) => void }>();
+
+  /** Follows the events of containers carrying `labels`, as the engine's event stream does. */
+  async watchContainerEvents(labels: Record<string, string>, onEvent: (event: ContainerEvent) => void, onEnd: (error?: Error) => void): Promise<EventSubscription> {
+    await this.answer('event subscription');
+    this.reach();
+    const watcher = {
+      labels,
+      onEvent,
+      end: (error?: Error) => {
+        if (this.watchers.delete(watcher)) onEnd(error);
+      },
+    };
+    this.watchers.add(watcher);
+    return { close: () => void this.watchers.delete(watcher) };
+  }
+
+  /** The engine's event stream breaks off (an engine restarted or gone): every subscription ends. */
+  endEvents(error = new Error('the engine went away')): void {
+    for (const watcher of [...this.watchers]) watcher.end(error);
+  }
+
+  private emit(action: string, id: string): void {
+    const c = this.containers.get(id);
+    if (!c) return;
+    const event: ContainerEvent = { action, containerId: id, name: c.name, labels: { ...c.labels }, time: new Date().toISOString() };
+    for (const w of this.watchers) if (Object.entries(w.labels).every(([k, v]) => c.labels[k] === v)) w.onEvent(event);
   }
 
   /**

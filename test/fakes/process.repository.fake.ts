@@ -47,7 +47,7 @@ export class FakeProcess extends EventEmitter implements ManagedProcess {
 }
 
 /** ProcessRepository double: records every spawn; `onSpawn` lets a test script the process. */
-export class FakeProcessRepository implements Pick<ProcessRepository, 'spawn' | 'spawnWithOutput' | 'exec' | 'terminate'> {
+export class FakeProcessRepository implements ProcessRepository {
   readonly spawned: FakeProcess[] = [];
   onSpawn: (process: FakeProcess) => void = () => undefined;
   execResult: ExecResult = { stdout: '', stderr: '' };
@@ -75,7 +75,7 @@ export class FakeProcessRepository implements Pick<ProcessRepository, 'spawn' | 
     });
   }
 
-  /** The typed view a component under test expects. */
+  /** The typed view a component under test expects (ProcessRepository has no private members: the fake is one). */
   asRepository(): ProcessRepository {
     return this;
   }

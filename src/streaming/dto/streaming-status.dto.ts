@@ -11,7 +11,7 @@ import type {
 
 /** The ingest in the one-view status (the full view is RtmpStatusDto at /api/stream/rtmp/status). */
 export class RtmpSummaryDto implements RtmpStatusView {
-  @ApiProperty({ enum: ['running', 'stopped', 'starting', 'error', 'unknown'], example: 'running' })
+  @ApiProperty({ enum: ['running', 'stopped', 'starting', 'unknown'], example: 'running' })
   state!: RtmpState;
 
   @ApiProperty({ type: 'integer', description: 'DJs publishing right now', example: 1 })

@@ -1,8 +1,8 @@
 import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OutboundPolicy, OutboundRefusedError } from '../../common/outbound-policy.js';
-import { openRadio, RadioError } from './http-radio.js';
+import { OutboundPolicy, OutboundRefusedError } from '../../src/common/outbound-policy.js';
+import { openRadio, RadioError } from '../../src/telegram/daemon/http-radio.js';
 
 const servers: Array<{ close(cb: () => void): void }> = [];
 afterEach(async () => {
@@ -24,6 +24,7 @@ async function read(body: NodeJS.ReadableStream): Promise<string> {
 
 const loopback = OutboundPolicy.parse('127.0.0.0/8');
 
+/** The daemon's radio fetcher over real loopback HTTP servers (a medium spec: it binds ports). */
 describe('openRadio', () => {
   it('sends the URL credentials as a Basic header and the query in the request, and reads a chunked body', async () => {
     let seen: { authorization?: string; url?: string } = {};

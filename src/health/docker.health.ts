@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { DockerRepository } from '../repositories/docker.repository.js';
 
-/** Up when the Docker engine answers (the RTMP ingest can be run). */
+/** Up when the Docker engine answers (the RTMP ingest can be run): terminus' view of DockerRepository.probe. */
 @Injectable()
 export class DockerHealthIndicator {
   constructor(
@@ -12,11 +12,7 @@ export class DockerHealthIndicator {
 
   async isReachable(key = 'docker') {
     const indicator = this.health.check(key);
-    try {
-      await this.docker.ping();
-      return indicator.up({ version: await this.docker.version() });
-    } catch (error) {
-      return indicator.down({ code: 'docker_unavailable', message: (error as Error).message });
-    }
+    const { up, detail } = await this.docker.probe();
+    return up ? indicator.up({ version: detail }) : indicator.down({ code: 'docker_unavailable', message: detail });
   }
 }

@@ -1,11 +1,11 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OutboundPolicy } from '../../../common/outbound-policy.js';
-import { type AmfValue, decodeAmf0, encodeAmf0 } from './amf0.js';
-import { ChunkDecoder, ChunkEncoder, MessageType, type RtmpMessage } from './chunks.js';
-import { FlvPlayer, FlvPublisher } from './flv-relay.js';
-import { FlvReader, flvHeader, flvTag } from './flv.js';
+import { OutboundPolicy } from '../../src/common/outbound-policy.js';
+import { type AmfValue, decodeAmf0, encodeAmf0 } from '../../src/telegram/daemon/rtmp/amf0.js';
+import { ChunkDecoder, ChunkEncoder, MessageType, type RtmpMessage } from '../../src/telegram/daemon/rtmp/chunks.js';
+import { FlvPlayer, FlvPublisher } from '../../src/telegram/daemon/rtmp/flv-relay.js';
+import { FlvReader, flvHeader, flvTag } from '../../src/telegram/daemon/rtmp/flv.js';
 
 /** A minimal RTMP server: answers the commands a client sends, records what it gets, can send a stream. */
 class FakeRtmpServer {
@@ -80,6 +80,7 @@ const waitFor = async (check: () => boolean, what: string) => {
   if (!check()) throw new Error(`timed out waiting for ${what}`);
 };
 
+/** The daemon's RTMP client over real loopback sockets (a medium spec: it binds ports; the codecs are unit-tested in rtmp-codec.spec.ts). */
 describe('RTMP client (against a minimal server)', () => {
   it('publishes FLV as ffmpeg does: connect, releaseStream, FCPublish, createStream, publish, then @setDataFrame and media', async () => {
     server = new FakeRtmpServer();

@@ -1,0 +1,136 @@
+import { Injectable } from '@nestjs/common';
+import { statSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat, statfs, unlink } from 'node:fs/promises';
+import { type DurableFileSystem, type WritableFile, writeFileDurably } from '../config/durable-file.js';
+
+/** What Wave asks of a file's metadata. */
+export interface FileInfo {
+  size: number;
+  mtimeMs: number;
+  isDirectory: boolean;
+}
+
+/** The disk holding a path, in bytes. */
+export interface DiskUsage {
+  totalBytes: number;
+  freeBytes: number;
+  usedBytes: number;
+}
+
+/** A file open for reading at positions (a log tail reads backwards from its end). */
+export interface ReadableFile {
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  stat(): Promise<{ size: number }>;
+  close(): Promise<void>;
+}
+
+const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
+
+/**
+ * The one wrapper around the file system (node:fs) for services: the data documents, the RTMP ingest key,
+ * the data dir's health probe, the disk's usage, the log files. Durable writes are writeFileDurably's
+ * (temp file, every byte counted, fsync, rename, directory fsync), through this repository's own open,
+ * rename and unlink, so a spec can make any step of one fail. Node's errors pass through as they are
+ * (`code` ENOENT, ENOSPC, …): callers decide what each means for them (DocumentStore maps a full disk to
+ * 507 insufficient_storage).
+ */
+@Injectable()
+export class StorageRepository implements DurableFileSystem {
+  /** The file's text (UTF-8); rejects with ENOENT when it does not exist. */
+  readText(path: string): Promise<string> {
+    return readFile(path, 'utf8');
+  }
+
+  /** Replaces `path` with `data`, fully on disk or not changed at all (see writeFileDurably). */
+  writeDurably(path: string, data: Buffer, mode: number): Promise<void> {
+    return writeFileDurably(path, data, { mode }, this);
+  }
+
+  /** Creates `path` with `content` only if it does not exist (`wx`); false when it already did. */
+  async createExclusive(path: string, content: string, mode = 0o600): Promise<boolean> {
+    const file = await open(path, 'wx', mode).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EEXIST') return null;
+      throw error;
+    });
+    if (!file) return false;
+    try {
+      await file.writeFile(content, 'utf8');
+    } finally {
+      await file.close();
+    }
+    return true;
+  }
+
+  /** The file's size and modification time; null when it does not exist. */
+  async stat(path: string): Promise<FileInfo | null> {
+    try {
+      const info = await stat(path);
+      return { size: info.size, mtimeMs: info.mtimeMs, isDirectory: info.isDirectory() };
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw error;
+    }
+  }
+
+  /** The file's size now, 0 while it does not exist (synchronous: a follower takes its starting point at once). */
+  sizeNow(path: string): number {
+    try {
+      return statSync(path).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Names in `dir`; none when it does not exist. */
+  async list(dir: string): Promise<string[]> {
+    try {
+      return await readdir(dir);
+    } catch (error) {
+      if (isMissing(error)) return [];
+      throw error;
+    }
+  }
+
+  async mkdir(dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
+  }
+
+  /** Removes a file (or a directory, with what it holds); nothing when it is gone already. */
+  async remove(path: string): Promise<void> {
+    await rm(path, { recursive: true, force: true });
+  }
+
+  /** The disk holding `path`. */
+  async diskUsage(path: string): Promise<DiskUsage> {
+    const disk = await statfs(path);
+    return {
+      totalBytes: disk.blocks * disk.bsize,
+      freeBytes: disk.bavail * disk.bsize,
+      usedBytes: (disk.blocks - disk.bfree) * disk.bsize,
+    };
+  }
+
+  /** The file open for reading; null when it does not exist. */
+  async openForReading(path: string): Promise<ReadableFile | null> {
+    try {
+      return await open(path, 'r');
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw error;
+    }
+  }
+
+  // The steps of a durable write (DurableFileSystem).
+
+  open(path: string, flags: string, mode?: number): Promise<WritableFile> {
+    return open(path, flags, mode);
+  }
+
+  rename(from: string, to: string): Promise<void> {
+    return rename(from, to);
+  }
+
+  unlink(path: string): Promise<void> {
+    return unlink(path);
+  }
+}
