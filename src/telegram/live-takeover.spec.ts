@@ -24,7 +24,7 @@ import { RtmpConfigService } from '../rtmp/rtmp-config.service.js';
 import { RtmpPublishAuthService } from '../rtmp/rtmp-publish-auth.service.js';
 import { RtmpService } from '../rtmp/rtmp.service.js';
 import { AUDIO_TRACKS_DOCUMENT } from '../tracks/audio-tracks.document.js';
-import { MediaProbeService } from '../tracks/media-probe.service.js';
+import { MediaProbeService } from '../media/media-probe.service.js';
 import type { DaemonSourceKind } from './daemon/daemon-messages.js';
 import { onDaemonStarted, onDjPublished, onDjUnpublished, onSourceConfigured, type TakeoverContext } from './live-takeover.js';
 import { TelegramConfigService } from './telegram-config.service.js';

@@ -19,7 +19,7 @@ import { FakeDockerRepository } from '../../test/fakes/docker.repository.fake.js
 import { FakePm2 } from '../../test/fakes/pm2.repository.fake.js';
 import { FakeProcessRepository } from '../../test/fakes/process.repository.fake.js';
 import { AUDIO_TRACKS_DOCUMENT } from '../tracks/audio-tracks.document.js';
-import { MediaProbeService } from '../tracks/media-probe.service.js';
+import { MediaProbeService } from '../media/media-probe.service.js';
 import { DAEMON_PROCESS_NAME } from './daemon/daemon-messages.js';
 import { TELEGRAM_CONFIG_DOCUMENT } from './telegram-config.document.js';
 import { TelegramConfigService } from './telegram-config.service.js';

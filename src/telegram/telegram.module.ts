@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { Pm2Module } from '../repositories/pm2.module.js';
 import { RtmpModule } from '../rtmp/rtmp.module.js';
-import { MediaProbeModule } from '../tracks/media-probe.module.js';
+import { MediaProbeModule } from '../media/media-probe.module.js';
 import { TelegramConfigService } from './telegram-config.service.js';
 import { TelegramController } from './telegram.controller.js';
 import { TelegramDaemonReport } from './telegram-daemon-report.js';

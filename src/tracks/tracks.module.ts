@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TelegramModule } from '../telegram/telegram.module.js';
-import { MediaProbeModule } from './media-probe.module.js';
+import { MediaProbeModule } from '../media/media-probe.module.js';
 import { TracksController } from './tracks.controller.js';
 import { TracksService } from './tracks.service.js';
 

@@ -12,7 +12,7 @@ import { WaveEvents } from '../bus/wave-events.js';
 import { ExecError, type ProcessRepository } from '../repositories/process.repository.js';
 import type { TelegramStreamService } from '../telegram/telegram-stream.service.js';
 import { AUDIO_TRACKS_DOCUMENT } from './audio-tracks.document.js';
-import { MediaProbeService } from './media-probe.service.js';
+import { MediaProbeService } from '../media/media-probe.service.js';
 import { TracksService } from './tracks.service.js';
 
 /** ffprobe as the probe sees it: files whose content starts with "AUDIO" are audio with tags. */

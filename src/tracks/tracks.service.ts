@@ -14,8 +14,8 @@ import { WaveEvents, type WaveEventMap } from '../bus/wave-events.js';
 import { TelegramStreamService } from '../telegram/telegram-stream.service.js';
 import { AUDIO_TRACKS_DOCUMENT, TRACKS_DIR, type AudioTrack } from './audio-tracks.document.js';
 import type { AddTrackDto, NowPlayingResponseDto, UpdateTrackDto } from './dto/track.dto.js';
-import { MediaProbeService, type AudioMetadata } from './media-probe.service.js';
-import { isInside, resolveServerFile } from './server-file.js';
+import { MediaProbeService, type AudioMetadata } from '../media/media-probe.service.js';
+import { isInside, resolveServerFile } from '../media/server-file.js';
 
 /** Changes within this long reach the running daemon as one playlist reload. */
 const RELOAD_DEBOUNCE_MS = 250;
