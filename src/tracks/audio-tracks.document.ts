@@ -1,9 +1,10 @@
 import { Type } from 'class-transformer';
 import { IsArray, IsISO8601, IsNumber, IsOptional, IsString, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import type { DocumentDefinition } from '../config/document-store.service.js';
+import { TRACK_LIBRARY_FILE, type LibraryTrack, type TrackLibraryFile } from '../contracts/track-library.js';
 
 /** One track of the library. Files live under `DATA_DIR/tracks`; the array order is the play order. */
-export class AudioTrack {
+export class AudioTrack implements LibraryTrack {
   @IsString()
   @MinLength(1)
   @MaxLength(128)
@@ -49,7 +50,7 @@ export class NowPlaying {
 }
 
 /** `DATA_DIR/audio-tracks.json`: the track library / playlist, and now playing. */
-export class AudioTracksDocument {
+export class AudioTracksDocument implements TrackLibraryFile {
   @IsArray()
   @ValidateNested({ each: true })
   @Type(() => AudioTrack)
@@ -62,10 +63,8 @@ export class AudioTracksDocument {
 }
 
 export const AUDIO_TRACKS_DOCUMENT: DocumentDefinition<AudioTracksDocument> = {
-  file: 'audio-tracks.json',
+  file: TRACK_LIBRARY_FILE,
   schema: AudioTracksDocument,
   defaults: () => ({ tracks: [], nowPlaying: null }),
 };
 
-/** Folder (under DATA_DIR) holding uploaded track files. */
-export const TRACKS_DIR = 'tracks';
