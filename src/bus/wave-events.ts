@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import type { StreamingStatus } from '../contracts/socket-events.js';
+import type { StreamingStatus, TrackChangedEvent } from '../contracts/socket-events.js';
 
 /**
  * Every domain event Wave raises, by name, with its payload. Services emit through WaveEvents;
@@ -35,7 +35,7 @@ export interface WaveEventMap {
   /** A request failed on Wave's side (status ≥ 500): what the on-call engineer should see live. */
   'wave.error': { status: number; code: string; message: string; method: string; route: string; requestId: string; at: string };
   /** A track started playing on the Telegram stream (when its audio reached the ingest). */
-  'track.changed': { track: { id: string; title: string; artist: string; duration: number }; startedAt: string };
+  'track.changed': TrackChangedEvent;
   /** The track library changed. */
   'tracks.updated': { reason: 'added' | 'updated' | 'deleted' | 'reordered'; trackIds: string[]; count: number; at: string };
 }

@@ -31,6 +31,7 @@ import { TelegramConfigService } from './telegram-config.service.js';
 import { TelegramDaemonReport } from './telegram-daemon-report.js';
 import { TelegramSourceService } from './telegram-source.service.js';
 import { TelegramStreamService } from './telegram-stream.service.js';
+import { NowPlayingService } from './now-playing.service.js';
 
 const TELEGRAM_KEY = '1234567890:AbCdEfGhIjKlMnOpQrStUvWx';
 const DJ_KEY = 'dj-anna-7f3c9a1b2d';
@@ -189,6 +190,7 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
         TelegramDaemonReport,
         TelegramSourceService,
         TelegramStreamService,
+        NowPlayingService,
       ],
     }).compile();
     moduleRef.useLogger({ log: (m: string) => logged.push(m), warn: (m: string) => logged.push(m), error: (m: string) => logged.push(m), debug: (m: string) => logged.push(m), verbose: () => {} });

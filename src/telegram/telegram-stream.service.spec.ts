@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,8 @@ import { TelegramConfigService } from './telegram-config.service.js';
 import { TelegramDaemonReport } from './telegram-daemon-report.js';
 import { TelegramSourceService } from './telegram-source.service.js';
 import { TelegramStreamService } from './telegram-stream.service.js';
+import { NOW_PLAYING_FILE } from './now-playing.file.js';
+import { NowPlayingService } from './now-playing.service.js';
 
 const KEY = '1234567890:AbCdEfGhIjKlMnOpQrStUvWx';
 
@@ -35,6 +38,7 @@ describe('TelegramStreamService', () => {
   let store: DocumentStore;
   let service: TelegramStreamService;
   let configService: TelegramConfigService;
+  let nowPlaying: NowPlayingService;
   const emitted: Array<[string, unknown]> = [];
 
   beforeEach(async () => {
@@ -54,14 +58,17 @@ describe('TelegramStreamService', () => {
     const rtmp = new RtmpService(docker, rtmpConfigs, new RtmpCallbackServer(config, docker, new RtmpPublishAuthService(docker, rtmpConfigs, events, keys)), keys);
     const daemonReport = new TelegramDaemonReport();
     const sources = new TelegramSourceService(pm2 as unknown as Pm2Repository, configService, rtmp, daemonReport);
-    service = new TelegramStreamService(pm2 as unknown as Pm2Repository, configService, store, config, events, sources, daemonReport);
+    nowPlaying = new NowPlayingService(config, events);
+    service = new TelegramStreamService(pm2 as unknown as Pm2Repository, configService, store, config, events, sources, daemonReport, nowPlaying);
     await configService.onModuleInit();
+    await nowPlaying.onModuleInit();
     await service.onApplicationBootstrap();
     emitted.length = 0;
   });
 
   afterEach(async () => {
     service.onModuleDestroy();
+    await nowPlaying.onModuleDestroy();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -109,22 +116,31 @@ describe('TelegramStreamService', () => {
     expect(pm2.calls.slice(-2)).toEqual([`delete ${DAEMON_PROCESS_NAME}`, `start ${DAEMON_PROCESS_NAME}`]);
   });
 
-  it("persists now playing from the daemon's reports and raises track.changed; ignores other processes", async () => {
+  it("persists now playing from the daemon's reports apart from the library and raises track.changed; ignores other processes", async () => {
     await configure();
     await addTrack();
     await service.start();
+    const library = await readFile(join(dataDir, AUDIO_TRACKS_DOCUMENT.file));
     const startedAt = new Date().toISOString();
     pm2.report({ event: 'track-started', track: { id: 'x', title: 'Other', artist: 'App', duration: 1 }, startedAt }, 'some-other-app');
     pm2.report({ event: 'connection', state: 'connected', attempt: 0, at: startedAt });
     pm2.report({ event: 'track-started', track: { id: 't1', title: 'Song', artist: 'Band', duration: 3 }, startedAt });
-    await vi.waitFor(async () => expect((await store.read(AUDIO_TRACKS_DOCUMENT)).nowPlaying?.trackId).toBe('t1'));
+    const expected = { trackId: 't1', title: 'Song', artist: 'Band', duration: 3, startedAt };
+    await vi.waitFor(() => expect(nowPlaying.current()).toEqual(expected));
+    await nowPlaying.saved();
+    expect(JSON.parse(await readFile(join(dataDir, NOW_PLAYING_FILE), 'utf8'))).toEqual(expected);
+    // A track change no longer rewrites the library.
+    expect(await readFile(join(dataDir, AUDIO_TRACKS_DOCUMENT.file))).toEqual(library);
 
     expect(emitted).toContainEqual(['track.changed', { track: { id: 't1', title: 'Song', artist: 'Band', duration: 3 }, startedAt }]);
     const status = await service.status();
-    expect(status).toMatchObject({ connected: true, connection: 'connected', nowPlaying: { trackId: 't1', title: 'Song' } });
+    expect(status).toMatchObject({ connected: true, connection: 'connected', nowPlaying: expected });
 
     await service.stop();
-    expect((await store.read(AUDIO_TRACKS_DOCUMENT)).nowPlaying).toBeNull();
+    expect(nowPlaying.current()).toBeNull();
+    expect((await service.status()).nowPlaying).toBeNull();
+    await nowPlaying.saved();
+    expect(existsSync(join(dataDir, NOW_PLAYING_FILE))).toBe(false);
   });
 
   it('reports a daemon that ends by itself with exit code 0 (playlist played out) as a stop, and a crash as an error', async () => {

@@ -22,10 +22,10 @@ import { TelegramConfigService, toConfigView } from './telegram-config.service.j
 import { TelegramSourceService } from './telegram-source.service.js';
 import { missingStartSettings, type TelegramConfigDocument } from './telegram-config.document.js';
 import { telegramDaemonApp } from './telegram-daemon.app.js';
+import { isRunningState } from './now-playing.js';
+import { NowPlayingService } from './now-playing.service.js';
 import { type DaemonReport, TelegramDaemonReport, UNKNOWN_REPORT } from './telegram-daemon-report.js';
 
-/** PM2 states in which the daemon is (or is about to be) running. */
-const RUNNING_STATES = new Set(['online', 'launching']);
 /** Settings the daemon reads only at start. */
 const RESTART_FIELDS: Array<keyof TelegramConfigDocument> = ['serverUrl', 'streamKey', 'audioBitrateKbps', 'sampleRate', 'coverImage', 'shuffle', 'loop'];
 
@@ -60,6 +60,7 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
     private readonly events: WaveEvents,
     private readonly sources: TelegramSourceService,
     private readonly reports: TelegramDaemonReport,
+    private readonly nowPlaying: NowPlayingService,
   ) {}
 
   private get report(): DaemonReport {
@@ -78,8 +79,11 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
     );
     try {
       if (await this.pm2.connectIfRunning()) {
-        const daemon = await this.pm2.describe(DAEMON_PROCESS_NAME);
-        if (daemon && RUNNING_STATES.has(daemon.status)) this.logger.log(`found ${DAEMON_PROCESS_NAME} running (pid ${daemon.pid})`);
+        const daemon = await this.describeDaemon();
+        if (daemon && isRunningState(daemon.status)) this.logger.log(`found ${DAEMON_PROCESS_NAME} running (pid ${daemon.pid})`);
+      } else {
+        // No PM2 daemon runs, so neither does the Telegram daemon: what now-playing.json says is over.
+        this.nowPlaying.daemonRunning(false);
       }
     } catch (error) {
       this.logger.warn(`PM2 is not reachable at boot: ${(error as Error).message}`);
@@ -91,13 +95,13 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
   }
 
   async status(): Promise<TelegramStatusDto> {
-    return this.toStatus(await this.pm2.describe(DAEMON_PROCESS_NAME));
+    return this.toStatus(await this.describeDaemon());
   }
 
   /** A small view of the daemon for monitoring. */
   async daemonState(): Promise<TelegramDaemonState> {
-    const daemon = await this.pm2.describe(DAEMON_PROCESS_NAME);
-    const running = !!daemon && RUNNING_STATES.has(daemon.status);
+    const daemon = await this.describeDaemon();
+    const running = !!daemon && isRunningState(daemon.status);
     return {
       state: daemon?.status ?? 'not_started',
       running,
@@ -113,8 +117,8 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
   start(): Promise<TelegramStatusDto> {
     return this.control.runExclusive(async () => {
       await this.assertStartable();
-      const current = await this.pm2.describe(DAEMON_PROCESS_NAME);
-      if (current && RUNNING_STATES.has(current.status)) return this.toStatus(current);
+      const current = await this.describeDaemon();
+      if (current && isRunningState(current.status)) return this.toStatus(current);
       return this.toStatus(await this.launch(current));
     });
   }
@@ -122,8 +126,8 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
   /** Stops the daemon (it stays in PM2's list as stopped); stopping a stopped daemon is a no-op. */
   stop(): Promise<TelegramStatusDto> {
     return this.control.runExclusive(async () => {
-      const current = await this.pm2.describe(DAEMON_PROCESS_NAME);
-      if (!current || !RUNNING_STATES.has(current.status)) return this.toStatus(current);
+      const current = await this.describeDaemon();
+      if (!current || !isRunningState(current.status)) return this.toStatus(current);
       this.stopping = true;
       try {
         await this.pm2.stop(DAEMON_PROCESS_NAME);
@@ -131,7 +135,7 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
         this.stopping = false;
       }
       await this.daemonGone('stopped by request');
-      return this.toStatus(await this.pm2.describe(DAEMON_PROCESS_NAME));
+      return this.toStatus(await this.describeDaemon());
     });
   }
 
@@ -139,8 +143,8 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
   restart(): Promise<TelegramStatusDto> {
     return this.control.runExclusive(async () => {
       await this.assertStartable();
-      const current = await this.pm2.describe(DAEMON_PROCESS_NAME);
-      if (!current || !RUNNING_STATES.has(current.status)) return this.toStatus(await this.launch(current));
+      const current = await this.describeDaemon();
+      if (!current || !isRunningState(current.status)) return this.toStatus(await this.launch(current));
       this.stopping = true;
       try {
         await this.pm2.restart(DAEMON_PROCESS_NAME);
@@ -148,7 +152,7 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
         this.stopping = false;
       }
       this.report = { ...UNKNOWN_REPORT };
-      const restarted = await this.pm2.describe(DAEMON_PROCESS_NAME);
+      const restarted = await this.describeDaemon();
       this.emitStatus(restarted, 'restarted by request');
       return this.toStatus(restarted);
     });
@@ -161,8 +165,8 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
    */
   async updateConfig(changes: UpdateTelegramConfigDto): Promise<TelegramConfigUpdateResultDto> {
     const { before, after } = await this.configService.update(changes);
-    const daemon = await this.pm2.describe(DAEMON_PROCESS_NAME);
-    const running = !!daemon && RUNNING_STATES.has(daemon.status);
+    const daemon = await this.describeDaemon();
+    const running = !!daemon && isRunningState(daemon.status);
     const sourceChanged = (['source', 'radioUrl', 'relayUrl', 'liveTakeover'] as const).some((field) => before[field] !== after[field]);
     const switched = running && sourceChanged ? await this.sources.sourceConfigured() : true;
     // A source switch the daemon could not be told of (PM2 failing; logged) is read at its next start.
@@ -173,12 +177,19 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
   /** Tells a running daemon to re-read the playlist now (it also does at every track boundary). */
   async reloadPlaylist(): Promise<void> {
     try {
-      const daemon = await this.pm2.describe(DAEMON_PROCESS_NAME);
+      const daemon = await this.describeDaemon();
       if (daemon && daemon.status === 'online') await this.send(daemon, { command: 'reload-playlist' });
     } catch (error) {
       // The daemon re-reads the playlist at the next track anyway.
       this.logger.warn(`could not ask ${DAEMON_PROCESS_NAME} to reload its playlist: ${(error as Error).message}`);
     }
+  }
+
+  /** PM2's view of the daemon; its answer is the one rule's word on whether the daemon runs (now playing). */
+  private async describeDaemon(): Promise<Pm2ProcessInfo | null> {
+    const daemon = await this.pm2.describe(DAEMON_PROCESS_NAME);
+    this.nowPlaying.daemonRunning(isRunningState(daemon?.status));
+    return daemon;
   }
 
   private async send(daemon: Pm2ProcessInfo, command: DaemonCommand): Promise<void> {
@@ -213,31 +224,29 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
     return started;
   }
 
-  private toStatus(daemon: Pm2ProcessInfo | null): Promise<TelegramStatusDto> {
-    return this.store.read(AUDIO_TRACKS_DOCUMENT).then(({ nowPlaying }) => {
-      const running = !!daemon && RUNNING_STATES.has(daemon.status);
-      const report = running ? this.report : { ...UNKNOWN_REPORT, connection: 'stopped' as const };
-      const stats = report.stats;
-      return {
-        state: daemon?.status ?? 'not_started',
-        running,
-        pid: daemon?.pid ?? null,
-        uptimeSec: daemon?.startedAt ? Math.max(0, Math.round((Date.now() - daemon.startedAt) / 1000)) : null,
-        restarts: daemon?.restarts ?? 0,
-        memoryBytes: daemon?.memoryBytes ?? 0,
-        cpuPercent: daemon?.cpuPercent ?? 0,
-        connected: report.connection === 'unknown' ? null : report.connection === 'connected',
-        connection: report.connection,
-        source: report.source,
-        live: report.source?.kind === 'rtmp',
-        nowPlaying: running && nowPlaying ? { ...nowPlaying } : null,
-        stats: stats
-          ? { bitrateKbps: stats.bitrateKbps, bytesSent: stats.bytesSent, connectedSec: stats.connectedSec, reconnects: stats.reconnects, silenceMs: stats.silenceMs, at: stats.at }
-          : null,
-        lastError: report.lastError,
-        reportedAt: report.reportedAt,
-      };
-    });
+  private toStatus(daemon: Pm2ProcessInfo | null): TelegramStatusDto {
+    const running = !!daemon && isRunningState(daemon.status);
+    const report = running ? this.report : { ...UNKNOWN_REPORT, connection: 'stopped' as const };
+    const stats = report.stats;
+    return {
+      state: daemon?.status ?? 'not_started',
+      running,
+      pid: daemon?.pid ?? null,
+      uptimeSec: daemon?.startedAt ? Math.max(0, Math.round((Date.now() - daemon.startedAt) / 1000)) : null,
+      restarts: daemon?.restarts ?? 0,
+      memoryBytes: daemon?.memoryBytes ?? 0,
+      cpuPercent: daemon?.cpuPercent ?? 0,
+      connected: report.connection === 'unknown' ? null : report.connection === 'connected',
+      connection: report.connection,
+      source: report.source,
+      live: report.source?.kind === 'rtmp',
+      nowPlaying: this.nowPlaying.current(),
+      stats: stats
+        ? { bitrateKbps: stats.bitrateKbps, bytesSent: stats.bytesSent, connectedSec: stats.connectedSec, reconnects: stats.reconnects, silenceMs: stats.silenceMs, at: stats.at }
+        : null,
+      lastError: report.lastError,
+      reportedAt: report.reportedAt,
+    };
   }
 
   private onDaemonMessage(message: Pm2ProcessMessage): void {
@@ -278,14 +287,10 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
         break;
       }
       case 'track-started':
-        await this.store.update(AUDIO_TRACKS_DOCUMENT, (doc) => ({
-          ...doc,
-          nowPlaying: { trackId: message.track.id, title: message.track.title, artist: message.track.artist, startedAt: message.startedAt },
-        }));
-        this.events.emit('track.changed', { track: { ...message.track }, startedAt: message.startedAt });
+        this.nowPlaying.trackStarted(message);
         break;
       case 'track-ended':
-        await this.clearNowPlaying(message.track.id);
+        this.nowPlaying.trackEnded(message.track.id);
         break;
       case 'error': {
         const error = { code: message.code, message: redact(message.message), at: message.at };
@@ -317,17 +322,8 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
     const wasUp = this.report.connection !== 'stopped';
     this.report.connection = 'stopped';
     this.report.stats = null;
-    await this.clearNowPlaying();
+    this.nowPlaying.daemonRunning(false);
     if (wasUp) this.emitStatus(null, reason, null, 'stopped');
-  }
-
-  /** Clears now playing (only if it is still `trackId`, when given). */
-  private async clearNowPlaying(trackId?: string): Promise<void> {
-    const { nowPlaying } = await this.store.read(AUDIO_TRACKS_DOCUMENT);
-    if (!nowPlaying || (trackId && nowPlaying.trackId !== trackId)) return;
-    await this.store.update(AUDIO_TRACKS_DOCUMENT, (doc) =>
-      doc.nowPlaying && (!trackId || doc.nowPlaying.trackId === trackId) ? { ...doc, nowPlaying: null } : doc,
-    );
   }
 
   private emitStatus(daemon: Pm2ProcessInfo | null, reason: string, pid: number | null = daemon?.pid ?? null, state?: string): void {

@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
+import { MediaProbeModule } from '../media/media-probe.module.js';
 import { Pm2Module } from '../repositories/pm2.module.js';
 import { RtmpModule } from '../rtmp/rtmp.module.js';
-import { MediaProbeModule } from '../media/media-probe.module.js';
+import { NowPlayingController } from './now-playing.controller.js';
+import { NowPlayingService } from './now-playing.service.js';
 import { TelegramConfigService } from './telegram-config.service.js';
 import { TelegramController } from './telegram.controller.js';
 import { TelegramDaemonReport } from './telegram-daemon-report.js';
@@ -10,8 +12,8 @@ import { TelegramStreamService } from './telegram-stream.service.js';
 
 @Module({
   imports: [Pm2Module, RtmpModule, MediaProbeModule],
-  controllers: [TelegramController],
-  providers: [TelegramConfigService, TelegramDaemonReport, TelegramSourceService, TelegramStreamService],
-  exports: [TelegramStreamService, TelegramConfigService],
+  controllers: [TelegramController, NowPlayingController],
+  providers: [TelegramConfigService, TelegramDaemonReport, TelegramSourceService, TelegramStreamService, NowPlayingService],
+  exports: [TelegramStreamService, TelegramConfigService, NowPlayingService],
 })
 export class TelegramModule {}

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsArray, IsISO8601, IsNumber, IsOptional, IsString, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { IsArray, IsISO8601, IsNumber, IsString, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import type { DocumentDefinition } from '../config/document-store.service.js';
 import { TRACK_LIBRARY_FILE, type LibraryTrack, type TrackLibraryFile } from '../contracts/track-library.js';
 
@@ -33,38 +33,20 @@ export class AudioTrack implements LibraryTrack {
   addedAt!: string;
 }
 
-/** What the Telegram stream is playing, as reported by its daemon (persisted by Wave). */
-export class NowPlaying {
-  @IsString()
-  trackId!: string;
-
-  @IsString()
-  title!: string;
-
-  @IsString()
-  artist!: string;
-
-  /** When the track's first audio reached the ingest. */
-  @IsISO8601()
-  startedAt!: string;
-}
-
-/** `DATA_DIR/audio-tracks.json`: the track library / playlist, and now playing. */
+/**
+ * `DATA_DIR/audio-tracks.json`: the track library / playlist. (Now playing, once kept here too, is in
+ * now-playing.json; a `nowPlaying` field an older Wave left is no longer read.)
+ */
 export class AudioTracksDocument implements TrackLibraryFile {
   @IsArray()
   @ValidateNested({ each: true })
   @Type(() => AudioTrack)
   tracks!: AudioTrack[];
-
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => NowPlaying)
-  nowPlaying?: NowPlaying | null;
 }
 
 export const AUDIO_TRACKS_DOCUMENT: DocumentDefinition<AudioTracksDocument> = {
   file: TRACK_LIBRARY_FILE,
   schema: AudioTracksDocument,
-  defaults: () => ({ tracks: [], nowPlaying: null }),
+  defaults: () => ({ tracks: [] }),
 };
 

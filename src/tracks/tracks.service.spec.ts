@@ -11,7 +11,6 @@ import { validateEnvironment } from '../config/env.validation.js';
 import { WaveEvents } from '../bus/wave-events.js';
 import { ExecError, type ProcessRepository } from '../repositories/process.repository.js';
 import type { TelegramStreamService } from '../telegram/telegram-stream.service.js';
-import { AUDIO_TRACKS_DOCUMENT } from './audio-tracks.document.js';
 import { MediaProbeService } from '../media/media-probe.service.js';
 import { TracksService } from './tracks.service.js';
 
@@ -124,15 +123,5 @@ describe('TracksService', () => {
     await vi.waitFor(() => expect(emitted.filter(([name]) => name === 'tracks.updated')).toHaveLength(3));
     await vi.waitFor(() => expect(reloads).toHaveBeenCalledTimes(1));
     expect(emitted[0][1]).toMatchObject({ reason: 'added', trackIds: [expect.any(String)] });
-  });
-
-  it('reports now playing with the duration from the library', async () => {
-    const track = await service.addByPath({ path: join(music, 'song.mp3') });
-    expect(await service.nowPlaying()).toEqual({ nowPlaying: null });
-    const startedAt = new Date().toISOString();
-    await store.update(AUDIO_TRACKS_DOCUMENT, (doc) => ({ ...doc, nowPlaying: { trackId: track.id, title: track.title, artist: track.artist, startedAt } }));
-    expect(await service.nowPlaying()).toEqual({
-      nowPlaying: { trackId: track.id, title: 'Night Drive', artist: 'Wave Ensemble', startedAt, duration: 3.25 },
-    });
   });
 });

@@ -14,7 +14,7 @@ import { WaveEvents, type WaveEventMap } from '../bus/wave-events.js';
 import { TelegramStreamService } from '../telegram/telegram-stream.service.js';
 import { TRACKS_DIR } from '../contracts/track-library.js';
 import { AUDIO_TRACKS_DOCUMENT, type AudioTrack } from './audio-tracks.document.js';
-import type { AddTrackDto, NowPlayingResponseDto, UpdateTrackDto } from './dto/track.dto.js';
+import type { AddTrackDto, UpdateTrackDto } from './dto/track.dto.js';
 import { MediaProbeService, type AudioMetadata } from '../media/media-probe.service.js';
 import { isInside, resolveServerFile } from '../media/server-file.js';
 
@@ -149,14 +149,6 @@ export class TracksService implements OnModuleDestroy {
     });
     this.changed('reordered', trackIds);
     return doc.tracks;
-  }
-
-  /** What the Telegram stream plays now (null while it does not run). */
-  async nowPlaying(): Promise<NowPlayingResponseDto> {
-    const [{ nowPlaying, tracks }, daemon] = await Promise.all([this.store.read(AUDIO_TRACKS_DOCUMENT), this.telegram.daemonState()]);
-    if (!nowPlaying || !daemon.running) return { nowPlaying: null };
-    const track = tracks.find((t) => t.id === nowPlaying.trackId);
-    return { nowPlaying: { ...nowPlaying, duration: track?.duration ?? null } };
   }
 
   private async append(path: string, metadata: AudioMetadata, given: { title?: string; artist?: string }, id: string = randomUUID()): Promise<AudioTrack> {
