@@ -23,7 +23,7 @@ import { RTMP_CONFIG_DOCUMENT } from '../rtmp/rtmp-config.document.js';
 import { RtmpConfigService } from '../rtmp/rtmp-config.service.js';
 import { RtmpPublishAuthService } from '../rtmp/rtmp-publish-auth.service.js';
 import { RtmpService } from '../rtmp/rtmp.service.js';
-import { AUDIO_TRACKS_DOCUMENT } from '../tracks/audio-tracks.document.js';
+import { TrackLibrary } from '../tracks/track-library.js';
 import { MediaProbeService } from '../media/media-probe.service.js';
 import type { DaemonSourceKind } from './daemon/daemon-messages.js';
 import { onDaemonStarted, onDjPublished, onDjUnpublished, onSourceConfigured, type TakeoverContext } from './live-takeover.js';
@@ -37,6 +37,13 @@ const TELEGRAM_KEY = '1234567890:AbCdEfGhIjKlMnOpQrStUvWx';
 const DJ_KEY = 'dj-anna-7f3c9a1b2d';
 const OTHER_DJ_KEY = 'dj-boris-0e1f2a3b4c';
 const IMAGE = 'wave/rtmp:latest';
+
+/** A playlist with a track in it, so the daemon may start. */
+class OneTrackLibrary extends TrackLibrary {
+  async trackCount() {
+    return 1;
+  }
+}
 
 describe('live takeover decisions', () => {
   const context = (over: Partial<TakeoverContext> = {}): TakeoverContext => ({
@@ -191,6 +198,7 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
         TelegramSourceService,
         TelegramStreamService,
         NowPlayingService,
+        { provide: TrackLibrary, useClass: OneTrackLibrary },
       ],
     }).compile();
     moduleRef.useLogger({ log: (m: string) => logged.push(m), warn: (m: string) => logged.push(m), error: (m: string) => logged.push(m), debug: (m: string) => logged.push(m), verbose: () => {} });
@@ -212,10 +220,6 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
     const store = moduleRef.get(DocumentStore);
     await store.update(RTMP_CONFIG_DOCUMENT, (doc) => ({ ...doc, image: IMAGE, rtmpPort: 1935, httpPort: (stat.address() as AddressInfo).port, streamKeys: [DJ_KEY, OTHER_DJ_KEY] }));
     await moduleRef.get(RtmpService).start();
-    await store.update(AUDIO_TRACKS_DOCUMENT, (doc) => ({
-      ...doc,
-      tracks: [{ id: 't1', title: 'Song', artist: 'Band', path: 't1.mp3', duration: 3, addedAt: new Date().toISOString() }],
-    }));
     await moduleRef.get(TelegramConfigService).update({ serverUrl: 'rtmps://127.0.0.1:1936/s/', streamKey: TELEGRAM_KEY });
     emitted.length = 0;
     logged.length = 0;

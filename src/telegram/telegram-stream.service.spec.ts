@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -19,7 +19,7 @@ import { RtmpIngestKeys } from '../rtmp/ingest-keys.js';
 import { FakeDockerRepository } from '../../test/fakes/docker.repository.fake.js';
 import { FakePm2 } from '../../test/fakes/pm2.repository.fake.js';
 import { FakeProcessRepository } from '../../test/fakes/process.repository.fake.js';
-import { AUDIO_TRACKS_DOCUMENT } from '../tracks/audio-tracks.document.js';
+import { TrackLibrary } from '../tracks/track-library.js';
 import { MediaProbeService } from '../media/media-probe.service.js';
 import { DAEMON_PROCESS_NAME } from './daemon/daemon-messages.js';
 import { TELEGRAM_CONFIG_DOCUMENT } from './telegram-config.document.js';
@@ -32,6 +32,20 @@ import { NowPlayingService } from './now-playing.service.js';
 
 const KEY = '1234567890:AbCdEfGhIjKlMnOpQrStUvWx';
 
+/** The library as the Telegram stream asks it: how many tracks it has. */
+class FakeTrackLibrary extends TrackLibrary {
+  tracks = 0;
+  async trackCount() {
+    return this.tracks;
+  }
+}
+
+/** Each file in `dir` with its modification time. */
+async function filesIn(dir: string): Promise<Record<string, number>> {
+  const names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
+  return Object.fromEntries(await Promise.all(names.map(async (name) => [name, (await stat(join(dir, name))).mtimeMs] as const)));
+}
+
 describe('TelegramStreamService', () => {
   let dataDir: string;
   let pm2: FakePm2;
@@ -39,6 +53,7 @@ describe('TelegramStreamService', () => {
   let service: TelegramStreamService;
   let configService: TelegramConfigService;
   let nowPlaying: NowPlayingService;
+  let library: FakeTrackLibrary;
   const emitted: Array<[string, unknown]> = [];
 
   beforeEach(async () => {
@@ -59,7 +74,8 @@ describe('TelegramStreamService', () => {
     const daemonReport = new TelegramDaemonReport();
     const sources = new TelegramSourceService(pm2 as unknown as Pm2Repository, configService, rtmp, daemonReport);
     nowPlaying = new NowPlayingService(config, events);
-    service = new TelegramStreamService(pm2 as unknown as Pm2Repository, configService, store, config, events, sources, daemonReport, nowPlaying);
+    library = new FakeTrackLibrary();
+    service = new TelegramStreamService(pm2 as unknown as Pm2Repository, configService, library, config, events, sources, daemonReport, nowPlaying);
     await configService.onModuleInit();
     await nowPlaying.onModuleInit();
     await service.onApplicationBootstrap();
@@ -76,11 +92,8 @@ describe('TelegramStreamService', () => {
     await configService.update({ serverUrl: 'rtmps://127.0.0.1:1936/s/', streamKey: KEY, ...changes });
   }
 
-  async function addTrack(id = 't1') {
-    await store.update(AUDIO_TRACKS_DOCUMENT, (doc) => ({
-      ...doc,
-      tracks: [...doc.tracks, { id, title: 'Song', artist: 'Band', path: `${id}.mp3`, duration: 3, addedAt: new Date().toISOString() }],
-    }));
+  function addTrack() {
+    library.tracks += 1;
   }
 
   it('refuses to start without a stream key, naming it, and starts nothing', async () => {
@@ -98,7 +111,7 @@ describe('TelegramStreamService', () => {
 
   it('starts once however many starts race, and stop/restart are idempotent', async () => {
     await configure();
-    await addTrack();
+    addTrack();
     const results = await Promise.all([service.start(), service.start(), service.start()]);
     expect(pm2.calls).toEqual([`start ${DAEMON_PROCESS_NAME}`]);
     expect(results.map((r) => r.state)).toEqual(['online', 'online', 'online']);
@@ -118,9 +131,9 @@ describe('TelegramStreamService', () => {
 
   it("persists now playing from the daemon's reports apart from the library and raises track.changed; ignores other processes", async () => {
     await configure();
-    await addTrack();
+    addTrack();
     await service.start();
-    const library = await readFile(join(dataDir, AUDIO_TRACKS_DOCUMENT.file));
+    const filesBefore = await filesIn(dataDir);
     const startedAt = new Date().toISOString();
     pm2.report({ event: 'track-started', track: { id: 'x', title: 'Other', artist: 'App', duration: 1 }, startedAt }, 'some-other-app');
     pm2.report({ event: 'connection', state: 'connected', attempt: 0, at: startedAt });
@@ -129,8 +142,8 @@ describe('TelegramStreamService', () => {
     await vi.waitFor(() => expect(nowPlaying.current()).toEqual(expected));
     await nowPlaying.saved();
     expect(JSON.parse(await readFile(join(dataDir, NOW_PLAYING_FILE), 'utf8'))).toEqual(expected);
-    // A track change no longer rewrites the library.
-    expect(await readFile(join(dataDir, AUDIO_TRACKS_DOCUMENT.file))).toEqual(library);
+    // A track change writes that small file and nothing else (the library file least of all).
+    expect(await filesIn(dataDir)).toEqual({ ...filesBefore, [NOW_PLAYING_FILE]: expect.any(Number) });
 
     expect(emitted).toContainEqual(['track.changed', { track: { id: 't1', title: 'Song', artist: 'Band', duration: 3 }, startedAt }]);
     const status = await service.status();
@@ -145,7 +158,7 @@ describe('TelegramStreamService', () => {
 
   it('reports a daemon that ends by itself with exit code 0 (playlist played out) as a stop, and a crash as an error', async () => {
     await configure();
-    await addTrack();
+    addTrack();
     await service.start();
     pm2.report({ event: 'connection', state: 'connected', attempt: 0, at: new Date().toISOString() });
     pm2.exit(DAEMON_PROCESS_NAME, 0);
@@ -160,7 +173,7 @@ describe('TelegramStreamService', () => {
 
   it('redacts the stream key from daemon errors before raising telegram.error', async () => {
     await configure();
-    await addTrack();
+    addTrack();
     await service.start();
     pm2.report({ event: 'error', code: 'encoder_failed', message: `push to rtmps://host/s/${KEY} failed`, at: new Date().toISOString() });
     await vi.waitFor(() => expect(emitted.map(([name]) => name)).toContain('telegram.error'));
@@ -179,7 +192,7 @@ describe('TelegramStreamService', () => {
 
   it('masks the key, switches the source of a running daemon live, and flags restart-only changes', async () => {
     await configure();
-    await addTrack();
+    addTrack();
     await service.start();
     const result = await service.updateConfig({ source: 'url', radioUrl: 'https://radio.example/stream' });
     expect(result).toMatchObject({ source: 'url', streamKey: '****UvWx', streamKeySet: true, restartRequired: false });

@@ -3,10 +3,9 @@ import { Mutex } from 'async-mutex';
 import { redact } from '../common/redaction.js';
 import { WaveError } from '../common/wave-error.js';
 import { AppConfig } from '../config/app-config.js';
-import { DocumentStore } from '../config/document-store.service.js';
 import { WaveEvents } from '../bus/wave-events.js';
 import { Pm2ProcessEvent, Pm2ProcessInfo, Pm2ProcessMessage, Pm2Repository } from '../repositories/pm2.repository.js';
-import { AUDIO_TRACKS_DOCUMENT } from '../tracks/audio-tracks.document.js';
+import { TrackLibrary } from '../tracks/track-library.js';
 import {
   DAEMON_COMMAND_TOPIC,
   DAEMON_PROCESS_NAME,
@@ -55,7 +54,7 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
   constructor(
     private readonly pm2: Pm2Repository,
     private readonly configService: TelegramConfigService,
-    private readonly store: DocumentStore,
+    private readonly library: TrackLibrary,
     private readonly config: AppConfig,
     private readonly events: WaveEvents,
     private readonly sources: TelegramSourceService,
@@ -174,17 +173,6 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
     return { ...toConfigView(after), restartRequired };
   }
 
-  /** Tells a running daemon to re-read the playlist now (it also does at every track boundary). */
-  async reloadPlaylist(): Promise<void> {
-    try {
-      const daemon = await this.describeDaemon();
-      if (daemon && daemon.status === 'online') await this.send(daemon, { command: 'reload-playlist' });
-    } catch (error) {
-      // The daemon re-reads the playlist at the next track anyway.
-      this.logger.warn(`could not ask ${DAEMON_PROCESS_NAME} to reload its playlist: ${(error as Error).message}`);
-    }
-  }
-
   /** PM2's view of the daemon; its answer is the one rule's word on whether the daemon runs (now playing). */
   private async describeDaemon(): Promise<Pm2ProcessInfo | null> {
     const daemon = await this.pm2.describe(DAEMON_PROCESS_NAME);
@@ -208,8 +196,7 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
       );
     }
     if (config.source === 'playlist') {
-      const { tracks } = await this.store.read(AUDIO_TRACKS_DOCUMENT);
-      if (tracks.length === 0) throw new WaveError(409, 'playlist_empty', 'The playlist has no tracks: add tracks (POST /api/tracks) or choose another source');
+      if ((await this.library.trackCount()) === 0) throw new WaveError(409, 'playlist_empty', 'The playlist has no tracks: add tracks (POST /api/tracks) or choose another source');
     }
   }
 

@@ -2,18 +2,20 @@ import { Module } from '@nestjs/common';
 import { MediaProbeModule } from '../media/media-probe.module.js';
 import { Pm2Module } from '../repositories/pm2.module.js';
 import { RtmpModule } from '../rtmp/rtmp.module.js';
+import { TracksModule } from '../tracks/tracks.module.js';
 import { NowPlayingController } from './now-playing.controller.js';
 import { NowPlayingService } from './now-playing.service.js';
 import { TelegramConfigService } from './telegram-config.service.js';
 import { TelegramController } from './telegram.controller.js';
 import { TelegramDaemonReport } from './telegram-daemon-report.js';
+import { TelegramPlaylistListener } from './telegram-playlist.listener.js';
 import { TelegramSourceService } from './telegram-source.service.js';
 import { TelegramStreamService } from './telegram-stream.service.js';
 
 @Module({
-  imports: [Pm2Module, RtmpModule, MediaProbeModule],
+  imports: [Pm2Module, RtmpModule, MediaProbeModule, TracksModule],
   controllers: [TelegramController, NowPlayingController],
-  providers: [TelegramConfigService, TelegramDaemonReport, TelegramSourceService, TelegramStreamService, NowPlayingService],
+  providers: [TelegramConfigService, TelegramDaemonReport, TelegramSourceService, TelegramStreamService, NowPlayingService, TelegramPlaylistListener],
   exports: [TelegramStreamService, TelegramConfigService, NowPlayingService],
 })
 export class TelegramModule {}

@@ -1,5 +1,5 @@
 import type { MultipartFile, MultipartValue } from '@fastify/multipart';
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -11,26 +11,24 @@ import { WaveError } from '../common/wave-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { DocumentStore } from '../config/document-store.service.js';
 import { WaveEvents, type WaveEventMap } from '../bus/wave-events.js';
-import { TelegramStreamService } from '../telegram/telegram-stream.service.js';
 import { TRACKS_DIR } from '../contracts/track-library.js';
 import { AUDIO_TRACKS_DOCUMENT, type AudioTrack } from './audio-tracks.document.js';
+import type { TrackLibrary } from './track-library.js';
 import type { AddTrackDto, UpdateTrackDto } from './dto/track.dto.js';
 import { MediaProbeService, type AudioMetadata } from '../media/media-probe.service.js';
 import { isInside, resolveServerFile } from '../media/server-file.js';
 
-/** Changes within this long reach the running daemon as one playlist reload. */
-const RELOAD_DEBOUNCE_MS = 250;
 const MAX_TAG_LENGTH = 512;
 
 /**
  * The track library (`DATA_DIR/audio-tracks.json`; uploads under `DATA_DIR/tracks`). A file is taken only
- * when ffprobe finds audio in it. Every change is raised as `tracks.updated` and reaches a running daemon.
+ * when ffprobe finds audio in it. Every change is raised as `tracks.updated` (the Telegram stream reloads its
+ * playlist on it).
  */
 @Injectable()
-export class TracksService implements OnModuleDestroy {
+export class TracksService implements TrackLibrary {
   private readonly logger = new Logger(TracksService.name);
   private readonly tracksDir: string;
-  private reloadTimer: NodeJS.Timeout | null = null;
   private readonly pendingAppends: Array<{ track: AudioTrack; resolve: () => void; reject: (error: unknown) => void }> = [];
   private flushing = false;
 
@@ -38,18 +36,17 @@ export class TracksService implements OnModuleDestroy {
     private readonly store: DocumentStore,
     private readonly config: AppConfig,
     private readonly probe: MediaProbeService,
-    private readonly telegram: TelegramStreamService,
     private readonly events: WaveEvents,
   ) {
     this.tracksDir = join(config.dataDir, TRACKS_DIR);
   }
 
-  onModuleDestroy(): void {
-    if (this.reloadTimer) clearTimeout(this.reloadTimer);
-  }
-
   async list(): Promise<AudioTrack[]> {
     return (await this.store.read(AUDIO_TRACKS_DOCUMENT)).tracks;
+  }
+
+  async trackCount(): Promise<number> {
+    return (await this.list()).length;
   }
 
   /** Adds a file already on the server (absolute, or relative to DATA_DIR/tracks). */
@@ -195,11 +192,6 @@ export class TracksService implements OnModuleDestroy {
       ({ tracks }) => this.events.emit('tracks.updated', { reason, trackIds, count: tracks.length, at: new Date().toISOString() }),
       (error: Error) => this.logger.warn(`tracks.updated not raised: ${error.message}`),
     );
-    if (this.reloadTimer) return;
-    this.reloadTimer = setTimeout(() => {
-      this.reloadTimer = null;
-      void this.telegram.reloadPlaylist();
-    }, RELOAD_DEBOUNCE_MS);
   }
 
   private async probeOrReject(file: string): Promise<AudioMetadata> {
