@@ -23,6 +23,8 @@ export interface WaveEventMap {
   'rtmp.publish.stopped': { application: string; stream: string; publisherId: string; clientAddress?: string; at: string };
   /** The Telegram daemon's lifecycle or ingest connection changed (PM2 events and the daemon's reports). */
   'telegram.status': { state: string; connection: string; pid: number | null; source: string | null; reason?: string; at: string };
+  /** The Telegram daemon (re)started and said what it plays first (its `daemon-started` report): the live takeover decides again. */
+  'telegram.daemon.started': { pid: number; source: string; at: string };
   /**
    * What the Telegram stream has on air changed, when it is heard at the ingest: `rtmp` is the live
    * relay (a DJ on air), `previous` what played before. `label` carries no credentials or keys.

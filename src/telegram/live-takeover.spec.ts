@@ -28,7 +28,8 @@ import { MediaProbeService } from '../media/media-probe.service.js';
 import type { DaemonSourceKind } from './daemon/daemon-messages.js';
 import { onDaemonStarted, onDjPublished, onDjUnpublished, onSourceConfigured, type TakeoverContext } from './live-takeover.js';
 import { TelegramConfigService } from './telegram-config.service.js';
-import { TelegramDaemonReport } from './telegram-daemon-report.js';
+import { TelegramConfigUpdateService } from './telegram-config-update.service.js';
+import { TelegramReportListener } from './telegram-report.listener.js';
 import { TelegramSourceService } from './telegram-source.service.js';
 import { TelegramStreamService } from './telegram-stream.service.js';
 import { NowPlayingService } from './now-playing.service.js';
@@ -154,6 +155,7 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
   const live = new Map<string, number>();
   let events: WaveEvents;
   let stream: TelegramStreamService;
+  let configUpdates: TelegramConfigUpdateService;
   const emitted: Array<[string, unknown]> = [];
   const logged: string[] = [];
 
@@ -194,7 +196,8 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
         { provide: ProcessRepository, useValue: new FakeProcessRepository().asRepository() },
         MediaProbeService,
         TelegramConfigService,
-        TelegramDaemonReport,
+        TelegramReportListener,
+        TelegramConfigUpdateService,
         TelegramSourceService,
         TelegramStreamService,
         NowPlayingService,
@@ -206,6 +209,7 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
     moduleRef.get(EventEmitter2).onAny((name, payload) => emitted.push([String(name), payload]));
     events = moduleRef.get(WaveEvents);
     stream = moduleRef.get(TelegramStreamService);
+    configUpdates = moduleRef.get(TelegramConfigUpdateService);
   }
 
   beforeEach(async () => {
@@ -283,7 +287,7 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
     await vi.waitFor(() => expect(commands()).toHaveLength(1));
     heard('rtmp');
 
-    const changed = await stream.updateConfig({ radioUrl: 'https://radio.example/other.mp3' });
+    const changed = await configUpdates.update({ radioUrl: 'https://radio.example/other.mp3' });
     expect(changed.restartRequired).toBe(false);
     expect(commands()).toHaveLength(1); // the DJ keeps the air
 
@@ -351,7 +355,7 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
       await startDaemon();
       docker.unreachable = true;
       await closeStat(); // no ingest serves: none can run without the engine
-      const changed = await stream.updateConfig({ source: 'url', radioUrl: RADIO });
+      const changed = await configUpdates.update({ source: 'url', radioUrl: RADIO });
       expect(changed.restartRequired).toBe(false);
       expect(commands()).toEqual([{ command: 'switch-source', source: 'url', url: RADIO }]);
       expect(logged.join('\n')).toMatch(/who is live on the RTMP ingest is unknown \(.*unreachable.*\); deciding as if no DJ were live/);
@@ -363,7 +367,7 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
       docker.hangMs = 150;
       await closeStat();
       const started = performance.now();
-      const changed = await stream.updateConfig({ source: 'url', radioUrl: RADIO });
+      const changed = await configUpdates.update({ source: 'url', radioUrl: RADIO });
       expect(performance.now() - started).toBeLessThan(1000);
       expect(changed.restartRequired).toBe(false);
       expect(commands()).toEqual([{ command: 'switch-source', source: 'url', url: RADIO }]);
@@ -377,7 +381,7 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
       pm2.report({ event: 'daemon-started', pid: 4242, at: new Date().toISOString(), source: 'playlist' });
       heard('playlist');
       const started = performance.now();
-      const changed = await stream.updateConfig({ source: 'url', radioUrl: RADIO });
+      const changed = await configUpdates.update({ source: 'url', radioUrl: RADIO });
       expect(performance.now() - started).toBeLessThan(700); // one bound (the start-up decision's), not two
       expect(changed.restartRequired).toBe(false);
       expect(commands()).toEqual([{ command: 'switch-source', source: 'url', url: RADIO }]);
@@ -392,7 +396,7 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
       heard('rtmp');
       docker.hangMs = 60_000; // the decision must not ask the engine at all
       const started = performance.now();
-      expect((await stream.updateConfig({ source: 'url', radioUrl: RADIO })).restartRequired).toBe(false);
+      expect((await configUpdates.update({ source: 'url', radioUrl: RADIO })).restartRequired).toBe(false);
       expect(performance.now() - started).toBeLessThan(1000);
       expect(commands()).toHaveLength(1); // the DJ keeps the air
       leave(DJ_KEY);
@@ -403,7 +407,7 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
     it('a switch the daemon cannot be told of answers restartRequired: true', async () => {
       await startDaemon();
       pm2.sendFails = new Error('PM2 did not answer in 20 s');
-      expect((await stream.updateConfig({ source: 'url', radioUrl: RADIO })).restartRequired).toBe(true);
+      expect((await configUpdates.update({ source: 'url', radioUrl: RADIO })).restartRequired).toBe(true);
       expect(logged.join('\n')).toContain('could not switch the Telegram source: PM2 did not answer');
     });
   });

@@ -9,7 +9,7 @@ import { DAEMON_COMMAND_TOPIC, DAEMON_PROCESS_NAME, type DaemonCommand } from '.
 import { onDaemonStarted, onDjPublished, onDjUnpublished, onSourceConfigured, type TakeoverContext, type TakeoverDecision } from './live-takeover.js';
 import type { TelegramConfigDocument } from './telegram-config.document.js';
 import { TelegramConfigService } from './telegram-config.service.js';
-import { TelegramDaemonReport } from './telegram-daemon-report.js';
+import { TelegramReportListener } from './telegram-report.listener.js';
 
 /**
  * What the running Telegram daemon plays: the configured source, or — with `liveTakeover` — the first
@@ -30,7 +30,7 @@ export class TelegramSourceService {
     private readonly pm2: Pm2Repository,
     private readonly configs: TelegramConfigService,
     private readonly rtmp: RtmpService,
-    private readonly daemonReport: TelegramDaemonReport,
+    private readonly reports: TelegramReportListener,
   ) {}
 
   @OnEvent('rtmp.publish.started')
@@ -43,7 +43,8 @@ export class TelegramSourceService {
     await this.decide(`DJ ${event.stream} stopped`, (context) => onDjUnpublished(context, event.publisherId));
   }
 
-  /** The daemon started or restarted. */
+  /** The daemon started or restarted (its `daemon-started` report). */
+  @OnEvent('telegram.daemon.started')
   async daemonStarted(): Promise<void> {
     await this.decide('the daemon started', (context, config) => onDaemonStarted(context, relaysWaveIngest(config)));
   }
@@ -68,7 +69,7 @@ export class TelegramSourceService {
           configuredSource: config.source,
           daemonRunning,
           livePublishers: daemonRunning ? await this.livePublishers(cause, queuedAt) : [],
-          onAir: this.daemonReport.onAir,
+          onAir: this.reports.onAir,
         };
         const decision = decideFrom(context, config);
         if (decision.action === 'none' || !daemon) {

@@ -24,7 +24,8 @@ import { MediaProbeService } from '../media/media-probe.service.js';
 import { DAEMON_PROCESS_NAME } from './daemon/daemon-messages.js';
 import { TELEGRAM_CONFIG_DOCUMENT } from './telegram-config.document.js';
 import { TelegramConfigService } from './telegram-config.service.js';
-import { TelegramDaemonReport } from './telegram-daemon-report.js';
+import { TelegramConfigUpdateService } from './telegram-config-update.service.js';
+import { TelegramReportListener } from './telegram-report.listener.js';
 import { TelegramSourceService } from './telegram-source.service.js';
 import { TelegramStreamService } from './telegram-stream.service.js';
 import { NOW_PLAYING_FILE } from './now-playing.file.js';
@@ -54,6 +55,8 @@ describe('TelegramStreamService', () => {
   let configService: TelegramConfigService;
   let nowPlaying: NowPlayingService;
   let library: FakeTrackLibrary;
+  let reports: TelegramReportListener;
+  let configUpdates: TelegramConfigUpdateService;
   const emitted: Array<[string, unknown]> = [];
 
   beforeEach(async () => {
@@ -71,11 +74,13 @@ describe('TelegramStreamService', () => {
     const rtmpConfigs = new RtmpConfigService(store);
     const keys = new RtmpIngestKeys(config);
     const rtmp = new RtmpService(docker, rtmpConfigs, new RtmpCallbackServer(config, docker, new RtmpPublishAuthService(docker, rtmpConfigs, events, keys)), keys);
-    const daemonReport = new TelegramDaemonReport();
-    const sources = new TelegramSourceService(pm2 as unknown as Pm2Repository, configService, rtmp, daemonReport);
     nowPlaying = new NowPlayingService(config, events);
+    reports = new TelegramReportListener(pm2 as unknown as Pm2Repository, events, nowPlaying);
+    const sources = new TelegramSourceService(pm2 as unknown as Pm2Repository, configService, rtmp, reports);
     library = new FakeTrackLibrary();
-    service = new TelegramStreamService(pm2 as unknown as Pm2Repository, configService, library, config, events, sources, daemonReport, nowPlaying);
+    service = new TelegramStreamService(pm2 as unknown as Pm2Repository, configService, library, config, reports, nowPlaying);
+    configUpdates = new TelegramConfigUpdateService(configService, service, sources);
+    reports.onModuleInit();
     await configService.onModuleInit();
     await nowPlaying.onModuleInit();
     await service.onApplicationBootstrap();
@@ -84,6 +89,7 @@ describe('TelegramStreamService', () => {
 
   afterEach(async () => {
     service.onModuleDestroy();
+    reports.onModuleDestroy();
     await nowPlaying.onModuleDestroy();
     await rm(dataDir, { recursive: true, force: true });
   });
@@ -194,24 +200,24 @@ describe('TelegramStreamService', () => {
     await configure();
     addTrack();
     await service.start();
-    const result = await service.updateConfig({ source: 'url', radioUrl: 'https://radio.example/stream' });
+    const result = await configUpdates.update({ source: 'url', radioUrl: 'https://radio.example/stream' });
     expect(result).toMatchObject({ source: 'url', streamKey: '****UvWx', streamKeySet: true, restartRequired: false });
     expect(JSON.stringify(result)).not.toContain(KEY);
     expect(pm2.sent).toEqual([{ pmId: 0, topic: 'wave', data: { command: 'switch-source', source: 'url', url: 'https://radio.example/stream' } }]);
-    expect((await service.updateConfig({ audioBitrateKbps: 160 })).restartRequired).toBe(true);
+    expect((await configUpdates.update({ audioBitrateKbps: 160 })).restartRequired).toBe(true);
   });
 
   it('masks credentials and the RTMP key in source URLs, and keeps the stored URL when its masked view is sent back', async () => {
     const radioUrl = 'https://dj:radio-password@radio.example/stream.mp3?token=radio-token-123';
     const relayUrl = 'rtmp://ingest.example:1935/live/relay-key-abcdef';
-    const result = await service.updateConfig({ source: 'url', radioUrl, relayUrl });
+    const result = await configUpdates.update({ source: 'url', radioUrl, relayUrl });
     expect(result).toMatchObject({ radioUrl: 'https://****@radio.example/stream.mp3?token=****', relayUrl: 'rtmp://ingest.example:1935/live/****' });
     for (const secret of ['radio-password', 'radio-token-123', 'relay-key-abcdef']) {
       expect(JSON.stringify(result)).not.toContain(secret);
       expect(JSON.stringify(await configService.view())).not.toContain(secret);
       expect(JSON.stringify(emitted)).not.toContain(secret);
     }
-    await service.updateConfig({ radioUrl: result.radioUrl, relayUrl: result.relayUrl });
+    await configUpdates.update({ radioUrl: result.radioUrl, relayUrl: result.relayUrl });
     expect(await configService.read()).toMatchObject({ radioUrl, relayUrl });
   });
 
@@ -219,8 +225,8 @@ describe('TelegramStreamService', () => {
     await configure();
     const before = await readFile(join(dataDir, TELEGRAM_CONFIG_DOCUMENT.file));
     // `url` needs a radio URL; none is stored.
-    await expect(service.updateConfig({ source: 'url' })).rejects.toMatchObject({ status: 400, code: 'invalid_config' });
-    await expect(service.updateConfig({ coverImage: 'missing.png' })).rejects.toMatchObject({ status: 400 });
+    await expect(configUpdates.update({ source: 'url' })).rejects.toMatchObject({ status: 400, code: 'invalid_config' });
+    await expect(configUpdates.update({ coverImage: 'missing.png' })).rejects.toMatchObject({ status: 400 });
     expect(await readFile(join(dataDir, TELEGRAM_CONFIG_DOCUMENT.file))).toEqual(before);
   });
 });

@@ -6,16 +6,25 @@ import { TracksModule } from '../tracks/tracks.module.js';
 import { NowPlayingController } from './now-playing.controller.js';
 import { NowPlayingService } from './now-playing.service.js';
 import { TelegramConfigService } from './telegram-config.service.js';
+import { TelegramConfigUpdateService } from './telegram-config-update.service.js';
 import { TelegramController } from './telegram.controller.js';
-import { TelegramDaemonReport } from './telegram-daemon-report.js';
 import { TelegramPlaylistListener } from './telegram-playlist.listener.js';
+import { TelegramReportListener } from './telegram-report.listener.js';
 import { TelegramSourceService } from './telegram-source.service.js';
 import { TelegramStreamService } from './telegram-stream.service.js';
 
 @Module({
   imports: [Pm2Module, RtmpModule, MediaProbeModule, TracksModule],
   controllers: [TelegramController, NowPlayingController],
-  providers: [TelegramConfigService, TelegramDaemonReport, TelegramSourceService, TelegramStreamService, NowPlayingService, TelegramPlaylistListener],
+  providers: [
+    NowPlayingService,
+    TelegramReportListener,
+    TelegramStreamService,
+    TelegramConfigService,
+    TelegramConfigUpdateService,
+    TelegramSourceService,
+    TelegramPlaylistListener,
+  ],
   exports: [TelegramStreamService, TelegramConfigService, NowPlayingService],
 })
 export class TelegramModule {}
