@@ -3,6 +3,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { DockerRepository } from '../repositories/docker.repository.js';
 import { DockerHealthIndicator } from './docker.health.js';
 import { RtmpIngestKeys } from './ingest-keys.js';
+import { LiveIngest } from './live-ingest.js';
 import { RtmpCallbackServer } from './rtmp-callback.server.js';
 import { RtmpConfigService } from './rtmp-config.service.js';
 import { RtmpContainerWatcher } from './rtmp-container.watcher.js';
@@ -17,7 +18,7 @@ export const RTMP_CORE_PROVIDERS = [DockerRepository, RtmpConfigService, RtmpIng
 @Module({
   imports: [TerminusModule],
   controllers: [RtmpController],
-  providers: [...RTMP_CORE_PROVIDERS, RtmpContainerWatcher, DockerHealthIndicator],
-  exports: [RtmpService, DockerRepository, DockerHealthIndicator],
+  providers: [...RTMP_CORE_PROVIDERS, RtmpContainerWatcher, DockerHealthIndicator, { provide: LiveIngest, useExisting: RtmpService }],
+  exports: [RtmpService, LiveIngest, DockerRepository, DockerHealthIndicator],
 })
 export class RtmpModule {}

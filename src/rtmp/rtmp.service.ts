@@ -6,6 +6,7 @@ import { WaveError } from '../common/wave-error.js';
 import { ContainerState, DockerRepository, DockerTimeoutError, DockerUnavailableError, PortBinding } from '../repositories/docker.repository.js';
 import { renderNginxConfig } from './nginx-config.renderer.js';
 import { newContainerNonce, RtmpIngestKeys } from './ingest-keys.js';
+import type { LiveIngest } from './live-ingest.js';
 import { parseNginxStat, RtmpPublisherStats, RtmpServerStats, StreamIdentity } from './nginx-stat.js';
 import { RtmpCallbackServer } from './rtmp-callback.server.js';
 import { RtmpConfigDocument } from './rtmp-config.document.js';
@@ -64,7 +65,7 @@ const QUEUE_TIMED_OUT = new Error('RTMP operation queue timeout');
  * it are serialized.
  */
 @Injectable()
-export class RtmpService {
+export class RtmpService implements LiveIngest {
   private readonly logger = new Logger(RtmpService.name);
   private readonly operations = withTimeout(new Mutex(), QUEUE_TIMEOUT_MS, QUEUE_TIMED_OUT);
   /**

@@ -22,6 +22,7 @@ import { RtmpCallbackServer } from '../rtmp/rtmp-callback.server.js';
 import { RTMP_CONFIG_DOCUMENT } from '../rtmp/rtmp-config.document.js';
 import { RtmpConfigService } from '../rtmp/rtmp-config.service.js';
 import { RtmpPublishAuthService } from '../rtmp/rtmp-publish-auth.service.js';
+import { LiveIngest } from '../rtmp/live-ingest.js';
 import { RtmpService } from '../rtmp/rtmp.service.js';
 import { TrackLibrary } from '../tracks/track-library.js';
 import { MediaProbeService } from '../media/media-probe.service.js';
@@ -193,6 +194,7 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
         RtmpPublishAuthService,
         RtmpCallbackServer,
         RtmpService,
+        { provide: LiveIngest, useExisting: RtmpService },
         { provide: ProcessRepository, useValue: new FakeProcessRepository().asRepository() },
         MediaProbeService,
         TelegramConfigService,

@@ -4,7 +4,7 @@ import { Mutex } from 'async-mutex';
 import type { WaveEventMap } from '../bus/wave-events.js';
 import { DockerTimeoutError } from '../repositories/docker.repository.js';
 import { Pm2Repository } from '../repositories/pm2.repository.js';
-import { RtmpService } from '../rtmp/rtmp.service.js';
+import { LiveIngest } from '../rtmp/live-ingest.js';
 import { DAEMON_COMMAND_TOPIC, DAEMON_PROCESS_NAME, type DaemonCommand } from './daemon/daemon-messages.js';
 import { onDaemonStarted, onDjPublished, onDjUnpublished, onSourceConfigured, type TakeoverContext, type TakeoverDecision } from './live-takeover.js';
 import type { TelegramConfigDocument } from './telegram-config.document.js';
@@ -29,7 +29,7 @@ export class TelegramSourceService {
   constructor(
     private readonly pm2: Pm2Repository,
     private readonly configs: TelegramConfigService,
-    private readonly rtmp: RtmpService,
+    private readonly ingest: LiveIngest,
     private readonly reports: TelegramReportListener,
   ) {}
 
@@ -97,7 +97,7 @@ export class TelegramSourceService {
    */
   private async livePublishers(cause: string, queuedAt: number): Promise<string[] | null> {
     try {
-      return (await this.rtmp.livePublishers({ askEngine: this.engineTimedOutAt < queuedAt })).map((p) => p.publisherId);
+      return (await this.ingest.livePublishers({ askEngine: this.engineTimedOutAt < queuedAt })).map((p) => p.publisherId);
     } catch (error) {
       if (error instanceof DockerTimeoutError) this.engineTimedOutAt = performance.now();
       this.logger.warn(`${cause}: who is live on the RTMP ingest is unknown (${(error as Error).message}); deciding as if no DJ were live`);
@@ -106,7 +106,7 @@ export class TelegramSourceService {
   }
 
   private async djCommand(publisherId: string): Promise<DaemonCommand | null> {
-    const url = await this.rtmp.liveInputUrlForPublisher(publisherId);
+    const url = await this.ingest.liveInputUrlForPublisher(publisherId);
     if (!url) this.logger.warn('the DJ on air no longer has a configured stream key; the Telegram source stays as it is');
     return url ? { command: 'switch-source', source: 'rtmp', url, ingest: true } : null;
   }
@@ -117,7 +117,7 @@ export class TelegramSourceService {
     if (config.source === 'rtmp' && config.relayUrl) return { command: 'switch-source', source: 'rtmp', url: config.relayUrl };
     if (config.source === 'rtmp') {
       try {
-        return { command: 'switch-source', source: 'rtmp', url: await this.rtmp.liveInputUrl(), ingest: true };
+        return { command: 'switch-source', source: 'rtmp', url: await this.ingest.liveInputUrl(), ingest: true };
       } catch (error) {
         this.logger.warn(`cannot relay Wave's RTMP ingest (${(error as Error).message}); the playlist plays`);
       }

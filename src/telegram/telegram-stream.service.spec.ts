@@ -11,14 +11,9 @@ import { DocumentStore } from '../config/document-store.service.js';
 import { validateEnvironment } from '../config/env.validation.js';
 import { WaveEvents, type WaveEventMap } from '../bus/wave-events.js';
 import type { Pm2Repository } from '../repositories/pm2.repository.js';
-import { RtmpCallbackServer } from '../rtmp/rtmp-callback.server.js';
-import { RtmpConfigService } from '../rtmp/rtmp-config.service.js';
-import { RtmpPublishAuthService } from '../rtmp/rtmp-publish-auth.service.js';
-import { RtmpService } from '../rtmp/rtmp.service.js';
-import { RtmpIngestKeys } from '../rtmp/ingest-keys.js';
-import { FakeDockerRepository } from '../../test/fakes/docker.repository.fake.js';
 import { FakePm2 } from '../../test/fakes/pm2.repository.fake.js';
 import { FakeProcessRepository } from '../../test/fakes/process.repository.fake.js';
+import { LiveIngest } from '../rtmp/live-ingest.js';
 import { TrackLibrary } from '../tracks/track-library.js';
 import { MediaProbeService } from '../media/media-probe.service.js';
 import { DAEMON_PROCESS_NAME } from './daemon/daemon-messages.js';
@@ -38,6 +33,19 @@ class FakeTrackLibrary extends TrackLibrary {
   tracks = 0;
   async trackCount() {
     return this.tracks;
+  }
+}
+
+/** Wave's RTMP ingest as the live takeover asks it, with no ingest running: nobody is live on it. */
+class NoIngest extends LiveIngest {
+  async livePublishers() {
+    return [];
+  }
+  async liveInputUrl(): Promise<string> {
+    throw new Error('no ingest runs');
+  }
+  async liveInputUrlForPublisher() {
+    return null;
   }
 }
 
@@ -69,14 +77,9 @@ describe('TelegramStreamService', () => {
     const events = new WaveEvents(emitter);
     pm2 = new FakePm2();
     configService = new TelegramConfigService(store, config, events, new MediaProbeService(new FakeProcessRepository().asRepository()));
-    // No RTMP ingest runs: nobody is live on it.
-    const docker = new FakeDockerRepository().asRepository();
-    const rtmpConfigs = new RtmpConfigService(store);
-    const keys = new RtmpIngestKeys(config);
-    const rtmp = new RtmpService(docker, rtmpConfigs, new RtmpCallbackServer(config, docker, new RtmpPublishAuthService(docker, rtmpConfigs, events, keys)), keys);
     nowPlaying = new NowPlayingService(config, events);
     reports = new TelegramReportListener(pm2 as unknown as Pm2Repository, events, nowPlaying);
-    const sources = new TelegramSourceService(pm2 as unknown as Pm2Repository, configService, rtmp, reports);
+    const sources = new TelegramSourceService(pm2 as unknown as Pm2Repository, configService, new NoIngest(), reports);
     library = new FakeTrackLibrary();
     service = new TelegramStreamService(pm2 as unknown as Pm2Repository, configService, library, config, reports, nowPlaying);
     configUpdates = new TelegramConfigUpdateService(configService, service, sources);
