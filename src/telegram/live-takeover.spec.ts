@@ -6,7 +6,7 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeDockerRepository } from '../../test/fakes/docker.repository.fake.js';
 import { FakePm2 } from '../../test/fakes/pm2.repository.fake.js';
 import { FakeProcessRepository } from '../../test/fakes/process.repository.fake.js';
@@ -176,7 +176,8 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
   };
   /** The daemon reports what it has on air, as it does once the audio is heard. */
   const heard = (source: DaemonSourceKind, label: string = source) => pm2.report({ event: 'source-changed', source, label, at: new Date().toISOString() });
-  const settle = () => new Promise((r) => setTimeout(r, 100));
+  /** Every decision the events so far started is done (awaited, never slept on). */
+  const decided = () => moduleRef.get(TelegramSourceService).idle();
 
   /** Boots the Wave under test (again, for a restarted Wave: same data, PM2 and Docker). */
   async function boot(): Promise<void> {
@@ -241,25 +242,27 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
     await stream.start();
     pm2.report({ event: 'daemon-started', pid: 4242, at: new Date().toISOString(), source: 'playlist' });
     heard('playlist');
-    await settle(); // the decision on the daemon's start has read /stat
+    await decided(); // the decision on the daemon's start has read /stat
   }
 
   it('switches the playing daemon to the DJ on publish and back to the playlist on unpublish; the key goes only over IPC', async () => {
     await startDaemon();
-    await vi.waitFor(() => expect(emitted.some(([n]) => n === 'telegram.source')).toBe(true));
+    expect(emitted.some(([n]) => n === 'telegram.source')).toBe(true);
     expect(commands()).toEqual([]);
 
     goLive(DJ_KEY);
-    await vi.waitFor(() => expect(commands()).toEqual([djInput(DJ_KEY)]));
+    await decided();
+    expect(commands()).toEqual([djInput(DJ_KEY)]);
     heard('rtmp', 'rtmp://127.0.0.1:1935/live/****');
-    await vi.waitFor(async () => expect(await stream.status()).toMatchObject({ live: true, source: { kind: 'rtmp', label: 'rtmp://127.0.0.1:1935/live/****' } }));
+    expect(await stream.status()).toMatchObject({ live: true, source: { kind: 'rtmp', label: 'rtmp://127.0.0.1:1935/live/****' } });
     expect(emitted).toContainEqual(['telegram.source', expect.objectContaining({ source: 'rtmp', previous: 'playlist', live: true })]);
     expect(emitted).toContainEqual(['telegram.status', expect.objectContaining({ source: 'rtmp', reason: 'DJ on air' })]);
 
     leave(DJ_KEY);
-    await vi.waitFor(() => expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'playlist' }));
+    await decided();
+    expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'playlist' });
     heard('playlist');
-    await vi.waitFor(async () => expect(await stream.status()).toMatchObject({ live: false, source: { kind: 'playlist' } }));
+    expect(await stream.status()).toMatchObject({ live: false, source: { kind: 'playlist' } });
     expect(commands()).toHaveLength(2);
 
     expect(JSON.stringify(emitted)).not.toContain(DJ_KEY);
@@ -269,24 +272,27 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
   it('a refused duplicate publisher of the live key (on_publish, then on_publish_done) leaves the DJ on the air', async () => {
     await startDaemon();
     goLive(DJ_KEY);
-    await vi.waitFor(() => expect(commands()).toHaveLength(1));
+    await decided();
+    expect(commands()).toHaveLength(1);
     heard('rtmp');
 
     // nginx refuses a second session publishing the same stream, then reports it done: /stat still lists the DJ.
     events.emit('rtmp.publish.started', event(DJ_KEY));
     events.emit('rtmp.publish.stopped', event(DJ_KEY));
-    await settle();
+    await decided();
     expect(commands()).toEqual([djInput(DJ_KEY)]);
 
     leave(DJ_KEY);
-    await vi.waitFor(() => expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'playlist' }));
+    await decided();
+    expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'playlist' });
   });
 
   it('hands back to the configured radio URL, and holds a source change made during the show until the DJ stops', async () => {
     await moduleRef.get(TelegramConfigService).update({ source: 'url', radioUrl: 'https://radio.example/stream.mp3' });
     await startDaemon();
     goLive(DJ_KEY);
-    await vi.waitFor(() => expect(commands()).toHaveLength(1));
+    await decided();
+    expect(commands()).toHaveLength(1);
     heard('rtmp');
 
     const changed = await configUpdates.update({ radioUrl: 'https://radio.example/other.mp3' });
@@ -294,59 +300,65 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
     expect(commands()).toHaveLength(1); // the DJ keeps the air
 
     leave(DJ_KEY);
-    await vi.waitFor(() => expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'url', url: 'https://radio.example/other.mp3' }));
+    await decided();
+    expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'url', url: 'https://radio.example/other.mp3' });
   });
 
   it('first DJ keeps the air; a second DJ never gets it while the first is live, and the playlist is back when both are gone', async () => {
     await startDaemon();
     goLive(DJ_KEY);
-    await vi.waitFor(() => expect(commands()).toHaveLength(1));
+    await decided();
+    expect(commands()).toHaveLength(1);
     heard('rtmp');
     goLive(OTHER_DJ_KEY);
-    await settle();
+    await decided();
     leave(OTHER_DJ_KEY);
-    await settle();
+    await decided();
     // At most a repeat of the first DJ's input (which the daemon ignores), never the second DJ's.
     expect(new Set(commands().map((c) => JSON.stringify(c)))).toEqual(new Set([JSON.stringify(djInput(DJ_KEY))]));
     leave(DJ_KEY);
-    await vi.waitFor(() => expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'playlist' }));
+    await decided();
+    expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'playlist' });
   });
 
   it('does nothing with the flag off, or with no daemon running', async () => {
     await moduleRef.get(TelegramConfigService).update({ liveTakeover: false });
     goLive(DJ_KEY);
-    await settle();
+    await decided();
     expect(commands()).toEqual([]);
 
     await startDaemon();
     goLive(OTHER_DJ_KEY);
-    await settle();
+    await decided();
     expect(commands()).toEqual([]);
   });
 
   it('a DJ who went live while the daemon was stopped has the air as soon as the daemon starts', async () => {
     goLive(DJ_KEY);
-    await settle();
+    await decided();
     expect(commands()).toEqual([]);
     await startDaemon();
-    await vi.waitFor(() => expect(commands()).toEqual([djInput(DJ_KEY)]));
+    await decided();
+    expect(commands()).toEqual([djInput(DJ_KEY)]);
   });
 
   it('a Wave restarted mid-show hands the air back when the DJ stops', async () => {
     await startDaemon();
     goLive(DJ_KEY);
-    await vi.waitFor(() => expect(commands()).toHaveLength(1));
+    await decided();
+    expect(commands()).toHaveLength(1);
     heard('rtmp');
-    await settle();
+    await decided();
 
     await moduleRef.close();
     await boot(); // the daemon keeps running in PM2; this Wave has heard nothing from it yet
     goLive(OTHER_DJ_KEY);
-    await settle();
+    await decided();
     expect(commands().slice(1).every((c) => c.url === djInput(DJ_KEY).url)).toBe(true); // never the second DJ
     leave(OTHER_DJ_KEY);
     leave(DJ_KEY);
-    await vi.waitFor(() => expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'playlist' }));
+    await decided();
+    expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'playlist' });
   });
 
   describe('with the Docker engine down', () => {
@@ -394,7 +406,8 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
     it("while the ingest still serves (a hung engine's containers run on), who is live comes from nginx: a DJ live keeps the air", async () => {
       await startDaemon();
       goLive(DJ_KEY);
-      await vi.waitFor(() => expect(commands()).toEqual([djInput(DJ_KEY)]));
+      await decided();
+      expect(commands()).toEqual([djInput(DJ_KEY)]);
       heard('rtmp');
       docker.hangMs = 60_000; // the decision must not ask the engine at all
       const started = performance.now();
@@ -402,7 +415,8 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
       expect(performance.now() - started).toBeLessThan(1000);
       expect(commands()).toHaveLength(1); // the DJ keeps the air
       leave(DJ_KEY);
-      await vi.waitFor(() => expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'url', url: RADIO }));
+      await decided();
+      expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'url', url: RADIO });
       expect(docker.hangCalls).toBe(0);
     });
 
@@ -418,6 +432,7 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
     await moduleRef.get(TelegramConfigService).update({ source: 'rtmp' });
     expect((await moduleRef.get(TelegramConfigService).view()).relayUrl).toBe('');
     await startDaemon();
-    await vi.waitFor(() => expect(commands()).toEqual([djInput(DJ_KEY)]));
+    await decided();
+    expect(commands()).toEqual([djInput(DJ_KEY)]);
   });
 });

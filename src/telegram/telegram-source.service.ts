@@ -23,6 +23,8 @@ export class TelegramSourceService {
   private readonly logger = new Logger(TelegramSourceService.name);
   /** Publish callbacks, config changes and daemon starts may race; decisions run one at a time. */
   private readonly decisions = new Mutex();
+  /** The decision queued last: they run one at a time, in the order queued, so it is also the last to finish. */
+  private latest: Promise<unknown> = Promise.resolve();
   /** When the engine last left who is live unknown by not answering (performance.now()). */
   private engineTimedOutAt = -Infinity;
 
@@ -57,9 +59,22 @@ export class TelegramSourceService {
     return this.decide('the source was configured', onSourceConfigured);
   }
 
+  /**
+   * Resolves once every decision queued so far is done (its command sent, or its failure logged), and
+   * those queued meanwhile too. Each event handler queues its decision at once, while the event is
+   * emitted, so awaiting this after raising an event awaits the decision it started.
+   */
+  async idle(): Promise<void> {
+    let last: Promise<unknown>;
+    do {
+      last = this.latest;
+      await last;
+    } while (last !== this.latest);
+  }
+
   private decide(cause: string, decideFrom: (context: TakeoverContext, config: TelegramConfigDocument) => TakeoverDecision): Promise<boolean> {
     const queuedAt = performance.now();
-    return this.decisions
+    const decision = this.decisions
       .runExclusive(async () => {
         const config = await this.configs.read();
         const daemon = await this.pm2.describe(DAEMON_PROCESS_NAME);
@@ -86,6 +101,8 @@ export class TelegramSourceService {
         this.logger.error(`${cause}: could not switch the Telegram source: ${(error as Error).message}`);
         return false;
       });
+    this.latest = decision;
+    return decision;
   }
 
   /**
