@@ -180,6 +180,18 @@ describe('TelegramStreamService', () => {
     await vi.waitFor(() => expect(emitted).toContainEqual(['telegram.error', expect.objectContaining({ code: 'daemon_exited' })]));
   });
 
+  it("hands out copies of the daemon's report: a reader cannot change what the status shows", async () => {
+    await configure();
+    addTrack();
+    await service.start();
+    pm2.report({ event: 'source-changed', source: 'url', label: 'https://radio.example/stream', at: new Date().toISOString() });
+    const copy = reports.view();
+    copy.source!.kind = 'rtmp';
+    copy.connection = 'connected';
+    expect(reports.onAir).toBe('url');
+    expect(await service.status()).toMatchObject({ live: false, connection: 'unknown', source: { kind: 'url' } });
+  });
+
   it('redacts the stream key from daemon errors before raising telegram.error', async () => {
     await configure();
     addTrack();
