@@ -7,6 +7,7 @@ import { ApiTokenGuard } from './auth/api-token.guard.js';
 import { MutationThrottlerGuard } from './common/mutation-throttler.guard.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
+import { DocumentsModule } from './documents/documents.module.js';
 import { BusModule } from './bus/bus.module.js';
 import { RepositoriesModule } from './repositories/repositories.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -31,7 +32,8 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config, [RTMP_CONFIG_DOCUMENT, TELEGRAM_CONFIG_DOCUMENT, AUDIO_TRACKS_DOCUMENT]),
+        ConfigModule.forRoot(config),
+        DocumentsModule.forRoot([RTMP_CONFIG_DOCUMENT, TELEGRAM_CONFIG_DOCUMENT, AUDIO_TRACKS_DOCUMENT]),
         BusModule,
         RepositoriesModule,
         ApiAuthModule,

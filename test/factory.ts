@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WaveEvents } from '../src/bus/wave-events.js';
 import { AppConfig } from '../src/config/app-config.js';
-import { DocumentStore } from '../src/config/document-store.service.js';
+import { DocumentStore } from '../src/documents/document-store.service.js';
 import { validateEnvironment } from '../src/config/env.validation.js';
 import { DockerRepository } from '../src/repositories/docker.repository.js';
 import { NginxStatRepository } from '../src/repositories/nginx-stat.repository.js';

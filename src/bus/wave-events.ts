@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import type { StreamingStatus } from '../contracts/socket-events.js';
+import type { StreamingStatus, TrackChangedEvent } from '../contracts/socket-events.js';
 
 /**
  * Every domain event Wave raises, by name, with its payload. Services emit through WaveEvents;
@@ -23,6 +23,8 @@ export interface WaveEventMap {
   'rtmp.publish.stopped': { application: string; stream: string; publisherId: string; clientAddress?: string; at: string };
   /** The Telegram daemon's lifecycle or ingest connection changed (PM2 events and the daemon's reports). */
   'telegram.status': { state: string; connection: string; pid: number | null; source: string | null; reason?: string; at: string };
+  /** The Telegram daemon (re)started and said what it plays first (its `daemon-started` report): the live takeover decides again. */
+  'telegram.daemon.started': { pid: number; source: string; at: string };
   /**
    * What the Telegram stream has on air changed, when it is heard at the ingest: `rtmp` is the live
    * relay (a DJ on air), `previous` what played before. `label` carries no credentials or keys.
@@ -35,7 +37,7 @@ export interface WaveEventMap {
   /** A request failed on Wave's side (status ≥ 500): what the on-call engineer should see live. */
   'wave.error': { status: number; code: string; message: string; method: string; route: string; requestId: string; at: string };
   /** A track started playing on the Telegram stream (when its audio reached the ingest). */
-  'track.changed': { track: { id: string; title: string; artist: string; duration: number }; startedAt: string };
+  'track.changed': TrackChangedEvent;
   /** The track library changed. */
   'tracks.updated': { reason: 'added' | 'updated' | 'deleted' | 'reordered'; trackIds: string[]; count: number; at: string };
 }

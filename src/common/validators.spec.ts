@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { UpdateRtmpConfigDto } from '../rtmp/dto/rtmp-config.dto.js';
 import { UpdateTelegramConfigDto } from '../telegram/dto/telegram-config.dto.js';
 import { AddTrackDto, ReorderTracksDto, UpdateTrackDto } from '../tracks/dto/track.dto.js';
-import { flattenValidationErrors } from '../config/document-store.service.js';
+import { flattenValidationErrors } from '../documents/document-store.service.js';
 
 /** The messages the global ValidationPipe would answer 400 with (its options as in app.factory). */
 function problems(dto: new () => object, body: Record<string, unknown>): string[] {

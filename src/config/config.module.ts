@@ -1,16 +1,15 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { AppConfig } from './app-config.js';
-import { DATA_DOCUMENTS, DocumentDefinition, DocumentStore } from './document-store.service.js';
 
-/** Global: the validated settings and the one data-file store (which checks `documents` at boot). */
+/** Global: the validated settings. */
 @Global()
 @Module({})
 export class ConfigModule {
-  static forRoot(config: AppConfig, documents: DocumentDefinition<object>[] = []): DynamicModule {
+  static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ConfigModule,
-      providers: [{ provide: AppConfig, useValue: config }, { provide: DATA_DOCUMENTS, useValue: documents }, DocumentStore],
-      exports: [AppConfig, DocumentStore],
+      providers: [{ provide: AppConfig, useValue: config }],
+      exports: [AppConfig],
     };
   }
 }

@@ -44,10 +44,16 @@ export type LogService = (typeof LOG_SERVICES)[number];
 export const LOG_ROOMS = LOG_SERVICES.map((service) => `log:${service}` as const);
 export type LogRoom = (typeof LOG_ROOMS)[number];
 
-export interface NowPlayingView {
+/**
+ * What the Telegram stream plays now: the one shape of now playing, in every answer that carries it
+ * (`GET /api/tracks/now-playing`, `/api/stream/telegram/status`, `/api/streaming/status`, both `status` events).
+ */
+export interface NowPlaying {
   trackId: string;
   title: string;
   artist: string;
+  /** Seconds, as the daemon read it from the library; null once the track has left the library. */
+  duration: number | null;
   /** When the track's first audio reached the ingest (ISO-8601). */
   startedAt: string;
 }
@@ -58,7 +64,7 @@ export interface PublicStatus {
   onAir: boolean;
   /** A DJ is publishing to the RTMP ingest. */
   live: boolean;
-  nowPlaying: NowPlayingView | null;
+  nowPlaying: NowPlaying | null;
   /** Socket clients connected to this Wave instance's public namespace. */
   listeners: number;
   updatedAt: string;
@@ -99,11 +105,12 @@ export interface TelegramStatusView {
 export interface StreamingStatus {
   rtmp: RtmpStatusView;
   telegram: TelegramStatusView;
-  nowPlaying: NowPlayingView | null;
+  nowPlaying: NowPlaying | null;
   listeners: { public: number; admin: number };
   updatedAt: string;
 }
 
+/** `track:changed`: a track began (NowPlaying is what then plays; this is the event's own, older shape). */
 export interface TrackChangedEvent {
   track: { id: string; title: string; artist: string; duration: number };
   startedAt: string;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { statSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, statfs, unlink } from 'node:fs/promises';
-import { type DurableFileSystem, type WritableFile, writeFileDurably } from '../config/durable-file.js';
+import { type DurableFileSystem, type WritableFile, writeFileDurably } from './durable-file.js';
 
 /** What Wave asks of a file's metadata. */
 export interface FileInfo {

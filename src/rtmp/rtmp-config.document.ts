@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsInt, Matches, Max, MaxLength, Min } from 'class-validator';
-import type { DocumentDefinition } from '../config/document-store.service.js';
+import type { DocumentDefinition } from '../documents/document-store.service.js';
 
 export const STREAM_KEY_PATTERN = /^[A-Za-z0-9_-]{8,128}$/;
 export const APPLICATION_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;

@@ -3,7 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { maskSecret } from '../common/redaction.js';
 import { WaveError } from '../common/wave-error.js';
-import { DocumentStore, flattenValidationErrors } from '../config/document-store.service.js';
+import { DocumentStore, flattenValidationErrors } from '../documents/document-store.service.js';
 import { RTMP_CONFIG_DOCUMENT, RtmpConfigDocument } from './rtmp-config.document.js';
 
 /** The config as responses show it: stream keys masked. */

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { config as loadDotenv } from 'dotenv';
 import { AppConfig } from '../config/app-config.js';
 import { ConfigModule } from '../config/config.module.js';
+import { DocumentsModule } from '../documents/documents.module.js';
 import { InvalidEnvironmentError, validateEnvironment } from '../config/env.validation.js';
 import { BusModule } from '../bus/bus.module.js';
 import { RepositoriesModule } from '../repositories/repositories.module.js';
@@ -23,7 +24,7 @@ class RtmpCliModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: RtmpCliModule,
-      imports: [ConfigModule.forRoot(config), BusModule, RepositoriesModule],
+      imports: [ConfigModule.forRoot(config), DocumentsModule.forRoot(), BusModule, RepositoriesModule],
       providers: [
         ...RTMP_CORE_PROVIDERS.filter((p) => p !== RtmpCallbackServer),
         { provide: RtmpCallbackServer, useValue: { ensureListening: () => Promise.resolve(callbackBaseUrl(config.rtmpCallbackPort)) } },

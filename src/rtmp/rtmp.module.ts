@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { RtmpIngestKeys } from './ingest-keys.js';
+import { LiveIngest } from './live-ingest.js';
 import { RtmpCallbackServer } from './rtmp-callback.server.js';
 import { RtmpConfigService } from './rtmp-config.service.js';
 import { RtmpContainerWatcher } from './rtmp-container.watcher.js';
@@ -13,7 +14,7 @@ export const RTMP_CORE_PROVIDERS = [RtmpConfigService, RtmpIngestKeys, RtmpPubli
 /** RTMP ingest: nginx-rtmp in Docker — lifecycle, config, status, publish callbacks. */
 @Module({
   controllers: [RtmpController],
-  providers: [...RTMP_CORE_PROVIDERS, RtmpContainerWatcher],
-  exports: [RtmpService],
+  providers: [...RTMP_CORE_PROVIDERS, RtmpContainerWatcher, { provide: LiveIngest, useExisting: RtmpService }],
+  exports: [RtmpService, LiveIngest],
 })
 export class RtmpModule {}

@@ -8,6 +8,7 @@ import { NginxStatRepository } from '../repositories/nginx-stat.repository.js';
 import { StorageRepository } from '../repositories/storage.repository.js';
 import { NGINX_TEMPLATE_PATH, renderNginxConfig } from './nginx-config.renderer.js';
 import { newContainerNonce, RtmpIngestKeys } from './ingest-keys.js';
+import type { LiveIngest } from './live-ingest.js';
 import { parseNginxStat, RtmpPublisherStats, RtmpServerStats, StreamIdentity } from './nginx-stat.js';
 import { RtmpCallbackServer } from './rtmp-callback.server.js';
 import { RtmpConfigDocument } from './rtmp-config.document.js';
@@ -66,7 +67,7 @@ const QUEUE_TIMED_OUT = new Error('RTMP operation queue timeout');
  * it are serialized.
  */
 @Injectable()
-export class RtmpService {
+export class RtmpService implements LiveIngest {
   private readonly logger = new Logger(RtmpService.name);
   private readonly operations = withTimeout(new Mutex(), QUEUE_TIMEOUT_MS, QUEUE_TIMED_OUT);
   /**

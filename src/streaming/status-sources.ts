@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DocumentStore } from '../config/document-store.service.js';
-import type { NowPlayingView, RtmpStatusView, TelegramState, TelegramStatusView } from '../contracts/socket-events.js';
+import type { NowPlaying, RtmpStatusView, TelegramState, TelegramStatusView } from '../contracts/socket-events.js';
 import { RtmpService } from '../rtmp/rtmp.service.js';
+import { NowPlayingService } from '../telegram/now-playing.service.js';
 import { TelegramStreamService } from '../telegram/telegram-stream.service.js';
-import { AUDIO_TRACKS_DOCUMENT } from '../tracks/audio-tracks.document.js';
 
 /**
  * Where the streaming status reads each service's state. Each is an abstract class used as a DI token:
@@ -19,20 +18,18 @@ export abstract class TelegramStatusSource {
 }
 
 export abstract class NowPlayingSource {
-  abstract read(): Promise<NowPlayingView | null>;
+  abstract read(): NowPlaying | null;
 }
 
-/** Now playing as the track library stores it (written when the daemon reports a track start). */
+/** Now playing from its owner (memory; the one rule is applied there). */
 @Injectable()
-export class StoredNowPlayingSource extends NowPlayingSource {
-  constructor(private readonly store: DocumentStore) {
+export class TelegramNowPlayingSource extends NowPlayingSource {
+  constructor(private readonly nowPlaying: NowPlayingService) {
     super();
   }
 
-  async read(): Promise<NowPlayingView | null> {
-    const { nowPlaying } = await this.store.read(AUDIO_TRACKS_DOCUMENT);
-    if (!nowPlaying) return null;
-    return { trackId: nowPlaying.trackId, title: nowPlaying.title, artist: nowPlaying.artist, startedAt: nowPlaying.startedAt };
+  read(): NowPlaying | null {
+    return this.nowPlaying.current();
   }
 }
 

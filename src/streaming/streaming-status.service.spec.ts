@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { RtmpStatusView, TelegramStatusView } from '../contracts/socket-events.js';
+import type { NowPlaying, RtmpStatusView, TelegramStatusView } from '../contracts/socket-events.js';
 import { SocketAudience } from './socket-audience.js';
 import type { WaveEvents } from '../bus/wave-events.js';
 import { NowPlayingSource, RtmpStatusSource, TelegramStatusSource } from './status-sources.js';
@@ -15,21 +15,30 @@ class FakeRtmp extends RtmpStatusSource {
 }
 class FakeTelegram extends TelegramStatusSource {
   view: TelegramStatusView = { state: 'online', connection: 'connected', source: 'playlist', reconnects: 0, detail: null };
+  constructor(private readonly nowPlaying: FakeNowPlaying) {
+    super();
+  }
   async read() {
+    // The PM2 read answers after a turn of the event loop; its word on the daemon reaches now playing's owner.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (this.view.state === 'stopped') this.nowPlaying.value = null;
     return { ...this.view };
   }
 }
+/** Now playing's owner: PM2 finding the daemon stopped (the Telegram read) clears it, as NowPlayingService's rule does. */
 class FakeNowPlaying extends NowPlayingSource {
-  async read() {
-    return { trackId: 't1', title: 'Song', artist: 'Band', startedAt: '2026-01-01T00:00:00.000Z' };
+  value: NowPlaying | null = { trackId: 't1', title: 'Song', artist: 'Band', duration: 3, startedAt: '2026-01-01T00:00:00.000Z' };
+  read() {
+    return this.value ? { ...this.value } : null;
   }
 }
 
 function setup() {
   const rtmp = new FakeRtmp();
-  const telegram = new FakeTelegram();
+  const nowPlaying = new FakeNowPlaying();
+  const telegram = new FakeTelegram(nowPlaying);
   const emit = vi.fn();
-  const service = new StreamingStatusService(rtmp, telegram, new FakeNowPlaying(), new SocketAudience(), { emit } as unknown as WaveEvents);
+  const service = new StreamingStatusService(rtmp, telegram, nowPlaying, new SocketAudience(), { emit } as unknown as WaveEvents);
   return { rtmp, telegram, emit, service };
 }
 
@@ -87,9 +96,9 @@ describe('StreamingStatusService', () => {
     expect((await service.current()).rtmp.state).toBe('stopped');
   });
 
-  it('shows no track as now playing while the daemon is stopped, and a public view without internals', async () => {
+  it('reads now playing after the daemon\'s state, so a PM2 read finding it stopped shows no track; a public view without internals', async () => {
     const { telegram, service } = setup();
-    expect((await service.current()).nowPlaying?.title).toBe('Song');
+    expect((await service.current()).nowPlaying).toEqual({ trackId: 't1', title: 'Song', artist: 'Band', duration: 3, startedAt: '2026-01-01T00:00:00.000Z' });
     telegram.view = { ...telegram.view, state: 'stopped', connection: 'stopped' };
     service.stateChanged();
     const status = await service.current();

@@ -86,10 +86,9 @@ export class StreamingStatusService {
   }
 
   private async readServices(): Promise<ServicesState> {
-    const [rtmp, telegram, nowPlaying] = await Promise.all([this.rtmp.read(), this.telegram.read(), this.nowPlaying.read()]);
-    // A track is only "now playing" while the daemon may be playing it.
-    const playing = telegram.state === 'online' || telegram.state === 'starting' || telegram.state === 'unknown';
-    return { rtmp, telegram, nowPlaying: playing ? nowPlaying : null, updatedAt: new Date().toISOString() };
+    const [rtmp, telegram] = await Promise.all([this.rtmp.read(), this.telegram.read()]);
+    // Read after the daemon's state: PM2 finding the daemon stopped has already cleared now playing (its one rule).
+    return { rtmp, telegram, nowPlaying: this.nowPlaying.read(), updatedAt: new Date().toISOString() };
   }
 }
 

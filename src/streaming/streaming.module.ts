@@ -7,7 +7,7 @@ import {
   NowPlayingSource,
   Pm2TelegramStatusSource,
   RtmpStatusSource,
-  StoredNowPlayingSource,
+  TelegramNowPlayingSource,
   TelegramStatusSource,
 } from './status-sources.js';
 import { StreamingController } from './streaming.controller.js';
@@ -21,7 +21,7 @@ import { StreamingStatusService } from './streaming-status.service.js';
     SocketAudience,
     { provide: RtmpStatusSource, useClass: DockerRtmpStatusSource },
     { provide: TelegramStatusSource, useClass: Pm2TelegramStatusSource },
-    { provide: NowPlayingSource, useClass: StoredNowPlayingSource },
+    { provide: NowPlayingSource, useClass: TelegramNowPlayingSource },
   ],
   exports: [StreamingStatusService, SocketAudience],
 })

@@ -4,14 +4,14 @@ import { Test, TestingModule } from '@nestjs/testing';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeDockerRepository } from '../../test/fakes/docker.repository.fake.js';
 import { FakeNginxStatRepository, type FakeStream } from '../../test/fakes/nginx-stat.repository.fake.js';
 import { FakePm2 } from '../../test/fakes/pm2.repository.fake.js';
 import { FakeProcessRepository } from '../../test/fakes/process.repository.fake.js';
 import { UnboundRtmpCallbackServer } from '../../test/fakes/rtmp-callback.server.fake.js';
 import { AppConfig } from '../config/app-config.js';
-import { DocumentStore } from '../config/document-store.service.js';
+import { DocumentStore } from '../documents/document-store.service.js';
 import { validateEnvironment } from '../config/env.validation.js';
 import { WaveEvents } from '../bus/wave-events.js';
 import { DockerRepository } from '../repositories/docker.repository.js';
@@ -24,20 +24,30 @@ import { RtmpCallbackServer } from '../rtmp/rtmp-callback.server.js';
 import { RTMP_CONFIG_DOCUMENT } from '../rtmp/rtmp-config.document.js';
 import { RtmpConfigService } from '../rtmp/rtmp-config.service.js';
 import { RtmpPublishAuthService } from '../rtmp/rtmp-publish-auth.service.js';
+import { LiveIngest } from '../rtmp/live-ingest.js';
 import { RtmpService } from '../rtmp/rtmp.service.js';
-import { AUDIO_TRACKS_DOCUMENT } from '../tracks/audio-tracks.document.js';
-import { MediaProbeService } from '../tracks/media-probe.service.js';
+import { TrackLibrary } from '../tracks/track-library.js';
+import { MediaProbeService } from '../media/media-probe.service.js';
 import type { DaemonSourceKind } from './daemon/daemon-messages.js';
 import { onDaemonStarted, onDjPublished, onDjUnpublished, onSourceConfigured, type TakeoverContext } from './live-takeover.js';
 import { TelegramConfigService } from './telegram-config.service.js';
-import { TelegramDaemonReport } from './telegram-daemon-report.js';
+import { TelegramConfigUpdateService } from './telegram-config-update.service.js';
+import { TelegramReportListener } from './telegram-report.listener.js';
 import { TelegramSourceService } from './telegram-source.service.js';
 import { TelegramStreamService } from './telegram-stream.service.js';
+import { NowPlayingService } from './now-playing.service.js';
 
 const TELEGRAM_KEY = '1234567890:AbCdEfGhIjKlMnOpQrStUvWx';
 const DJ_KEY = 'dj-anna-7f3c9a1b2d';
 const OTHER_DJ_KEY = 'dj-boris-0e1f2a3b4c';
 const IMAGE = 'wave/rtmp:latest';
+
+/** A playlist with a track in it, so the daemon may start. */
+class OneTrackLibrary extends TrackLibrary {
+  async trackCount() {
+    return 1;
+  }
+}
 
 describe('live takeover decisions', () => {
   const context = (over: Partial<TakeoverContext> = {}): TakeoverContext => ({
@@ -130,6 +140,7 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
   const live = new Map<string, FakeStream>();
   let events: WaveEvents;
   let stream: TelegramStreamService;
+  let configUpdates: TelegramConfigUpdateService;
   const emitted: Array<[string, unknown]> = [];
   const logged: string[] = [];
 
@@ -149,7 +160,8 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
   };
   /** The daemon reports what it has on air, as it does once the audio is heard. */
   const heard = (source: DaemonSourceKind, label: string = source) => pm2.report({ event: 'source-changed', source, label, at: new Date().toISOString() });
-  const settle = () => new Promise((r) => setTimeout(r, 100));
+  /** Every decision the events so far started is done (awaited, never slept on). */
+  const decided = () => moduleRef.get(TelegramSourceService).idle();
 
   /** Boots the Wave under test (again, for a restarted Wave: same data, PM2 and Docker). */
   async function boot(): Promise<void> {
@@ -169,12 +181,16 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
         RtmpPublishAuthService,
         { provide: RtmpCallbackServer, useClass: UnboundRtmpCallbackServer },
         RtmpService,
+        { provide: LiveIngest, useExisting: RtmpService },
         { provide: ProcessRepository, useValue: new FakeProcessRepository().asRepository() },
         MediaProbeService,
         TelegramConfigService,
-        TelegramDaemonReport,
+        TelegramReportListener,
+        TelegramConfigUpdateService,
         TelegramSourceService,
         TelegramStreamService,
+        NowPlayingService,
+        { provide: TrackLibrary, useClass: OneTrackLibrary },
       ],
     }).compile();
     moduleRef.useLogger({ log: (m: string) => logged.push(m), warn: (m: string) => logged.push(m), error: (m: string) => logged.push(m), debug: (m: string) => logged.push(m), verbose: () => {} });
@@ -182,6 +198,7 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
     moduleRef.get(EventEmitter2).onAny((name, payload) => emitted.push([String(name), payload]));
     events = moduleRef.get(WaveEvents);
     stream = moduleRef.get(TelegramStreamService);
+    configUpdates = moduleRef.get(TelegramConfigUpdateService);
   }
 
   beforeEach(async () => {
@@ -196,10 +213,6 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
     const store = moduleRef.get(DocumentStore);
     await store.update(RTMP_CONFIG_DOCUMENT, (doc) => ({ ...doc, image: IMAGE, rtmpPort: 1935, httpPort: STAT_PORT, streamKeys: [DJ_KEY, OTHER_DJ_KEY] }));
     await moduleRef.get(RtmpService).start();
-    await store.update(AUDIO_TRACKS_DOCUMENT, (doc) => ({
-      ...doc,
-      tracks: [{ id: 't1', title: 'Song', artist: 'Band', path: 't1.mp3', duration: 3, addedAt: new Date().toISOString() }],
-    }));
     await moduleRef.get(TelegramConfigService).update({ serverUrl: 'rtmps://127.0.0.1:1936/s/', streamKey: TELEGRAM_KEY });
     emitted.length = 0;
     logged.length = 0;
@@ -214,25 +227,27 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
     await stream.start();
     pm2.report({ event: 'daemon-started', pid: 4242, at: new Date().toISOString(), source: 'playlist' });
     heard('playlist');
-    await settle(); // the decision on the daemon's start has read /stat
+    await decided(); // the decision on the daemon's start has read /stat
   }
 
   it('switches the playing daemon to the DJ on publish and back to the playlist on unpublish; the key goes only over IPC', async () => {
     await startDaemon();
-    await vi.waitFor(() => expect(emitted.some(([n]) => n === 'telegram.source')).toBe(true));
+    expect(emitted.some(([n]) => n === 'telegram.source')).toBe(true);
     expect(commands()).toEqual([]);
 
     goLive(DJ_KEY);
-    await vi.waitFor(() => expect(commands()).toEqual([djInput(DJ_KEY)]));
+    await decided();
+    expect(commands()).toEqual([djInput(DJ_KEY)]);
     heard('rtmp', 'rtmp://127.0.0.1:1935/live/****');
-    await vi.waitFor(async () => expect(await stream.status()).toMatchObject({ live: true, source: { kind: 'rtmp', label: 'rtmp://127.0.0.1:1935/live/****' } }));
+    expect(await stream.status()).toMatchObject({ live: true, source: { kind: 'rtmp', label: 'rtmp://127.0.0.1:1935/live/****' } });
     expect(emitted).toContainEqual(['telegram.source', expect.objectContaining({ source: 'rtmp', previous: 'playlist', live: true })]);
     expect(emitted).toContainEqual(['telegram.status', expect.objectContaining({ source: 'rtmp', reason: 'DJ on air' })]);
 
     leave(DJ_KEY);
-    await vi.waitFor(() => expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'playlist' }));
+    await decided();
+    expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'playlist' });
     heard('playlist');
-    await vi.waitFor(async () => expect(await stream.status()).toMatchObject({ live: false, source: { kind: 'playlist' } }));
+    expect(await stream.status()).toMatchObject({ live: false, source: { kind: 'playlist' } });
     expect(commands()).toHaveLength(2);
 
     expect(JSON.stringify(emitted)).not.toContain(DJ_KEY);
@@ -242,84 +257,93 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
   it('a refused duplicate publisher of the live key (on_publish, then on_publish_done) leaves the DJ on the air', async () => {
     await startDaemon();
     goLive(DJ_KEY);
-    await vi.waitFor(() => expect(commands()).toHaveLength(1));
+    await decided();
+    expect(commands()).toHaveLength(1);
     heard('rtmp');
 
     // nginx refuses a second session publishing the same stream, then reports it done: /stat still lists the DJ.
     events.emit('rtmp.publish.started', event(DJ_KEY));
     events.emit('rtmp.publish.stopped', event(DJ_KEY));
-    await settle();
+    await decided();
     expect(commands()).toEqual([djInput(DJ_KEY)]);
 
     leave(DJ_KEY);
-    await vi.waitFor(() => expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'playlist' }));
+    await decided();
+    expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'playlist' });
   });
 
   it('hands back to the configured radio URL, and holds a source change made during the show until the DJ stops', async () => {
     await moduleRef.get(TelegramConfigService).update({ source: 'url', radioUrl: 'https://radio.example/stream.mp3' });
     await startDaemon();
     goLive(DJ_KEY);
-    await vi.waitFor(() => expect(commands()).toHaveLength(1));
+    await decided();
+    expect(commands()).toHaveLength(1);
     heard('rtmp');
 
-    const changed = await stream.updateConfig({ radioUrl: 'https://radio.example/other.mp3' });
+    const changed = await configUpdates.update({ radioUrl: 'https://radio.example/other.mp3' });
     expect(changed.restartRequired).toBe(false);
     expect(commands()).toHaveLength(1); // the DJ keeps the air
 
     leave(DJ_KEY);
-    await vi.waitFor(() => expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'url', url: 'https://radio.example/other.mp3' }));
+    await decided();
+    expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'url', url: 'https://radio.example/other.mp3' });
   });
 
   it('first DJ keeps the air; a second DJ never gets it while the first is live, and the playlist is back when both are gone', async () => {
     await startDaemon();
     goLive(DJ_KEY);
-    await vi.waitFor(() => expect(commands()).toHaveLength(1));
+    await decided();
+    expect(commands()).toHaveLength(1);
     heard('rtmp');
     goLive(OTHER_DJ_KEY);
-    await settle();
+    await decided();
     leave(OTHER_DJ_KEY);
-    await settle();
+    await decided();
     // At most a repeat of the first DJ's input (which the daemon ignores), never the second DJ's.
     expect(new Set(commands().map((c) => JSON.stringify(c)))).toEqual(new Set([JSON.stringify(djInput(DJ_KEY))]));
     leave(DJ_KEY);
-    await vi.waitFor(() => expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'playlist' }));
+    await decided();
+    expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'playlist' });
   });
 
   it('does nothing with the flag off, or with no daemon running', async () => {
     await moduleRef.get(TelegramConfigService).update({ liveTakeover: false });
     goLive(DJ_KEY);
-    await settle();
+    await decided();
     expect(commands()).toEqual([]);
 
     await startDaemon();
     goLive(OTHER_DJ_KEY);
-    await settle();
+    await decided();
     expect(commands()).toEqual([]);
   });
 
   it('a DJ who went live while the daemon was stopped has the air as soon as the daemon starts', async () => {
     goLive(DJ_KEY);
-    await settle();
+    await decided();
     expect(commands()).toEqual([]);
     await startDaemon();
-    await vi.waitFor(() => expect(commands()).toEqual([djInput(DJ_KEY)]));
+    await decided();
+    expect(commands()).toEqual([djInput(DJ_KEY)]);
   });
 
   it('a Wave restarted mid-show hands the air back when the DJ stops', async () => {
     await startDaemon();
     goLive(DJ_KEY);
-    await vi.waitFor(() => expect(commands()).toHaveLength(1));
+    await decided();
+    expect(commands()).toHaveLength(1);
     heard('rtmp');
-    await settle();
+    await decided();
 
     await moduleRef.close();
     await boot(); // the daemon keeps running in PM2; this Wave has heard nothing from it yet
     goLive(OTHER_DJ_KEY);
-    await settle();
+    await decided();
     expect(commands().slice(1).every((c) => c.url === djInput(DJ_KEY).url)).toBe(true); // never the second DJ
     leave(OTHER_DJ_KEY);
     leave(DJ_KEY);
-    await vi.waitFor(() => expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'playlist' }));
+    await decided();
+    expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'playlist' });
   });
 
   describe('with the Docker engine down', () => {
@@ -330,7 +354,7 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
       await startDaemon();
       docker.unreachable = true;
       closeStat(); // no ingest serves: none can run without the engine
-      const changed = await stream.updateConfig({ source: 'url', radioUrl: RADIO });
+      const changed = await configUpdates.update({ source: 'url', radioUrl: RADIO });
       expect(changed.restartRequired).toBe(false);
       expect(commands()).toEqual([{ command: 'switch-source', source: 'url', url: RADIO }]);
       expect(logged.join('\n')).toMatch(/who is live on the RTMP ingest is unknown \(.*unreachable.*\); deciding as if no DJ were live/);
@@ -341,7 +365,7 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
       docker.hangMs = 150;
       closeStat();
       const started = performance.now();
-      const changed = await stream.updateConfig({ source: 'url', radioUrl: RADIO });
+      const changed = await configUpdates.update({ source: 'url', radioUrl: RADIO });
       expect(performance.now() - started).toBeLessThan(1000);
       expect(changed.restartRequired).toBe(false);
       expect(commands()).toEqual([{ command: 'switch-source', source: 'url', url: RADIO }]);
@@ -354,7 +378,7 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
       pm2.report({ event: 'daemon-started', pid: 4242, at: new Date().toISOString(), source: 'playlist' });
       heard('playlist');
       const started = performance.now();
-      const changed = await stream.updateConfig({ source: 'url', radioUrl: RADIO });
+      const changed = await configUpdates.update({ source: 'url', radioUrl: RADIO });
       expect(performance.now() - started).toBeLessThan(700); // one bound (the start-up decision's), not two
       expect(changed.restartRequired).toBe(false);
       expect(commands()).toEqual([{ command: 'switch-source', source: 'url', url: RADIO }]);
@@ -364,22 +388,24 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
     it("while the ingest still serves (a hung engine's containers run on), who is live comes from nginx: a DJ live keeps the air", async () => {
       await startDaemon();
       goLive(DJ_KEY);
-      await vi.waitFor(() => expect(commands()).toEqual([djInput(DJ_KEY)]));
+      await decided();
+      expect(commands()).toEqual([djInput(DJ_KEY)]);
       heard('rtmp');
       docker.hangMs = 60_000; // the decision must not ask the engine at all
       const started = performance.now();
-      expect((await stream.updateConfig({ source: 'url', radioUrl: RADIO })).restartRequired).toBe(false);
+      expect((await configUpdates.update({ source: 'url', radioUrl: RADIO })).restartRequired).toBe(false);
       expect(performance.now() - started).toBeLessThan(1000);
       expect(commands()).toHaveLength(1); // the DJ keeps the air
       leave(DJ_KEY);
-      await vi.waitFor(() => expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'url', url: RADIO }));
+      await decided();
+      expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'url', url: RADIO });
       expect(docker.hangCalls).toBe(0);
     });
 
     it('a switch the daemon cannot be told of answers restartRequired: true', async () => {
       await startDaemon();
       pm2.sendFails = new Error('PM2 did not answer in 20 s');
-      expect((await stream.updateConfig({ source: 'url', radioUrl: RADIO })).restartRequired).toBe(true);
+      expect((await configUpdates.update({ source: 'url', radioUrl: RADIO })).restartRequired).toBe(true);
       expect(logged.join('\n')).toContain('could not switch the Telegram source: PM2 did not answer');
     });
   });
@@ -388,6 +414,7 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
     await moduleRef.get(TelegramConfigService).update({ source: 'rtmp' });
     expect((await moduleRef.get(TelegramConfigService).view()).relayUrl).toBe('');
     await startDaemon();
-    await vi.waitFor(() => expect(commands()).toEqual([djInput(DJ_KEY)]));
+    await decided();
+    expect(commands()).toEqual([djInput(DJ_KEY)]);
   });
 });

@@ -1,5 +1,5 @@
 import { IsBoolean, IsIn, IsInt, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
-import type { DocumentDefinition } from '../config/document-store.service.js';
+import type { DocumentDefinition } from '../documents/document-store.service.js';
 import { INGEST_URL_SCHEMES, IsUrlWithScheme, RADIO_URL_SCHEMES } from './stream-url.js';
 
 /** What the daemon plays: the track playlist, an internet radio URL, or a relay of the live RTMP ingest. */

@@ -6,10 +6,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeProcessRepository } from '../../test/fakes/process.repository.fake.js';
 import { WaveError } from '../common/wave-error.js';
 import { AppConfig } from '../config/app-config.js';
-import { DocumentStore } from '../config/document-store.service.js';
+import { DocumentStore } from '../documents/document-store.service.js';
 import { validateEnvironment } from '../config/env.validation.js';
 import { WaveEvents } from '../bus/wave-events.js';
-import { MediaProbeService } from '../tracks/media-probe.service.js';
+import { MediaProbeService } from '../media/media-probe.service.js';
 import { TELEGRAM_CONFIG_DOCUMENT } from './telegram-config.document.js';
 import { TelegramConfigService } from './telegram-config.service.js';
 

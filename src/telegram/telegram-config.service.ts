@@ -2,10 +2,10 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { maskSecret, redact, registerSecret } from '../common/redaction.js';
 import { WaveError } from '../common/wave-error.js';
 import { AppConfig } from '../config/app-config.js';
-import { DocumentStore, DocumentValidationError } from '../config/document-store.service.js';
+import { DocumentStore, DocumentValidationError } from '../documents/document-store.service.js';
 import { WaveEvents } from '../bus/wave-events.js';
-import { MediaProbeService } from '../tracks/media-probe.service.js';
-import { resolveServerFile } from '../tracks/server-file.js';
+import { MediaProbeService } from '../media/media-probe.service.js';
+import { resolveServerFile } from '../media/server-file.js';
 import type { TelegramConfigDto, UpdateTelegramConfigDto } from './dto/telegram-config.dto.js';
 import { TELEGRAM_CONFIG_DOCUMENT, type TelegramConfigDocument } from './telegram-config.document.js';
 

@@ -4,12 +4,12 @@ import { Mutex } from 'async-mutex';
 import type { WaveEventMap } from '../bus/wave-events.js';
 import { DockerTimeoutError } from '../repositories/docker.repository.js';
 import { Pm2Repository } from '../repositories/pm2.repository.js';
-import { RtmpService } from '../rtmp/rtmp.service.js';
+import { LiveIngest } from '../rtmp/live-ingest.js';
 import { DAEMON_COMMAND_TOPIC, DAEMON_PROCESS_NAME, type DaemonCommand } from './daemon/daemon-messages.js';
 import { onDaemonStarted, onDjPublished, onDjUnpublished, onSourceConfigured, type TakeoverContext, type TakeoverDecision } from './live-takeover.js';
 import type { TelegramConfigDocument } from './telegram-config.document.js';
 import { TelegramConfigService } from './telegram-config.service.js';
-import { TelegramDaemonReport } from './telegram-daemon-report.js';
+import { TelegramReportListener } from './telegram-report.listener.js';
 
 /**
  * What the running Telegram daemon plays: the configured source, or — with `liveTakeover` — the first
@@ -23,14 +23,16 @@ export class TelegramSourceService {
   private readonly logger = new Logger(TelegramSourceService.name);
   /** Publish callbacks, config changes and daemon starts may race; decisions run one at a time. */
   private readonly decisions = new Mutex();
+  /** The decision queued last: they run one at a time, in the order queued, so it is also the last to finish. */
+  private latest: Promise<unknown> = Promise.resolve();
   /** When the engine last left who is live unknown by not answering (performance.now()). */
   private engineTimedOutAt = -Infinity;
 
   constructor(
     private readonly pm2: Pm2Repository,
     private readonly configs: TelegramConfigService,
-    private readonly rtmp: RtmpService,
-    private readonly daemonReport: TelegramDaemonReport,
+    private readonly ingest: LiveIngest,
+    private readonly reports: TelegramReportListener,
   ) {}
 
   @OnEvent('rtmp.publish.started')
@@ -43,7 +45,8 @@ export class TelegramSourceService {
     await this.decide(`DJ ${event.stream} stopped`, (context) => onDjUnpublished(context, event.publisherId));
   }
 
-  /** The daemon started or restarted. */
+  /** The daemon started or restarted (its `daemon-started` report). */
+  @OnEvent('telegram.daemon.started')
   async daemonStarted(): Promise<void> {
     await this.decide('the daemon started', (context, config) => onDaemonStarted(context, relaysWaveIngest(config)));
   }
@@ -56,9 +59,22 @@ export class TelegramSourceService {
     return this.decide('the source was configured', onSourceConfigured);
   }
 
+  /**
+   * Resolves once every decision queued so far is done (its command sent, or its failure logged), and
+   * those queued meanwhile too. Each event handler queues its decision at once, while the event is
+   * emitted, so awaiting this after raising an event awaits the decision it started.
+   */
+  async idle(): Promise<void> {
+    let last: Promise<unknown>;
+    do {
+      last = this.latest;
+      await last;
+    } while (last !== this.latest);
+  }
+
   private decide(cause: string, decideFrom: (context: TakeoverContext, config: TelegramConfigDocument) => TakeoverDecision): Promise<boolean> {
     const queuedAt = performance.now();
-    return this.decisions
+    const decision = this.decisions
       .runExclusive(async () => {
         const config = await this.configs.read();
         const daemon = await this.pm2.describe(DAEMON_PROCESS_NAME);
@@ -68,7 +84,7 @@ export class TelegramSourceService {
           configuredSource: config.source,
           daemonRunning,
           livePublishers: daemonRunning ? await this.livePublishers(cause, queuedAt) : [],
-          onAir: this.daemonReport.onAir,
+          onAir: this.reports.onAir,
         };
         const decision = decideFrom(context, config);
         if (decision.action === 'none' || !daemon) {
@@ -85,6 +101,8 @@ export class TelegramSourceService {
         this.logger.error(`${cause}: could not switch the Telegram source: ${(error as Error).message}`);
         return false;
       });
+    this.latest = decision;
+    return decision;
   }
 
   /**
@@ -96,7 +114,7 @@ export class TelegramSourceService {
    */
   private async livePublishers(cause: string, queuedAt: number): Promise<string[] | null> {
     try {
-      return (await this.rtmp.livePublishers({ askEngine: this.engineTimedOutAt < queuedAt })).map((p) => p.publisherId);
+      return (await this.ingest.livePublishers({ askEngine: this.engineTimedOutAt < queuedAt })).map((p) => p.publisherId);
     } catch (error) {
       if (error instanceof DockerTimeoutError) this.engineTimedOutAt = performance.now();
       this.logger.warn(`${cause}: who is live on the RTMP ingest is unknown (${(error as Error).message}); deciding as if no DJ were live`);
@@ -105,7 +123,7 @@ export class TelegramSourceService {
   }
 
   private async djCommand(publisherId: string): Promise<DaemonCommand | null> {
-    const url = await this.rtmp.liveInputUrlForPublisher(publisherId);
+    const url = await this.ingest.liveInputUrlForPublisher(publisherId);
     if (!url) this.logger.warn('the DJ on air no longer has a configured stream key; the Telegram source stays as it is');
     return url ? { command: 'switch-source', source: 'rtmp', url, ingest: true } : null;
   }
@@ -116,7 +134,7 @@ export class TelegramSourceService {
     if (config.source === 'rtmp' && config.relayUrl) return { command: 'switch-source', source: 'rtmp', url: config.relayUrl };
     if (config.source === 'rtmp') {
       try {
-        return { command: 'switch-source', source: 'rtmp', url: await this.rtmp.liveInputUrl(), ingest: true };
+        return { command: 'switch-source', source: 'rtmp', url: await this.ingest.liveInputUrl(), ingest: true };
       } catch (error) {
         this.logger.warn(`cannot relay Wave's RTMP ingest (${(error as Error).message}); the playlist plays`);
       }

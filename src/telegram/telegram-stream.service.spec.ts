@@ -1,35 +1,59 @@
 import 'reflect-metadata';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { redact } from '../common/redaction.js';
 import { AppConfig } from '../config/app-config.js';
-import { DocumentStore } from '../config/document-store.service.js';
+import { DocumentStore } from '../documents/document-store.service.js';
 import { validateEnvironment } from '../config/env.validation.js';
 import { WaveEvents, type WaveEventMap } from '../bus/wave-events.js';
 import type { Pm2Repository } from '../repositories/pm2.repository.js';
-import { RtmpCallbackServer } from '../rtmp/rtmp-callback.server.js';
-import { RtmpConfigService } from '../rtmp/rtmp-config.service.js';
-import { RtmpPublishAuthService } from '../rtmp/rtmp-publish-auth.service.js';
-import { RtmpService } from '../rtmp/rtmp.service.js';
-import { RtmpIngestKeys } from '../rtmp/ingest-keys.js';
-import { FakeDockerRepository } from '../../test/fakes/docker.repository.fake.js';
-import { FakeNginxStatRepository } from '../../test/fakes/nginx-stat.repository.fake.js';
-import { StorageRepository } from '../repositories/storage.repository.js';
 import { FakePm2 } from '../../test/fakes/pm2.repository.fake.js';
 import { FakeProcessRepository } from '../../test/fakes/process.repository.fake.js';
-import { AUDIO_TRACKS_DOCUMENT } from '../tracks/audio-tracks.document.js';
-import { MediaProbeService } from '../tracks/media-probe.service.js';
+import { LiveIngest } from '../rtmp/live-ingest.js';
+import { TrackLibrary } from '../tracks/track-library.js';
+import { MediaProbeService } from '../media/media-probe.service.js';
 import { DAEMON_PROCESS_NAME } from './daemon/daemon-messages.js';
 import { TELEGRAM_CONFIG_DOCUMENT } from './telegram-config.document.js';
 import { TelegramConfigService } from './telegram-config.service.js';
-import { TelegramDaemonReport } from './telegram-daemon-report.js';
+import { TelegramConfigUpdateService } from './telegram-config-update.service.js';
+import { TelegramReportListener } from './telegram-report.listener.js';
 import { TelegramSourceService } from './telegram-source.service.js';
 import { TelegramStreamService } from './telegram-stream.service.js';
+import { NOW_PLAYING_FILE } from './now-playing.file.js';
+import { NowPlayingService } from './now-playing.service.js';
 
 const KEY = '1234567890:AbCdEfGhIjKlMnOpQrStUvWx';
+
+/** The library as the Telegram stream asks it: how many tracks it has. */
+class FakeTrackLibrary extends TrackLibrary {
+  tracks = 0;
+  async trackCount() {
+    return this.tracks;
+  }
+}
+
+/** Wave's RTMP ingest as the live takeover asks it, with no ingest running: nobody is live on it. */
+class NoIngest extends LiveIngest {
+  async livePublishers() {
+    return [];
+  }
+  async liveInputUrl(): Promise<string> {
+    throw new Error('no ingest runs');
+  }
+  async liveInputUrlForPublisher() {
+    return null;
+  }
+}
+
+/** Each file in `dir` with its modification time. */
+async function filesIn(dir: string): Promise<Record<string, number>> {
+  const names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
+  return Object.fromEntries(await Promise.all(names.map(async (name) => [name, (await stat(join(dir, name))).mtimeMs] as const)));
+}
 
 describe('TelegramStreamService', () => {
   let dataDir: string;
@@ -37,6 +61,10 @@ describe('TelegramStreamService', () => {
   let store: DocumentStore;
   let service: TelegramStreamService;
   let configService: TelegramConfigService;
+  let nowPlaying: NowPlayingService;
+  let library: FakeTrackLibrary;
+  let reports: TelegramReportListener;
+  let configUpdates: TelegramConfigUpdateService;
   const emitted: Array<[string, unknown]> = [];
 
   beforeEach(async () => {
@@ -49,21 +77,23 @@ describe('TelegramStreamService', () => {
     const events = new WaveEvents(emitter);
     pm2 = new FakePm2();
     configService = new TelegramConfigService(store, config, events, new MediaProbeService(new FakeProcessRepository().asRepository()));
-    // No RTMP ingest runs: nobody is live on it.
-    const docker = new FakeDockerRepository().asRepository();
-    const rtmpConfigs = new RtmpConfigService(store);
-    const keys = new RtmpIngestKeys(config);
-    const rtmp = new RtmpService(docker, new FakeNginxStatRepository(), rtmpConfigs, new RtmpCallbackServer(config, docker, new RtmpPublishAuthService(docker, rtmpConfigs, events, keys)), keys, new StorageRepository());
-    const daemonReport = new TelegramDaemonReport();
-    const sources = new TelegramSourceService(pm2 as unknown as Pm2Repository, configService, rtmp, daemonReport);
-    service = new TelegramStreamService(pm2 as unknown as Pm2Repository, configService, store, config, events, sources, daemonReport);
+    nowPlaying = new NowPlayingService(config, events);
+    reports = new TelegramReportListener(pm2 as unknown as Pm2Repository, events, nowPlaying);
+    const sources = new TelegramSourceService(pm2 as unknown as Pm2Repository, configService, new NoIngest(), reports);
+    library = new FakeTrackLibrary();
+    service = new TelegramStreamService(pm2 as unknown as Pm2Repository, configService, library, config, reports, nowPlaying);
+    configUpdates = new TelegramConfigUpdateService(configService, service, sources);
+    reports.onModuleInit();
     await configService.onModuleInit();
+    await nowPlaying.onModuleInit();
     await service.onApplicationBootstrap();
     emitted.length = 0;
   });
 
   afterEach(async () => {
     service.onModuleDestroy();
+    reports.onModuleDestroy();
+    await nowPlaying.onModuleDestroy();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -71,11 +101,8 @@ describe('TelegramStreamService', () => {
     await configService.update({ serverUrl: 'rtmps://127.0.0.1:1936/s/', streamKey: KEY, ...changes });
   }
 
-  async function addTrack(id = 't1') {
-    await store.update(AUDIO_TRACKS_DOCUMENT, (doc) => ({
-      ...doc,
-      tracks: [...doc.tracks, { id, title: 'Song', artist: 'Band', path: `${id}.mp3`, duration: 3, addedAt: new Date().toISOString() }],
-    }));
+  function addTrack() {
+    library.tracks += 1;
   }
 
   it('refuses to start without a stream key, naming it, and starts nothing', async () => {
@@ -93,7 +120,7 @@ describe('TelegramStreamService', () => {
 
   it('starts once however many starts race, and stop/restart are idempotent', async () => {
     await configure();
-    await addTrack();
+    addTrack();
     const results = await Promise.all([service.start(), service.start(), service.start()]);
     expect(pm2.calls).toEqual([`start ${DAEMON_PROCESS_NAME}`]);
     expect(results.map((r) => r.state)).toEqual(['online', 'online', 'online']);
@@ -111,27 +138,36 @@ describe('TelegramStreamService', () => {
     expect(pm2.calls.slice(-2)).toEqual([`delete ${DAEMON_PROCESS_NAME}`, `start ${DAEMON_PROCESS_NAME}`]);
   });
 
-  it("persists now playing from the daemon's reports and raises track.changed; ignores other processes", async () => {
+  it("persists now playing from the daemon's reports apart from the library and raises track.changed; ignores other processes", async () => {
     await configure();
-    await addTrack();
+    addTrack();
     await service.start();
+    const filesBefore = await filesIn(dataDir);
     const startedAt = new Date().toISOString();
     pm2.report({ event: 'track-started', track: { id: 'x', title: 'Other', artist: 'App', duration: 1 }, startedAt }, 'some-other-app');
     pm2.report({ event: 'connection', state: 'connected', attempt: 0, at: startedAt });
     pm2.report({ event: 'track-started', track: { id: 't1', title: 'Song', artist: 'Band', duration: 3 }, startedAt });
-    await vi.waitFor(async () => expect((await store.read(AUDIO_TRACKS_DOCUMENT)).nowPlaying?.trackId).toBe('t1'));
+    const expected = { trackId: 't1', title: 'Song', artist: 'Band', duration: 3, startedAt };
+    await vi.waitFor(() => expect(nowPlaying.current()).toEqual(expected));
+    await nowPlaying.saved();
+    expect(JSON.parse(await readFile(join(dataDir, NOW_PLAYING_FILE), 'utf8'))).toEqual(expected);
+    // A track change writes that small file and nothing else (the library file least of all).
+    expect(await filesIn(dataDir)).toEqual({ ...filesBefore, [NOW_PLAYING_FILE]: expect.any(Number) });
 
     expect(emitted).toContainEqual(['track.changed', { track: { id: 't1', title: 'Song', artist: 'Band', duration: 3 }, startedAt }]);
     const status = await service.status();
-    expect(status).toMatchObject({ connected: true, connection: 'connected', nowPlaying: { trackId: 't1', title: 'Song' } });
+    expect(status).toMatchObject({ connected: true, connection: 'connected', nowPlaying: expected });
 
     await service.stop();
-    expect((await store.read(AUDIO_TRACKS_DOCUMENT)).nowPlaying).toBeNull();
+    expect(nowPlaying.current()).toBeNull();
+    expect((await service.status()).nowPlaying).toBeNull();
+    await nowPlaying.saved();
+    expect(existsSync(join(dataDir, NOW_PLAYING_FILE))).toBe(false);
   });
 
   it('reports a daemon that ends by itself with exit code 0 (playlist played out) as a stop, and a crash as an error', async () => {
     await configure();
-    await addTrack();
+    addTrack();
     await service.start();
     pm2.report({ event: 'connection', state: 'connected', attempt: 0, at: new Date().toISOString() });
     pm2.exit(DAEMON_PROCESS_NAME, 0);
@@ -144,9 +180,21 @@ describe('TelegramStreamService', () => {
     await vi.waitFor(() => expect(emitted).toContainEqual(['telegram.error', expect.objectContaining({ code: 'daemon_exited' })]));
   });
 
+  it("hands out copies of the daemon's report: a reader cannot change what the status shows", async () => {
+    await configure();
+    addTrack();
+    await service.start();
+    pm2.report({ event: 'source-changed', source: 'url', label: 'https://radio.example/stream', at: new Date().toISOString() });
+    const copy = reports.view();
+    copy.source!.kind = 'rtmp';
+    copy.connection = 'connected';
+    expect(reports.onAir).toBe('url');
+    expect(await service.status()).toMatchObject({ live: false, connection: 'unknown', source: { kind: 'url' } });
+  });
+
   it('redacts the stream key from daemon errors before raising telegram.error', async () => {
     await configure();
-    await addTrack();
+    addTrack();
     await service.start();
     pm2.report({ event: 'error', code: 'encoder_failed', message: `push to rtmps://host/s/${KEY} failed`, at: new Date().toISOString() });
     await vi.waitFor(() => expect(emitted.map(([name]) => name)).toContain('telegram.error'));
@@ -165,26 +213,26 @@ describe('TelegramStreamService', () => {
 
   it('masks the key, switches the source of a running daemon live, and flags restart-only changes', async () => {
     await configure();
-    await addTrack();
+    addTrack();
     await service.start();
-    const result = await service.updateConfig({ source: 'url', radioUrl: 'https://radio.example/stream' });
+    const result = await configUpdates.update({ source: 'url', radioUrl: 'https://radio.example/stream' });
     expect(result).toMatchObject({ source: 'url', streamKey: '****UvWx', streamKeySet: true, restartRequired: false });
     expect(JSON.stringify(result)).not.toContain(KEY);
     expect(pm2.sent).toEqual([{ pmId: 0, topic: 'wave', data: { command: 'switch-source', source: 'url', url: 'https://radio.example/stream' } }]);
-    expect((await service.updateConfig({ audioBitrateKbps: 160 })).restartRequired).toBe(true);
+    expect((await configUpdates.update({ audioBitrateKbps: 160 })).restartRequired).toBe(true);
   });
 
   it('masks credentials and the RTMP key in source URLs, and keeps the stored URL when its masked view is sent back', async () => {
     const radioUrl = 'https://dj:radio-password@radio.example/stream.mp3?token=radio-token-123';
     const relayUrl = 'rtmp://ingest.example:1935/live/relay-key-abcdef';
-    const result = await service.updateConfig({ source: 'url', radioUrl, relayUrl });
+    const result = await configUpdates.update({ source: 'url', radioUrl, relayUrl });
     expect(result).toMatchObject({ radioUrl: 'https://****@radio.example/stream.mp3?token=****', relayUrl: 'rtmp://ingest.example:1935/live/****' });
     for (const secret of ['radio-password', 'radio-token-123', 'relay-key-abcdef']) {
       expect(JSON.stringify(result)).not.toContain(secret);
       expect(JSON.stringify(await configService.view())).not.toContain(secret);
       expect(JSON.stringify(emitted)).not.toContain(secret);
     }
-    await service.updateConfig({ radioUrl: result.radioUrl, relayUrl: result.relayUrl });
+    await configUpdates.update({ radioUrl: result.radioUrl, relayUrl: result.relayUrl });
     expect(await configService.read()).toMatchObject({ radioUrl, relayUrl });
   });
 
@@ -192,8 +240,8 @@ describe('TelegramStreamService', () => {
     await configure();
     const before = await readFile(join(dataDir, TELEGRAM_CONFIG_DOCUMENT.file));
     // `url` needs a radio URL; none is stored.
-    await expect(service.updateConfig({ source: 'url' })).rejects.toMatchObject({ status: 400, code: 'invalid_config' });
-    await expect(service.updateConfig({ coverImage: 'missing.png' })).rejects.toMatchObject({ status: 400 });
+    await expect(configUpdates.update({ source: 'url' })).rejects.toMatchObject({ status: 400, code: 'invalid_config' });
+    await expect(configUpdates.update({ coverImage: 'missing.png' })).rejects.toMatchObject({ status: 400 });
     expect(await readFile(join(dataDir, TELEGRAM_CONFIG_DOCUMENT.file))).toEqual(before);
   });
 });

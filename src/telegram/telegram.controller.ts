@@ -4,6 +4,7 @@ import { ApiErrorResponses } from '../common/error-response.dto.js';
 import { TelegramConfigDto, TelegramConfigUpdateResultDto, UpdateTelegramConfigDto } from './dto/telegram-config.dto.js';
 import { TelegramStatusDto } from './dto/telegram-status.dto.js';
 import { TelegramConfigService } from './telegram-config.service.js';
+import { TelegramConfigUpdateService } from './telegram-config-update.service.js';
 import { TelegramStreamService } from './telegram-stream.service.js';
 
 @ApiTags('telegram')
@@ -12,6 +13,7 @@ export class TelegramController {
   constructor(
     private readonly stream: TelegramStreamService,
     private readonly configService: TelegramConfigService,
+    private readonly configUpdates: TelegramConfigUpdateService,
   ) {}
 
   @Get('config')
@@ -29,7 +31,7 @@ export class TelegramController {
   @ApiOkResponse({ type: TelegramConfigUpdateResultDto })
   @ApiErrorResponses(400, 502, 503, 504)
   updateConfig(@Body() body: UpdateTelegramConfigDto): Promise<TelegramConfigUpdateResultDto> {
-    return this.stream.updateConfig(body);
+    return this.configUpdates.update(body);
   }
 
   @Post('start')

@@ -1,16 +1,29 @@
 import { Module } from '@nestjs/common';
+import { MediaProbeModule } from '../media/media-probe.module.js';
 import { RtmpModule } from '../rtmp/rtmp.module.js';
-import { MediaProbeModule } from '../tracks/media-probe.module.js';
+import { TracksModule } from '../tracks/tracks.module.js';
+import { NowPlayingController } from './now-playing.controller.js';
+import { NowPlayingService } from './now-playing.service.js';
 import { TelegramConfigService } from './telegram-config.service.js';
+import { TelegramConfigUpdateService } from './telegram-config-update.service.js';
 import { TelegramController } from './telegram.controller.js';
-import { TelegramDaemonReport } from './telegram-daemon-report.js';
+import { TelegramPlaylistListener } from './telegram-playlist.listener.js';
+import { TelegramReportListener } from './telegram-report.listener.js';
 import { TelegramSourceService } from './telegram-source.service.js';
 import { TelegramStreamService } from './telegram-stream.service.js';
 
 @Module({
-  imports: [RtmpModule, MediaProbeModule],
-  controllers: [TelegramController],
-  providers: [TelegramConfigService, TelegramDaemonReport, TelegramSourceService, TelegramStreamService],
-  exports: [TelegramStreamService, TelegramConfigService],
+  imports: [RtmpModule, MediaProbeModule, TracksModule],
+  controllers: [TelegramController, NowPlayingController],
+  providers: [
+    NowPlayingService,
+    TelegramReportListener,
+    TelegramStreamService,
+    TelegramConfigService,
+    TelegramConfigUpdateService,
+    TelegramSourceService,
+    TelegramPlaylistListener,
+  ],
+  exports: [TelegramStreamService, TelegramConfigService, NowPlayingService],
 })
 export class TelegramModule {}

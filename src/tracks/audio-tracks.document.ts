@@ -1,9 +1,10 @@
 import { Type } from 'class-transformer';
-import { IsArray, IsISO8601, IsNumber, IsOptional, IsString, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
-import type { DocumentDefinition } from '../config/document-store.service.js';
+import { IsArray, IsISO8601, IsNumber, IsString, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import type { DocumentDefinition } from '../documents/document-store.service.js';
+import { TRACK_LIBRARY_FILE, type LibraryTrack, type TrackLibraryFile } from '../contracts/track-library.js';
 
 /** One track of the library. Files live under `DATA_DIR/tracks`; the array order is the play order. */
-export class AudioTrack {
+export class AudioTrack implements LibraryTrack {
   @IsString()
   @MinLength(1)
   @MaxLength(128)
@@ -32,40 +33,20 @@ export class AudioTrack {
   addedAt!: string;
 }
 
-/** What the Telegram stream is playing, as reported by its daemon (persisted by Wave). */
-export class NowPlaying {
-  @IsString()
-  trackId!: string;
-
-  @IsString()
-  title!: string;
-
-  @IsString()
-  artist!: string;
-
-  /** When the track's first audio reached the ingest. */
-  @IsISO8601()
-  startedAt!: string;
-}
-
-/** `DATA_DIR/audio-tracks.json`: the track library / playlist, and now playing. */
-export class AudioTracksDocument {
+/**
+ * `DATA_DIR/audio-tracks.json`: the track library / playlist. (Now playing, once kept here too, is in
+ * now-playing.json; a `nowPlaying` field an older Wave left is no longer read.)
+ */
+export class AudioTracksDocument implements TrackLibraryFile {
   @IsArray()
   @ValidateNested({ each: true })
   @Type(() => AudioTrack)
   tracks!: AudioTrack[];
-
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => NowPlaying)
-  nowPlaying?: NowPlaying | null;
 }
 
 export const AUDIO_TRACKS_DOCUMENT: DocumentDefinition<AudioTracksDocument> = {
-  file: 'audio-tracks.json',
+  file: TRACK_LIBRARY_FILE,
   schema: AudioTracksDocument,
-  defaults: () => ({ tracks: [], nowPlaying: null }),
+  defaults: () => ({ tracks: [] }),
 };
 
-/** Folder (under DATA_DIR) holding uploaded track files. */
-export const TRACKS_DIR = 'tracks';

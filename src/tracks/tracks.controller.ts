@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Req }
 import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ApiErrorResponses } from '../common/error-response.dto.js';
-import { AddTrackDto, NowPlayingResponseDto, ReorderTracksDto, TrackDto, TrackListDto, UpdateTrackDto } from './dto/track.dto.js';
+import { AddTrackDto, ReorderTracksDto, TrackDto, TrackListDto, UpdateTrackDto } from './dto/track.dto.js';
 import { TracksService } from './tracks.service.js';
 
 @ApiTags('tracks')
@@ -42,14 +42,6 @@ export class TracksController {
   @ApiErrorResponses(400, 413, 415, 504)
   upload(@Req() request: FastifyRequest): Promise<TrackDto> {
     return this.tracks.upload(request);
-  }
-
-  @Get('now-playing')
-  @ApiOperation({ summary: 'What the Telegram stream is playing (reported by its daemon when the audio reaches the ingest)' })
-  @ApiOkResponse({ type: NowPlayingResponseDto })
-  @ApiErrorResponses(502, 503)
-  nowPlaying(): Promise<NowPlayingResponseDto> {
-    return this.tracks.nowPlaying();
   }
 
   @Put('order')

@@ -1,13 +1,14 @@
 import { Module } from '@nestjs/common';
-import { TelegramModule } from '../telegram/telegram.module.js';
-import { MediaProbeModule } from './media-probe.module.js';
+import { MediaProbeModule } from '../media/media-probe.module.js';
+import { TrackLibrary } from './track-library.js';
 import { TracksController } from './tracks.controller.js';
 import { TracksService } from './tracks.service.js';
 
+/** The track library. It depends on no other feature: changes go out as `tracks.updated`, and others ask through TrackLibrary. */
 @Module({
-  imports: [TelegramModule, MediaProbeModule],
+  imports: [MediaProbeModule],
   controllers: [TracksController],
-  providers: [TracksService],
-  exports: [TracksService],
+  providers: [TracksService, { provide: TrackLibrary, useExisting: TracksService }],
+  exports: [TracksService, TrackLibrary],
 })
 export class TracksModule {}

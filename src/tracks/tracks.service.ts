@@ -1,5 +1,5 @@
 import type { MultipartFile, MultipartValue } from '@fastify/multipart';
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -9,27 +9,26 @@ import { pipeline } from 'node:stream/promises';
 import { CONTROL_CHARACTERS } from '../common/validators.js';
 import { WaveError } from '../common/wave-error.js';
 import { AppConfig } from '../config/app-config.js';
-import { DocumentStore } from '../config/document-store.service.js';
+import { DocumentStore } from '../documents/document-store.service.js';
 import { WaveEvents, type WaveEventMap } from '../bus/wave-events.js';
-import { TelegramStreamService } from '../telegram/telegram-stream.service.js';
-import { AUDIO_TRACKS_DOCUMENT, TRACKS_DIR, type AudioTrack } from './audio-tracks.document.js';
-import type { AddTrackDto, NowPlayingResponseDto, UpdateTrackDto } from './dto/track.dto.js';
-import { MediaProbeService, type AudioMetadata } from './media-probe.service.js';
-import { isInside, resolveServerFile } from './server-file.js';
+import { TRACKS_DIR } from '../contracts/track-library.js';
+import { AUDIO_TRACKS_DOCUMENT, type AudioTrack } from './audio-tracks.document.js';
+import type { TrackLibrary } from './track-library.js';
+import type { AddTrackDto, UpdateTrackDto } from './dto/track.dto.js';
+import { MediaProbeService, type AudioMetadata } from '../media/media-probe.service.js';
+import { isInside, resolveServerFile } from '../media/server-file.js';
 
-/** Changes within this long reach the running daemon as one playlist reload. */
-const RELOAD_DEBOUNCE_MS = 250;
 const MAX_TAG_LENGTH = 512;
 
 /**
  * The track library (`DATA_DIR/audio-tracks.json`; uploads under `DATA_DIR/tracks`). A file is taken only
- * when ffprobe finds audio in it. Every change is raised as `tracks.updated` and reaches a running daemon.
+ * when ffprobe finds audio in it. Every change is raised as `tracks.updated` (the Telegram stream reloads its
+ * playlist on it).
  */
 @Injectable()
-export class TracksService implements OnModuleDestroy {
+export class TracksService implements TrackLibrary {
   private readonly logger = new Logger(TracksService.name);
   private readonly tracksDir: string;
-  private reloadTimer: NodeJS.Timeout | null = null;
   private readonly pendingAppends: Array<{ track: AudioTrack; resolve: () => void; reject: (error: unknown) => void }> = [];
   private flushing = false;
 
@@ -37,18 +36,17 @@ export class TracksService implements OnModuleDestroy {
     private readonly store: DocumentStore,
     private readonly config: AppConfig,
     private readonly probe: MediaProbeService,
-    private readonly telegram: TelegramStreamService,
     private readonly events: WaveEvents,
   ) {
     this.tracksDir = join(config.dataDir, TRACKS_DIR);
   }
 
-  onModuleDestroy(): void {
-    if (this.reloadTimer) clearTimeout(this.reloadTimer);
-  }
-
   async list(): Promise<AudioTrack[]> {
     return (await this.store.read(AUDIO_TRACKS_DOCUMENT)).tracks;
+  }
+
+  async trackCount(): Promise<number> {
+    return (await this.list()).length;
   }
 
   /** Adds a file already on the server (absolute, or relative to DATA_DIR/tracks). */
@@ -150,14 +148,6 @@ export class TracksService implements OnModuleDestroy {
     return doc.tracks;
   }
 
-  /** What the Telegram stream plays now (null while it does not run). */
-  async nowPlaying(): Promise<NowPlayingResponseDto> {
-    const [{ nowPlaying, tracks }, daemon] = await Promise.all([this.store.read(AUDIO_TRACKS_DOCUMENT), this.telegram.daemonState()]);
-    if (!nowPlaying || !daemon.running) return { nowPlaying: null };
-    const track = tracks.find((t) => t.id === nowPlaying.trackId);
-    return { nowPlaying: { ...nowPlaying, duration: track?.duration ?? null } };
-  }
-
   private async append(path: string, metadata: AudioMetadata, given: { title?: string; artist?: string }, id: string = randomUUID()): Promise<AudioTrack> {
     const track: AudioTrack = {
       id,
@@ -202,11 +192,6 @@ export class TracksService implements OnModuleDestroy {
       ({ tracks }) => this.events.emit('tracks.updated', { reason, trackIds, count: tracks.length, at: new Date().toISOString() }),
       (error: Error) => this.logger.warn(`tracks.updated not raised: ${error.message}`),
     );
-    if (this.reloadTimer) return;
-    this.reloadTimer = setTimeout(() => {
-      this.reloadTimer = null;
-      void this.telegram.reloadPlaylist();
-    }, RELOAD_DEBOUNCE_MS);
   }
 
   private async probeOrReject(file: string): Promise<AudioMetadata> {

@@ -162,6 +162,9 @@ describe('Telegram stream end to end (Wave → PM2 → daemon → RTMPS ingest)'
 
     wave = await startWave({ dataDir, logDir, env: { PM2_HOME: home.path } });
     expect(await status()).toMatchObject({ state: 'online', pid });
+    // Now playing is read back from DATA_DIR/now-playing.json at boot, and the daemon found running keeps it
+    // (300 ms: at a track boundary the daemon's track-ended comes a moment before the next track-started).
+    await waitUntil(async () => (await call<Answer>(wave, 'GET', '/api/tracks/now-playing')).body.nowPlaying, 300, 'now playing right after the restart');
     // Connection state comes with the daemon's next stats report (every 5 s).
     await waitUntil(async () => (await status()).connected, 8000, 'the restarted Wave to see the daemon connected');
     console.info(`[telegram] Wave exited in ${exitMs} ms with PM2 connected; the new one found pid ${pid} connected`);

@@ -10,7 +10,7 @@ import { daemonEnvironment, readPlaylist, readTelegramConfig, tracksDir } from '
 import { DaemonLogger, TelegramStreamDaemon } from '../../src/telegram/daemon/telegram-stream-daemon.js';
 import type { TelegramConfigDocument } from '../../src/telegram/telegram-config.document.js';
 import { TELEGRAM_CONFIG_DOCUMENT } from '../../src/telegram/telegram-config.document.js';
-import type { AudioTracksDocument } from '../../src/tracks/audio-tracks.document.js';
+import { TRACK_LIBRARY_FILE, type TrackLibraryFile } from '../../src/contracts/track-library.js';
 import { makeTempDir } from '../env/index.js';
 import { waitUntil } from '../env/wait.js';
 
@@ -31,14 +31,14 @@ export async function makeStation(count: number, seconds: number): Promise<Stati
   const dataDir = join(root, 'data');
   const logDir = join(root, 'logs');
   await mkdir(join(dataDir, 'tracks'), { recursive: true });
-  const tracks: AudioTracksDocument['tracks'] = [];
+  const tracks: TrackLibraryFile['tracks'] = [];
   for (let i = 0; i < count; i++) {
     const file = `t${i + 1}.mp3`;
     const amplitude = i % 2 === 0 ? QUIET : LOUD;
     await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `aevalsrc=${amplitude}*sin(2*PI*440*t):s=44100:d=${seconds}`, '-ac', '2', '-b:a', '128k', join(dataDir, 'tracks', file)]);
     tracks.push({ id: `track-${i + 1}`, title: `Track ${i + 1}`, artist: 'Test Artist', path: file, duration: seconds, addedAt: new Date().toISOString() });
   }
-  await writeFile(join(dataDir, 'audio-tracks.json'), JSON.stringify({ tracks, nowPlaying: null } satisfies AudioTracksDocument, null, 2));
+  await writeFile(join(dataDir, TRACK_LIBRARY_FILE), JSON.stringify({ tracks } satisfies TrackLibraryFile, null, 2));
   await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=navy:s=640x360', '-frames:v', '1', join(dataDir, 'cover.png')]);
   return { dataDir, logDir };
 }

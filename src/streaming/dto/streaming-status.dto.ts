@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { NowPlayingDto } from '../../telegram/dto/telegram-status.dto.js';
+import { NowPlayingDto } from '../../telegram/dto/now-playing.dto.js';
 import type {
   RtmpState,
   RtmpStatusView,

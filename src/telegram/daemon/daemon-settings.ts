@@ -3,8 +3,8 @@ import { validateSync } from 'class-validator';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { InvalidOutboundAllowanceError, OUTBOUND_ALLOW_VARIABLE, OutboundPolicy } from '../../common/outbound-policy.js';
-import { flattenValidationErrors } from '../../config/document-store.service.js';
-import { AUDIO_TRACKS_DOCUMENT, TRACKS_DIR } from '../../tracks/audio-tracks.document.js';
+import { flattenValidationErrors } from '../../documents/document-store.service.js';
+import { TRACK_LIBRARY_FILE, TRACKS_DIR, type TrackLibraryFile } from '../../contracts/track-library.js';
 import { missingStartSettings, TELEGRAM_CONFIG_DOCUMENT, TelegramConfigDocument } from '../telegram-config.document.js';
 import type { PlaylistTrack } from './playlist-source.js';
 
@@ -77,7 +77,7 @@ export async function readTelegramConfig(dataDir: string): Promise<TelegramConfi
 
 /** Reads the playlist from `DATA_DIR/audio-tracks.json` (an absent file is an empty playlist). */
 export async function readPlaylist(dataDir: string): Promise<PlaylistTrack[]> {
-  const path = join(dataDir, AUDIO_TRACKS_DOCUMENT.file);
+  const path = join(dataDir, TRACK_LIBRARY_FILE);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -85,7 +85,7 @@ export async function readPlaylist(dataDir: string): Promise<PlaylistTrack[]> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  const parsed = JSON.parse(text) as { tracks?: unknown };
+  const parsed = JSON.parse(text) as { [K in keyof TrackLibraryFile]?: unknown };
   const tracks: unknown[] = Array.isArray(parsed.tracks) ? parsed.tracks : [];
   return tracks
     .filter((t): t is Record<string, unknown> => !!t && typeof t === 'object' && 'id' in t && typeof t.id === 'string' && 'path' in t && typeof t.path === 'string')

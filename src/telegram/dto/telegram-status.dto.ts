@@ -1,18 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-
-export class NowPlayingDto {
-  @ApiProperty({ example: '6f1c2a3b-…' })
-  trackId!: string;
-
-  @ApiProperty({ example: 'Night Drive' })
-  title!: string;
-
-  @ApiProperty({ example: 'Wave Ensemble' })
-  artist!: string;
-
-  @ApiProperty({ description: "When the track's first audio reached the ingest", example: '2026-01-01T20:00:00.000Z' })
-  startedAt!: string;
-}
+import { NowPlayingDto } from './now-playing.dto.js';
 
 export class TelegramSourceDto {
   @ApiProperty({ enum: ['playlist', 'url', 'rtmp', 'silence'], example: 'playlist' })

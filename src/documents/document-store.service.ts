@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { StartupError } from '../common/startup-error.js';
 import { WaveError } from '../common/wave-error.js';
 import { StorageRepository } from '../repositories/storage.repository.js';
-import { AppConfig } from './app-config.js';
-import { isOrphanedTempFile } from './durable-file.js';
+import { AppConfig } from '../config/app-config.js';
+import { isOrphanedTempFile } from '../repositories/durable-file.js';
 
 /** One JSON document in DATA_DIR: its file name, the class-validator schema it must meet, its defaults. */
 export interface DocumentDefinition<T extends object> {

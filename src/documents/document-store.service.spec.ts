@@ -8,10 +8,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StartupError } from '../common/startup-error.js';
 import { WaveError } from '../common/wave-error.js';
 import { StorageRepository } from '../repositories/storage.repository.js';
-import { AppConfig } from './app-config.js';
+import { AppConfig } from '../config/app-config.js';
 import { DocumentDefinition, DocumentStore, DocumentValidationError } from './document-store.service.js';
-import type { WritableFile } from './durable-file.js';
-import { validateEnvironment } from './env.validation.js';
+import type { WritableFile } from '../repositories/durable-file.js';
+import { validateEnvironment } from '../config/env.validation.js';
 
 class CounterDocument {
   @IsString() name!: string;

@@ -1,0 +1,28 @@
+/**
+ * The track library as its file holds it, for readers outside Wave's process: the Telegram daemon reads
+ * the playlist from it (Wave's track library writes it). Like socket-events.ts this imports nothing, so
+ * neither the writer nor a reader depends on the other's code: both depend on this contract.
+ */
+
+/** `DATA_DIR/<file>`: the library and its play order (the array order). */
+export const TRACK_LIBRARY_FILE = 'audio-tracks.json';
+
+/** Folder (under DATA_DIR) holding uploaded track files; a track's relative `path` is taken from it. */
+export const TRACKS_DIR = 'tracks';
+
+/** One track as the file holds it. */
+export interface LibraryTrack {
+  id: string;
+  title: string;
+  artist: string;
+  /** Absolute, or relative to `DATA_DIR/tracks`. */
+  path: string;
+  /** Seconds, from ffprobe. */
+  duration: number;
+  addedAt: string;
+}
+
+/** The file's content (other fields a reader does not know are ignored). */
+export interface TrackLibraryFile {
+  tracks: LibraryTrack[];
+}

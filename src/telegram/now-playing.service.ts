@@ -1,0 +1,76 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { join } from 'node:path';
+import { WaveEvents, type WaveEventMap } from '../bus/wave-events.js';
+import { AppConfig } from '../config/app-config.js';
+import type { NowPlaying } from '../contracts/socket-events.js';
+import type { TrackStartedMessage } from './daemon/daemon-messages.js';
+import { nextNowPlaying, type NowPlayingFact } from './now-playing.js';
+import { NOW_PLAYING_FILE, NowPlayingFile } from './now-playing.file.js';
+
+/**
+ * The one owner of now playing. The daemon's reports and PM2's word on the daemon come in as facts, the
+ * one rule (nextNowPlaying) makes now playing of them, and every answer reads it from here, from memory:
+ * `GET /api/tracks/now-playing`, `/api/stream/telegram/status`, `/api/streaming/status` and the socket
+ * statuses. Each change is kept in `DATA_DIR/now-playing.json` (NowPlayingFile), read at boot, so a
+ * restarted Wave shows what a daemon still running plays; the library file is never written for it.
+ */
+@Injectable()
+export class NowPlayingService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(NowPlayingService.name);
+  private readonly file: NowPlayingFile;
+  private playing: NowPlaying | null = null;
+
+  constructor(
+    config: AppConfig,
+    private readonly events: WaveEvents,
+  ) {
+    this.file = new NowPlayingFile(join(config.dataDir, NOW_PLAYING_FILE), this.logger);
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.playing = await this.file.load();
+  }
+
+  /** The last change reaches the disk before Wave stops. */
+  async onModuleDestroy(): Promise<void> {
+    await this.file.settled();
+  }
+
+  /** What plays now; null while nothing does. */
+  current(): NowPlaying | null {
+    return this.playing ? { ...this.playing } : null;
+  }
+
+  /** The daemon's `track-started` report: now playing, raised as `track.changed`. */
+  trackStarted({ track, startedAt }: Pick<TrackStartedMessage, 'track' | 'startedAt'>): void {
+    this.apply({ fact: 'track-started', nowPlaying: { trackId: track.id, title: track.title, artist: track.artist, duration: track.duration, startedAt } });
+    this.events.emit('track.changed', { track: { id: track.id, title: track.title, artist: track.artist, duration: track.duration }, startedAt });
+  }
+
+  trackEnded(trackId: string): void {
+    this.apply({ fact: 'track-ended', trackId });
+  }
+
+  /** PM2 or the daemon said whether the daemon runs (PM2 not answering is no word: do not call). */
+  daemonRunning(running: boolean): void {
+    this.apply({ fact: 'daemon', running });
+  }
+
+  @OnEvent('tracks.updated')
+  tracksUpdated(event: WaveEventMap['tracks.updated']): void {
+    if (event.reason === 'deleted') this.apply({ fact: 'tracks-removed', trackIds: event.trackIds });
+  }
+
+  /** Resolves once every change so far is on disk (specs; shutdown). */
+  saved(): Promise<void> {
+    return this.file.settled();
+  }
+
+  private apply(fact: NowPlayingFact): void {
+    const next = nextNowPlaying(this.playing, fact);
+    if (JSON.stringify(next) === JSON.stringify(this.playing)) return;
+    this.playing = next;
+    this.file.save(next);
+  }
+}

@@ -1,0 +1,122 @@
+import 'reflect-metadata';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WaveEvents } from '../bus/wave-events.js';
+import { AppConfig } from '../config/app-config.js';
+import { validateEnvironment } from '../config/env.validation.js';
+import type { NowPlaying } from '../contracts/socket-events.js';
+import { isRunningState, nextNowPlaying, type NowPlayingFact } from './now-playing.js';
+import { NOW_PLAYING_FILE } from './now-playing.file.js';
+import { NowPlayingService } from './now-playing.service.js';
+
+const SONG: NowPlaying = { trackId: 't1', title: 'Song', artist: 'Band', duration: 3, startedAt: '2026-01-01T20:00:00.000Z' };
+const NEXT: NowPlaying = { trackId: 't2', title: 'Next', artist: 'Band', duration: 4, startedAt: '2026-01-01T20:00:03.000Z' };
+
+describe('now playing, the one rule', () => {
+  it.each<[string, NowPlaying | null, NowPlayingFact, NowPlaying | null]>([
+    ['a track start is now playing', null, { fact: 'track-started', nowPlaying: SONG }, SONG],
+    ['the next track start replaces it', SONG, { fact: 'track-started', nowPlaying: NEXT }, NEXT],
+    ['its end clears it', SONG, { fact: 'track-ended', trackId: 't1' }, null],
+    ["the previous track's end, reported late, leaves the next", NEXT, { fact: 'track-ended', trackId: 't1' }, NEXT],
+    ['PM2 (or the daemon) saying the daemon runs keeps it', SONG, { fact: 'daemon', running: true }, SONG],
+    ['PM2 (or the daemon) saying the daemon does not run clears it', SONG, { fact: 'daemon', running: false }, null],
+    ['the playing track leaving the library keeps it, without a duration', SONG, { fact: 'tracks-removed', trackIds: ['x', 't1'] }, { ...SONG, duration: null }],
+    ['another track leaving the library changes nothing', SONG, { fact: 'tracks-removed', trackIds: ['t2'] }, SONG],
+    ['nothing playing stays so', null, { fact: 'tracks-removed', trackIds: ['t1'] }, null],
+  ])('%s', (_name, current, fact, expected) => {
+    expect(nextNowPlaying(current, fact)).toEqual(expected);
+  });
+
+  it('running is PM2 online or launching; every other state, and a daemon PM2 does not know, is not', () => {
+    expect(['online', 'launching'].map(isRunningState)).toEqual([true, true]);
+    expect(['stopped', 'stopping', 'errored', 'one-launch-status', 'waiting restart', '', null, undefined].map(isRunningState)).toEqual(Array(8).fill(false));
+  });
+});
+
+describe('NowPlayingService (memory, and DATA_DIR/now-playing.json apart from the library)', () => {
+  let dataDir: string;
+  let emitted: Array<[string, unknown]>;
+  let services: NowPlayingService[];
+  const file = () => join(dataDir, NOW_PLAYING_FILE);
+
+  async function boot(): Promise<NowPlayingService> {
+    const config = new AppConfig(validateEnvironment({ DATA_DIR: dataDir, LOG_DIR: join(dataDir, 'logs') }));
+    const emitter = new EventEmitter2();
+    emitter.onAny((name, payload) => emitted.push([String(name), payload]));
+    const service = new NowPlayingService(config, new WaveEvents(emitter));
+    await service.onModuleInit();
+    services.push(service);
+    return service;
+  }
+
+  const started = (service: NowPlayingService, np: NowPlaying) =>
+    service.trackStarted({ track: { id: np.trackId, title: np.title, artist: np.artist, duration: np.duration ?? 0 }, startedAt: np.startedAt });
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'wave-now-playing-spec-'));
+    emitted = [];
+    services = [];
+  });
+
+  afterEach(async () => {
+    for (const service of services) await service.onModuleDestroy();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves a track start from memory, raises track.changed, and a restarted Wave reads it back', async () => {
+    const first = await boot();
+    expect(first.current()).toBeNull();
+    started(first, SONG);
+    expect(first.current()).toEqual(SONG);
+    expect(emitted).toEqual([['track.changed', { track: { id: 't1', title: 'Song', artist: 'Band', duration: 3 }, startedAt: SONG.startedAt }]]);
+    await first.onModuleDestroy();
+    expect(JSON.parse(await readFile(file(), 'utf8'))).toEqual(SONG);
+    expect((await boot()).current()).toEqual(SONG);
+  });
+
+  it('writes a burst of changes as the newest, leaves no temp file, and removes the file when nothing plays', async () => {
+    const service = await boot();
+    for (let i = 0; i < 20; i++) started(service, { ...SONG, trackId: `t${i}` });
+    await service.saved();
+    expect(JSON.parse(await readFile(file(), 'utf8'))).toEqual({ ...SONG, trackId: 't19' });
+    expect(await readdir(dataDir)).toEqual([NOW_PLAYING_FILE]);
+    service.trackEnded('t19');
+    await service.saved();
+    expect(existsSync(file())).toBe(false);
+  });
+
+  it('a playing track deleted from the library keeps playing without a duration; a stopped daemon clears it', async () => {
+    const service = await boot();
+    started(service, SONG);
+    service.tracksUpdated({ reason: 'updated', trackIds: ['t1'], count: 1, at: SONG.startedAt });
+    expect(service.current()).toEqual(SONG);
+    service.tracksUpdated({ reason: 'deleted', trackIds: ['t1'], count: 0, at: SONG.startedAt });
+    expect(service.current()).toEqual({ ...SONG, duration: null });
+    await service.saved();
+    expect(JSON.parse(await readFile(file(), 'utf8'))).toEqual({ ...SONG, duration: null });
+    service.daemonRunning(true);
+    expect(service.current()).not.toBeNull();
+    service.daemonRunning(false);
+    expect(service.current()).toBeNull();
+  });
+
+  it('boots with nothing playing from a file that holds no now playing, and removes temp files of interrupted writes', async () => {
+    await writeFile(file(), '{"trackId": 1');
+    await writeFile(`${file()}.tmp-${process.pid}-99`, '{}');
+    expect((await boot()).current()).toBeNull();
+    expect(await readdir(dataDir)).toEqual([NOW_PLAYING_FILE]);
+    await writeFile(file(), JSON.stringify({ ...SONG, duration: 'long' }));
+    expect((await boot()).current()).toBeNull();
+  });
+
+  it('a current() copy cannot change what plays', async () => {
+    const service = await boot();
+    started(service, SONG);
+    service.current()!.title = 'changed';
+    expect(service.current()).toEqual(SONG);
+  });
+});
