@@ -93,30 +93,29 @@ describe('bench: HTTP throughput', () => {
     const reqPerSec = (name: string) => mean(runs.get(name)!.map((r) => r.result.requests.average));
     const cpuPerRequest = (name: string) => mean(runs.get(name)!.map((r) => r.cpuMicrosPerRequest));
     const baseline = 'bare Fastify, same body size';
-    printTable(
-      `HTTP throughput, ${CONNECTIONS} connections, ${PASSES} × ${DURATION_S} s each, body ${statusBytes} B (means over passes)`,
-      [
-        ['route', 'req/s', 'vs bare Fastify', 'server CPU µs/req', 'CPU vs bare', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'],
-        ...targets.map(([name]) => {
-          const results = runs.get(name)!.map((r) => r.result);
-          const sum = (pick: (r: Result) => number) => results.reduce((a, r) => a + pick(r), 0);
-          return [
-            name,
-            Math.round(reqPerSec(name)),
-            (reqPerSec(name) / reqPerSec(baseline)).toFixed(2),
-            cpuPerRequest(name).toFixed(1),
-            (cpuPerRequest(name) / cpuPerRequest(baseline)).toFixed(2),
-            Math.max(...results.map((r) => r.latency.p50)),
-            Math.max(...results.map((r) => r.latency.p99)),
-            sum((r) => r.non2xx),
-            sum((r) => r.errors + r.timeouts),
-          ];
-        }),
-      ],
-    );
+    printTable(`HTTP throughput, ${CONNECTIONS} connections, ${PASSES} × ${DURATION_S} s each, body ${statusBytes} B (means over passes)`, [
+      ['route', 'req/s', 'vs bare Fastify', 'server CPU µs/req', 'CPU vs bare', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'],
+      ...targets.map(([name]) => {
+        const results = runs.get(name)!.map((r) => r.result);
+        const sum = (pick: (r: Result) => number) => results.reduce((a, r) => a + pick(r), 0);
+        return [
+          name,
+          Math.round(reqPerSec(name)),
+          (reqPerSec(name) / reqPerSec(baseline)).toFixed(2),
+          cpuPerRequest(name).toFixed(1),
+          (cpuPerRequest(name) / cpuPerRequest(baseline)).toFixed(2),
+          Math.max(...results.map((r) => r.latency.p50)),
+          Math.max(...results.map((r) => r.latency.p99)),
+          sum((r) => r.non2xx),
+          sum((r) => r.errors + r.timeouts),
+        ];
+      }),
+    ]);
     for (const name of ['Wave /api/streaming/status', 'Wave /health']) {
       const share = reqPerSec(name) / reqPerSec(baseline);
-      process.stdout.write(`${name}: ${share.toFixed(2)}× the req/s of bare Fastify (target ≥ ${THROUGHPUT_TARGET}): ${verdict(share >= THROUGHPUT_TARGET)}\n`);
+      process.stdout.write(
+        `${name}: ${share.toFixed(2)}× the req/s of bare Fastify (target ≥ ${THROUGHPUT_TARGET}): ${verdict(share >= THROUGHPUT_TARGET)}\n`,
+      );
     }
     for (const results of runs.values()) for (const r of results) expect(r.result.errors + r.result.timeouts).toBe(0);
     // The bench drives every route with reads only: a non-2xx would mean the numbers are not of the route asked for.

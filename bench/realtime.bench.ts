@@ -89,7 +89,12 @@ async function measureInTurns(targets: Target[]): Promise<void> {
   }
 }
 
-async function connectTarget(name: string, url: string, auth: Record<string, string> | undefined, trigger: Target['trigger']): Promise<Target> {
+async function connectTarget(
+  name: string,
+  url: string,
+  auth: Record<string, string> | undefined,
+  trigger: Target['trigger'],
+): Promise<Target> {
   const t0 = Date.now();
   const sockets = await connectAll(url, auth);
   return { name, sockets, trigger, result: { latenciesMs: [], missed: 0, connectMs: Date.now() - t0 } };

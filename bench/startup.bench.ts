@@ -15,7 +15,12 @@ const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 5);
 const TARGET_MS = 2000;
 const ROOT = resolve(import.meta.dirname, '..');
 
-async function timeToFirst200(args: string[], port: number, path: string, env: Record<string, string>): Promise<{ ms: number; rssMb: number }> {
+async function timeToFirst200(
+  args: string[],
+  port: number,
+  path: string,
+  env: Record<string, string>,
+): Promise<{ ms: number; rssMb: number }> {
   const started = performance.now();
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   let stderr = '';
@@ -23,7 +28,10 @@ async function timeToFirst200(args: string[], port: number, path: string, env: R
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}: ${stderr}`);
-      const ok = await fetch(`http://127.0.0.1:${port}${path}`).then((r) => r.ok, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}${path}`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       await new Promise((r) => setTimeout(r, 10));
     }

@@ -48,11 +48,30 @@ async function main(): Promise<void> {
     const tracks = [];
     for (const [i, freq] of [440, 660].entries()) {
       const file = `t${i + 1}.mp3`;
-      await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `sine=f=${freq}:d=10`, '-ac', '2', '-b:a', '192k', join(dataDir, 'tracks', file)]);
+      await run('ffmpeg', [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        `sine=f=${freq}:d=10`,
+        '-ac',
+        '2',
+        '-b:a',
+        '192k',
+        join(dataDir, 'tracks', file),
+      ]);
       tracks.push({ id: `t${i + 1}`, title: `Tone ${freq}`, artist: 'Bench', path: file, duration: 10, addedAt: new Date().toISOString() });
     }
     await writeFile(join(dataDir, 'audio-tracks.json'), JSON.stringify({ tracks, nowPlaying: null }));
-    const config = { ...TELEGRAM_CONFIG_DOCUMENT.defaults(), serverUrl: ingest.rtmpsServerUrl, streamKey: '1234567890:BenchKeyBenchKeyBenchKey', coverImage: cover };
+    const config = {
+      ...TELEGRAM_CONFIG_DOCUMENT.defaults(),
+      serverUrl: ingest.rtmpsServerUrl,
+      streamKey: '1234567890:BenchKeyBenchKeyBenchKey',
+      coverImage: cover,
+    };
     const processes = new ProcessRepository();
     const cacheDir = join(dataDir, 'cache');
     // The one-off cover encode happens before the measurement (the daemon finds it cached).
@@ -85,15 +104,55 @@ async function main(): Promise<void> {
     // Leg 2: the naive command many guides give — the still image re-encoded at 30 fps.
     const naiveBefore = cpuSeconds();
     const naiveStarted = performance.now();
-    const naive = spawn('ffmpeg', [
-      '-hide_banner', '-nostdin', '-loglevel', 'error',
-      '-re', '-loop', '1', '-framerate', '30', '-i', cover,
-      '-re', '-stream_loop', '-1', '-i', join(dataDir, 'tracks', 't1.mp3'),
-      '-map', '0:v', '-map', '1:a',
-      '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'stillimage', '-pix_fmt', 'yuv420p', '-r', '30', '-g', '60', '-b:v', '2500k',
-      '-c:a', 'aac', '-b:a', '128k', '-ar', '44100',
-      '-f', 'flv', `${ingest.rtmpsServerUrl}naive`,
-    ], { stdio: 'ignore' });
+    const naive = spawn(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-nostdin',
+        '-loglevel',
+        'error',
+        '-re',
+        '-loop',
+        '1',
+        '-framerate',
+        '30',
+        '-i',
+        cover,
+        '-re',
+        '-stream_loop',
+        '-1',
+        '-i',
+        join(dataDir, 'tracks', 't1.mp3'),
+        '-map',
+        '0:v',
+        '-map',
+        '1:a',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-tune',
+        'stillimage',
+        '-pix_fmt',
+        'yuv420p',
+        '-r',
+        '30',
+        '-g',
+        '60',
+        '-b:v',
+        '2500k',
+        '-c:a',
+        'aac',
+        '-b:a',
+        '128k',
+        '-ar',
+        '44100',
+        '-f',
+        'flv',
+        `${ingest.rtmpsServerUrl}naive`,
+      ],
+      { stdio: 'ignore' },
+    );
     await sleep(SECONDS * 1000);
     const naivePublishing = (await ingest.publishers('s')).length === 1;
     naive.kill('SIGTERM');
@@ -108,9 +167,15 @@ async function main(): Promise<void> {
     const ratio = daemonShare / naiveShare;
     const pct = (share: number) => `${(share * 100).toFixed(1)}% of a core`;
     console.log(`Telegram stream CPU (${SECONDS} s per leg, 1280x720 cover, AAC 128k, RTMPS to a local ingest)`);
-    console.log(`  daemon (node + ffmpeg, looped cover copy): ${daemonCpu.toFixed(2)} s CPU in ${daemonWall.toFixed(1)} s = ${pct(daemonShare)}`);
-    console.log(`    of which node (feeder, supervision): ${(after.self - before.self).toFixed(2)} s; ffmpeg encoder + decoders: ${(after.children - before.children).toFixed(2)} s`);
-    console.log(`  naive 30 fps re-encode:                    ${naiveCpu.toFixed(2)} s CPU in ${naiveWall.toFixed(1)} s = ${pct(naiveShare)}`);
+    console.log(
+      `  daemon (node + ffmpeg, looped cover copy): ${daemonCpu.toFixed(2)} s CPU in ${daemonWall.toFixed(1)} s = ${pct(daemonShare)}`,
+    );
+    console.log(
+      `    of which node (feeder, supervision): ${(after.self - before.self).toFixed(2)} s; ffmpeg encoder + decoders: ${(after.children - before.children).toFixed(2)} s`,
+    );
+    console.log(
+      `  naive 30 fps re-encode:                    ${naiveCpu.toFixed(2)} s CPU in ${naiveWall.toFixed(1)} s = ${pct(naiveShare)}`,
+    );
     console.log(`  ratio: ${ratio.toFixed(2)}× (target ≤ ${TARGET_RATIO}×) ${ratio <= TARGET_RATIO ? 'OK' : 'ABOVE TARGET'}`);
     if (ratio > TARGET_RATIO) process.exitCode = 1;
   } finally {

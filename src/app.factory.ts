@@ -44,7 +44,13 @@ export async function createWaveApp(config: AppConfig, winston: WinstonLogger, a
       void reply
         .header('x-request-id', request.id)
         .code(status)
-        .send({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', code: error.code.toLowerCase(), message: [error.message], requestId: request.id });
+        .send({
+          statusCode: status,
+          error: STATUS_CODES[status] ?? 'Error',
+          code: error.code.toLowerCase(),
+          message: [error.message],
+          requestId: request.id,
+        });
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
@@ -85,7 +91,10 @@ export async function createWaveApp(config: AppConfig, winston: WinstonLogger, a
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(headers).header('x-request-id', request.id);
     if (!request.routeOptions.url?.startsWith('/api/docs')) return done();
-    auth.authorizeRequest(request, reply).then(() => done(), (error: Error) => done(error));
+    auth.authorizeRequest(request, reply).then(
+      () => done(),
+      (error: Error) => done(error),
+    );
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     accessLog.request({
@@ -108,28 +117,28 @@ export async function createWaveApp(config: AppConfig, winston: WinstonLogger, a
       exposedHeaders: ['x-request-id'],
     });
   }
-  app.useGlobalPipes(
-    new WaveValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
-  );
+  app.useGlobalPipes(new WaveValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }));
 
-  const document = documentSharedErrors(SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Wave')
-      .setDescription(
-        'Control plane of an internet radio station: RTMP ingest (nginx-rtmp in Docker), Telegram stream ' +
-          '(PM2-supervised ffmpeg), track library, monitoring. When WAVE_API_TOKEN is set, requests that change ' +
-          'state need `Authorization: Bearer <token>`. Every error has the shape of ErrorResponseDto.',
-      )
-      .setVersion(version)
-      .setLicense(license, `https://spdx.org/licenses/${license}.html`)
-      // Relative: the document is served by the Wave it describes, on whatever host and port it was reached.
-      .addServer('/', 'This Wave')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'WAVE_API_TOKEN' })
-      .addSecurityRequirements('bearer')
-      .build(),
-    { extraModels: [ErrorResponseDto] },
-  ));
+  const document = documentSharedErrors(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Wave')
+        .setDescription(
+          'Control plane of an internet radio station: RTMP ingest (nginx-rtmp in Docker), Telegram stream ' +
+            '(PM2-supervised ffmpeg), track library, monitoring. When WAVE_API_TOKEN is set, requests that change ' +
+            'state need `Authorization: Bearer <token>`. Every error has the shape of ErrorResponseDto.',
+        )
+        .setVersion(version)
+        .setLicense(license, `https://spdx.org/licenses/${license}.html`)
+        // Relative: the document is served by the Wave it describes, on whatever host and port it was reached.
+        .addServer('/', 'This Wave')
+        .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'WAVE_API_TOKEN' })
+        .addSecurityRequirements('bearer')
+        .build(),
+      { extraModels: [ErrorResponseDto] },
+    ),
+  );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
 
   // Socket.IO on SOCKET_PORT (its own port), through Redis when REDIS_URL is set; app.close() closes it.

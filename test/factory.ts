@@ -101,7 +101,14 @@ export async function newTestService<T>(service: Type<T>, options: TestServiceOp
   const fakes = options.fakes ?? newFakeRepositories();
   const module = await Test.createTestingModule({
     imports: [EventEmitterModule.forRoot()],
-    providers: [{ provide: AppConfig, useValue: config }, DocumentStore, WaveEvents, ...fakeRepositoryProviders(fakes), ...(options.providers ?? []), service],
+    providers: [
+      { provide: AppConfig, useValue: config },
+      DocumentStore,
+      WaveEvents,
+      ...fakeRepositoryProviders(fakes),
+      ...(options.providers ?? []),
+      service,
+    ],
   }).compile();
   await module.init();
   const events: Array<[string, unknown]> = [];

@@ -18,10 +18,17 @@ const body = {
   nowPlaying: null,
   listeners: { public: 0, admin: 0 },
 };
-app.getHttpAdapter().getInstance().get('/bench/bare-status', async () => ({ ...body, updatedAt: new Date().toISOString() }));
+app
+  .getHttpAdapter()
+  .getInstance()
+  .get('/bench/bare-status', async () => ({ ...body, updatedAt: new Date().toISOString() }));
 await app.listen({ port: config.port, host: config.host });
 
 process.on('message', (message) => {
-  if (message === 'stop') void app.close().then(() => Promise.all([flushLogger(winston), accessLog.close()])).then(() => process.exit(0));
+  if (message === 'stop')
+    void app
+      .close()
+      .then(() => Promise.all([flushLogger(winston), accessLog.close()]))
+      .then(() => process.exit(0));
 });
 process.send('ready');

@@ -62,7 +62,8 @@ export class ApiAuth {
     try {
       await this.authorize(request.ip, { kind: 'header', value: request.headers.authorization });
     } catch (error) {
-      if (error instanceof WaveError && error.getStatus() === 429) void reply.header('retry-after', String(error.details?.retryAfterSeconds));
+      if (error instanceof WaveError && error.getStatus() === 429)
+        void reply.header('retry-after', String(error.details?.retryAfterSeconds));
       throw error;
     }
   }
@@ -82,7 +83,9 @@ export class ApiAuth {
       } catch (result) {
         if (!(result instanceof RateLimiterRes)) throw result;
         if (result.consumedPoints === this.failures.points + 1) {
-          this.logger.warn(`${client}: ${this.failures.points} wrong tokens within ${AUTH_FAILURE_WINDOW_SECONDS} s; refusing it for ${AUTH_FAILURE_BLOCK_SECONDS} s`);
+          this.logger.warn(
+            `${client}: ${this.failures.points} wrong tokens within ${AUTH_FAILURE_WINDOW_SECONDS} s; refusing it for ${AUTH_FAILURE_BLOCK_SECONDS} s`,
+          );
         }
         throw this.tooMany(result);
       }
@@ -92,7 +95,9 @@ export class ApiAuth {
 
   private tooMany(result: RateLimiterRes): WaveError {
     const retryAfterSeconds = Math.max(1, Math.ceil(result.msBeforeNext / 1000));
-    return new WaveError(429, 'too_many_auth_failures', `Too many wrong tokens from this client: try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
+    return new WaveError(429, 'too_many_auth_failures', `Too many wrong tokens from this client: try again in ${retryAfterSeconds} s`, {
+      retryAfterSeconds,
+    });
   }
 }
 

@@ -12,7 +12,13 @@ export interface WaveEventMap {
   /** The streaming status after a state change (raised by StreamingStatusService; the gateways push it). */
   'streaming.status.changed': StreamingStatus;
   /** The RTMP ingest container changed state (Docker's event stream; also changes made outside Wave). */
-  'rtmp.container.state': { state: 'running' | 'stopped' | 'removed' | 'paused'; action: string; containerId: string; exitCode?: number; at: string };
+  'rtmp.container.state': {
+    state: 'running' | 'stopped' | 'removed' | 'paused';
+    action: string;
+    containerId: string;
+    exitCode?: number;
+    at: string;
+  };
   /**
    * nginx-rtmp let a publisher on air (`stream` is the stream key, masked; `publisherId` an opaque id of
    * the key, stable across Wave restarts, and the name nginx publishes the stream under — RtmpService.liveInputUrlForPublisher
@@ -31,7 +37,16 @@ export interface WaveEventMap {
    */
   'telegram.source': { source: string; previous: string | null; label: string; live: boolean; at: string };
   /** The daemon's periodic stream stats (every ~5 s while it runs). */
-  'telegram.stats': { bitrateKbps: number; bytesSent: number; uptimeSec: number; connectedSec: number; connected: boolean; reconnects: number; silenceMs: number; at: string };
+  'telegram.stats': {
+    bitrateKbps: number;
+    bytesSent: number;
+    uptimeSec: number;
+    connectedSec: number;
+    connected: boolean;
+    reconnects: number;
+    silenceMs: number;
+    at: string;
+  };
   /** The daemon reported an error, or exited without being asked to (message redacted). */
   'telegram.error': { code: string; message: string; at: string };
   /** A request failed on Wave's side (status ≥ 500): what the on-call engineer should see live. */

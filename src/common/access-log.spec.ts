@@ -5,7 +5,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AccessLog, type AccessLogEntry } from './access-log.js';
 import { registerSecret } from './redaction.js';
 
-const entry = (n: number): AccessLogEntry => ({ method: 'GET', route: '/api/tracks/:id', path: `/api/tracks/${n}`, status: 200, durationMs: 1.25, requestId: `req-${n}` });
+const entry = (n: number): AccessLogEntry => ({
+  method: 'GET',
+  route: '/api/tracks/:id',
+  path: `/api/tracks/${n}`,
+  status: 200,
+  durationMs: 1.25,
+  requestId: `req-${n}`,
+});
 
 describe('AccessLog', () => {
   let dir: string;
@@ -22,9 +29,18 @@ describe('AccessLog', () => {
     log.request(entry(1));
     log.request({ ...entry(2), path: '/api/x/access-log-secret-value' });
     await log.close();
-    const lines = (await readFile(join(dir, 'access.log'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = (await readFile(join(dir, 'access.log'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toEqual({ level: 'info', timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), message: 'request', context: 'HTTP', ...entry(1) });
+    expect(lines[0]).toEqual({
+      level: 'info',
+      timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      message: 'request',
+      context: 'HTTP',
+      ...entry(1),
+    });
     expect(lines[1].path).toBe('/api/x/****');
   });
 

@@ -61,7 +61,11 @@ export class AccessLog {
 
   constructor(options: AccessLogOptions) {
     mkdirSync(options.logDir, { recursive: true });
-    this.file = createStream(ACCESS_LOG_FILE, { path: options.logDir, size: options.maxSize ?? ACCESS_LOG_MAX_SIZE, rotate: ACCESS_LOG_FILES_KEPT });
+    this.file = createStream(ACCESS_LOG_FILE, {
+      path: options.logDir,
+      size: options.maxSize ?? ACCESS_LOG_MAX_SIZE,
+      rotate: ACCESS_LOG_FILES_KEPT,
+    });
     this.file.on('error', (error: Error) => options.onError?.(error));
     const batched = { write: (line: string) => this.batch(line) };
     const streams = options.console ? pino.multistream([{ stream: batched }, { stream: process.stdout }]) : batched;

@@ -21,7 +21,10 @@ function answer(exception: unknown): { status: number; body: Record<string, unkn
     },
   };
   const host = {
-    switchToHttp: () => ({ getRequest: () => ({ id: 'req-1', method: 'PUT', url: '/api/x?y=1', routeOptions: { url: '/api/x' } }), getResponse: () => reply }),
+    switchToHttp: () => ({
+      getRequest: () => ({ id: 'req-1', method: 'PUT', url: '/api/x?y=1', routeOptions: { url: '/api/x' } }),
+      getResponse: () => reply,
+    }),
   } as unknown as ArgumentsHost;
   new AllExceptionsFilter(events).catch(exception, host);
   return sent;
@@ -39,19 +42,28 @@ describe('AllExceptionsFilter', () => {
     const tooLarge = Object.assign(new Error('Request body is too large'), { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' });
     expect(answer(tooLarge)).toEqual({
       status: 413,
-      body: { statusCode: 413, error: 'Payload Too Large', code: 'fst_err_ctp_body_too_large', message: ['Request body is too large'], requestId: 'req-1' },
+      body: {
+        statusCode: 413,
+        error: 'Payload Too Large',
+        code: 'fst_err_ctp_body_too_large',
+        message: ['Request body is too large'],
+        requestId: 'req-1',
+      },
     });
   });
 
   it("answers another library's error that carries a 4xx statusCode as 500, without its text", () => {
-    const fromDocker = Object.assign(new Error('(HTTP code 409) unexpected - Conflict. The container name "/wave-rtmp" is already in use'), { statusCode: 409 });
+    const fromDocker = Object.assign(
+      new Error('(HTTP code 409) unexpected - Conflict. The container name "/wave-rtmp" is already in use'),
+      { statusCode: 409 },
+    );
     expect(answer(fromDocker)).toEqual({
       status: 500,
       body: { statusCode: 500, error: 'Internal Server Error', message: ['Internal server error'], requestId: 'req-1' },
     });
   });
 
-  it('raises wave.error for failures on Wave\'s side (≥ 500) only', () => {
+  it("raises wave.error for failures on Wave's side (≥ 500) only", () => {
     emitted.length = 0;
     answer(new WaveError(400, 'invalid', 'bad'));
     expect(emitted).toEqual([]);
@@ -71,6 +83,9 @@ describe('AllExceptionsFilter', () => {
       },
     ]);
     answer(new Error('boom'));
-    expect(emitted[1]).toMatchObject({ name: 'wave.error', payload: { status: 500, code: 'internal_error', message: 'Internal server error' } });
+    expect(emitted[1]).toMatchObject({
+      name: 'wave.error',
+      payload: { status: 500, code: 'internal_error', message: 'Internal server error' },
+    });
   });
 });

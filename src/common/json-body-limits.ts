@@ -41,7 +41,8 @@ export function jsonBodyLimitError(body: Uint8Array, limits: JsonBodyLimits = DE
   for (let i = 0; i < body.length; i++) {
     const byte = body[i];
     if (inString) {
-      if (byte === BACKSLASH) i++; // the escaped character cannot end the string
+      if (byte === BACKSLASH)
+        i++; // the escaped character cannot end the string
       else if (byte === QUOTE) inString = false;
       continue;
     }

@@ -26,7 +26,10 @@ async function logThroughNest(write: (logger: Logger) => void): Promise<Array<Re
     Logger.overrideLogger(false);
   }
   await flushLogger(winston);
-  return (await readFile(join(logDir, 'wave.log'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  return (await readFile(join(logDir, 'wave.log'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 describe('createWaveLogger', () => {

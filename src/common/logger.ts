@@ -42,7 +42,13 @@ export function createWaveLogger(options: WaveLoggerOptions): Logger {
       new transports.Console({
         format: options.production
           ? format.json()
-          : format.combine(format.ms(), nestWinstonUtilities.format.nestLike(options.appName ?? 'Wave', { colors: Boolean(process.stdout.isTTY), prettyPrint: false })),
+          : format.combine(
+              format.ms(),
+              nestWinstonUtilities.format.nestLike(options.appName ?? 'Wave', {
+                colors: Boolean(process.stdout.isTTY),
+                prettyPrint: false,
+              }),
+            ),
       }),
       new transports.File({
         filename: join(options.logDir, options.file ?? 'wave.log'),

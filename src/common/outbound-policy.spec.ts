@@ -44,7 +44,9 @@ describe('literalAddress', () => {
 describe('OutboundPolicy', () => {
   it('refuses private, loopback and link-local literals unless listed, naming the variable', () => {
     const none = OutboundPolicy.parse('');
-    expect(none.literalRefusal('http://169.254.169.254/latest/meta-data/')).toBe('169.254.169.254, a link-local address (list it in WAVE_OUTBOUND_ALLOW to allow it)');
+    expect(none.literalRefusal('http://169.254.169.254/latest/meta-data/')).toBe(
+      '169.254.169.254, a link-local address (list it in WAVE_OUTBOUND_ALLOW to allow it)',
+    );
     expect(none.literalRefusal('rtmp://[::1]:1935/live/x')).toContain('loopback');
     expect(none.literalRefusal('rtmp://2130706433/live/x')).toContain('127.0.0.1, a loopback');
     expect(none.literalRefusal('https://radio.example/stream')).toBeNull(); // names are judged when resolved
@@ -70,7 +72,9 @@ describe('OutboundPolicy', () => {
   it('resolves names and hands on only allowed addresses (refusing with outbound_refused when none is)', async () => {
     const lookup = (policy: OutboundPolicy, host: string) =>
       new Promise<string[]>((resolve, reject) =>
-        policy.lookup(host, { all: true }, (error, addresses) => (error ? reject(error) : resolve((addresses as Array<{ address: string }>).map((a) => a.address)))),
+        policy.lookup(host, { all: true }, (error, addresses) =>
+          error ? reject(error) : resolve((addresses as Array<{ address: string }>).map((a) => a.address)),
+        ),
       );
     const error = await lookup(OutboundPolicy.parse(''), 'localhost').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OutboundRefusedError);

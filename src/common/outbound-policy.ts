@@ -139,7 +139,8 @@ export class OutboundPolicy {
     }
     if (cidr) throw new InvalidOutboundAllowanceError(`${entry} is not a valid network`);
     const name = entry.toLowerCase().replace(/\.$/, '');
-    if (!/^(\*?\.)?[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(name)) throw new InvalidOutboundAllowanceError(`${entry} is neither an address, a network nor a host name`);
+    if (!/^(\*?\.)?[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(name))
+      throw new InvalidOutboundAllowanceError(`${entry} is neither an address, a network nor a host name`);
     if (name.startsWith('.') || name.startsWith('*.')) this.suffixes.push(name.slice(name.indexOf('.')));
     else this.names.push(name);
   }
@@ -196,7 +197,12 @@ export class OutboundPolicy {
         if (why) refusals.push(why);
         return !why;
       });
-      if (allowed.length === 0) return callback(new OutboundRefusedError(refusals[0] ? `refused to connect to ${refusals[0]}` : `${hostname} has no address`), opts.all ? [] : '', undefined);
+      if (allowed.length === 0)
+        return callback(
+          new OutboundRefusedError(refusals[0] ? `refused to connect to ${refusals[0]}` : `${hostname} has no address`),
+          opts.all ? [] : '',
+          undefined,
+        );
       if (opts.all) callback(null, allowed);
       else callback(null, allowed[0].address, allowed[0].family);
     });

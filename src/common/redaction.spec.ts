@@ -15,7 +15,9 @@ describe('redaction', () => {
   });
 
   it('scrubs credentials and secret query parameters from URLs', () => {
-    expect(redact('https://dj:hunter2@radio.example/stream.mp3?token=abc123&bitrate=128')).toBe('https://****@radio.example/stream.mp3?token=****&bitrate=128');
+    expect(redact('https://dj:hunter2@radio.example/stream.mp3?token=abc123&bitrate=128')).toBe(
+      'https://****@radio.example/stream.mp3?token=****&bitrate=128',
+    );
     expect(redact('rtmp://user:pw@127.0.0.1:1935/live/dj-key')).toBe('rtmp://****@127.0.0.1:1935/live/****');
     expect(redact('https://radio.example/stream.mp3')).toBe('https://radio.example/stream.mp3');
   });

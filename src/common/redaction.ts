@@ -9,7 +9,8 @@ const registered = new Set<string>();
 const MASK = '****';
 
 /** Field names whose values are always secret, wherever they appear in a logged object. */
-const SECRET_FIELD = /^(authorization|cookie|password|secret|token|apitoken|api_token|streamkey|stream_key|key|keys|streamkeys|stream_keys)$/i;
+const SECRET_FIELD =
+  /^(authorization|cookie|password|secret|token|apitoken|api_token|streamkey|stream_key|key|keys|streamkeys|stream_keys)$/i;
 
 const PATTERNS: Array<[RegExp, string]> = [
   [/(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi, `$1${MASK}`],

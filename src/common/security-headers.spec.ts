@@ -6,7 +6,11 @@ describe('securityHeaders', () => {
   it('gives the headers helmet itself sets for the same options', () => {
     const options = { contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:'] } } };
     const set: Record<string, string> = {};
-    helmet(options)({} as never, { setHeader: (k: string, v: string) => (set[k.toLowerCase()] = v), removeHeader: () => undefined } as never, () => undefined);
+    helmet(options)(
+      {} as never,
+      { setHeader: (k: string, v: string) => (set[k.toLowerCase()] = v), removeHeader: () => undefined } as never,
+      () => undefined,
+    );
     const headers = securityHeaders(options);
     expect(headers).toEqual(set);
     expect(headers['content-security-policy']).toContain("img-src 'self' data:");

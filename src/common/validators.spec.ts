@@ -39,24 +39,36 @@ describe('request DTOs', () => {
   });
 
   it.each(['key\u0000tail', 'key\u0001', 'key\u001b[31m', 'key\u007f', 'key\ttab'])('refuses the Telegram stream key %j', (streamKey) => {
-    expect(problems(UpdateTelegramConfigDto, { streamKey })).toEqual(expect.arrayContaining([expect.stringMatching(/^streamKey must not contain/)]));
+    expect(problems(UpdateTelegramConfigDto, { streamKey })).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^streamKey must not contain/)]),
+    );
   });
 
   it('refuses control characters in paths, keys and URLs, and takes the plain ones', () => {
-    expect(problems(UpdateTelegramConfigDto, { coverImage: 'cover\u0000.png' })).toEqual([expect.stringMatching(/^coverImage must not contain control characters/)]);
+    expect(problems(UpdateTelegramConfigDto, { coverImage: 'cover\u0000.png' })).toEqual([
+      expect.stringMatching(/^coverImage must not contain control characters/),
+    ]);
     expect(problems(AddTrackDto, { path: '/srv/a\n.mp3' })).toEqual([expect.stringMatching(/^path must not contain control characters/)]);
     expect(problems(UpdateTelegramConfigDto, { radioUrl: 'https://radio.example/\u0000' })).toHaveLength(1);
     expect(problems(UpdateRtmpConfigDto, { streamKeys: ['dj-anna-7f3c\u00009a'] })).toHaveLength(1);
     expect(problems(UpdateTrackDto, { title: 'Night\u0000Drive', artist: 'Wave\nEnsemble' })).toHaveLength(2);
     expect(problems(UpdateRtmpConfigDto, { image: `wave/${'a'.repeat(600)}` })).toEqual([expect.stringMatching(/^image must be shorter/)]);
-    expect(problems(UpdateTelegramConfigDto, { streamKey: '1234567890:AbCdEfGh', coverImage: 'covers/night.png', radioUrl: 'https://radio.example/a.mp3' })).toEqual([]);
+    expect(
+      problems(UpdateTelegramConfigDto, {
+        streamKey: '1234567890:AbCdEfGh',
+        coverImage: 'covers/night.png',
+        radioUrl: 'https://radio.example/a.mp3',
+      }),
+    ).toEqual([]);
     expect(problems(UpdateTrackDto, { title: 'Ночной путь 夜 🎧', artist: 'Wave Ensemble' })).toEqual([]);
   });
 
   it('checks every track id of a reorder, naming the first bad one', () => {
     expect(problems(ReorderTracksDto, { trackIds: ['a', 'b'] })).toEqual([]);
     expect(problems(ReorderTracksDto, { trackIds: ['a', 7, null] })).toEqual(['trackIds[1] must be a string of at most 128 characters']);
-    expect(problems(ReorderTracksDto, { trackIds: ['a', 'x'.repeat(129)] })).toEqual(['trackIds[1] must be a string of at most 128 characters']);
+    expect(problems(ReorderTracksDto, { trackIds: ['a', 'x'.repeat(129)] })).toEqual([
+      'trackIds[1] must be a string of at most 128 characters',
+    ]);
     expect(problems(ReorderTracksDto, { trackIds: 'a' })).toEqual(expect.arrayContaining(['trackIds must be an array']));
   });
 });

@@ -36,7 +36,9 @@ export class AppConfig {
     this.logLevel = env.LOG_LEVEL;
     this.apiToken = env.WAVE_API_TOKEN;
     this.protectReads = env.WAVE_PROTECT_READS;
-    this.corsOrigins = env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+    this.corsOrigins = env.CORS_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean);
     this.rateLimitPerMinute = env.WAVE_RATE_LIMIT;
     this.authFailureLimit = env.WAVE_AUTH_FAILURE_LIMIT;
     this.dockerHost = env.DOCKER_HOST;

@@ -36,7 +36,9 @@ describe('prepareDirectories', () => {
   });
 
   it.each(['DATA_DIR', 'LOG_DIR', 'PM2_HOME'])('names %s when it lies under a file', (variable) => {
-    expect(() => prepare({ [variable]: join(file, 'sub') })).toThrow(new RegExp(`^${variable}: ${file}/sub lies under a file, not a directory$`));
+    expect(() => prepare({ [variable]: join(file, 'sub') })).toThrow(
+      new RegExp(`^${variable}: ${file}/sub lies under a file, not a directory$`),
+    );
   });
 
   it('says every bad variable, one line each', async () => {

@@ -28,7 +28,9 @@ describe('validateEnvironment', () => {
   });
 
   it('refuses the same port for HTTP and Socket.IO', () => {
-    expect(() => validateEnvironment({ PORT: '7000', SOCKET_PORT: '7000' })).toThrow(/^SOCKET_PORT: must differ from PORT \(both are 7000\)$/);
+    expect(() => validateEnvironment({ PORT: '7000', SOCKET_PORT: '7000' })).toThrow(
+      /^SOCKET_PORT: must differ from PORT \(both are 7000\)$/,
+    );
   });
 
   it('never echoes a rejected token', () => {

@@ -3,8 +3,7 @@ import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateBy, validateSync } from 'class-validator';
 import { InvalidOutboundAllowanceError, OutboundPolicy } from '../common/outbound-policy.js';
 
-const toInt = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value);
 const toBool = ({ value }: { value: unknown }) => {
   if (typeof value !== 'string') return value;
   const v = value.trim().toLowerCase();
@@ -32,31 +31,44 @@ function IsOutboundAllowance(): PropertyDecorator {
 
 /** The process environment Wave accepts; validated once at boot (see validateEnvironment below). */
 export class EnvironmentVariables {
-  @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   PORT = 6970;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   SOCKET_PORT = 6971;
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   HOST = '127.0.0.1';
 
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   DATA_DIR = './data';
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   LOG_DIR = './logs';
 
   @IsIn(['error', 'warn', 'info', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'info' | 'debug' | 'verbose' = 'info';
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(16, { message: 'WAVE_API_TOKEN must be at least 16 characters long' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'WAVE_API_TOKEN must be at least 16 characters long' })
   WAVE_API_TOKEN?: string;
 
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   WAVE_PROTECT_READS = false;
 
   /** Comma-separated origins allowed by CORS; empty sends no CORS headers; `*` allows any. */
@@ -64,25 +76,39 @@ export class EnvironmentVariables {
   CORS_ORIGINS = '';
 
   /** Mutating requests per minute per client address; 0 turns the limit off. */
-  @Transform(toInt) @IsInt() @Min(0)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
   WAVE_RATE_LIMIT = 300;
 
   /** Requests with a wrong token per minute per client address before it is refused (429) for a minute; 0 turns it off. */
-  @Transform(toInt) @IsInt() @Min(0)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
   WAVE_AUTH_FAILURE_LIMIT = 10;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   DOCKER_HOST?: string;
 
   /** Address of the listener for nginx-rtmp's publish callbacks; unset = the Docker bridge gateway (else 127.0.0.1). */
-  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(1)
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
   RTMP_CALLBACK_HOST?: string;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   RTMP_CALLBACK_PORT = 6972;
 
   /** `redis://[user:password@]host:port`: Socket.IO broadcasts reach the clients of every Wave instance. */
-  @Transform(emptyToUndefined) @IsOptional() @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
 
   /**
@@ -94,7 +120,10 @@ export class EnvironmentVariables {
   WAVE_OUTBOUND_ALLOW = '';
 
   /** Largest track file accepted by POST /api/tracks/upload, in MiB. */
-  @Transform(toInt) @IsInt() @Min(1) @Max(4096)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(4096)
   TRACK_UPLOAD_MAX_MB = 300;
 }
 

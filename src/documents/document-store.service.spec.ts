@@ -44,7 +44,8 @@ class FaultyStorage extends StorageRepository {
   override async open(path: string, flags: string, mode?: number): Promise<WritableFile> {
     const real = await super.open(path, flags, mode);
     return {
-      write: (buffer, offset, length, position) => this.fault()?.write?.(real, buffer, offset, length, position) ?? real.write(buffer, offset, length, position),
+      write: (buffer, offset, length, position) =>
+        this.fault()?.write?.(real, buffer, offset, length, position) ?? real.write(buffer, offset, length, position),
       sync: () => real.sync(),
       stat: async () => {
         const { size } = await real.stat();
@@ -163,7 +164,9 @@ describe('DocumentStore', () => {
     const aside = (await readdir(dir)).filter((f) => f.startsWith('counter.json.corrupt-'));
     expect(aside).toHaveLength(1);
     expect(await readFile(join(dir, aside[0]), 'utf8')).toBe(text);
-    expect(logged).toHaveBeenCalledWith(expect.stringMatching(/^counter\.json is unreadable \(the document must be a JSON object.*moved it aside/));
+    expect(logged).toHaveBeenCalledWith(
+      expect.stringMatching(/^counter\.json is unreadable \(the document must be a JSON object.*moved it aside/),
+    );
   });
 
   it.each([
@@ -258,7 +261,12 @@ describe('DocumentStore', () => {
       'counter.json.tmp-99999999-3', // a process that no longer runs (no pid is that high)
       `counter.json.tmp-${process.pid}-9`, // this process, before it wrote anything
     ];
-    const kept = [`counter.json.tmp-${process.ppid}-1`, 'counter.json.corrupt-2026-01-01T00-00-00-000Z', 'other.json.1234', 'counter.json.bak'];
+    const kept = [
+      `counter.json.tmp-${process.ppid}-1`,
+      'counter.json.corrupt-2026-01-01T00-00-00-000Z',
+      'other.json.1234',
+      'counter.json.bak',
+    ];
     for (const name of [...orphans, ...kept]) await writeFile(join(dir, name), '{"streamKey": "left behind"}');
     store = await boot();
     expect((await readdir(dir)).sort()).toEqual(['counter.json', ...kept].sort());
@@ -270,7 +278,9 @@ describe('DocumentStore', () => {
     await mkdir(join(dir, 'counter.json'));
     const error = await rejection(boot());
     expect(error).toBeInstanceOf(StartupError);
-    expect(error.message).toBe(`DATA_DIR file counter.json (${join(dir, 'counter.json')}) cannot be read: it is a directory, not a file (EISDIR)`);
+    expect(error.message).toBe(
+      `DATA_DIR file counter.json (${join(dir, 'counter.json')}) cannot be read: it is a directory, not a file (EISDIR)`,
+    );
   });
 
   it('a missing document that cannot be written at boot stops it with one line naming it', async () => {

@@ -113,7 +113,8 @@ export class DocumentStore implements OnModuleInit {
         (error: Error) => this.logger.warn(`could not remove ${entry}, left by an interrupted write of ${def.file}: ${error.message}`),
       );
     }
-    if (removed.length > 0) this.logger.warn(`removed ${removed.length} temp file(s) left by interrupted writes of ${def.file}: ${removed.join(', ')}`);
+    if (removed.length > 0)
+      this.logger.warn(`removed ${removed.length} temp file(s) left by interrupted writes of ${def.file}: ${removed.join(', ')}`);
   }
 
   /**
@@ -155,7 +156,11 @@ export class DocumentStore implements OnModuleInit {
     }
     // `null` or `[]` would otherwise spread into the defaults unnoticed.
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      return { problems: [`the document must be a JSON object, not ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed}`] };
+      return {
+        problems: [
+          `the document must be a JSON object, not ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed}`,
+        ],
+      };
     }
     // Fields added to a schema after the file was written take their defaults.
     const value = { ...def.defaults(), ...(parsed as T) };

@@ -26,7 +26,11 @@ describe('DockerHealthIndicator (fake engine)', () => {
     docker.unreachable = false;
     docker.hangMs = 50;
     expect(await ctx.sut.isReachable()).toEqual({
-      docker: { status: 'down', code: 'docker_unavailable', message: 'Docker engine at the fake engine did not answer within 0.05 s (ping)' },
+      docker: {
+        status: 'down',
+        code: 'docker_unavailable',
+        message: 'Docker engine at the fake engine did not answer within 0.05 s (ping)',
+      },
     });
   });
 });

@@ -26,7 +26,12 @@ describe('toHealthCheckFailure', () => {
   });
 
   it('says shutting_down while Wave stops', () => {
-    const result: HealthCheckResult = { status: 'shutting_down', info: { heap: { status: 'up' } }, error: {}, details: { heap: { status: 'up' } } };
+    const result: HealthCheckResult = {
+      status: 'shutting_down',
+      info: { heap: { status: 'up' } },
+      error: {},
+      details: { heap: { status: 'up' } },
+    };
     expect((toHealthCheckFailure(new ServiceUnavailableException(result)) as WaveError).getResponse()).toEqual({
       code: 'shutting_down',
       message: ['Wave is shutting down'],

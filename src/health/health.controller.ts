@@ -1,6 +1,12 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { DiskHealthIndicator, HealthCheck, HealthCheckService, type HealthIndicatorFunction, MemoryHealthIndicator } from '@nestjs/terminus';
+import {
+  DiskHealthIndicator,
+  HealthCheck,
+  HealthCheckService,
+  type HealthIndicatorFunction,
+  MemoryHealthIndicator,
+} from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
 import { RecentResult } from '../common/recent-result.js';
 import { AppConfig } from '../config/app-config.js';
@@ -36,7 +42,10 @@ const failureExample = (indicators: string[], failing: string, state: { code: st
 };
 const HEAP_DOWN = { code: 'heap_over_limit', message: 'Used heap exceeded the set threshold' };
 const PM2_DOWN = { code: 'pm2_not_answering', message: 'PM2 did not answer within 3 s' };
-const DOCKER_DOWN = { code: 'docker_unavailable', message: 'Docker engine is unreachable at unix:///var/run/docker.sock: connect ENOENT /var/run/docker.sock' };
+const DOCKER_DOWN = {
+  code: 'docker_unavailable',
+  message: 'Docker engine is unreachable at unix:///var/run/docker.sock: connect ENOENT /var/run/docker.sock',
+};
 
 /** Terminus probes for operators and orchestrators; never behind the API token. */
 @ApiTags('health')
@@ -79,7 +88,11 @@ export class HealthController {
   @HealthCheck({ swaggerDocumentation: false })
   @ApiOperation({ summary: 'Liveness: the process answers and its heap is bounded' })
   @ApiOkResponse({ description: 'Alive', schema: { example: healthExample(['heap']) } })
-  @ApiServiceUnavailableResponse({ description: 'Heap over its limit', type: HealthCheckErrorResponseDto, example: failureExample(['heap'], 'heap', HEAP_DOWN) })
+  @ApiServiceUnavailableResponse({
+    description: 'Heap over its limit',
+    type: HealthCheckErrorResponseDto,
+    example: failureExample(['heap'], 'heap', HEAP_DOWN),
+  })
   live() {
     return this.liveness.get();
   }

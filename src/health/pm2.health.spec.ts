@@ -26,7 +26,9 @@ describe('Pm2HealthIndicator (fake PM2)', () => {
     expect(await ctx.sut.isResponsive()).toEqual({ pm2: { status: 'up', daemon: 'running', home: pm2.home, 'telegram-stream': 'online' } });
     await pm2.delete('telegram-stream');
     await pm2.connect();
-    expect(await ctx.sut.isResponsive()).toEqual({ pm2: { status: 'up', daemon: 'running', home: pm2.home, 'telegram-stream': 'not_started' } });
+    expect(await ctx.sut.isResponsive()).toEqual({
+      pm2: { status: 'up', daemon: 'running', home: pm2.home, 'telegram-stream': 'not_started' },
+    });
   });
 
   it('is down when a running daemon does not answer (the probe bounds it to 3 s: pm2.repository.spec.ts)', async () => {

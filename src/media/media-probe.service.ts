@@ -55,7 +55,9 @@ export class MediaProbeService {
     const output = await this.probe(path);
     const streams = output?.streams ?? [];
     return (
-      IMAGE_FORMAT.test(output?.format?.format_name ?? '') && streams.some((s) => s.codec_type === 'video') && !streams.some((s) => s.codec_type === 'audio')
+      IMAGE_FORMAT.test(output?.format?.format_name ?? '') &&
+      streams.some((s) => s.codec_type === 'video') &&
+      !streams.some((s) => s.codec_type === 'audio')
     );
   }
 

@@ -70,7 +70,10 @@ export class LogFiles implements OnModuleDestroy {
       if (busy) return;
       busy = true;
       try {
-        const size = await this.storage.stat(path).then((s) => s?.size ?? 0, () => 0);
+        const size = await this.storage.stat(path).then(
+          (s) => s?.size ?? 0,
+          () => 0,
+        );
         if (size < offset) {
           offset = 0;
           partial = '';

@@ -61,7 +61,10 @@ export class MonitoringService {
   private async pm2State(): Promise<EngineStateDto> {
     const probe = await this.pm2.probe();
     if (probe.daemon === 'running') return { state: 'up', detail: null };
-    return { state: 'down', detail: probe.daemon === 'not running' ? 'no PM2 daemon answers (it starts with the Telegram stream)' : probe.message };
+    return {
+      state: 'down',
+      detail: probe.daemon === 'not running' ? 'no PM2 daemon answers (it starts with the Telegram stream)' : probe.message,
+    };
   }
 
   async logs(service: LogService, lines: number): Promise<LogsDto> {

@@ -56,7 +56,10 @@ export class AdminGateway implements OnGatewayInit<AdminNamespace>, OnGatewayCon
           const refusal = new Error(code) as Error & { data: unknown };
           refusal.data = {
             code,
-            message: code === 'unauthorized' ? 'A valid WAVE_API_TOKEN is required in the handshake: io(url, { auth: { token } })' : (error as Error).message,
+            message:
+              code === 'unauthorized'
+                ? 'A valid WAVE_API_TOKEN is required in the handshake: io(url, { auth: { token } })'
+                : (error as Error).message,
           };
           next(refusal);
         },
@@ -114,7 +117,12 @@ export class AdminGateway implements OnGatewayInit<AdminNamespace>, OnGatewayCon
   @OnEvent('tracks.updated')
   tracksUpdated(event: WaveEventMap['tracks.updated']): void {
     const { reason, trackIds, count } = event;
-    this.system({ type: 'tracks.updated', message: `Track library ${reason} (${count} tracks)`, details: { reason, trackIds, count }, at: event.at });
+    this.system({
+      type: 'tracks.updated',
+      message: `Track library ${reason} (${count} tracks)`,
+      details: { reason, trackIds, count },
+      at: event.at,
+    });
   }
 
   @OnEvent('rtmp.container.state')
@@ -131,13 +139,23 @@ export class AdminGateway implements OnGatewayInit<AdminNamespace>, OnGatewayCon
   @OnEvent('rtmp.publish.started')
   publishStarted(event: WaveEventMap['rtmp.publish.started']): void {
     const { application, stream, clientAddress } = event;
-    this.system({ type: 'rtmp.publisher.connected', message: `A publisher went live on ${application}/${stream}`, details: { application, stream, clientAddress: clientAddress ?? null }, at: event.at });
+    this.system({
+      type: 'rtmp.publisher.connected',
+      message: `A publisher went live on ${application}/${stream}`,
+      details: { application, stream, clientAddress: clientAddress ?? null },
+      at: event.at,
+    });
   }
 
   @OnEvent('rtmp.publish.stopped')
   publishStopped(event: WaveEventMap['rtmp.publish.stopped']): void {
     const { application, stream, clientAddress } = event;
-    this.system({ type: 'rtmp.publisher.disconnected', message: `The publisher left ${application}/${stream}`, details: { application, stream, clientAddress: clientAddress ?? null }, at: event.at });
+    this.system({
+      type: 'rtmp.publisher.disconnected',
+      message: `The publisher left ${application}/${stream}`,
+      details: { application, stream, clientAddress: clientAddress ?? null },
+      at: event.at,
+    });
   }
 
   @OnEvent('telegram.status')
@@ -156,7 +174,13 @@ export class AdminGateway implements OnGatewayInit<AdminNamespace>, OnGatewayCon
 
   @OnEvent('telegram.error')
   telegramError(event: WaveEventMap['telegram.error']): void {
-    this.namespace.emit(SERVER_EVENTS.error, { level: 'error', source: 'telegram', code: event.code, message: event.message, at: event.at });
+    this.namespace.emit(SERVER_EVENTS.error, {
+      level: 'error',
+      source: 'telegram',
+      code: event.code,
+      message: event.message,
+      at: event.at,
+    });
   }
 
   @OnEvent('wave.error')
@@ -173,7 +197,8 @@ export class AdminGateway implements OnGatewayInit<AdminNamespace>, OnGatewayCon
     const rooms = (request as { rooms?: unknown } | null)?.rooms;
     if (!Array.isArray(rooms) || rooms.length === 0) return { ok: false, error: 'expected { rooms: string[] }' };
     const unknown = rooms.filter((room) => !isLogRoom(room));
-    if (unknown.length > 0) return { ok: false, error: `unknown rooms: ${unknown.map(String).join(', ')} (known: ${LOG_ROOMS.join(', ')})` };
+    if (unknown.length > 0)
+      return { ok: false, error: `unknown rooms: ${unknown.map(String).join(', ')} (known: ${LOG_ROOMS.join(', ')})` };
     return rooms as LogRoom[];
   }
 
@@ -186,7 +211,10 @@ export class AdminGateway implements OnGatewayInit<AdminNamespace>, OnGatewayCon
     if (this.tails.has(service)) return;
     const room: LogRoom = `log:${service}`;
     // Each instance tails its own files for its own clients, so the emit stays local (no Redis fan-out).
-    this.tails.set(service, this.logFiles.follow(service, (line) => this.namespace.local.to(room).emit(SERVER_EVENTS.log, { service, line })));
+    this.tails.set(
+      service,
+      this.logFiles.follow(service, (line) => this.namespace.local.to(room).emit(SERVER_EVENTS.log, { service, line })),
+    );
   }
 
   private stopTail(service: LogService): void {

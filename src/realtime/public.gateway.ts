@@ -3,7 +3,15 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { OnGatewayConnection, OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { StreamingStatusService, toPublicStatus } from '../streaming/streaming-status.service.js';
-import { CLIENT_EVENTS, PublicServerToClientEvents, PublicStatus, SERVER_EVENTS, SOCKET_NAMESPACES, StreamingStatus, SubscriptionAck } from '../contracts/socket-events.js';
+import {
+  CLIENT_EVENTS,
+  PublicServerToClientEvents,
+  PublicStatus,
+  SERVER_EVENTS,
+  SOCKET_NAMESPACES,
+  StreamingStatus,
+  SubscriptionAck,
+} from '../contracts/socket-events.js';
 import { SocketAudience } from '../streaming/socket-audience.js';
 import type { WaveEventMap } from '../bus/wave-events.js';
 

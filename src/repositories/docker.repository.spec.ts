@@ -86,9 +86,19 @@ describe('DockerRepository with the engine hung (a proxy that accepts and never 
       logs: [() => docker.logs('abc'), TIMEOUTS.readMs],
       runToCompletion: [() => docker.runToCompletion({ image: 'wave/rtmp:latest' }, []), TIMEOUTS.writeMs],
       bridgeNetwork: [() => docker.bridgeNetwork(), TIMEOUTS.readMs],
-      watchContainerEvents: [() => docker.watchContainerEvents({}, () => {}, () => {}), TIMEOUTS.readMs],
+      watchContainerEvents: [
+        () =>
+          docker.watchContainerEvents(
+            {},
+            () => {},
+            () => {},
+          ),
+        TIMEOUTS.readMs,
+      ],
     };
-    const results = await Promise.all(Object.entries(calls).map(async ([name, [call, bound]]) => ({ name, bound, ...(await failure(call)) })));
+    const results = await Promise.all(
+      Object.entries(calls).map(async ([name, [call, bound]]) => ({ name, bound, ...(await failure(call)) })),
+    );
     for (const { name, bound, ms, error } of results) {
       expect(error, name).toBeInstanceOf(DockerTimeoutError);
       expect((error as DockerTimeoutError).getStatus(), name).toBe(504);

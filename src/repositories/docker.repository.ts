@@ -25,7 +25,10 @@ export class DockerTimeoutError extends WaveError {
 
 /** A host port a container wants is held by something else. */
 export class PortInUseError extends WaveError {
-  constructor(readonly port: number | undefined, cause: string) {
+  constructor(
+    readonly port: number | undefined,
+    cause: string,
+  ) {
     const text = port ? `Port ${port} is already in use on the Docker host` : `A port is already in use: ${cause}`;
     super(409, 'port_in_use', text, port ? { port } : undefined);
   }
@@ -219,10 +222,18 @@ export class DockerRepository implements OnModuleDestroy {
         RestartPolicy: { Name: spec.restartPolicy ?? 'no' },
       },
     };
-    const container = await this.call('container create', (abortSignal) => this.docker.createContainer({ ...options, abortSignal }), this.timeouts.writeMs);
+    const container = await this.call(
+      'container create',
+      (abortSignal) => this.docker.createContainer({ ...options, abortSignal }),
+      this.timeouts.writeMs,
+    );
     try {
       if (files.length > 0) {
-        await this.call('archive upload', (abortSignal) => container.putArchive(tarOf(files), { path: '/', abortSignal }), this.timeouts.writeMs);
+        await this.call(
+          'archive upload',
+          (abortSignal) => container.putArchive(tarOf(files), { path: '/', abortSignal }),
+          this.timeouts.writeMs,
+        );
       }
     } catch (error) {
       await this.remove(container.id);
@@ -249,7 +260,11 @@ export class DockerRepository implements OnModuleDestroy {
   async stop(id: string, timeoutSeconds = 5): Promise<void> {
     try {
       // The engine answers once the container stopped: its grace time, then the call's own bound.
-      await this.call('container stop', (abortSignal) => this.docker.getContainer(id).stop({ t: timeoutSeconds, abortSignal }), this.timeouts.writeMs + timeoutSeconds * 1000);
+      await this.call(
+        'container stop',
+        (abortSignal) => this.docker.getContainer(id).stop({ t: timeoutSeconds, abortSignal }),
+        this.timeouts.writeMs + timeoutSeconds * 1000,
+      );
     } catch (error) {
       // 304: already stopped; 404: already gone.
       if (statusOf(error) === 304 || isNotFound(error)) return;
@@ -260,7 +275,11 @@ export class DockerRepository implements OnModuleDestroy {
   /** Removes a container, stopping it first if needed (no-op when it is gone). */
   async remove(id: string): Promise<void> {
     try {
-      await this.call('container remove', (abortSignal) => this.docker.getContainer(id).remove({ force: true, v: true, abortSignal }), this.timeouts.writeMs);
+      await this.call(
+        'container remove',
+        (abortSignal) => this.docker.getContainer(id).remove({ force: true, v: true, abortSignal }),
+        this.timeouts.writeMs,
+      );
     } catch (error) {
       // 404: gone; 409: removal already in progress.
       if (isNotFound(error) || statusOf(error) === 409) return;
@@ -277,7 +296,9 @@ export class DockerRepository implements OnModuleDestroy {
     const container = this.docker.getContainer(id);
     const [info, output] = await Promise.all([
       this.call('container inspect', (abortSignal) => container.inspect({ abortSignal })),
-      this.call<Buffer>('container logs', (abortSignal) => container.logs({ stdout: true, stderr: true, follow: false, tail, abortSignal })),
+      this.call<Buffer>('container logs', (abortSignal) =>
+        container.logs({ stdout: true, stderr: true, follow: false, tail, abortSignal }),
+      ),
     ]);
     return (info.Config.Tty ? output : demultiplexed(output)).toString('utf8');
   }
@@ -291,8 +312,12 @@ export class DockerRepository implements OnModuleDestroy {
     try {
       const container = this.docker.getContainer(id);
       await this.call('container start', (abortSignal) => container.start({ abortSignal }), this.timeouts.writeMs);
-      const result = (await this.call('container wait', (abortSignal) => container.wait({ abortSignal }), timeoutMs)) as { StatusCode: number };
-      const output = await this.call<Buffer>('container logs', (abortSignal) => container.logs({ stdout: true, stderr: true, follow: false, abortSignal }));
+      const result = (await this.call('container wait', (abortSignal) => container.wait({ abortSignal }), timeoutMs)) as {
+        StatusCode: number;
+      };
+      const output = await this.call<Buffer>('container logs', (abortSignal) =>
+        container.logs({ stdout: true, stderr: true, follow: false, abortSignal }),
+      );
       return { exitCode: result.StatusCode, output: output.toString('utf8') };
     } finally {
       await this.remove(id);
@@ -308,7 +333,9 @@ export class DockerRepository implements OnModuleDestroy {
     try {
       // Network inspect drops the abort signal (dockerode); the call's timer still bounds it.
       const network = await this.call('network inspect', () => this.docker.getNetwork('bridge').inspect());
-      const configs = ((network.IPAM?.Config ?? []) as Array<{ Gateway?: string; Subnet?: string }>).filter((c) => !c.Subnet?.includes(':'));
+      const configs = ((network.IPAM?.Config ?? []) as Array<{ Gateway?: string; Subnet?: string }>).filter(
+        (c) => !c.Subnet?.includes(':'),
+      );
       const options = (network.Options ?? {}) as Record<string, string>;
       return {
         gateway: configs.find((c) => c.Gateway && !c.Gateway.includes(':'))?.Gateway,
@@ -414,7 +441,9 @@ function toEvent(raw: RawEvent): ContainerEvent {
 
 function toState(info: Docker.ContainerInspectInfo): ContainerState {
   const ports: PortBinding[] = [];
-  for (const [key, bindings] of Object.entries((info.HostConfig.PortBindings ?? {}) as Record<string, Array<{ HostIp: string; HostPort: string }> | null>)) {
+  for (const [key, bindings] of Object.entries(
+    (info.HostConfig.PortBindings ?? {}) as Record<string, Array<{ HostIp: string; HostPort: string }> | null>,
+  )) {
     for (const b of bindings ?? []) {
       ports.push({ containerPort: Number.parseInt(key, 10), hostPort: Number(b.HostPort), hostIp: b.HostIp || '0.0.0.0' });
     }
@@ -443,7 +472,7 @@ function tarOf(files: ContainerFile[]): Readable {
 /** The payload of Docker's multiplexed log stream (8-byte frame headers: stream, 0, 0, 0, size) joined. */
 function demultiplexed(raw: Buffer): Buffer {
   const parts: Buffer[] = [];
-  for (let at = 0; at + 8 <= raw.length; ) {
+  for (let at = 0; at + 8 <= raw.length;) {
     const size = raw.readUInt32BE(at + 4);
     parts.push(raw.subarray(at + 8, at + 8 + size));
     at += 8 + size;

@@ -44,9 +44,7 @@ export interface Pm2ProcessEvent {
  * Telegram stream), a daemon that answers (its process table), or one that is there and does not answer.
  */
 export type Pm2Probe =
-  | { daemon: 'not running' }
-  | { daemon: 'running'; processes: Pm2ProcessInfo[] }
-  | { daemon: 'not answering'; message: string };
+  { daemon: 'not running' } | { daemon: 'running'; processes: Pm2ProcessInfo[] } | { daemon: 'not answering'; message: string };
 
 /** PM2's own definition of an app (the shape of an entry in ecosystem.config.js). */
 export type Pm2AppDefinition = StartOptions & { name: string } & Record<string, unknown>;
@@ -206,7 +204,11 @@ export class Pm2Repository implements OnApplicationShutdown {
   /** Sends `data` to the process's `process.on('message')` as `{ type: 'process:msg', topic, data }`. */
   async sendData(pmId: number, topic: string, data: object): Promise<void> {
     await this.connect();
-    await this.call('sendDataToProcessId', (cb) => pm2.sendDataToProcessId(pmId, { type: 'process:msg', topic, data } as never, cb), READ_TIMEOUT_MS);
+    await this.call(
+      'sendDataToProcessId',
+      (cb) => pm2.sendDataToProcessId(pmId, { type: 'process:msg', topic, data } as never, cb),
+      READ_TIMEOUT_MS,
+    );
   }
 
   /** Calls `listener` for each `process:msg` any PM2 process sends; returns the unsubscribe function. */
@@ -286,7 +288,11 @@ export class Pm2Repository implements OnApplicationShutdown {
    * Runs one PM2 API call; a timeout or a lost daemon drops the connection so the next call reconnects.
    * PM2's own refusals become 502 `pm2_failed` with PM2's words, not an opaque 500.
    */
-  private async call<T = unknown>(what: string, invoke: (cb: (error: Error | null, result: T) => void) => void, timeoutMs = CALL_TIMEOUT_MS): Promise<T> {
+  private async call<T = unknown>(
+    what: string,
+    invoke: (cb: (error: Error | null, result: T) => void) => void,
+    timeoutMs = CALL_TIMEOUT_MS,
+  ): Promise<T> {
     try {
       return await this.bounded(
         new Promise<T>((resolve, reject) => invoke((error, result) => (error ? reject(toError(error)) : resolve(result)))),

@@ -19,7 +19,9 @@ describe('ProcessRepository.exec (Node itself as the child)', () => {
   it('a child that fails is not a timeout', async () => {
     const error = (await processes.exec(process.execPath, node('process.exit(3)')).catch((e: unknown) => e)) as ExecError;
     expect(error).toMatchObject({ code: 3, timedOut: false });
-    const flood = (await processes.exec(process.execPath, node("process.stdout.write('x'.repeat(4096))"), { maxBuffer: 100 }).catch((e: unknown) => e)) as ExecError;
+    const flood = (await processes
+      .exec(process.execPath, node("process.stdout.write('x'.repeat(4096))"), { maxBuffer: 100 })
+      .catch((e: unknown) => e)) as ExecError;
     expect(flood.timedOut).toBe(false);
   });
 });

@@ -80,7 +80,9 @@ export class ProcessRepository {
             const code = (error as NodeJS.ErrnoException & { code?: number | string }).code ?? null;
             // Node kills the child itself for the timeout and for output past maxBuffer (its own code).
             const timedOut = (error as { killed?: boolean }).killed === true && code !== 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER';
-            const message = timedOut ? `${command} did not finish within ${timeoutMs / 1000} s` : `${command} failed: ${error.message.split('\n')[0]}`;
+            const message = timedOut
+              ? `${command} did not finish within ${timeoutMs / 1000} s`
+              : `${command} failed: ${error.message.split('\n')[0]}`;
             reject(new ExecError(message, code, stdout, stderr, timedOut));
           } else resolve({ stdout, stderr });
         },

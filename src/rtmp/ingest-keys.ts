@@ -48,7 +48,8 @@ export class RtmpIngestKeys implements OnModuleInit {
     const path = join(this.config.dataDir, INGEST_KEY_FILE);
     const parse = (text: string) => {
       const hex = text.trim();
-      if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`${path} is not a 64-digit hex key; remove it (and restart the RTMP ingest) to make a new one`);
+      if (!/^[0-9a-f]{64}$/.test(hex))
+        throw new Error(`${path} is not a 64-digit hex key; remove it (and restart the RTMP ingest) to make a new one`);
       return Buffer.from(hex, 'hex');
     };
     try {

@@ -51,7 +51,8 @@ describe('parseNginxStat', () => {
   });
 
   it('reads an idle server', () => {
-    const idle = '<rtmp><uptime>5</uptime><naccepted>0</naccepted><bw_in>0</bw_in><bw_out>0</bw_out><server><application><name>live</name><live><nclients>0</nclients></live></application></server></rtmp>';
+    const idle =
+      '<rtmp><uptime>5</uptime><naccepted>0</naccepted><bw_in>0</bw_in><bw_out>0</bw_out><server><application><name>live</name><live><nclients>0</nclients></live></application></server></rtmp>';
     expect(parseNginxStat(idle)).toMatchObject({ uptimeSeconds: 5, clients: 0, publishers: [] });
   });
 });

@@ -128,7 +128,8 @@ export class RtmpCallbackServer implements OnModuleDestroy {
       const form = new URLSearchParams(await readBody(req));
       const decision = await this.auth.decide(match[1], match[2] as PublishCallback, form);
       // nginx-rtmp takes a 3xx to on_publish whose Location is not an rtmp:// URL as "publish under this name".
-      if (decision.allow && decision.renameTo) res.writeHead(302, { location: decision.renameTo, 'content-type': 'text/plain' }).end('renamed');
+      if (decision.allow && decision.renameTo)
+        res.writeHead(302, { location: decision.renameTo, 'content-type': 'text/plain' }).end('renamed');
       else res.writeHead(decision.allow ? 200 : 403, { 'content-type': 'text/plain' }).end(decision.allow ? 'ok' : 'forbidden');
     } catch (error) {
       this.logger.error(`Publish callback failed: ${(error as Error).message}`);

@@ -6,7 +6,8 @@ export const STREAM_KEY_PATTERN = /^[A-Za-z0-9_-]{8,128}$/;
 export const APPLICATION_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const CONTAINER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 /** A Docker image reference: [registry/]name[:tag][@digest], lower-case path components. */
-export const IMAGE_PATTERN = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+export const IMAGE_PATTERN =
+  /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 export const MAX_STREAM_KEYS = 100;
 
 /**
@@ -20,7 +21,11 @@ export class RtmpConfigDocument {
   @Max(65535)
   rtmpPort!: number;
 
-  @ApiProperty({ example: 'live', pattern: APPLICATION_PATTERN.source, description: 'nginx-rtmp application: rtmp://host:port/<application>/<key>' })
+  @ApiProperty({
+    example: 'live',
+    pattern: APPLICATION_PATTERN.source,
+    description: 'nginx-rtmp application: rtmp://host:port/<application>/<key>',
+  })
   @Matches(APPLICATION_PATTERN, { message: 'application must be 1-64 letters, digits, _ or -' })
   application!: string;
 
@@ -36,7 +41,11 @@ export class RtmpConfigDocument {
   @Matches(STREAM_KEY_PATTERN, { each: true, message: 'each of streamKeys must be 8-128 letters, digits, _ or -' })
   streamKeys!: string[];
 
-  @ApiProperty({ example: false, description: 'Also serve the stream as HLS on the HTTP port (/hls/<publisherId>.m3u8: nginx knows a stream by its publisherId, never its key)' })
+  @ApiProperty({
+    example: false,
+    description:
+      'Also serve the stream as HLS on the HTTP port (/hls/<publisherId>.m3u8: nginx knows a stream by its publisherId, never its key)',
+  })
   @IsBoolean()
   hlsEnabled!: boolean;
 
@@ -52,7 +61,13 @@ export class RtmpConfigDocument {
   @Max(10000)
   maxConnections!: number;
 
-  @ApiProperty({ type: 'integer', minimum: 1, maximum: 65535, example: 8080, description: 'HTTP port for /stat and HLS (published on 127.0.0.1 only)' })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    maximum: 65535,
+    example: 8080,
+    description: 'HTTP port for /stat and HLS (published on 127.0.0.1 only)',
+  })
   @IsInt()
   @Min(1)
   @Max(65535)

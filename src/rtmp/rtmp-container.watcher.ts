@@ -59,14 +59,20 @@ export class RtmpContainerWatcher implements OnApplicationBootstrap, OnModuleDes
       if (image) this.logger.warn(`The RTMP ingest cannot start yet: ${image}`);
     } catch (error) {
       // Said plainly at boot: Wave runs, but no DJ can publish until the engine is there.
-      this.logger.warn(`The RTMP ingest cannot run: ${(error as Error).message}. Start the Docker engine (README, "RTMP ingest"); Wave finds it when it comes.`);
+      this.logger.warn(
+        `The RTMP ingest cannot run: ${(error as Error).message}. Start the Docker engine (README, "RTMP ingest"); Wave finds it when it comes.`,
+      );
     }
   }
 
   private async subscribe(): Promise<void> {
     if (this.closed) return;
     try {
-      this.subscription = await this.docker.watchContainerEvents(RTMP_LABELS, (e) => this.onContainerEvent(e), (error) => this.onStreamEnd(error));
+      this.subscription = await this.docker.watchContainerEvents(
+        RTMP_LABELS,
+        (e) => this.onContainerEvent(e),
+        (error) => this.onStreamEnd(error),
+      );
       if (this.closed) this.subscription.close();
       if (this.retrying) this.logger.log('Following Docker events again');
       this.retrying = false;
@@ -78,7 +84,8 @@ export class RtmpContainerWatcher implements OnApplicationBootstrap, OnModuleDes
   private onStreamEnd(error?: Error): void {
     if (this.closed) return;
     // Said once per outage, not every retry.
-    if (!this.retrying) this.logger.warn(`Docker event stream ended${error ? ` (${error.message})` : ''}; resubscribing every ${RESUBSCRIBE_DELAY_MS} ms`);
+    if (!this.retrying)
+      this.logger.warn(`Docker event stream ended${error ? ` (${error.message})` : ''}; resubscribing every ${RESUBSCRIBE_DELAY_MS} ms`);
     this.retrying = true;
     this.retry = setTimeout(() => void this.subscribe(), RESUBSCRIBE_DELAY_MS);
   }

@@ -111,7 +111,13 @@ describe('RtmpService (fake Docker, fake nginx /stat)', () => {
       await rtmp.start();
       const stored = await readFile(join(dataDir, 'streaming-config.json'), 'utf8');
       docker.hangMs = HANG_MS;
-      for (const call of [() => rtmp.status(), () => rtmp.start(), () => rtmp.stop(), () => rtmp.restart(), () => rtmp.updateConfig({ maxConnections: 9 })]) {
+      for (const call of [
+        () => rtmp.status(),
+        () => rtmp.start(),
+        () => rtmp.stop(),
+        () => rtmp.restart(),
+        () => rtmp.updateConfig({ maxConnections: 9 }),
+      ]) {
         const { ms, status, code } = await failure(call);
         expect({ status, code }).toEqual({ status: 504, code: 'docker_timeout' });
         expect(ms).toBeLessThan(HANG_MS * 2);
@@ -158,7 +164,11 @@ describe('RtmpService (fake Docker, fake nginx /stat)', () => {
       await rtmp.start();
       const [before] = docker.containers.keys();
       const stored = await file();
-      docker.checkResult = { exitCode: 1, output: 'nginx: [emerg] unknown directive "x" in /etc/nginx/nginx.conf:3\nnginx: configuration file /etc/nginx/nginx.conf test failed' };
+      docker.checkResult = {
+        exitCode: 1,
+        output:
+          'nginx: [emerg] unknown directive "x" in /etc/nginx/nginx.conf:3\nnginx: configuration file /etc/nginx/nginx.conf test failed',
+      };
       const error = (await rtmp.updateConfig({ maxConnections: 5 }).catch((e: unknown) => e)) as WaveError;
       expect(error.getStatus()).toBe(422);
       expect(error.code).toBe('nginx_config_rejected');
@@ -264,7 +274,9 @@ describe('RtmpService (fake Docker, fake nginx /stat)', () => {
       expect(published.renameTo).not.toContain(KEY);
       // nginx reports the end by the name it renamed the stream to.
       expect(await auth.decide(secretOf(), 'publish-done', form(published.renameTo!))).toEqual({ allow: true });
-      const events_ = events.filter(([n]) => n.startsWith('rtmp.publish')).map(([n, p]) => [n, (p as WaveEventMap['rtmp.publish.started']).stream, (p as WaveEventMap['rtmp.publish.started']).publisherId]);
+      const events_ = events
+        .filter(([n]) => n.startsWith('rtmp.publish'))
+        .map(([n, p]) => [n, (p as WaveEventMap['rtmp.publish.started']).stream, (p as WaveEventMap['rtmp.publish.started']).publisherId]);
       expect(events_).toEqual([
         ['rtmp.publish.started', '****1b2d', published.renameTo],
         ['rtmp.publish.stopped', '****1b2d', published.renameTo],

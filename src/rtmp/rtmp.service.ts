@@ -3,7 +3,13 @@ import { Mutex, withTimeout } from 'async-mutex';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { maskSecret, registerSecret } from '../common/redaction.js';
 import { WaveError } from '../common/wave-error.js';
-import { ContainerState, DockerRepository, DockerTimeoutError, DockerUnavailableError, PortBinding } from '../repositories/docker.repository.js';
+import {
+  ContainerState,
+  DockerRepository,
+  DockerTimeoutError,
+  DockerUnavailableError,
+  PortBinding,
+} from '../repositories/docker.repository.js';
 import { NginxStatRepository } from '../repositories/nginx-stat.repository.js';
 import { StorageRepository } from '../repositories/storage.repository.js';
 import { NGINX_TEMPLATE_PATH, renderNginxConfig } from './nginx-config.renderer.js';
@@ -246,7 +252,11 @@ export class RtmpService implements LiveIngest {
       })
       .catch((error: unknown) => {
         if (error !== QUEUE_TIMED_OUT) throw error;
-        throw new WaveError(503, 'rtmp_busy', `Another RTMP operation has held the ingest for ${QUEUE_TIMEOUT_MS / 1000} s; the ${what} gives up, try again`);
+        throw new WaveError(
+          503,
+          'rtmp_busy',
+          `Another RTMP operation has held the ingest for ${QUEUE_TIMEOUT_MS / 1000} s; the ${what} gives up, try again`,
+        );
       });
   }
 
@@ -255,7 +265,11 @@ export class RtmpService implements LiveIngest {
     await this.requireImage(config.image);
     const sameName = await this.docker.inspect(config.containerName);
     if (sameName && !isIngest(sameName)) {
-      throw new WaveError(409, 'container_name_taken', `A container named ${config.containerName} exists and is not Wave's; choose another containerName`);
+      throw new WaveError(
+        409,
+        'container_name_taken',
+        `A container named ${config.containerName} exists and is not Wave's; choose another containerName`,
+      );
     }
     const callbackBase = await this.callbacks.ensureListening();
     await this.keys.load();
@@ -330,7 +344,12 @@ export class RtmpService implements LiveIngest {
         labels: RTMP_CHECK_LABELS,
         extraHosts: [`${CONTAINER_HOST_ALIAS}:host-gateway`],
       },
-      [{ path: NGINX_CONFIG_PATH, content: renderNginxConfig(await this.nginxTemplate(), config, placeholderCallback, 'config-check-placeholder') }],
+      [
+        {
+          path: NGINX_CONFIG_PATH,
+          content: renderNginxConfig(await this.nginxTemplate(), config, placeholderCallback, 'config-check-placeholder'),
+        },
+      ],
     );
     if (exitCode !== 0) {
       const reasons = nginxRejections(output);
@@ -447,7 +466,8 @@ export function stateOf(container: ContainerState): RtmpContainerState {
 }
 
 function describe(container: ContainerState): RtmpContainerStatus {
-  const uptime = container.running && container.startedAt ? Math.max(0, Math.round((Date.now() - Date.parse(container.startedAt)) / 1000)) : undefined;
+  const uptime =
+    container.running && container.startedAt ? Math.max(0, Math.round((Date.now() - Date.parse(container.startedAt)) / 1000)) : undefined;
   return {
     id: container.id,
     name: container.name,

@@ -72,7 +72,10 @@ describe('StreamingStatusService', () => {
     expect((await service.current()).rtmp.publishers).toBe(1);
     await new Promise((resolve) => setImmediate(resolve));
     await vi.waitFor(() => expect(emit).toHaveBeenCalledTimes(1));
-    expect(emit).toHaveBeenCalledWith('streaming.status.changed', expect.objectContaining({ rtmp: expect.objectContaining({ publishers: 1 }) }));
+    expect(emit).toHaveBeenCalledWith(
+      'streaming.status.changed',
+      expect.objectContaining({ rtmp: expect.objectContaining({ publishers: 1 }) }),
+    );
   });
 
   it('pushes nothing when the services are as they were at the last push', async () => {
@@ -96,9 +99,15 @@ describe('StreamingStatusService', () => {
     expect((await service.current()).rtmp.state).toBe('stopped');
   });
 
-  it('reads now playing after the daemon\'s state, so a PM2 read finding it stopped shows no track; a public view without internals', async () => {
+  it("reads now playing after the daemon's state, so a PM2 read finding it stopped shows no track; a public view without internals", async () => {
     const { telegram, service } = setup();
-    expect((await service.current()).nowPlaying).toEqual({ trackId: 't1', title: 'Song', artist: 'Band', duration: 3, startedAt: '2026-01-01T00:00:00.000Z' });
+    expect((await service.current()).nowPlaying).toEqual({
+      trackId: 't1',
+      title: 'Song',
+      artist: 'Band',
+      duration: 3,
+      startedAt: '2026-01-01T00:00:00.000Z',
+    });
     telegram.view = { ...telegram.view, state: 'stopped', connection: 'stopped' };
     service.stateChanged();
     const status = await service.current();

@@ -67,13 +67,19 @@ describe('live takeover decisions', () => {
     expect(onDjPublished(context({ onAir: null }), 'a')).toEqual({ action: 'take-air', publisherId: 'a' });
     expect(onDjPublished(context({ enabled: false }), 'a')).toMatchObject({ action: 'none', reason: 'live takeover is off' });
     expect(onDjPublished(context({ daemonRunning: false }), 'a')).toMatchObject({ action: 'none' });
-    expect(onDjPublished(context({ livePublishers: ['a'], onAir: 'rtmp' }), 'b')).toMatchObject({ action: 'none', reason: 'a DJ has the air' });
+    expect(onDjPublished(context({ livePublishers: ['a'], onAir: 'rtmp' }), 'b')).toMatchObject({
+      action: 'none',
+      reason: 'a DJ has the air',
+    });
   });
 
   it('hands the air on only when /stat no longer lists the stream that stopped', () => {
     expect(onDjUnpublished(context({ onAir: 'rtmp' }), 'a')).toEqual({ action: 'hand-back' });
     // A refused duplicate publisher of the live stream "stops": the DJ is still live.
-    expect(onDjUnpublished(context({ livePublishers: ['a'], onAir: 'rtmp' }), 'a')).toMatchObject({ action: 'none', reason: 'a publisher of this stream is still live' });
+    expect(onDjUnpublished(context({ livePublishers: ['a'], onAir: 'rtmp' }), 'a')).toMatchObject({
+      action: 'none',
+      reason: 'a publisher of this stream is still live',
+    });
     // Another DJ is still live: the air is (or stays) theirs.
     expect(onDjUnpublished(context({ livePublishers: ['b'], onAir: 'rtmp' }), 'a')).toEqual({ action: 'take-air', publisherId: 'b' });
     // Nothing reported yet (Wave restarted mid-show): hand back; the daemon ignores a switch to what it plays.
@@ -130,7 +136,7 @@ describe('live takeover decisions', () => {
 /** The configured HTTP port, where the fake nginx serves /stat. */
 const STAT_PORT = 18080;
 
-describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'s report; fake PM2 and Docker)', () => {
+describe("TelegramSourceService (live takeover from nginx /stat and the daemon's report; fake PM2 and Docker)", () => {
   let dataDir: string;
   let moduleRef: TestingModule;
   let pm2: FakePm2;
@@ -147,8 +153,18 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
   const commands = () => pm2.sent.map(({ data }) => data as { command: string; source?: string; url?: string });
   // nginx knows a DJ's stream by its publisherId (the publish callback renames it): the relay's input has no key.
   const publisherIdOf = (key: string) => moduleRef.get(RtmpIngestKeys).publisherIdOf(key);
-  const djInput = (key: string) => ({ command: 'switch-source', source: 'rtmp', url: `rtmp://127.0.0.1:1935/live/${publisherIdOf(key)}`, ingest: true });
-  const event = (key: string) => ({ application: 'live', stream: `****${key.slice(-4)}`, publisherId: publisherIdOf(key), at: new Date().toISOString() });
+  const djInput = (key: string) => ({
+    command: 'switch-source',
+    source: 'rtmp',
+    url: `rtmp://127.0.0.1:1935/live/${publisherIdOf(key)}`,
+    ingest: true,
+  });
+  const event = (key: string) => ({
+    application: 'live',
+    stream: `****${key.slice(-4)}`,
+    publisherId: publisherIdOf(key),
+    at: new Date().toISOString(),
+  });
   /** nginx's on_publish comes before /stat lists the publisher; on_publish_done after it is gone. */
   const goLive = (key: string) => {
     events.emit('rtmp.publish.started', event(key));
@@ -159,13 +175,16 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
     events.emit('rtmp.publish.stopped', event(key));
   };
   /** The daemon reports what it has on air, as it does once the audio is heard. */
-  const heard = (source: DaemonSourceKind, label: string = source) => pm2.report({ event: 'source-changed', source, label, at: new Date().toISOString() });
+  const heard = (source: DaemonSourceKind, label: string = source) =>
+    pm2.report({ event: 'source-changed', source, label, at: new Date().toISOString() });
   /** Every decision the events so far started is done (awaited, never slept on). */
   const decided = () => moduleRef.get(TelegramSourceService).idle();
 
   /** Boots the Wave under test (again, for a restarted Wave: same data, PM2 and Docker). */
   async function boot(): Promise<void> {
-    const config = new AppConfig(validateEnvironment({ DATA_DIR: dataDir, LOG_DIR: join(dataDir, 'logs'), WAVE_OUTBOUND_ALLOW: '127.0.0.1' }));
+    const config = new AppConfig(
+      validateEnvironment({ DATA_DIR: dataDir, LOG_DIR: join(dataDir, 'logs'), WAVE_OUTBOUND_ALLOW: '127.0.0.1' }),
+    );
     moduleRef = await Test.createTestingModule({
       imports: [EventEmitterModule.forRoot()],
       providers: [
@@ -193,7 +212,13 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
         { provide: TrackLibrary, useClass: OneTrackLibrary },
       ],
     }).compile();
-    moduleRef.useLogger({ log: (m: string) => logged.push(m), warn: (m: string) => logged.push(m), error: (m: string) => logged.push(m), debug: (m: string) => logged.push(m), verbose: () => {} });
+    moduleRef.useLogger({
+      log: (m: string) => logged.push(m),
+      warn: (m: string) => logged.push(m),
+      error: (m: string) => logged.push(m),
+      debug: (m: string) => logged.push(m),
+      verbose: () => {},
+    });
     await moduleRef.init();
     moduleRef.get(EventEmitter2).onAny((name, payload) => emitted.push([String(name), payload]));
     events = moduleRef.get(WaveEvents);
@@ -211,7 +236,13 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
     nginxStat.serve(STAT_PORT, { streams: live });
     await boot();
     const store = moduleRef.get(DocumentStore);
-    await store.update(RTMP_CONFIG_DOCUMENT, (doc) => ({ ...doc, image: IMAGE, rtmpPort: 1935, httpPort: STAT_PORT, streamKeys: [DJ_KEY, OTHER_DJ_KEY] }));
+    await store.update(RTMP_CONFIG_DOCUMENT, (doc) => ({
+      ...doc,
+      image: IMAGE,
+      rtmpPort: 1935,
+      httpPort: STAT_PORT,
+      streamKeys: [DJ_KEY, OTHER_DJ_KEY],
+    }));
     await moduleRef.get(RtmpService).start();
     await moduleRef.get(TelegramConfigService).update({ serverUrl: 'rtmps://127.0.0.1:1936/s/', streamKey: TELEGRAM_KEY });
     emitted.length = 0;
@@ -339,7 +370,11 @@ describe('TelegramSourceService (live takeover from nginx /stat and the daemon\'
     await boot(); // the daemon keeps running in PM2; this Wave has heard nothing from it yet
     goLive(OTHER_DJ_KEY);
     await decided();
-    expect(commands().slice(1).every((c) => c.url === djInput(DJ_KEY).url)).toBe(true); // never the second DJ
+    expect(
+      commands()
+        .slice(1)
+        .every((c) => c.url === djInput(DJ_KEY).url),
+    ).toBe(true); // never the second DJ
     leave(OTHER_DJ_KEY);
     leave(DJ_KEY);
     await decided();

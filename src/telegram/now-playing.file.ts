@@ -34,12 +34,20 @@ export class NowPlayingFile {
     try {
       text = await readFile(this.path, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.logger.warn(`${name} cannot be read (${(error as Error).message}); nothing is shown as playing`);
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.logger.warn(`${name} cannot be read (${(error as Error).message}); nothing is shown as playing`);
       return null;
     }
     try {
       const parsed: unknown = JSON.parse(text);
-      if (isNowPlaying(parsed)) return { trackId: parsed.trackId, title: parsed.title, artist: parsed.artist, duration: parsed.duration, startedAt: parsed.startedAt };
+      if (isNowPlaying(parsed))
+        return {
+          trackId: parsed.trackId,
+          title: parsed.title,
+          artist: parsed.artist,
+          duration: parsed.duration,
+          startedAt: parsed.startedAt,
+        };
     } catch {
       // reported below
     }
@@ -72,7 +80,9 @@ export class NowPlayingFile {
       }
     } catch (error) {
       await rm(temp, { force: true }).catch(() => undefined);
-      this.logger.warn(`${basename(this.path)} could not be saved (${(error as Error).message}); a restarted Wave may show an older now playing`);
+      this.logger.warn(
+        `${basename(this.path)} could not be saved (${(error as Error).message}); a restarted Wave may show an older now playing`,
+      );
     }
   }
 }

@@ -44,8 +44,14 @@ export class NowPlayingService implements OnModuleInit, OnModuleDestroy {
 
   /** The daemon's `track-started` report: now playing, raised as `track.changed`. */
   trackStarted({ track, startedAt }: Pick<TrackStartedMessage, 'track' | 'startedAt'>): void {
-    this.apply({ fact: 'track-started', nowPlaying: { trackId: track.id, title: track.title, artist: track.artist, duration: track.duration, startedAt } });
-    this.events.emit('track.changed', { track: { id: track.id, title: track.title, artist: track.artist, duration: track.duration }, startedAt });
+    this.apply({
+      fact: 'track-started',
+      nowPlaying: { trackId: track.id, title: track.title, artist: track.artist, duration: track.duration, startedAt },
+    });
+    this.events.emit('track.changed', {
+      track: { id: track.id, title: track.title, artist: track.artist, duration: track.duration },
+      startedAt,
+    });
   }
 
   trackEnded(trackId: string): void {

@@ -24,7 +24,12 @@ describe('now playing, the one rule', () => {
     ["the previous track's end, reported late, leaves the next", NEXT, { fact: 'track-ended', trackId: 't1' }, NEXT],
     ['PM2 (or the daemon) saying the daemon runs keeps it', SONG, { fact: 'daemon', running: true }, SONG],
     ['PM2 (or the daemon) saying the daemon does not run clears it', SONG, { fact: 'daemon', running: false }, null],
-    ['the playing track leaving the library keeps it, without a duration', SONG, { fact: 'tracks-removed', trackIds: ['x', 't1'] }, { ...SONG, duration: null }],
+    [
+      'the playing track leaving the library keeps it, without a duration',
+      SONG,
+      { fact: 'tracks-removed', trackIds: ['x', 't1'] },
+      { ...SONG, duration: null },
+    ],
     ['another track leaving the library changes nothing', SONG, { fact: 'tracks-removed', trackIds: ['t2'] }, SONG],
     ['nothing playing stays so', null, { fact: 'tracks-removed', trackIds: ['t1'] }, null],
   ])('%s', (_name, current, fact, expected) => {
@@ -33,7 +38,9 @@ describe('now playing, the one rule', () => {
 
   it('running is PM2 online or launching; every other state, and a daemon PM2 does not know, is not', () => {
     expect(['online', 'launching'].map(isRunningState)).toEqual([true, true]);
-    expect(['stopped', 'stopping', 'errored', 'one-launch-status', 'waiting restart', '', null, undefined].map(isRunningState)).toEqual(Array(8).fill(false));
+    expect(['stopped', 'stopping', 'errored', 'one-launch-status', 'waiting restart', '', null, undefined].map(isRunningState)).toEqual(
+      Array(8).fill(false),
+    );
   });
 });
 
@@ -54,7 +61,10 @@ describe('NowPlayingService (memory, and DATA_DIR/now-playing.json apart from th
   }
 
   const started = (service: NowPlayingService, np: NowPlaying) =>
-    service.trackStarted({ track: { id: np.trackId, title: np.title, artist: np.artist, duration: np.duration ?? 0 }, startedAt: np.startedAt });
+    service.trackStarted({
+      track: { id: np.trackId, title: np.title, artist: np.artist, duration: np.duration ?? 0 },
+      startedAt: np.startedAt,
+    });
 
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'wave-now-playing-spec-'));
@@ -72,7 +82,9 @@ describe('NowPlayingService (memory, and DATA_DIR/now-playing.json apart from th
     expect(first.current()).toBeNull();
     started(first, SONG);
     expect(first.current()).toEqual(SONG);
-    expect(emitted).toEqual([['track.changed', { track: { id: 't1', title: 'Song', artist: 'Band', duration: 3 }, startedAt: SONG.startedAt }]]);
+    expect(emitted).toEqual([
+      ['track.changed', { track: { id: 't1', title: 'Song', artist: 'Band', duration: 3 }, startedAt: SONG.startedAt }],
+    ]);
     await first.onModuleDestroy();
     expect(JSON.parse(await readFile(file(), 'utf8'))).toEqual(SONG);
     expect((await boot()).current()).toEqual(SONG);

@@ -6,7 +6,15 @@ import { TelegramSourceService } from './telegram-source.service.js';
 import { TelegramStreamService } from './telegram-stream.service.js';
 
 /** Settings the daemon reads only at start. */
-const RESTART_FIELDS: Array<keyof TelegramConfigDocument> = ['serverUrl', 'streamKey', 'audioBitrateKbps', 'sampleRate', 'coverImage', 'shuffle', 'loop'];
+const RESTART_FIELDS: Array<keyof TelegramConfigDocument> = [
+  'serverUrl',
+  'streamKey',
+  'audioBitrateKbps',
+  'sampleRate',
+  'coverImage',
+  'shuffle',
+  'loop',
+];
 /** Settings a running daemon takes live (the source it plays, and whether a DJ may take the air). */
 const SOURCE_FIELDS = ['source', 'radioUrl', 'relayUrl', 'liveTakeover'] as const;
 

@@ -17,7 +17,7 @@ import { TelegramConfigService } from './telegram-config.service.js';
 const PNG_PROBE = JSON.stringify({ streams: [{ codec_type: 'video' }], format: { format_name: 'png_pipe' } });
 const MP3_PROBE = JSON.stringify({ streams: [{ codec_type: 'audio' }], format: { format_name: 'mp3', duration: '3.0' } });
 
-describe('TelegramConfigService coverImage (the track paths\' rules, and an image by content; fake ffprobe)', () => {
+describe("TelegramConfigService coverImage (the track paths' rules, and an image by content; fake ffprobe)", () => {
   let dataDir: string;
   let outside: string;
   let ffprobe: FakeProcessRepository;
@@ -29,7 +29,12 @@ describe('TelegramConfigService coverImage (the track paths\' rules, and an imag
     const config = new AppConfig(validateEnvironment({ DATA_DIR: dataDir, LOG_DIR: join(dataDir, 'logs') }));
     ffprobe = new FakeProcessRepository();
     ffprobe.execResult = { stdout: PNG_PROBE, stderr: '' };
-    configs = new TelegramConfigService(new DocumentStore(config), config, new WaveEvents(new EventEmitter2()), new MediaProbeService(ffprobe.asRepository()));
+    configs = new TelegramConfigService(
+      new DocumentStore(config),
+      config,
+      new WaveEvents(new EventEmitter2()),
+      new MediaProbeService(ffprobe.asRepository()),
+    );
     await mkdir(join(dataDir, 'covers'));
     await writeFile(join(dataDir, 'covers', 'cover.png'), 'png bytes');
     await writeFile(join(outside, 'cover.png'), 'png bytes');
@@ -63,7 +68,9 @@ describe('TelegramConfigService coverImage (the track paths\' rules, and an imag
       expect(message.join(' '), path).toMatch(/coverImage/);
     }
     ffprobe.execResult = { stdout: MP3_PROBE, stderr: '' };
-    expect(await rejection(join(outside, 'cover.png'))).toEqual([`coverImage ${join(outside, 'cover.png')} is not an image ffprobe can read`]);
+    expect(await rejection(join(outside, 'cover.png'))).toEqual([
+      `coverImage ${join(outside, 'cover.png')} is not an image ffprobe can read`,
+    ]);
     expect(await readFile(join(dataDir, TELEGRAM_CONFIG_DOCUMENT.file), 'utf8')).toBe(before);
   });
 });

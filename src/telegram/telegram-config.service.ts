@@ -79,8 +79,14 @@ export class TelegramConfigService implements OnModuleInit {
    * absolute: not in a system folder) and must be an image ffprobe reads.
    */
   private async assertCoverImage(path: string): Promise<void> {
-    const file = await resolveServerFile(path, { field: 'coverImage', code: 'invalid_config', baseDir: this.config.dataDir, baseName: 'DATA_DIR' });
-    if (!(await this.probe.isImage(file))) throw new WaveError(400, 'invalid_config', [`coverImage ${path} is not an image ffprobe can read`]);
+    const file = await resolveServerFile(path, {
+      field: 'coverImage',
+      code: 'invalid_config',
+      baseDir: this.config.dataDir,
+      baseName: 'DATA_DIR',
+    });
+    if (!(await this.probe.isImage(file)))
+      throw new WaveError(400, 'invalid_config', [`coverImage ${path} is not an image ffprobe can read`]);
   }
 }
 

@@ -19,7 +19,18 @@ describe('TelegramPlaylistListener (tracks.updated → reload-playlist; fake PM2
     vi.useRealTimers();
   });
 
-  const online = () => pm2.apps.set(DAEMON_PROCESS_NAME, { name: DAEMON_PROCESS_NAME, pmId: 3, status: 'online', pid: 1, startedAt: 0, restarts: 0, unstableRestarts: 0, memoryBytes: 0, cpuPercent: 0 });
+  const online = () =>
+    pm2.apps.set(DAEMON_PROCESS_NAME, {
+      name: DAEMON_PROCESS_NAME,
+      pmId: 3,
+      status: 'online',
+      pid: 1,
+      startedAt: 0,
+      restarts: 0,
+      unstableRestarts: 0,
+      memoryBytes: 0,
+      cpuPercent: 0,
+    });
 
   it('asks a running daemon to reload once per burst of library changes', async () => {
     online();

@@ -30,7 +30,13 @@ export interface DaemonError {
   at: string;
 }
 
-export const UNKNOWN_REPORT: Readonly<DaemonReport> = { connection: 'unknown', source: null, stats: null, lastError: null, reportedAt: null };
+export const UNKNOWN_REPORT: Readonly<DaemonReport> = {
+  connection: 'unknown',
+  source: null,
+  stats: null,
+  lastError: null,
+  reportedAt: null,
+};
 
 /**
  * The daemon's reports over PM2's bus, and the one copy of them in Wave. Each report updates the copy and
@@ -119,7 +125,12 @@ export class TelegramReportListener implements OnModuleInit, OnModuleDestroy {
   }
 
   private daemonStarted(report: DaemonStartedMessage): void {
-    this.report = { ...UNKNOWN_REPORT, connection: 'connecting', source: { kind: report.source, label: report.source }, reportedAt: this.report.reportedAt };
+    this.report = {
+      ...UNKNOWN_REPORT,
+      connection: 'connecting',
+      source: { kind: report.source, label: report.source },
+      reportedAt: this.report.reportedAt,
+    };
     this.announce('daemon started', report.pid);
     this.events.emit('telegram.daemon.started', { pid: report.pid, source: report.source, at: report.at });
   }

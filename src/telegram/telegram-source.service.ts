@@ -6,7 +6,14 @@ import { DockerTimeoutError } from '../repositories/docker.repository.js';
 import { Pm2Repository } from '../repositories/pm2.repository.js';
 import { LiveIngest } from '../rtmp/live-ingest.js';
 import { DAEMON_COMMAND_TOPIC, DAEMON_PROCESS_NAME, type DaemonCommand } from './daemon/daemon-messages.js';
-import { onDaemonStarted, onDjPublished, onDjUnpublished, onSourceConfigured, type TakeoverContext, type TakeoverDecision } from './live-takeover.js';
+import {
+  onDaemonStarted,
+  onDjPublished,
+  onDjUnpublished,
+  onSourceConfigured,
+  type TakeoverContext,
+  type TakeoverDecision,
+} from './live-takeover.js';
 import type { TelegramConfigDocument } from './telegram-config.document.js';
 import { TelegramConfigService } from './telegram-config.service.js';
 import { TelegramReportListener } from './telegram-report.listener.js';
@@ -72,7 +79,10 @@ export class TelegramSourceService {
     } while (last !== this.latest);
   }
 
-  private decide(cause: string, decideFrom: (context: TakeoverContext, config: TelegramConfigDocument) => TakeoverDecision): Promise<boolean> {
+  private decide(
+    cause: string,
+    decideFrom: (context: TakeoverContext, config: TelegramConfigDocument) => TakeoverDecision,
+  ): Promise<boolean> {
     const queuedAt = performance.now();
     const decision = this.decisions
       .runExclusive(async () => {
@@ -94,7 +104,9 @@ export class TelegramSourceService {
         const command = decision.action === 'take-air' ? await this.djCommand(decision.publisherId) : await this.configuredCommand(config);
         if (!command) return true;
         await this.pm2.sendData(daemon.pmId, DAEMON_COMMAND_TOPIC, command);
-        this.logger.log(`${cause}: ${decision.action === 'take-air' ? 'a DJ takes the air' : `the configured ${config.source} goes on the air`}`);
+        this.logger.log(
+          `${cause}: ${decision.action === 'take-air' ? 'a DJ takes the air' : `the configured ${config.source} goes on the air`}`,
+        );
         return true;
       })
       .catch((error: unknown) => {

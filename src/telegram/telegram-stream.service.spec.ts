@@ -70,7 +70,9 @@ describe('TelegramStreamService', () => {
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'wave-telegram-spec-'));
     // The stand-in ingest is on loopback, which configured URLs may reach only when allowed.
-    const config = new AppConfig(validateEnvironment({ DATA_DIR: dataDir, LOG_DIR: join(dataDir, 'logs'), WAVE_OUTBOUND_ALLOW: '127.0.0.1' }));
+    const config = new AppConfig(
+      validateEnvironment({ DATA_DIR: dataDir, LOG_DIR: join(dataDir, 'logs'), WAVE_OUTBOUND_ALLOW: '127.0.0.1' }),
+    );
     store = new DocumentStore(config);
     const emitter = new EventEmitter2();
     emitter.onAny((name, payload) => emitted.push([String(name), payload]));
@@ -171,7 +173,12 @@ describe('TelegramStreamService', () => {
     await service.start();
     pm2.report({ event: 'connection', state: 'connected', attempt: 0, at: new Date().toISOString() });
     pm2.exit(DAEMON_PROCESS_NAME, 0);
-    await vi.waitFor(() => expect(emitted).toContainEqual(['telegram.status', expect.objectContaining({ state: 'stopped', reason: `${DAEMON_PROCESS_NAME} ended by itself (exit code 0)` })]));
+    await vi.waitFor(() =>
+      expect(emitted).toContainEqual([
+        'telegram.status',
+        expect.objectContaining({ state: 'stopped', reason: `${DAEMON_PROCESS_NAME} ended by itself (exit code 0)` }),
+      ]),
+    );
     expect(emitted.map(([name]) => name)).not.toContain('telegram.error');
     expect((await service.status()).lastError).toBeNull();
 
@@ -204,7 +211,9 @@ describe('TelegramStreamService', () => {
   });
 
   it('scrubs a saved stream key from logs, and not the value of a rejected update', async () => {
-    await expect(configService.update({ streamKey: 'rejected-by-cover', coverImage: '/nonexistent/cover.png' })).rejects.toMatchObject({ status: 400 });
+    await expect(configService.update({ streamKey: 'rejected-by-cover', coverImage: '/nonexistent/cover.png' })).rejects.toMatchObject({
+      status: 400,
+    });
     await expect(configService.update({ streamKey: 'rejected-by-schema', source: 'url' })).rejects.toMatchObject({ status: 400 });
     expect(redact('rejected-by-cover rejected-by-schema')).toBe('rejected-by-cover rejected-by-schema');
     await configService.update({ streamKey: 'saved-plain-key' });
@@ -218,7 +227,9 @@ describe('TelegramStreamService', () => {
     const result = await configUpdates.update({ source: 'url', radioUrl: 'https://radio.example/stream' });
     expect(result).toMatchObject({ source: 'url', streamKey: '****UvWx', streamKeySet: true, restartRequired: false });
     expect(JSON.stringify(result)).not.toContain(KEY);
-    expect(pm2.sent).toEqual([{ pmId: 0, topic: 'wave', data: { command: 'switch-source', source: 'url', url: 'https://radio.example/stream' } }]);
+    expect(pm2.sent).toEqual([
+      { pmId: 0, topic: 'wave', data: { command: 'switch-source', source: 'url', url: 'https://radio.example/stream' } },
+    ]);
     expect((await configUpdates.update({ audioBitrateKbps: 160 })).restartRequired).toBe(true);
   });
 
@@ -226,7 +237,10 @@ describe('TelegramStreamService', () => {
     const radioUrl = 'https://dj:radio-password@radio.example/stream.mp3?token=radio-token-123';
     const relayUrl = 'rtmp://ingest.example:1935/live/relay-key-abcdef';
     const result = await configUpdates.update({ source: 'url', radioUrl, relayUrl });
-    expect(result).toMatchObject({ radioUrl: 'https://****@radio.example/stream.mp3?token=****', relayUrl: 'rtmp://ingest.example:1935/live/****' });
+    expect(result).toMatchObject({
+      radioUrl: 'https://****@radio.example/stream.mp3?token=****',
+      relayUrl: 'rtmp://ingest.example:1935/live/****',
+    });
     for (const secret of ['radio-password', 'radio-token-123', 'relay-key-abcdef']) {
       expect(JSON.stringify(result)).not.toContain(secret);
       expect(JSON.stringify(await configService.view())).not.toContain(secret);

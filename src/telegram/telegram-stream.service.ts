@@ -190,7 +190,14 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
       live: report.source?.kind === 'rtmp',
       nowPlaying: this.nowPlaying.current(),
       stats: stats
-        ? { bitrateKbps: stats.bitrateKbps, bytesSent: stats.bytesSent, connectedSec: stats.connectedSec, reconnects: stats.reconnects, silenceMs: stats.silenceMs, at: stats.at }
+        ? {
+            bitrateKbps: stats.bitrateKbps,
+            bytesSent: stats.bytesSent,
+            connectedSec: stats.connectedSec,
+            reconnects: stats.reconnects,
+            silenceMs: stats.silenceMs,
+            at: stats.at,
+          }
         : null,
       lastError: report.lastError,
       reportedAt: report.reportedAt,
@@ -202,7 +209,11 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
     if (event.event !== 'exit' && event.event !== 'stop' && event.event !== 'delete') return;
     // Exit code 0 is the daemon ending by itself (a playlist without loop played out): a normal stop.
     if (event.event === 'exit' && !this.stopping && event.status !== 'stopping' && event.exitCode !== 0) {
-      this.reports.crashed({ code: 'daemon_exited', message: `${DAEMON_PROCESS_NAME} exited (PM2 state ${event.status ?? 'unknown'})`, at: new Date().toISOString() });
+      this.reports.crashed({
+        code: 'daemon_exited',
+        message: `${DAEMON_PROCESS_NAME} exited (PM2 state ${event.status ?? 'unknown'})`,
+        at: new Date().toISOString(),
+      });
     }
     this.reports.gone(event.exitCode === 0 ? `${DAEMON_PROCESS_NAME} ended by itself (exit code 0)` : `PM2 ${event.event}`);
   }

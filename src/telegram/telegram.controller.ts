@@ -26,7 +26,8 @@ export class TelegramController {
   @Put('config')
   @ApiOperation({
     summary: 'Change the Telegram stream config',
-    description: 'Only the given fields change. A rejected update (400) changes nothing. While the daemon runs, a source change goes on the air at once.',
+    description:
+      'Only the given fields change. A rejected update (400) changes nothing. While the daemon runs, a source change goes on the air at once.',
   })
   @ApiOkResponse({ type: TelegramConfigUpdateResultDto })
   @ApiErrorResponses(400, 502, 503, 504)

@@ -49,4 +49,3 @@ export const AUDIO_TRACKS_DOCUMENT: DocumentDefinition<AudioTracksDocument> = {
   schema: AudioTracksDocument,
   defaults: () => ({ tracks: [] }),
 };
-

@@ -28,7 +28,8 @@ export class TracksController {
   @Post('upload')
   @ApiOperation({
     summary: 'Upload an audio file (multipart field `file`; optional `title`/`artist` fields before it)',
-    description: 'The content is checked by ffprobe, not by its name: a file without audio is refused (415) and nothing is stored. Size limit: TRACK_UPLOAD_MAX_MB.',
+    description:
+      'The content is checked by ffprobe, not by its name: a file without audio is refused (415) and nothing is stored. Size limit: TRACK_UPLOAD_MAX_MB.',
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({

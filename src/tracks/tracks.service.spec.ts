@@ -102,7 +102,10 @@ describe('TracksService', () => {
   it('answers a reorder of 10,000 wrong ids with one 409 that lists a few and counts the rest', async () => {
     const a = await service.addByPath({ path: join(music, 'song.mp3') });
     const ids = [...Array.from({ length: 10_000 }, (_, i) => `unknown-${i}`), 'unknown-1'];
-    const error = await service.reorder(ids).then(() => undefined, (e: { status: number; code: string; getResponse(): { message: string[] } }) => e);
+    const error = await service.reorder(ids).then(
+      () => undefined,
+      (e: { status: number; code: string; getResponse(): { message: string[] } }) => e,
+    );
     expect(error).toMatchObject({ status: 409, code: 'order_mismatch' });
     const messages = error!.getResponse().message;
     expect(messages).toContain('trackIds names an unknown track unknown-0');

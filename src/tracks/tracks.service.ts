@@ -51,7 +51,12 @@ export class TracksService implements TrackLibrary {
 
   /** Adds a file already on the server (absolute, or relative to DATA_DIR/tracks). */
   async addByPath(dto: AddTrackDto): Promise<AudioTrack> {
-    const file = await resolveServerFile(dto.path, { field: 'path', code: 'invalid_path', baseDir: this.tracksDir, baseName: 'DATA_DIR/tracks' });
+    const file = await resolveServerFile(dto.path, {
+      field: 'path',
+      code: 'invalid_path',
+      baseDir: this.tracksDir,
+      baseName: 'DATA_DIR/tracks',
+    });
     const metadata = await this.probeOrReject(file);
     const inTracksDir = isInside(this.tracksDir, file);
     return this.append(inTracksDir ? relative(this.tracksDir, file) : file, metadata, dto);
@@ -81,7 +86,8 @@ export class TracksService implements TrackLibrary {
       // The same rule as the JSON routes' title and artist (checked once the file is read, so the body is consumed).
       const given = { title: fieldValue(part, 'title'), artist: fieldValue(part, 'artist') };
       for (const [name, value] of Object.entries(given)) {
-        if (value !== undefined && CONTROL_CHARACTERS.test(value)) throw new WaveError(400, 'invalid_multipart', `${name} must not contain control characters (NUL, tab, newline, …)`);
+        if (value !== undefined && CONTROL_CHARACTERS.test(value))
+          throw new WaveError(400, 'invalid_multipart', `${name} must not contain control characters (NUL, tab, newline, …)`);
       }
       const metadata = await this.probeOrReject(incoming);
       await rename(incoming, stored);
@@ -137,9 +143,21 @@ export class TracksService implements TrackLibrary {
       const missing = current.tracks.filter((t) => !given.has(t.id)).map((t) => t.id);
       if (unknown.length + missing.length + duplicated.size > 0) {
         throw new WaveError(409, 'order_mismatch', [
-          ...firstFew(unknown, (id) => `trackIds names an unknown track ${id}`, (n) => `trackIds names ${n} more unknown tracks`),
-          ...firstFew(missing, (id) => `trackIds leaves out track ${id}`, (n) => `trackIds leaves out ${n} more tracks`),
-          ...firstFew([...duplicated], (id) => `trackIds names track ${id} more than once`, (n) => `trackIds names ${n} more tracks more than once`),
+          ...firstFew(
+            unknown,
+            (id) => `trackIds names an unknown track ${id}`,
+            (n) => `trackIds names ${n} more unknown tracks`,
+          ),
+          ...firstFew(
+            missing,
+            (id) => `trackIds leaves out track ${id}`,
+            (n) => `trackIds leaves out ${n} more tracks`,
+          ),
+          ...firstFew(
+            [...duplicated],
+            (id) => `trackIds names track ${id} more than once`,
+            (n) => `trackIds names ${n} more tracks more than once`,
+          ),
         ]);
       }
       return { ...current, tracks: trackIds.map((id) => byId.get(id)!) };
@@ -148,7 +166,12 @@ export class TracksService implements TrackLibrary {
     return doc.tracks;
   }
 
-  private async append(path: string, metadata: AudioMetadata, given: { title?: string; artist?: string }, id: string = randomUUID()): Promise<AudioTrack> {
+  private async append(
+    path: string,
+    metadata: AudioMetadata,
+    given: { title?: string; artist?: string },
+    id: string = randomUUID(),
+  ): Promise<AudioTrack> {
     const track: AudioTrack = {
       id,
       title: given.title ?? metadata.title.slice(0, MAX_TAG_LENGTH),
@@ -201,7 +224,11 @@ export class TracksService implements TrackLibrary {
   }
 
   private tooLarge(): WaveError {
-    return new WaveError(413, 'file_too_large', `The file is larger than the upload limit of ${this.config.trackUploadMaxBytes / 1024 / 1024} MiB (TRACK_UPLOAD_MAX_MB)`);
+    return new WaveError(
+      413,
+      'file_too_large',
+      `The file is larger than the upload limit of ${this.config.trackUploadMaxBytes / 1024 / 1024} MiB (TRACK_UPLOAD_MAX_MB)`,
+    );
   }
 }
 

@@ -55,7 +55,14 @@ describe('abuse: token guessing, open docs, log floods', () => {
   it('keeps /api/docs and /api/docs-json behind the token when reads are, open when they are not', async () => {
     const locked = await start({ WAVE_PROTECT_READS: 'true' });
     const open = await start({});
-    const paths = ['/api/docs', '/api/docs/', '/api/docs-json', '/api/docs-yaml', '/api/docs/swagger-ui.css', '/api/docs/swagger-ui-init.js'];
+    const paths = [
+      '/api/docs',
+      '/api/docs/',
+      '/api/docs-json',
+      '/api/docs-yaml',
+      '/api/docs/swagger-ui.css',
+      '/api/docs/swagger-ui-init.js',
+    ];
     for (const path of paths) {
       const without = await send(locked.baseUrl, { method: 'GET', path });
       expect(without.status, `${path} without the token`).toBe(401);
@@ -88,9 +95,13 @@ describe('abuse: token guessing, open docs, log floods', () => {
       }),
     );
     const access = join(wave.logDir, 'access.log');
-    await expect.poll(async () => (await readFile(access, 'utf8').catch(() => '')).split('\n').length, { timeout: 10_000 }).toBeGreaterThan(FLOOD);
+    await expect
+      .poll(async () => (await readFile(access, 'utf8').catch(() => '')).split('\n').length, { timeout: 10_000 })
+      .toBeGreaterThan(FLOOD);
     const after = await readFile(log, 'utf8');
-    console.info(`[chaos] ${FLOOD} reads: wave.log ${history.length} → ${after.length} bytes, access.log ${(await stat(access)).size} bytes`);
+    console.info(
+      `[chaos] ${FLOOD} reads: wave.log ${history.length} → ${after.length} bytes, access.log ${(await stat(access)).size} bytes`,
+    );
     expect(after.startsWith(history)).toBe(true);
     // Nothing of the flood reached Wave's own log.
     expect(after.length - history.length).toBeLessThan(4096);

@@ -42,7 +42,11 @@ describe.each([false, true])('auth matrix with WAVE_PROTECT_READS=%s', (protectR
       },
     });
     const doc = (await send(wave.baseUrl, { method: 'GET', path: '/api/docs-json', headers: CREDENTIALS.right })).body as OpenApiDocument;
-    const requests: Array<{ name: string; needsToken: boolean; request: Omit<RawRequest, 'headers'> & { headers?: Record<string, string> } }> = [
+    const requests: Array<{
+      name: string;
+      needsToken: boolean;
+      request: Omit<RawRequest, 'headers'> & { headers?: Record<string, string> };
+    }> = [
       ...operationsOf(doc).map((op) => {
         const hasBody = op.method !== 'GET' && op.method !== 'HEAD';
         return {
@@ -66,12 +70,20 @@ describe.each([false, true])('auth matrix with WAVE_PROTECT_READS=%s', (protectR
     const before = await fingerprint(wave.dataDir);
 
     const wrongAnswers: string[] = [];
-    const expectAnswer = async (name: string, needsToken: boolean, credential: keyof typeof CREDENTIALS, request: (typeof requests)[number]['request']) => {
+    const expectAnswer = async (
+      name: string,
+      needsToken: boolean,
+      credential: keyof typeof CREDENTIALS,
+      request: (typeof requests)[number]['request'],
+    ) => {
       const answer = await send(wave.baseUrl, { ...request, headers: { ...request.headers, ...CREDENTIALS[credential] } });
       const expected401 = needsToken && credential !== 'right';
-      if (expected401 !== (answer.status === 401)) wrongAnswers.push(`${name} with ${credential} token → ${answer.status} ${answer.text.slice(0, 120)}`);
+      if (expected401 !== (answer.status === 401))
+        wrongAnswers.push(`${name} with ${credential} token → ${answer.status} ${answer.text.slice(0, 120)}`);
       if (answer.status === 401) {
-        const problem = errorShapeProblem(answer) ?? ((answer.body as { code?: string }).code === 'unauthorized' ? undefined : 'code is not unauthorized');
+        const problem =
+          errorShapeProblem(answer) ??
+          ((answer.body as { code?: string }).code === 'unauthorized' ? undefined : 'code is not unauthorized');
         if (problem) wrongAnswers.push(`${name} with ${credential} token: ${problem}`);
       }
     };
@@ -82,7 +94,9 @@ describe.each([false, true])('auth matrix with WAVE_PROTECT_READS=%s', (protectR
     for (const { name, needsToken, request } of requests) await expectAnswer(name, needsToken, 'right', request);
 
     const guarded = requests.filter((r) => r.needsToken).length;
-    console.info(`[chaos] auth matrix (protect reads ${protectReads}): ${requests.length} routes × 3 credentials, ${guarded} need the token`);
+    console.info(
+      `[chaos] auth matrix (protect reads ${protectReads}): ${requests.length} routes × 3 credentials, ${guarded} need the token`,
+    );
     expect(wrongAnswers).toEqual([]);
   });
 });

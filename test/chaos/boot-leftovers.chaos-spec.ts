@@ -15,7 +15,13 @@ const STACK_FRAME = /^\s+at .+/m;
 async function runUntilExit(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [join(ROOT, 'dist/main.js')], {
     cwd: ROOT,
-    env: { ...(process.env as Record<string, string>), NODE_ENV: 'test', PORT: String(await freePort()), SOCKET_PORT: String(await freePort()), ...env },
+    env: {
+      ...(process.env as Record<string, string>),
+      NODE_ENV: 'test',
+      PORT: String(await freePort()),
+      SOCKET_PORT: String(await freePort()),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -61,30 +67,43 @@ describe('boot with leftovers and wrong paths', () => {
     await mkdir(join(dataDir, file), { recursive: true });
     const { code, stdout, stderr } = await runUntilExit({ DATA_DIR: dataDir, LOG_DIR: logDir, PM2_HOME: pm2Home });
     expect(code).toBe(1);
-    expect(stderr).toBe(`Wave cannot start: DATA_DIR file ${file} (${join(dataDir, file)}) cannot be read: it is a directory, not a file (EISDIR)\n`);
+    expect(stderr).toBe(
+      `Wave cannot start: DATA_DIR file ${file} (${join(dataDir, file)}) cannot be read: it is a directory, not a file (EISDIR)\n`,
+    );
     expect(stdout + stderr).not.toMatch(STACK_FRAME);
   });
 
-  it.each(DOCUMENTS.flatMap((file) => ['null', '[]'].map((text) => [file, text])))('%s holding %s is moved aside and logged', async (file, text) => {
-    await mkdir(dataDir, { recursive: true });
-    await writeFile(join(dataDir, file), text);
-    const wave = await startWave({ dataDir, logDir, env: { PM2_HOME: pm2Home } });
-    try {
-      const aside = (await readdir(dataDir)).filter((f) => f.startsWith(`${file}.corrupt-`));
-      expect(aside).toHaveLength(1);
-      expect(await readFile(join(dataDir, aside[0]), 'utf8')).toBe(text);
-      // Replaced by the defaults: an object again.
-      const replaced: unknown = JSON.parse(await readFile(join(dataDir, file), 'utf8'));
-      expect(replaced !== null && typeof replaced === 'object' && !Array.isArray(replaced)).toBe(true);
-      expect((await call(wave, 'GET', '/api/tracks')).status).toBe(200);
-    } finally {
-      await wave.dispose();
-    }
-    const logged = (await readFile(join(logDir, 'wave.log'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: string; message: string });
-    expect(logged).toContainEqual(
-      expect.objectContaining({ level: 'error', message: expect.stringMatching(new RegExp(`^${file.replace('.', '\\.')} is unreadable \\(the document must be a JSON object.*moved it aside`)) }),
-    );
-  });
+  it.each(DOCUMENTS.flatMap((file) => ['null', '[]'].map((text) => [file, text])))(
+    '%s holding %s is moved aside and logged',
+    async (file, text) => {
+      await mkdir(dataDir, { recursive: true });
+      await writeFile(join(dataDir, file), text);
+      const wave = await startWave({ dataDir, logDir, env: { PM2_HOME: pm2Home } });
+      try {
+        const aside = (await readdir(dataDir)).filter((f) => f.startsWith(`${file}.corrupt-`));
+        expect(aside).toHaveLength(1);
+        expect(await readFile(join(dataDir, aside[0]), 'utf8')).toBe(text);
+        // Replaced by the defaults: an object again.
+        const replaced: unknown = JSON.parse(await readFile(join(dataDir, file), 'utf8'));
+        expect(replaced !== null && typeof replaced === 'object' && !Array.isArray(replaced)).toBe(true);
+        expect((await call(wave, 'GET', '/api/tracks')).status).toBe(200);
+      } finally {
+        await wave.dispose();
+      }
+      const logged = (await readFile(join(logDir, 'wave.log'), 'utf8'))
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { level: string; message: string });
+      expect(logged).toContainEqual(
+        expect.objectContaining({
+          level: 'error',
+          message: expect.stringMatching(
+            new RegExp(`^${file.replace('.', '\\.')} is unreadable \\(the document must be a JSON object.*moved it aside`),
+          ),
+        }),
+      );
+    },
+  );
 
   it('removes the temp copies interrupted writes left (the stream key inside) at boot, and says so', async () => {
     await mkdir(dataDir, { recursive: true });

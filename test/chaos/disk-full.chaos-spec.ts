@@ -41,7 +41,16 @@ describe.skipIf(!canMount)('DATA_DIR on a nearly full disk (tmpfs, needs root on
     media = await makeTempDir('chaos-disk-media');
     dataDir = await makeTempDir('chaos-disk-data');
     logDir = await makeTempDir('chaos-disk-logs');
-    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', join(media, 'song.mp3')]);
+    await run('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:duration=1',
+      join(media, 'song.mp3'),
+    ]);
     await run('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_SIZE},mode=0700`, 'tmpfs', dataDir]);
     mounted = true;
   });
@@ -74,14 +83,22 @@ describe.skipIf(!canMount)('DATA_DIR on a nearly full disk (tmpfs, needs root on
 
     let refusal: { status: number; body: ErrorBody } | undefined;
     for (let i = 0; i < MAX_ADDS && !refusal; i++) {
-      const res = await call<{ id: string } & ErrorBody>(wave, 'POST', '/api/tracks', { path: join(media, 'song.mp3'), title: `full #${i}` });
+      const res = await call<{ id: string } & ErrorBody>(wave, 'POST', '/api/tracks', {
+        path: join(media, 'song.mp3'),
+        title: `full #${i}`,
+      });
       if (res.status === 201) acknowledged.push(res.body.id);
       else refusal = res;
       // After every answer, acknowledged or not, the file parses and holds every acknowledged add.
       const stored = new Set((await libraryOnDisk(`after add #${i} (${res.status})`)).tracks.map((t) => t.id));
-      expect(acknowledged.filter((id) => !stored.has(id)), `after add #${i} (${res.status})`).toEqual([]);
+      expect(
+        acknowledged.filter((id) => !stored.has(id)),
+        `after add #${i} (${res.status})`,
+      ).toEqual([]);
     }
-    console.log(`${acknowledged.length} adds acknowledged before the first refusal; library file ${(await readFile(join(dataDir, 'audio-tracks.json'))).length} bytes`);
+    console.log(
+      `${acknowledged.length} adds acknowledged before the first refusal; library file ${(await readFile(join(dataDir, 'audio-tracks.json'))).length} bytes`,
+    );
     expect(acknowledged.length).toBeGreaterThan(5);
     expect(refusal).toBeDefined();
     expect(refusal!.status).toBe(507);

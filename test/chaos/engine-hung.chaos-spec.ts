@@ -48,7 +48,12 @@ async function timed(wave: WaveServer, method: string, path: string, body?: unkn
 /** The one error shape, with a stable code. */
 function expectCodedError(answer: Answer, status: number, code: string): void {
   expect({ route: answer.route, status: answer.status, code: answer.body?.code }).toEqual({ route: answer.route, status, code });
-  expect(answer.body).toMatchObject({ statusCode: status, error: expect.any(String), message: expect.any(Array), requestId: expect.any(String) });
+  expect(answer.body).toMatchObject({
+    statusCode: status,
+    error: expect.any(String),
+    message: expect.any(Array),
+    requestId: expect.any(String),
+  });
 }
 
 describe('the Docker engine hung (SIGSTOP-like) while the ingest runs', () => {
@@ -60,7 +65,8 @@ describe('the Docker engine hung (SIGSTOP-like) while the ingest runs', () => {
   const engine = () => new Docker({ socketPath: testEnv.dockerHost().replace('unix://', '') });
 
   beforeAll(async () => {
-    if (!testEnv.dockerHost().startsWith('unix://')) throw new Error(`the hung-engine proxy needs a unix socket engine, not ${testEnv.dockerHost()}`);
+    if (!testEnv.dockerHost().startsWith('unix://'))
+      throw new Error(`the hung-engine proxy needs a unix socket engine, not ${testEnv.dockerHost()}`);
     proxy = await startDockerEngineProxy(testEnv.dockerHost().replace('unix://', ''), await makeTempDir('chaos-hung-proxy'));
     home = await createPm2Home();
     httpPort = await freePort();
@@ -84,7 +90,9 @@ describe('the Docker engine hung (SIGSTOP-like) while the ingest runs', () => {
     await wave?.dispose();
     await home?.dispose();
     await proxy?.close();
-    const leftovers = await engine().listContainers({ all: true, filters: { name: [CONTAINER] } }).catch(() => []);
+    const leftovers = await engine()
+      .listContainers({ all: true, filters: { name: [CONTAINER] } })
+      .catch(() => []);
     for (const c of leftovers) await engine().getContainer(c.Id).remove({ force: true });
   });
 
@@ -106,7 +114,11 @@ describe('the Docker engine hung (SIGSTOP-like) while the ingest runs', () => {
     expectCodedError(alone[1], 504, 'docker_timeout');
     expectCodedError(alone[2], 504, 'docker_timeout');
     expectCodedError(alone[3], 503, 'health_check_failed');
-    expect(alone[3].body.details.error.docker).toMatchObject({ status: 'down', code: 'docker_unavailable', message: expect.stringMatching(/did not answer within 3 s/) });
+    expect(alone[3].body.details.error.docker).toMatchObject({
+      status: 'down',
+      code: 'docker_unavailable',
+      message: expect.stringMatching(/did not answer within 3 s/),
+    });
     expect(alone[4].status).toBe(200);
     expect(alone[4].body.docker.state).toBe('down');
 
@@ -127,7 +139,9 @@ describe('the Docker engine hung (SIGSTOP-like) while the ingest runs', () => {
       timed(wave, 'GET', '/metrics'),
     ]);
     const slowest = burst.reduce((a, b) => (b.ms > a.ms ? b : a));
-    console.info(`[engine hung] ${burst.length} requests at once: slowest ${slowest.route} ${slowest.ms} ms; ${burst.map((a) => `${a.route} ${a.status ?? 'none'} ${a.ms}`).join(', ')}`);
+    console.info(
+      `[engine hung] ${burst.length} requests at once: slowest ${slowest.route} ${slowest.ms} ms; ${burst.map((a) => `${a.route} ${a.status ?? 'none'} ${a.ms}`).join(', ')}`,
+    );
     for (const answer of burst) expect(answer.ms, `${answer.route} answered in ${answer.ms} ms`).toBeLessThan(BOUND_MS);
     for (const answer of burst.filter((a) => a.route.includes('/api/stream/rtmp/'))) expectCodedError(answer, 504, 'docker_timeout');
     // The reads that need no engine answer as usual; /health needs none (readiness is where the engine counts).

@@ -33,11 +33,20 @@ function hostileValues(schema: SchemaObject): Array<[string, string]> {
     ['an array of nulls', '[null,null]'],
     ['__proto__', '{"__proto__":{"polluted":true}}'],
   ];
-  if (schema.type !== 'string') values.push(['a string', '"text"'], ['100,000 characters', JSON.stringify(LONG)], ['control characters', JSON.stringify(CONTROL)]);
-  else values.push(['100,000 characters', JSON.stringify(LONG)], ['control characters', JSON.stringify(CONTROL)], ['a number', '12345'], ['true', 'true']);
-  if (schema.type === 'integer' || schema.type === 'number') values.push(['a fraction', '1.5'], ['-1', '-1'], ['1e309', '1e309'], ['a numeric string', '"123"'], ['true', 'true']);
+  if (schema.type !== 'string')
+    values.push(['a string', '"text"'], ['100,000 characters', JSON.stringify(LONG)], ['control characters', JSON.stringify(CONTROL)]);
+  else
+    values.push(
+      ['100,000 characters', JSON.stringify(LONG)],
+      ['control characters', JSON.stringify(CONTROL)],
+      ['a number', '12345'],
+      ['true', 'true'],
+    );
+  if (schema.type === 'integer' || schema.type === 'number')
+    values.push(['a fraction', '1.5'], ['-1', '-1'], ['1e309', '1e309'], ['a numeric string', '"123"'], ['true', 'true']);
   if (schema.type === 'boolean') values.push(['1', '1'], ['"true"', '"true"']);
-  if (schema.type === 'array') values.push(['a number', '7'], ['strings that are no keys or ids', '["text", ""]'], ['an array of arrays', '[[1],[2]]']);
+  if (schema.type === 'array')
+    values.push(['a number', '7'], ['strings that are no keys or ids', '["text", ""]'], ['an array of arrays', '[[1],[2]]']);
   return values;
 }
 
@@ -69,10 +78,49 @@ function hostileBodies(): Array<[string, string, string | Uint8Array]> {
 }
 
 /** Bodies a route without one would take (and ignore): sent to those routes once, as 'an unknown field'. */
-const WELL_FORMED = ['an array body', 'an array of objects', 'a string body', 'a number body', 'a null body', 'constructor.prototype', '30,000 keys', 'invalid UTF-8', 'text/plain', 'a charset JSON does not have'];
+const WELL_FORMED = [
+  'an array body',
+  'an array of objects',
+  'a string body',
+  'a number body',
+  'a null body',
+  'constructor.prototype',
+  '30,000 keys',
+  'invalid UTF-8',
+  'text/plain',
+  'a charset JSON does not have',
+];
 
-const HOSTILE_IDS = ['x'.repeat(300), '%00', '%0a%0d', '..%2F..%2Fetc%2Fpasswd', '%2e%2e', '%ZZ', '%F0%9F%8E%A7', '__proto__', 'constructor', '%20', "'%20OR%201%3D1--"];
-const HOSTILE_QUERY_VALUES = ['', 'x'.repeat(4000), '-1', '0', '1.5', '1e309', 'NaN', '0x10', '%00', '%0d%0a', 'true', '%5B%5D', 'wave%00', '__proto__', '1000000'];
+const HOSTILE_IDS = [
+  'x'.repeat(300),
+  '%00',
+  '%0a%0d',
+  '..%2F..%2Fetc%2Fpasswd',
+  '%2e%2e',
+  '%ZZ',
+  '%F0%9F%8E%A7',
+  '__proto__',
+  'constructor',
+  '%20',
+  "'%20OR%201%3D1--",
+];
+const HOSTILE_QUERY_VALUES = [
+  '',
+  'x'.repeat(4000),
+  '-1',
+  '0',
+  '1.5',
+  '1e309',
+  'NaN',
+  '0x10',
+  '%00',
+  '%0d%0a',
+  'true',
+  '%5B%5D',
+  'wave%00',
+  '__proto__',
+  '1000000',
+];
 
 /** Every hostile request for `op`; `id` fills a path parameter where the variant is not about it. */
 function variantsFor(op: Operation, id: string): Variant[] {
@@ -83,18 +131,28 @@ function variantsFor(op: Operation, id: string): Variant[] {
     variants.push({ name, request: { ...request, headers: { ...auth, ...request.headers } } });
   const hasBody = op.method !== 'GET' && op.method !== 'HEAD';
 
-  for (const value of HOSTILE_IDS) if (op.pathParams.length > 0) add(`path parameter ${value.slice(0, 20)}`, { method: op.method, path: pathWith(value) });
+  for (const value of HOSTILE_IDS)
+    if (op.pathParams.length > 0) add(`path parameter ${value.slice(0, 20)}`, { method: op.method, path: pathWith(value) });
   for (const { name, schema } of op.query) {
-    for (const value of HOSTILE_QUERY_VALUES) add(`?${name}=${value.slice(0, 20)}`, { method: op.method, path: `${pathWith(id)}?${name}=${value}` });
+    for (const value of HOSTILE_QUERY_VALUES)
+      add(`?${name}=${value.slice(0, 20)}`, { method: op.method, path: `${pathWith(id)}?${name}=${value}` });
     add(`?${name} twice`, { method: op.method, path: `${pathWith(id)}?${name}=1&${name}=${String(schema.enum?.[0] ?? 2)}` });
   }
-  add('unknown and polluting query parameters', { method: op.method, path: `${pathWith(id)}?__proto__[polluted]=1&constructor[prototype][x]=1&__fuzz__=${'q'.repeat(2000)}` });
+  add('unknown and polluting query parameters', {
+    method: op.method,
+    path: `${pathWith(id)}?__proto__[polluted]=1&constructor[prototype][x]=1&__fuzz__=${'q'.repeat(2000)}`,
+  });
   if (!hasBody) return variants;
 
   if (op.jsonBody) {
     for (const [field, schema] of Object.entries(op.jsonBody)) {
       for (const [name, raw] of hostileValues(schema)) {
-        add(`${field}: ${name}`, { method: op.method, path: pathWith(id), headers: { 'content-type': 'application/json' }, body: `{"${field}":${raw}}` });
+        add(`${field}: ${name}`, {
+          method: op.method,
+          path: pathWith(id),
+          headers: { 'content-type': 'application/json' },
+          body: `{"${field}":${raw}}`,
+        });
       }
     }
   }
@@ -105,7 +163,8 @@ function variantsFor(op: Operation, id: string): Variant[] {
       add(`body: ${name}`, { method: op.method, path: pathWith(id), headers: { 'content-type': type }, body });
     }
   }
-  if (op.multipart) for (const variant of multipartVariants()) add(variant.name, { ...variant.request, method: op.method, path: pathWith(id) });
+  if (op.multipart)
+    for (const variant of multipartVariants()) add(variant.name, { ...variant.request, method: op.method, path: pathWith(id) });
   return variants;
 }
 
@@ -117,7 +176,12 @@ function multipartVariants(): Variant[] {
   const file = (name: string, filename: string, content: string) =>
     `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${filename}"\r\nContent-Type: audio/mpeg\r\n\r\n${content}\r\n`;
   const end = `--${boundary}--\r\n`;
-  const request = (body: string | Uint8Array, headers: Record<string, string> = type): RawRequest => ({ method: 'POST', path: '', headers, body });
+  const request = (body: string | Uint8Array, headers: Record<string, string> = type): RawRequest => ({
+    method: 'POST',
+    path: '',
+    headers,
+    body,
+  });
   return [
     { name: 'multipart: JSON instead', request: request('{"file":"x"}', { 'content-type': 'application/json' }) },
     { name: 'multipart: no closing boundary', request: request(file('file', 'a.mp3', 'ID3'.repeat(1000))) },
@@ -125,13 +189,19 @@ function multipartVariants(): Variant[] {
     { name: 'multipart: no parts', request: request(end) },
     { name: 'multipart: no file field', request: request(field('title', 'x') + end) },
     { name: 'multipart: two files', request: request(file('file', 'a.mp3', 'not audio') + file('file', 'b.mp3', 'not audio') + end) },
-    { name: 'multipart: ten fields', request: request(Array.from({ length: 10 }, (_, i) => field(`f${i}`, 'v')).join('') + file('file', 'a.mp3', 'x') + end) },
+    {
+      name: 'multipart: ten fields',
+      request: request(Array.from({ length: 10 }, (_, i) => field(`f${i}`, 'v')).join('') + file('file', 'a.mp3', 'x') + end),
+    },
     { name: 'multipart: a 100 kB field', request: request(field('title', 't'.repeat(100_000)) + file('file', 'a.mp3', 'x') + end) },
     { name: 'multipart: not audio', request: request(file('file', 'a.mp3', 'just text, no audio') + end) },
     { name: 'multipart: empty file', request: request(file('file', 'a.mp3', '') + end) },
     { name: 'multipart: hostile file name', request: request(file('file', '../../../etc/passwd\u0001.mp3', 'no audio') + end) },
     { name: 'multipart: no boundary', request: request(file('file', 'a.mp3', 'x') + end, { 'content-type': 'multipart/form-data' }) },
-    { name: 'multipart: another boundary', request: request(file('file', 'a.mp3', 'x') + end, { 'content-type': 'multipart/form-data; boundary=other' }) },
+    {
+      name: 'multipart: another boundary',
+      request: request(file('file', 'a.mp3', 'x') + end, { 'content-type': 'multipart/form-data; boundary=other' }),
+    },
     { name: 'multipart: binary junk', request: request(Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256))) },
   ];
 }
@@ -158,12 +228,23 @@ describe('fuzz of every OpenAPI operation', () => {
     // An ingest of its own (name, ports), so what the fuzz starts collides with nothing.
     await writeFile(
       join(dataDir, 'streaming-config.json'),
-      JSON.stringify({ containerName: `wave-fuzz-${process.pid}`, rtmpPort: await freePort(), httpPort: await freePort(), image: testEnv.rtmpImage() }),
+      JSON.stringify({
+        containerName: `wave-fuzz-${process.pid}`,
+        rtmpPort: await freePort(),
+        httpPort: await freePort(),
+        image: testEnv.rtmpImage(),
+      }),
     );
     pm2 = await createPm2Home();
     wave = await startWave({
       dataDir,
-      env: { NODE_ENV: 'production', WAVE_API_TOKEN: TOKEN, PM2_HOME: pm2.path, DOCKER_HOST: testEnv.dockerHost(), RTMP_CALLBACK_PORT: String(await freePort()) },
+      env: {
+        NODE_ENV: 'production',
+        WAVE_API_TOKEN: TOKEN,
+        PM2_HOME: pm2.path,
+        DOCKER_HOST: testEnv.dockerHost(),
+        RTMP_CALLBACK_PORT: String(await freePort()),
+      },
     });
     const added = await send(wave.baseUrl, {
       method: 'POST',
@@ -176,13 +257,20 @@ describe('fuzz of every OpenAPI operation', () => {
     for (const path of ['/api/stream/rtmp/config', '/api/stream/telegram/config']) await send(wave.baseUrl, { method: 'GET', path });
     // The ingest config as Wave writes it (defaults filled in, its layout): a PUT without a body is an empty
     // update and rewrites the file so, changing no setting.
-    const canonical = await send(wave.baseUrl, { method: 'PUT', path: '/api/stream/rtmp/config', headers: { authorization: `Bearer ${TOKEN}` } });
+    const canonical = await send(wave.baseUrl, {
+      method: 'PUT',
+      path: '/api/stream/rtmp/config',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     expect(canonical.status, canonical.text).toBe(200);
     operations = operationsOf((await send(wave.baseUrl, { method: 'GET', path: '/api/docs-json' })).body as OpenApiDocument);
   });
 
   afterAll(async () => {
-    if (wave) await send(wave.baseUrl, { method: 'POST', path: '/api/stream/rtmp/stop', headers: { authorization: `Bearer ${TOKEN}` } }).catch(() => undefined);
+    if (wave)
+      await send(wave.baseUrl, { method: 'POST', path: '/api/stream/rtmp/stop', headers: { authorization: `Bearer ${TOKEN}` } }).catch(
+        () => undefined,
+      );
     await wave?.dispose();
     await pm2?.dispose();
   });
@@ -191,7 +279,8 @@ describe('fuzz of every OpenAPI operation', () => {
     expect(operations.length).toBeGreaterThan(20);
     const before = await fingerprint(wave.dataDir);
     const uploadsBefore = await readdir(join(wave.dataDir, 'tracks')).catch(() => []);
-    const answered: Array<{ op: string; variant: string; request: RawRequest; answer: RawAnswer; ms: number; from: number; to: number }> = [];
+    const answered: Array<{ op: string; variant: string; request: RawRequest; answer: RawAnswer; ms: number; from: number; to: number }> =
+      [];
 
     const { loop } = await withLoopProbe(wave.baseUrl, async () => {
       for (const op of operations) {
@@ -201,7 +290,15 @@ describe('fuzz of every OpenAPI operation', () => {
           const from = Date.now();
           const started = performance.now();
           const answer = await send(wave.baseUrl, variant.request);
-          answered.push({ op: `${op.method} ${op.path}`, variant: variant.name, request: variant.request, answer, ms: performance.now() - started, from, to: Date.now() });
+          answered.push({
+            op: `${op.method} ${op.path}`,
+            variant: variant.name,
+            request: variant.request,
+            answer,
+            ms: performance.now() - started,
+            from,
+            to: Date.now(),
+          });
         }
       }
     });
@@ -217,7 +314,10 @@ describe('fuzz of every OpenAPI operation', () => {
       remeasured.push({ name: `${suspect.op} [${suspect.variant}]`, best, maxima });
     }
 
-    const byStatus = answered.reduce<Record<number, number>>((acc, a) => ({ ...acc, [a.answer.status]: (acc[a.answer.status] ?? 0) + 1 }), {});
+    const byStatus = answered.reduce<Record<number, number>>(
+      (acc, a) => ({ ...acc, [a.answer.status]: (acc[a.answer.status] ?? 0) + 1 }),
+      {},
+    );
     const slowest = [...answered].sort((a, b) => b.ms - a.ms)[0];
     console.info(
       `[chaos] fuzz: ${answered.length} requests over ${operations.length} operations, by status ${JSON.stringify(byStatus)}; ` +
@@ -230,15 +330,23 @@ describe('fuzz of every OpenAPI operation', () => {
     expect(answered.filter((a) => a.answer.status >= 500).map(show)).toEqual([]);
     // Cut off while sending: only a body over the 1 MiB limit, which Wave answers 413 before reading it all.
     expect(answered.filter((a) => a.answer.status === 0 && (a.request.body?.length ?? 0) <= 1024 * 1024).map(show)).toEqual([]);
-    expect(answered.filter((a) => a.answer.status >= 400 && errorShapeProblem(a.answer)).map((a) => `${show(a)}: ${errorShapeProblem(a.answer)}`)).toEqual([]);
+    expect(
+      answered
+        .filter((a) => a.answer.status >= 400 && errorShapeProblem(a.answer))
+        .map((a) => `${show(a)}: ${errorShapeProblem(a.answer)}`),
+    ).toEqual([]);
     // A hostile JSON body is refused wherever a route takes one.
     const jsonBodyOps = new Set(operations.filter((op) => op.jsonBody).map((op) => `${op.method} ${op.path}`));
-    const accepted = answered.filter((a) => jsonBodyOps.has(a.op) && a.answer.status < 400 && !a.variant.startsWith('?') && !a.variant.startsWith('unknown and'));
+    const accepted = answered.filter(
+      (a) => jsonBodyOps.has(a.op) && a.answer.status < 400 && !a.variant.startsWith('?') && !a.variant.startsWith('unknown and'),
+    );
     expect(accepted.map(show)).toEqual([]);
     expect(await fingerprint(wave.dataDir)).toEqual(before);
     expect(await readdir(join(wave.dataDir, 'tracks')).catch(() => [])).toEqual(uploadsBefore);
     expect(loop.failed).toBe(0);
     expect(suspects.length).toBeLessThanOrEqual(40);
-    expect(remeasured.filter((r) => r.best >= LOOP_BUDGET_MS).map((r) => `${r.name}: ${r.maxima.map((m) => m.toFixed(0)).join('/')} ms`)).toEqual([]);
+    expect(
+      remeasured.filter((r) => r.best >= LOOP_BUDGET_MS).map((r) => `${r.name}: ${r.maxima.map((m) => m.toFixed(0)).join('/')} ms`),
+    ).toEqual([]);
   });
 });

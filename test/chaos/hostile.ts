@@ -32,7 +32,8 @@ export async function send(baseUrl: string, request: RawRequest): Promise<RawAns
     // A server that answers a body over its limit (413) closes the connection while the client still writes it:
     // the client may then see the broken pipe before the answer. Told apart, for the caller to judge.
     const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
-    if (code === 'EPIPE' || code === 'ECONNRESET') return { status: 0, body: undefined, text: `connection closed while sending (${code})`, requestId: null };
+    if (code === 'EPIPE' || code === 'ECONNRESET')
+      return { status: 0, body: undefined, text: `connection closed while sending (${code})`, requestId: null };
     throw error;
   }
   const text = await res.text();
@@ -58,7 +59,8 @@ export function errorShapeProblem(answer: RawAnswer): string | undefined {
     return `message is not a list of strings: ${JSON.stringify(body.message)?.slice(0, 200)}`;
   }
   if (body.code !== undefined && (typeof body.code !== 'string' || body.code === '')) return `code ${JSON.stringify(body.code)}`;
-  if (typeof body.requestId !== 'string' || body.requestId !== answer.requestId) return `requestId ${String(body.requestId)} (header ${answer.requestId})`;
+  if (typeof body.requestId !== 'string' || body.requestId !== answer.requestId)
+    return `requestId ${String(body.requestId)} (header ${answer.requestId})`;
   return undefined;
 }
 
@@ -67,7 +69,9 @@ export async function fingerprint(dir: string): Promise<Record<string, string>> 
   const out: Record<string, string> = {};
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     if (!entry.isFile()) continue;
-    out[entry.name] = createHash('sha256').update(await readFile(join(dir, entry.name))).digest('hex');
+    out[entry.name] = createHash('sha256')
+      .update(await readFile(join(dir, entry.name)))
+      .digest('hex');
   }
   return out;
 }

@@ -42,7 +42,8 @@ describe('hostile input: depth, sizes, null, multipart, control characters', () 
     expect(added.status).toBe(201);
     trackId = (added.body as { id: string }).id;
     // Every document exists from here on; none may change below.
-    for (const path of ['/api/stream/rtmp/config', '/api/stream/telegram/config']) expect((await send(wave.baseUrl, { method: 'GET', path })).status).toBe(200);
+    for (const path of ['/api/stream/rtmp/config', '/api/stream/telegram/config'])
+      expect((await send(wave.baseUrl, { method: 'GET', path })).status).toBe(200);
     before = await fingerprint(wave.dataDir);
   });
 
@@ -73,10 +74,16 @@ describe('hostile input: depth, sizes, null, multipart, control characters', () 
   it(`keeps /health/live within ${LOOP_BUDGET_MS} ms while 1 MB nested bodies arrive four at once`, async () => {
     const body = Buffer.from(deepObjectJson(1000 * 1000));
     const { results, maxima, best } = await loopRounds(wave.baseUrl, 5, () =>
-      Promise.all(jsonRoutes().slice(0, 4).map(([method, path]) => json(method, path, body))),
+      Promise.all(
+        jsonRoutes()
+          .slice(0, 4)
+          .map(([method, path]) => json(method, path, body)),
+      ),
     );
     for (const answer of results.flat()) expectRefused(answer, 'a 1 MB nest', 'json_too_deep');
-    console.info(`[chaos] 4 × 1 MB nested bodies at once, 5 rounds: /health/live max per round ${maxima.map((m) => m.toFixed(1)).join(', ')} ms`);
+    console.info(
+      `[chaos] 4 × 1 MB nested bodies at once, 5 rounds: /health/live max per round ${maxima.map((m) => m.toFixed(1)).join(', ')} ms`,
+    );
     expect(best).toBeLessThan(LOOP_BUDGET_MS);
   });
 
@@ -118,7 +125,9 @@ describe('hostile input: depth, sizes, null, multipart, control characters', () 
 
   it(`answers PUT /api/tracks/order with 100,000 ids with a 400 (and 10,000 unknown ids with a 409) within the loop budget`, async () => {
     const hundredThousand = Buffer.from(JSON.stringify({ trackIds: Array.from({ length: 100_000 }, (_, i) => `t${i}`) }));
-    const tenThousand = Buffer.from(JSON.stringify({ trackIds: Array.from({ length: 10_000 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`) }));
+    const tenThousand = Buffer.from(
+      JSON.stringify({ trackIds: Array.from({ length: 10_000 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`) }),
+    );
     const { results, maxima, best } = await loopRounds(wave.baseUrl, 5, async () => [
       await json('PUT', '/api/tracks/order', hundredThousand),
       await json('PUT', '/api/tracks/order', tenThousand),
@@ -129,13 +138,20 @@ describe('hostile input: depth, sizes, null, multipart, control characters', () 
       expect(errorShapeProblem(unknown)).toBeUndefined();
       expect((unknown.body as { message: string[] }).message.length).toBeLessThan(30);
     }
-    console.info(`[chaos] reorder with 100,000 and 10,000 ids, 5 rounds: /health/live max per round ${maxima.map((m) => m.toFixed(1)).join(', ')} ms`);
+    console.info(
+      `[chaos] reorder with 100,000 and 10,000 ids, 5 rounds: /health/live max per round ${maxima.map((m) => m.toFixed(1)).join(', ')} ms`,
+    );
     expect(best).toBeLessThan(LOOP_BUDGET_MS);
   });
 
   it('refuses stream keys, paths and URLs with NUL or control characters (a NUL key was stored and killed the daemon)', async () => {
     for (const bad of ['1234567890:Abc\u0000def', '1234567890:Abc\u0007def', '1234567890:\u001b[2J', '1234567890:Abc\u007f']) {
-      expectRefused(await json('PUT', '/api/stream/telegram/config', JSON.stringify({ streamKey: bad })), `streamKey ${JSON.stringify(bad)}`, undefined, 'streamKey');
+      expectRefused(
+        await json('PUT', '/api/stream/telegram/config', JSON.stringify({ streamKey: bad })),
+        `streamKey ${JSON.stringify(bad)}`,
+        undefined,
+        'streamKey',
+      );
     }
     for (const [field, value] of [
       ['coverImage', 'cover\u0000.png'],
@@ -143,10 +159,25 @@ describe('hostile input: depth, sizes, null, multipart, control characters', () 
       ['relayUrl', 'rtmp://ingest.example/live/\u0001key'],
       ['serverUrl', 'rtmps://dc4-1.rtmp.t.me/s/\u0000'],
     ]) {
-      expectRefused(await json('PUT', '/api/stream/telegram/config', JSON.stringify({ [field]: value })), `${field} ${JSON.stringify(value)}`, undefined, field);
+      expectRefused(
+        await json('PUT', '/api/stream/telegram/config', JSON.stringify({ [field]: value })),
+        `${field} ${JSON.stringify(value)}`,
+        undefined,
+        field,
+      );
     }
-    expectRefused(await json('PUT', '/api/stream/rtmp/config', JSON.stringify({ streamKeys: ['dj-anna-\u00007f3c9a1b'] })), 'an RTMP key with NUL', undefined, 'streamKeys');
-    expectRefused(await json('POST', '/api/tracks', JSON.stringify({ path: '/tmp/a\u0000.mp3' })), 'a track path with NUL', undefined, 'path');
+    expectRefused(
+      await json('PUT', '/api/stream/rtmp/config', JSON.stringify({ streamKeys: ['dj-anna-\u00007f3c9a1b'] })),
+      'an RTMP key with NUL',
+      undefined,
+      'streamKeys',
+    );
+    expectRefused(
+      await json('POST', '/api/tracks', JSON.stringify({ path: '/tmp/a\u0000.mp3' })),
+      'a track path with NUL',
+      undefined,
+      'path',
+    );
     const { body } = await send(wave.baseUrl, { method: 'GET', path: '/api/stream/telegram/config' });
     expect(body).toMatchObject({ streamKeySet: false });
   });

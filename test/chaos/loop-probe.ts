@@ -59,7 +59,9 @@ export function startLoopProbe(baseUrl: string, intervalMs = 5): LoopProbe & { r
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   const done = new Promise<{ samples: Array<{ at: number; ms: number }>; failed: number }>((resolve, reject) => {
-    worker.on('message', (message: unknown) => (message === 'ready' ? markReady() : resolve(message as { samples: Array<{ at: number; ms: number }>; failed: number })));
+    worker.on('message', (message: unknown) =>
+      message === 'ready' ? markReady() : resolve(message as { samples: Array<{ at: number; ms: number }>; failed: number }),
+    );
     worker.once('error', reject);
   });
   return {
@@ -95,7 +97,11 @@ export async function withLoopProbe<T>(baseUrl: string, work: () => Promise<T>):
  * ≥ N ms in every round; other processes taking the shared cores (2 here) delay probes at random. So the
  * smallest per-round maximum bounds what the requests themselves cost, and the largest is the worst seen.
  */
-export async function loopRounds<T>(baseUrl: string, rounds: number, work: (round: number) => Promise<T>): Promise<{ results: T[]; maxima: number[]; best: number; worst: number }> {
+export async function loopRounds<T>(
+  baseUrl: string,
+  rounds: number,
+  work: (round: number) => Promise<T>,
+): Promise<{ results: T[]; maxima: number[]; best: number; worst: number }> {
   const results: T[] = [];
   const maxima: number[] = [];
   for (let round = 0; round < rounds; round++) {

@@ -18,7 +18,10 @@ const run = promisify(execFile);
 const ALLOWED = '127.0.0.5';
 
 /** Counts every connection a host receives (TLS or not: a refusal must come before any); answers HTTP with `respond`. */
-async function listener(host: string, respond: () => { status: number; headers?: Record<string, string> }): Promise<{ server: Server; port: number; hits: string[] }> {
+async function listener(
+  host: string,
+  respond: () => { status: number; headers?: Record<string, string> },
+): Promise<{ server: Server; port: number; hits: string[] }> {
   const hits: string[] = [];
   const server = createServer((_req, res) => {
     const answer = respond();
@@ -48,10 +51,24 @@ describe('outbound URLs: private targets refused unless allowed, after DNS and o
   beforeAll(async () => {
     home = await createPm2Home();
     media = await makeTempDir('outbound-media');
-    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'aevalsrc=0.03*sin(2*PI*440*t):s=44100:d=4', '-ac', '2', join(media, 'tone.mp3')]);
+    await run('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'aevalsrc=0.03*sin(2*PI*440*t):s=44100:d=4',
+      '-ac',
+      '2',
+      join(media, 'tone.mp3'),
+    ]);
     // What a redirect points at (the issue's own case: 127.0.0.2), and what names resolve to here (127.0.0.1).
     inner = await listener('127.0.0.2', () => ({ status: 200, headers: { 'content-type': 'audio/mpeg' } }));
-    redirecting = await listener(ALLOWED, () => ({ status: 302, headers: { location: `http://127.0.0.2:${inner.port}/api/monitoring/logs` } }));
+    redirecting = await listener(ALLOWED, () => ({
+      status: 302,
+      headers: { location: `http://127.0.0.2:${inner.port}/api/monitoring/logs` },
+    }));
     byName = await listener('127.0.0.1', () => ({ status: 200, headers: { 'content-type': 'audio/mpeg' } }));
     ingestByName = await listener('127.0.0.1', () => ({ status: 400 }));
     wave = await startWave({ env: { PM2_HOME: home.path, WAVE_OUTBOUND_ALLOW: ALLOWED } });
@@ -91,8 +108,12 @@ describe('outbound URLs: private targets refused unless allowed, after DNS and o
   });
 
   it('config accepts an allowed private address, and names (judged when resolved)', async () => {
-    expect((await call(wave, 'PUT', '/api/stream/telegram/config', { radioUrl: `http://${ALLOWED}:${redirecting.port}/radio.mp3` })).status).toBe(200);
-    expect((await call(wave, 'PUT', '/api/stream/telegram/config', { radioUrl: `http://localhost:${byName.port}/radio.mp3` })).status).toBe(200);
+    expect(
+      (await call(wave, 'PUT', '/api/stream/telegram/config', { radioUrl: `http://${ALLOWED}:${redirecting.port}/radio.mp3` })).status,
+    ).toBe(200);
+    expect((await call(wave, 'PUT', '/api/stream/telegram/config', { radioUrl: `http://localhost:${byName.port}/radio.mp3` })).status).toBe(
+      200,
+    );
   });
 
   it('the daemon refuses a redirect to a private address (outbound_refused) without connecting to it, and a name resolving to one', async () => {
@@ -110,12 +131,22 @@ describe('outbound URLs: private targets refused unless allowed, after DNS and o
     const redirect = await waitUntil(() => refused(/127\.0\.0\.2/), 20_000, 'the daemon to refuse the redirect to 127.0.0.2');
     expect(redirect.message).toContain('loopback');
     expect(redirecting.hits.length).toBeGreaterThanOrEqual(1); // the allowed hop was asked
-    const server = await waitUntil(() => refused(/^refused to connect to localhost \(127\.0\.0\.1\)/), 20_000, 'the daemon to refuse the Telegram server resolving to 127.0.0.1');
+    const server = await waitUntil(
+      () => refused(/^refused to connect to localhost \(127\.0\.0\.1\)/),
+      20_000,
+      'the daemon to refuse the Telegram server resolving to 127.0.0.1',
+    );
     expect(server.message).toContain('WAVE_OUTBOUND_ALLOW');
 
     // The radio URL changed live to a name resolving to loopback: refused when resolved.
-    expect((await call(wave, 'PUT', '/api/stream/telegram/config', { radioUrl: `http://localhost:${byName.port}/radio.mp3` })).status).toBe(200);
-    await waitUntil(() => errors.find((e) => e.code === 'outbound_refused' && e.message.includes(`localhost:${byName.port}`)), 20_000, 'the daemon to refuse the radio name resolving to 127.0.0.1');
+    expect((await call(wave, 'PUT', '/api/stream/telegram/config', { radioUrl: `http://localhost:${byName.port}/radio.mp3` })).status).toBe(
+      200,
+    );
+    await waitUntil(
+      () => errors.find((e) => e.code === 'outbound_refused' && e.message.includes(`localhost:${byName.port}`)),
+      20_000,
+      'the daemon to refuse the radio name resolving to 127.0.0.1',
+    );
 
     const status = await call<{ lastError: { code: string } | null }>(wave, 'GET', '/api/stream/telegram/status');
     expect(status.body.lastError?.code).toBe('outbound_refused');

@@ -57,7 +57,26 @@ async function startRadio(): Promise<{ server: Server; url: string; listeners: (
     res.writeHead(200, { 'content-type': 'audio/mpeg' });
     const ffmpeg: ChildProcess = spawn(
       'ffmpeg',
-      ['-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'aevalsrc=0.2*sin(2*PI*660*t):s=44100', '-ac', '2', '-c:a', 'libmp3lame', '-b:a', '128k', '-f', 'mp3', 'pipe:1'],
+      [
+        '-hide_banner',
+        '-nostdin',
+        '-loglevel',
+        'error',
+        '-re',
+        '-f',
+        'lavfi',
+        '-i',
+        'aevalsrc=0.2*sin(2*PI*660*t):s=44100',
+        '-ac',
+        '2',
+        '-c:a',
+        'libmp3lame',
+        '-b:a',
+        '128k',
+        '-f',
+        'mp3',
+        'pipe:1',
+      ],
       { stdio: ['ignore', 'pipe', 'ignore'] },
     );
     ffmpeg.stdout!.pipe(res);
@@ -65,7 +84,11 @@ async function startRadio(): Promise<{ server: Server; url: string; listeners: (
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { server, url: `http://${RADIO_USER}:${RADIO_PASSWORD}@127.0.0.1:${port}/stream.mp3?token=${RADIO_TOKEN}`, listeners: () => listeners };
+  return {
+    server,
+    url: `http://${RADIO_USER}:${RADIO_PASSWORD}@127.0.0.1:${port}/stream.mp3?token=${RADIO_TOKEN}`,
+    listeners: () => listeners,
+  };
 }
 
 /** Every process's command line, as any local user reads it. */
@@ -104,11 +127,15 @@ describe('secret scan: a whole station running, nothing secret in any command li
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, text, body: text && res.headers.get('content-type')?.includes('json') ? (JSON.parse(text) as unknown) : undefined };
+    return {
+      status: res.status,
+      text,
+      body: text && res.headers.get('content-type')?.includes('json') ? (JSON.parse(text) as unknown) : undefined,
+    };
   };
   const telegramStatus = async () => (await api('GET', '/api/stream/telegram/status')).body as TelegramStatus;
   /** waitUntil, saying on a timeout what the daemon reports (its source and last error). */
-  const waitFor = <T,>(check: () => Promise<T | undefined | false>, timeoutMs: number, what: string) =>
+  const waitFor = <T>(check: () => Promise<T | undefined | false>, timeoutMs: number, what: string) =>
     waitUntil(check, timeoutMs, what).catch(async (error: Error) => {
       throw new Error(`${error.message}; telegram status: ${JSON.stringify(await telegramStatus())}`);
     });
@@ -154,18 +181,52 @@ describe('secret scan: a whole station running, nothing secret in any command li
     logDir = await makeTempDir('scan-logs');
     const media = await makeTempDir('scan-media');
     [rtmpPort, httpPort] = [await freePort(), await freePort()];
-    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'aevalsrc=0.03*sin(2*PI*440*t):s=44100:d=6', '-ac', '2', join(media, 'tone.mp3')]);
-    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=navy:s=640x360', '-frames:v', '1', join(media, 'cover.png')]);
+    await run('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'aevalsrc=0.03*sin(2*PI*440*t):s=44100:d=6',
+      '-ac',
+      '2',
+      join(media, 'tone.mp3'),
+    ]);
+    await run('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=navy:s=640x360',
+      '-frames:v',
+      '1',
+      join(media, 'cover.png'),
+    ]);
     wave = await startWave({
       dataDir,
       logDir,
-      env: { PM2_HOME: home.path, DOCKER_HOST: testEnv.dockerHost(), RTMP_CALLBACK_PORT: String(await freePort()), WAVE_API_TOKEN: API_TOKEN, NODE_ENV: 'production' },
+      env: {
+        PM2_HOME: home.path,
+        DOCKER_HOST: testEnv.dockerHost(),
+        RTMP_CALLBACK_PORT: String(await freePort()),
+        WAVE_API_TOKEN: API_TOKEN,
+        NODE_ENV: 'production',
+      },
     });
     admin = await connectSocket(`${wave.socketUrl}/admin`, { auth: { token: API_TOKEN } });
     admin.onAny((event: string, payload: unknown) => events.push({ event, payload }));
     await admin.emitWithAck('subscribe', { rooms: ['log:wave', 'log:telegram'] });
 
-    const rtmpConfig = await api('PUT', '/api/stream/rtmp/config', { image: testEnv.rtmpImage(), containerName: CONTAINER, rtmpPort, httpPort, streamKeys: [DJ_KEY] });
+    const rtmpConfig = await api('PUT', '/api/stream/rtmp/config', {
+      image: testEnv.rtmpImage(),
+      containerName: CONTAINER,
+      rtmpPort,
+      httpPort,
+      streamKeys: [DJ_KEY],
+    });
     expect(rtmpConfig.status, rtmpConfig.text).toBe(200);
     expect((await api('POST', '/api/stream/rtmp/start')).status).toBe(200);
     expect((await api('POST', '/api/tracks', { path: join(media, 'tone.mp3') })).status).toBe(201);
@@ -192,13 +253,19 @@ describe('secret scan: a whole station running, nothing secret in any command li
     await home?.dispose();
     await telegramIngest?.stop();
     await new Promise((resolve) => radio?.server.close(resolve));
-    const leftovers = await docker().listContainers({ all: true, filters: { name: [CONTAINER] } }).catch(() => []);
+    const leftovers = await docker()
+      .listContainers({ all: true, filters: { name: [CONTAINER] } })
+      .catch(() => []);
     for (const c of leftovers) await docker().getContainer(c.Id).remove({ force: true });
   });
 
   it('radio with a password on the air, a DJ taking over and handing back, then a relay with a key: no secret anywhere', async () => {
     // 1. The radio URL (password and token) on the air, pushed to the Telegram-side ingest.
-    await waitFor(async () => (await telegramIngest.publishers('s')).length === 1, 20_000, 'the daemon to publish to the Telegram-side ingest');
+    await waitFor(
+      async () => (await telegramIngest.publishers('s')).length === 1,
+      20_000,
+      'the daemon to publish to the Telegram-side ingest',
+    );
     await waitFor(async () => (await telegramStatus()).source?.kind === 'url', 20_000, 'the radio on the air');
     expect(radio.listeners()).toBeGreaterThanOrEqual(1); // the credentials did reach the radio
     await scanProcesses('radio', /-vn -f s16le/);
@@ -214,7 +281,9 @@ describe('secret scan: a whole station running, nothing secret in any command li
     const openText = await open.text();
     if (open.status !== 403) problems.push(`nginx /stat without the secret answered ${open.status}`);
     scan('DJ live', 'nginx /stat without the secret', openText);
-    const [container] = await docker().listContainers({ filters: { label: Object.entries(RTMP_LABELS).map(([k, v]) => `${k}=${v}`), name: [CONTAINER] } });
+    const [container] = await docker().listContainers({
+      filters: { label: Object.entries(RTMP_LABELS).map(([k, v]) => `${k}=${v}`), name: [CONTAINER] },
+    });
     const keys = new RtmpIngestKeys(new AppConfig(validateEnvironment({ DATA_DIR: dataDir })));
     await keys.load();
     const containerSecret = keys.containerSecret(container.Labels[INGEST_NONCE_LABEL]);
@@ -222,36 +291,47 @@ describe('secret scan: a whole station running, nothing secret in any command li
     const withSecret = await fetch(`http://127.0.0.1:${httpPort}/stat`, { headers: { authorization: `Bearer ${containerSecret}` } });
     const statXml = await withSecret.text();
     if (withSecret.status !== 200) problems.push(`nginx /stat with the secret answered ${withSecret.status}`);
-    if (!statXml.includes(`<name>${keys.publisherIdOf(DJ_KEY)}</name>`)) problems.push('nginx /stat does not name the DJ by its publisherId');
+    if (!statXml.includes(`<name>${keys.publisherIdOf(DJ_KEY)}</name>`))
+      problems.push('nginx /stat does not name the DJ by its publisherId');
     scan('DJ live', 'nginx /stat with the secret', statXml.split(containerSecret).join(''));
     scan('DJ live', 'docker inspect', JSON.stringify(await docker().getContainer(container.Id).inspect()));
 
     // 3. The DJ stops; the radio comes back.
     await dj.stop();
     dj = undefined;
-    await waitFor(async () => {
-      const status = await telegramStatus();
-      return !status.live && status.source?.kind === 'url';
-    }, 15_000, 'the radio back on the air');
+    await waitFor(
+      async () => {
+        const status = await telegramStatus();
+        return !status.live && status.source?.kind === 'url';
+      },
+      15_000,
+      'the radio back on the air',
+    );
 
     // 4. A relay of another ingest whose URL ends in its key.
     relay = startQuietPublisher(`${telegramIngest.rtmpUrl('live')}${RELAY_KEY}`, 'aevalsrc=0.3*sin(2*PI*880*t):s=44100');
     await relay.published;
-    const relayed = await api('PUT', '/api/stream/telegram/config', { source: 'rtmp', relayUrl: `${telegramIngest.rtmpUrl('live')}${RELAY_KEY}` });
+    const relayed = await api('PUT', '/api/stream/telegram/config', {
+      source: 'rtmp',
+      relayUrl: `${telegramIngest.rtmpUrl('live')}${RELAY_KEY}`,
+    });
     expect(relayed.status, relayed.text).toBe(200);
     await waitFor(async () => (await telegramStatus()).source?.kind === 'rtmp', 15_000, 'the relay on the air');
     await scanProcesses('relay', /-vn -f s16le/);
 
     // Every GET the API documents, with each query it needs; the logs as the API serves them too.
     const doc = (await api('GET', '/api/docs-json')).body as { paths: Record<string, Record<string, unknown>> };
-    const gets = Object.entries(doc.paths).filter(([path, ops]) => 'get' in ops && !path.includes('{')).map(([path]) => path);
+    const gets = Object.entries(doc.paths)
+      .filter(([path, ops]) => 'get' in ops && !path.includes('{'))
+      .map(([path]) => path);
     expect(gets.length).toBeGreaterThan(10);
     for (const path of [...gets, '/api/monitoring/logs?service=wave&lines=1000', '/api/monitoring/logs?service=telegram&lines=1000']) {
       const response = await api('GET', path);
       scan('end', `GET ${path}`, response.text);
     }
     for (const file of await readdir(logDir)) scan('end', `${logDir}/${file}`, await readFile(join(logDir, file), 'utf8'));
-    for (const file of await readdir(join(home.path, 'logs')).catch(() => [])) scan('end', `PM2_HOME/logs/${file}`, await readFile(join(home.path, 'logs', file), 'utf8'));
+    for (const file of await readdir(join(home.path, 'logs')).catch(() => []))
+      scan('end', `PM2_HOME/logs/${file}`, await readFile(join(home.path, 'logs', file), 'utf8'));
     scan('end', "Wave's stdout and stderr", wave.output());
     expect(events.some((e) => e.event === 'log')).toBe(true);
     expect(events.some((e) => e.event === 'system')).toBe(true);

@@ -46,9 +46,46 @@ describe.each(['unreachable', 'hung'] as const)('a Telegram source change with t
     const media = await makeTempDir('chaos-source-media');
     logDir = await makeTempDir('chaos-source-logs');
     await Promise.all([
-      run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=20', '-ac', '2', '-metadata', 'title=Tone', join(media, 'tone.mp3')]),
-      run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=frequency=660:duration=60', '-ac', '2', '-b:a', '128k', join(media, 'radio.mp3')]),
-      run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=navy:s=640x360', '-frames:v', '1', join(media, 'cover.png')]),
+      run('ffmpeg', [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=440:duration=20',
+        '-ac',
+        '2',
+        '-metadata',
+        'title=Tone',
+        join(media, 'tone.mp3'),
+      ]),
+      run('ffmpeg', [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=660:duration=60',
+        '-ac',
+        '2',
+        '-b:a',
+        '128k',
+        join(media, 'radio.mp3'),
+      ]),
+      run('ffmpeg', [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        'color=c=navy:s=640x360',
+        '-frames:v',
+        '1',
+        join(media, 'cover.png'),
+      ]),
     ]);
     // An internet radio on loopback: the same mp3 to every listener.
     radio = createServer((_req, res) => {
@@ -79,7 +116,11 @@ describe.each(['unreachable', 'hung'] as const)('a Telegram source change with t
     expect(configured.status, JSON.stringify(configured.body)).toBe(200);
     const started = await call(wave, 'POST', '/api/stream/telegram/start');
     expect(started.status, JSON.stringify(started.body)).toBe(200);
-    await waitUntil(async () => (await telegramStatus()).source?.kind === 'playlist', 20_000, 'the daemon to report the playlist on the air');
+    await waitUntil(
+      async () => (await telegramStatus()).source?.kind === 'playlist',
+      20_000,
+      'the daemon to report the playlist on the air',
+    );
   });
 
   afterAll(async () => {
@@ -95,18 +136,29 @@ describe.each(['unreachable', 'hung'] as const)('a Telegram source change with t
 
   it('reaches the daemon live (no restart asked for), and the log says who is live could not be known', async () => {
     const putAt = performance.now();
-    const changed = await call<{ restartRequired: boolean; source: string }>(wave, 'PUT', '/api/stream/telegram/config', { source: 'url', radioUrl });
+    const changed = await call<{ restartRequired: boolean; source: string }>(wave, 'PUT', '/api/stream/telegram/config', {
+      source: 'url',
+      radioUrl,
+    });
     const answeredMs = Math.round(performance.now() - putAt);
     expect(changed.status, JSON.stringify(changed.body)).toBe(200);
     expect(changed.body).toMatchObject({ source: 'url', restartRequired: false });
     expect(answeredMs).toBeLessThan(ANSWER_BOUND_MS);
-    await waitUntil(async () => (await telegramStatus()).source?.kind === 'url', SWITCH_BOUND_MS, 'the daemon to report the radio URL on the air');
+    await waitUntil(
+      async () => (await telegramStatus()).source?.kind === 'url',
+      SWITCH_BOUND_MS,
+      'the daemon to report the radio URL on the air',
+    );
     const switchedMs = Math.round(performance.now() - putAt);
 
     // And back, the same way.
     const back = await call<{ restartRequired: boolean }>(wave, 'PUT', '/api/stream/telegram/config', { source: 'playlist' });
     expect(back.body.restartRequired).toBe(false);
-    await waitUntil(async () => (await telegramStatus()).source?.kind === 'playlist', SWITCH_BOUND_MS, 'the daemon to report the playlist again');
+    await waitUntil(
+      async () => (await telegramStatus()).source?.kind === 'playlist',
+      SWITCH_BOUND_MS,
+      'the daemon to report the playlist again',
+    );
     console.info(`[source, engine ${fault}] PUT answered in ${answeredMs} ms; radio URL on the air ${switchedMs} ms after the PUT`);
 
     const log = await readFile(join(logDir, 'wave.log'), 'utf8');

@@ -65,16 +65,26 @@ describe('Foundation: server, errors, OpenAPI', () => {
     expect(doc.paths['/health']).toBeDefined();
     expect(doc.components.schemas.ErrorResponseDto).toBeDefined();
     // Every operation says what it does, what it answers, and how it fails (in the one error shape).
-    for (const [path, operations] of Object.entries(doc.paths as Record<string, Record<string, { summary?: string; responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> }>>)) {
+    for (const [path, operations] of Object.entries(
+      doc.paths as Record<
+        string,
+        Record<string, { summary?: string; responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> }>
+      >,
+    )) {
       for (const [method, op] of Object.entries(operations)) {
         const where = `${method.toUpperCase()} ${path}`;
         expect(op.summary, `${where} has a summary`).toBeTruthy();
         const codes = Object.keys(op.responses).map(Number);
-        expect(codes.some((c) => c >= 200 && c < 300), `${where} documents its success`).toBe(true);
+        expect(
+          codes.some((c) => c >= 200 && c < 300),
+          `${where} documents its success`,
+        ).toBe(true);
         const errors = codes.filter((c) => c >= 400);
         expect(errors.length, `${where} documents its errors`).toBeGreaterThan(0);
         for (const c of errors) {
-          expect(op.responses[c].content?.['application/json']?.schema?.$ref, `${where} ${c} uses ErrorResponseDto`).toMatch(/ErrorResponseDto$/);
+          expect(op.responses[c].content?.['application/json']?.schema?.$ref, `${where} ${c} uses ErrorResponseDto`).toMatch(
+            /ErrorResponseDto$/,
+          );
         }
       }
     }
@@ -144,7 +154,10 @@ describe('Foundation: server, errors, OpenAPI', () => {
   it('writes one JSON line per request to LOG_DIR/access.log, none to wave.log', async () => {
     await fetch(`${wave.baseUrl}/health/live`, { headers: { 'x-request-id': 'log-line-check' } });
     await expect.poll(() => readFile(join(wave.logDir, 'access.log'), 'utf8'), { timeout: 5000, interval: 50 }).toContain('log-line-check');
-    const lines = (await readFile(join(wave.logDir, 'access.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await readFile(join(wave.logDir, 'access.log'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const entry = lines.find((l) => l.requestId === 'log-line-check');
     expect(entry).toMatchObject({ method: 'GET', route: '/health/live', status: 200, requestId: 'log-line-check' });
     expect(typeof entry.durationMs).toBe('number');
@@ -187,10 +200,14 @@ describe('Foundation: a failing health probe', () => {
   it('documents that 503 shape for the three probes', async () => {
     const doc = await json(fetch(`${wave.baseUrl}/api/docs-json`));
     for (const path of ['/health', '/health/live', '/health/ready']) {
-      expect(doc.paths[path].get.responses['503'].content['application/json'].schema.$ref, path).toBe('#/components/schemas/HealthCheckErrorResponseDto');
+      expect(doc.paths[path].get.responses['503'].content['application/json'].schema.$ref, path).toBe(
+        '#/components/schemas/HealthCheckErrorResponseDto',
+      );
     }
     const schema = doc.components.schemas.HealthCheckErrorResponseDto;
-    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['statusCode', 'error', 'code', 'message', 'requestId', 'details']));
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['statusCode', 'error', 'code', 'message', 'requestId', 'details']),
+    );
     const result = doc.components.schemas[schema.properties.details.$ref.split('/').pop()];
     expect(Object.keys(result.properties)).toEqual(expect.arrayContaining(['status', 'info', 'error', 'details']));
   });
@@ -249,7 +266,9 @@ describe('Foundation: API token', () => {
       body: JSON.stringify({ streamKey: '1234567890:SecretStreamKeyValue-xyz' }),
     });
     // Its request line is the last thing written for it: from then on the logs hold all they ever will.
-    await expect.poll(() => readFile(join(wave.logDir, 'access.log'), 'utf8'), { timeout: 5000, interval: 50 }).toContain('secret-carrying-put');
+    await expect
+      .poll(() => readFile(join(wave.logDir, 'access.log'), 'utf8'), { timeout: 5000, interval: 50 })
+      .toContain('secret-carrying-put');
     for (const file of ['wave.log', 'access.log']) {
       const log = await readFile(join(wave.logDir, file), 'utf8');
       expect(log, file).not.toContain(TOKEN);

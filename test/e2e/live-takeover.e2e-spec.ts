@@ -35,12 +35,30 @@ interface TelegramStatus {
   source: { kind: string; label: string } | null;
 }
 
-
 /** ffmpeg as a DJ: a loud 1000 Hz show, audio only, published in real time. */
 function startDj(url: string): ChildProcess {
   return spawn(
     'ffmpeg',
-    ['-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', `aevalsrc=${LOUD}*sin(2*PI*1000*t):s=44100`, '-ac', '2', '-c:a', 'aac', '-b:a', '128k', '-f', 'flv', url],
+    [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-re',
+      '-f',
+      'lavfi',
+      '-i',
+      `aevalsrc=${LOUD}*sin(2*PI*1000*t):s=44100`,
+      '-ac',
+      '2',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '128k',
+      '-f',
+      'flv',
+      url,
+    ],
     { stdio: 'ignore' },
   );
 }
@@ -77,13 +95,47 @@ describe('Live DJ takeover end to end (DJ → Wave RTMP ingest → Wave → daem
     rtmpPort = await freePort();
     await Promise.all([
       ...[1, 2].map((i) =>
-        run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `aevalsrc=${QUIET}*sin(2*PI*440*t):s=44100:d=${TRACK_SECONDS}`, '-ac', '2', '-metadata', `title=Tone ${i}`, join(media, `tone-${i}.mp3`)]),
+        run('ffmpeg', [
+          '-hide_banner',
+          '-loglevel',
+          'error',
+          '-f',
+          'lavfi',
+          '-i',
+          `aevalsrc=${QUIET}*sin(2*PI*440*t):s=44100:d=${TRACK_SECONDS}`,
+          '-ac',
+          '2',
+          '-metadata',
+          `title=Tone ${i}`,
+          join(media, `tone-${i}.mp3`),
+        ]),
       ),
-      run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=navy:s=640x360', '-frames:v', '1', join(media, 'cover.png')]),
+      run('ffmpeg', [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        'color=c=navy:s=640x360',
+        '-frames:v',
+        '1',
+        join(media, 'cover.png'),
+      ]),
     ]);
-    wave = await startWave({ dataDir, logDir, env: { PM2_HOME: home.path, DOCKER_HOST: testEnv.dockerHost(), RTMP_CALLBACK_PORT: String(callbackPort) } });
+    wave = await startWave({
+      dataDir,
+      logDir,
+      env: { PM2_HOME: home.path, DOCKER_HOST: testEnv.dockerHost(), RTMP_CALLBACK_PORT: String(callbackPort) },
+    });
 
-    const rtmpConfig = await call(wave, 'PUT', '/api/stream/rtmp/config', { image: testEnv.rtmpImage(), containerName: CONTAINER, rtmpPort, httpPort, streamKeys: [DJ_KEY] });
+    const rtmpConfig = await call(wave, 'PUT', '/api/stream/rtmp/config', {
+      image: testEnv.rtmpImage(),
+      containerName: CONTAINER,
+      rtmpPort,
+      httpPort,
+      streamKeys: [DJ_KEY],
+    });
     expect(rtmpConfig.status, JSON.stringify(rtmpConfig.body)).toBe(200);
     const rtmpStart = await call(wave, 'POST', '/api/stream/rtmp/start');
     expect(rtmpStart.status, JSON.stringify(rtmpStart.body)).toBe(200);
@@ -114,16 +166,22 @@ describe('Live DJ takeover end to end (DJ → Wave RTMP ingest → Wave → daem
     }
     await home?.dispose();
     await telegramIngest?.stop();
-    const leftovers = await docker().listContainers({ all: true, filters: { name: [CONTAINER] } }).catch(() => []);
+    const leftovers = await docker()
+      .listContainers({ all: true, filters: { name: [CONTAINER] } })
+      .catch(() => []);
     for (const c of leftovers) await docker().getContainer(c.Id).remove({ force: true });
   });
 
   it('a DJ takes the air and hands it back on the same Telegram connection, heard at the ingest, seen over HTTP and Socket.IO', async () => {
     // The playlist is on the air: one publisher at the Telegram side, and the listener hears the quiet tone.
-    const [session] = await waitUntil(async () => {
-      const found = await telegramIngest.publishers('s');
-      return found.length === 1 && found[0].audioCodec ? found : undefined;
-    }, 15_000, 'the daemon to publish to the Telegram-side ingest');
+    const [session] = await waitUntil(
+      async () => {
+        const found = await telegramIngest.publishers('s');
+        return found.length === 1 && found[0].audioCodec ? found : undefined;
+      },
+      15_000,
+      'the daemon to publish to the Telegram-side ingest',
+    );
     const sessionId = session.publisher.id;
     listener = new LevelListener(`${telegramIngest.rtmpUrl('s')}${TELEGRAM_KEY}`);
     await waitUntil(() => listener.receivedAny, 10_000, 'the listener to hear the playlist');
@@ -133,12 +191,20 @@ describe('Live DJ takeover end to end (DJ → Wave RTMP ingest → Wave → daem
     // The DJ goes live on Wave's ingest with a valid key.
     const djStartedAt = Date.now();
     dj = startDj(`rtmp://127.0.0.1:${rtmpPort}/live/${DJ_KEY}`);
-    const djHeard = await waitUntil(() => listener.changes.find((c) => c.loud && c.at >= djStartedAt), SWITCH_BOUND_MS + 5000, 'the DJ heard at the Telegram-side ingest');
+    const djHeard = await waitUntil(
+      () => listener.changes.find((c) => c.loud && c.at >= djStartedAt),
+      SWITCH_BOUND_MS + 5000,
+      'the DJ heard at the Telegram-side ingest',
+    );
     const switchInMs = djHeard.at - djStartedAt;
-    const onLive = await waitUntil(async () => {
-      const status = await telegramStatus();
-      return status.live && status.source?.kind === 'rtmp' ? status : undefined;
-    }, 5000, 'status: the DJ on the air');
+    const onLive = await waitUntil(
+      async () => {
+        const status = await telegramStatus();
+        return status.live && status.source?.kind === 'rtmp' ? status : undefined;
+      },
+      5000,
+      'status: the DJ on the air',
+    );
     expect(onLive.source!.label).not.toContain(DJ_KEY);
     const streaming = (await call<StreamingStatus>(wave, 'GET', '/api/streaming/status')).body;
     expect(streaming.telegram.source).toBe('rtmp');
@@ -161,12 +227,20 @@ describe('Live DJ takeover end to end (DJ → Wave RTMP ingest → Wave → daem
     // The DJ stops (ffmpeg ends the publish as a DJ's software does); the playlist comes back.
     const djStoppedAt = Date.now();
     await stopProcess(dj, 'SIGINT');
-    const playlistHeard = await waitUntil(() => listener.changes.find((c) => !c.loud && c.at >= djStoppedAt), SWITCH_BOUND_MS + 5000, 'the playlist heard again');
+    const playlistHeard = await waitUntil(
+      () => listener.changes.find((c) => !c.loud && c.at >= djStoppedAt),
+      SWITCH_BOUND_MS + 5000,
+      'the playlist heard again',
+    );
     const switchBackMs = playlistHeard.at - djStoppedAt;
-    await waitUntil(async () => {
-      const status = await telegramStatus();
-      return !status.live && status.source?.kind === 'playlist';
-    }, 5000, 'status: the playlist back on the air');
+    await waitUntil(
+      async () => {
+        const status = await telegramStatus();
+        return !status.live && status.source?.kind === 'playlist';
+      },
+      5000,
+      'status: the playlist back on the air',
+    );
 
     console.info(`[takeover] DJ process start → DJ heard at the Telegram-side ingest: ${switchInMs} ms`);
     console.info(`[takeover] DJ stop → playlist heard again: ${switchBackMs} ms`);
@@ -180,7 +254,11 @@ describe('Live DJ takeover end to end (DJ → Wave RTMP ingest → Wave → daem
     expect(final).toMatchObject({ running: true, restarts: 0 });
 
     // The admin socket saw the DJ come and go, and status pushes with the live relay on the air.
-    await waitUntil(() => systemEvents.some((e) => e.type === 'telegram.source.changed' && e.details.live === false && e.receivedAt >= djStoppedAt), 3000, 'the hand-back as a system event');
+    await waitUntil(
+      () => systemEvents.some((e) => e.type === 'telegram.source.changed' && e.details.live === false && e.receivedAt >= djStoppedAt),
+      3000,
+      'the hand-back as a system event',
+    );
     const sourceEvents = systemEvents.filter((e) => e.type === 'telegram.source.changed' && e.receivedAt >= djStartedAt);
     expect(sourceEvents.map((e) => [e.details.source, e.details.live])).toEqual([
       ['rtmp', true],

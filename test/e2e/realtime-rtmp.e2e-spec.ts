@@ -43,7 +43,13 @@ describe('Real time: RTMP ingest start/stop and a DJ reach socket clients', () =
       dataDir: await makeTempDir('realtime-rtmp-data'),
       env: { WAVE_API_TOKEN: TOKEN, DOCKER_HOST: testEnv.dockerHost(), RTMP_CALLBACK_PORT: String(callbackPort) },
     });
-    const put = await call('PUT', '/api/stream/rtmp/config', { image: testEnv.rtmpImage(), containerName: CONTAINER, rtmpPort, httpPort, streamKeys: [KEY] });
+    const put = await call('PUT', '/api/stream/rtmp/config', {
+      image: testEnv.rtmpImage(),
+      containerName: CONTAINER,
+      rtmpPort,
+      httpPort,
+      streamKeys: [KEY],
+    });
     expect(put.status, JSON.stringify(put.body)).toBe(200);
     admin = (await connectWithFirst<StreamingStatus>(`${wave.socketUrl}/admin`, 'status', { auth: { token: TOKEN } })).socket;
     admin.on('system', (event: SystemEvent) => system.push(event));
@@ -74,7 +80,24 @@ describe('Real time: RTMP ingest start/stop and a DJ reach socket clients', () =
     const live = nextEvent<PublicStatus>(listener, 'status', EVENT_TIMEOUT_MS, (s) => s.live);
     const dj = spawn(
       'ffmpeg',
-      ['-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100:duration=30', '-c:a', 'aac', '-b:a', '96k', '-f', 'flv', `rtmp://127.0.0.1:${rtmpPort}/live/${KEY}`],
+      [
+        '-hide_banner',
+        '-nostdin',
+        '-loglevel',
+        'error',
+        '-re',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=440:sample_rate=44100:duration=30',
+        '-c:a',
+        'aac',
+        '-b:a',
+        '96k',
+        '-f',
+        'flv',
+        `rtmp://127.0.0.1:${rtmpPort}/live/${KEY}`,
+      ],
       { stdio: 'ignore' },
     );
     try {

@@ -41,7 +41,18 @@ describe('Real time: the Telegram daemon changing track reaches socket clients',
     const media = await makeTempDir('realtime-telegram-media');
     await Promise.all(
       [330, 660].map((hz, i) =>
-        run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `sine=frequency=${hz}:duration=${TRACK_SECONDS}`, '-ac', '2', join(media, `tone-${i + 1}.mp3`)]),
+        run('ffmpeg', [
+          '-hide_banner',
+          '-loglevel',
+          'error',
+          '-f',
+          'lavfi',
+          '-i',
+          `sine=frequency=${hz}:duration=${TRACK_SECONDS}`,
+          '-ac',
+          '2',
+          join(media, `tone-${i + 1}.mp3`),
+        ]),
       ),
     );
     wave = await startWave({ env: { PM2_HOME: home.path } });
@@ -67,14 +78,22 @@ describe('Real time: the Telegram daemon changing track reaches socket clients',
 
   it('sends track:changed to listeners for each track and shows the stream on air, with no key anywhere', async () => {
     const onAir = nextEvent<PublicStatus>(listener, 'status', EVENT_TIMEOUT_MS, (s) => s.onAir && s.nowPlaying !== null);
-    const connected = nextEvent<SystemEvent>(admin, 'system', EVENT_TIMEOUT_MS, (e) => e.type === 'telegram.status' && e.details.connection === 'connected');
+    const connected = nextEvent<SystemEvent>(
+      admin,
+      'system',
+      EVENT_TIMEOUT_MS,
+      (e) => e.type === 'telegram.status' && e.details.connection === 'connected',
+    );
     const started = await call('POST', '/api/stream/telegram/start');
     expect(started.status, started.text).toBe(200);
 
     await connected;
     const status = await onAir;
     await waitUntil(() => tracks.length >= 2, EVENT_TIMEOUT_MS, 'two track:changed events');
-    expect(tracks[0]).toEqual({ track: { id: expect.any(String), title: expect.any(String), artist: expect.any(String), duration: expect.any(Number) }, startedAt: expect.any(String) });
+    expect(tracks[0]).toEqual({
+      track: { id: expect.any(String), title: expect.any(String), artist: expect.any(String), duration: expect.any(Number) },
+      startedAt: expect.any(String),
+    });
     expect(tracks[1].track.id).not.toBe(tracks[0].track.id);
     expect(status.nowPlaying?.trackId).toBe(tracks.find((t) => t.track.id === status.nowPlaying?.trackId)?.track.id);
     expect(JSON.stringify({ tracks, status })).not.toContain(KEY);

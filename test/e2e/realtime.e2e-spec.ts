@@ -1,7 +1,14 @@
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ErrorEvent, LogEvent, PublicStatus, StreamingStatus, SubscriptionAck, SystemEvent } from '../../src/contracts/socket-events.js';
+import type {
+  ErrorEvent,
+  LogEvent,
+  PublicStatus,
+  StreamingStatus,
+  SubscriptionAck,
+  SystemEvent,
+} from '../../src/contracts/socket-events.js';
 import { connectSocket, connectWithFirst, nextEvent } from '../env/sockets.js';
 import { runCommand } from '../env/host.js';
 import { json } from '../env/http.js';
@@ -59,7 +66,9 @@ describe('Real time: Socket.IO gateway, monitoring, metrics', () => {
   });
 
   it('sends an admin client the full status on connect (no secrets) and answers status:get', async () => {
-    const { socket, first } = keep(await connectWithFirst<StreamingStatus>(`${wave.socketUrl}/admin`, 'status', { auth: { token: TOKEN } }));
+    const { socket, first } = keep(
+      await connectWithFirst<StreamingStatus>(`${wave.socketUrl}/admin`, 'status', { auth: { token: TOKEN } }),
+    );
     expect(first).toMatchObject({ rtmp: { state: expect.any(String) }, telegram: { state: expect.any(String) }, nowPlaying: null });
     expect(first.listeners.admin).toBeGreaterThanOrEqual(1);
     expect(JSON.stringify(first)).not.toContain(TOKEN);
@@ -99,7 +108,12 @@ describe('Real time: Socket.IO gateway, monitoring, metrics', () => {
     });
     expect(res.status).toBe(200);
     const event = await system;
-    expect(event).toEqual({ type: 'config.updated', message: expect.any(String), details: { document: 'telegram-config.json' }, at: expect.any(String) });
+    expect(event).toEqual({
+      type: 'config.updated',
+      message: expect.any(String),
+      details: { document: 'telegram-config.json' },
+      at: expect.any(String),
+    });
     expect(JSON.stringify(event)).not.toContain('secret-stream-key');
     expect(leaked).toEqual([]);
   });
@@ -159,7 +173,14 @@ describe('Real time: Socket.IO gateway, monitoring, metrics', () => {
 
   it('documents the monitoring and streaming routes in OpenAPI', async () => {
     const doc = await json(fetch(`${wave.baseUrl}/api/docs-json`));
-    for (const path of ['/api/monitoring/system', '/api/monitoring/services', '/api/monitoring/logs', '/api/monitoring/metrics', '/api/streaming/status', '/metrics']) {
+    for (const path of [
+      '/api/monitoring/system',
+      '/api/monitoring/services',
+      '/api/monitoring/logs',
+      '/api/monitoring/metrics',
+      '/api/streaming/status',
+      '/metrics',
+    ]) {
       expect(doc.paths[path]?.get, path).toBeDefined();
     }
     expect(doc.paths['/api/monitoring/system'].get.responses['200'].content['application/json'].schema.$ref).toContain('SystemInfoDto');

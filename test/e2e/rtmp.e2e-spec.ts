@@ -34,7 +34,24 @@ async function ingestContainers(): Promise<Docker.ContainerInfo[]> {
 function publish(url: string, seconds: number) {
   const child = spawn(
     'ffmpeg',
-    ['-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=44100:duration=${seconds}`, '-c:a', 'aac', '-b:a', '128k', '-f', 'flv', url],
+    [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-re',
+      '-f',
+      'lavfi',
+      '-i',
+      `sine=frequency=440:sample_rate=44100:duration=${seconds}`,
+      '-c:a',
+      'aac',
+      '-b:a',
+      '128k',
+      '-f',
+      'flv',
+      url,
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -48,7 +65,10 @@ async function expectOnAir(wave: WaveServer, url: string): Promise<void> {
   const dj = publish(url, 20);
   try {
     await expect
-      .poll(async () => (await call<Status>(wave, 'GET', '/api/stream/rtmp/status')).body.stats?.publishers.length ?? 0, { timeout: 10_000, interval: 300 })
+      .poll(async () => (await call<Status>(wave, 'GET', '/api/stream/rtmp/status')).body.stats?.publishers.length ?? 0, {
+        timeout: 10_000,
+        interval: 300,
+      })
       .toBe(1);
   } finally {
     dj.child.kill('SIGKILL');
@@ -143,7 +163,11 @@ describe('RTMP ingest end to end', () => {
     expect(listening).toMatch(new RegExp(`^http://\\d+\\.\\d+\\.\\d+\\.\\d+:${callbackPort}$`));
     // On Linux the bridge is a host interface; Docker Desktop reaches the host's loopback from its VM.
     if (platform() === 'linux') expect(listening).not.toContain('127.0.0.1');
-    const form = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `app=live&name=${KEY}&call=publish` };
+    const form = {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `app=live&name=${KEY}&call=publish`,
+    };
     for (const path of ['/rtmp/publish', '/rtmp/not-the-secret-0123456789abcdef/publish', '/rtmp/x/publish-done']) {
       expect((await fetch(`${listening}${path}`, form)).status).toBe(403);
     }
@@ -151,7 +175,11 @@ describe('RTMP ingest end to end', () => {
 
   it('20 parallel starts → exactly one container; a foreign unlabelled container is untouched', async () => {
     await call(wave, 'POST', '/api/stream/rtmp/stop');
-    const foreign = await docker().createContainer({ Image: testEnv.rtmpImage(), name: `foreign-${process.pid}`, Cmd: ['/usr/sbin/nginx', '-g', 'daemon off;'] });
+    const foreign = await docker().createContainer({
+      Image: testEnv.rtmpImage(),
+      name: `foreign-${process.pid}`,
+      Cmd: ['/usr/sbin/nginx', '-g', 'daemon off;'],
+    });
     await foreign.start();
     try {
       const answers = await Promise.all(Array.from({ length: 20 }, () => call<Status>(wave, 'POST', '/api/stream/rtmp/start')));
@@ -210,7 +238,10 @@ describe('RTMP ingest end to end', () => {
   it('a config update while running → the container serves the new config (new port)', async () => {
     await call(wave, 'POST', '/api/stream/rtmp/start');
     const newPort = await freePort();
-    const put = await call<{ rtmpPort: number; streamKeys: string[] }>(wave, 'PUT', '/api/stream/rtmp/config', { rtmpPort: newPort, streamKeys: [KEY, OTHER_KEY] });
+    const put = await call<{ rtmpPort: number; streamKeys: string[] }>(wave, 'PUT', '/api/stream/rtmp/config', {
+      rtmpPort: newPort,
+      streamKeys: [KEY, OTHER_KEY],
+    });
     expect(put.status).toBe(200);
     expect(put.body.rtmpPort).toBe(newPort);
     expect(put.body.streamKeys).toHaveLength(2);
@@ -237,7 +268,10 @@ describe('RTMP ingest end to end', () => {
     expect(samePorts.body.code).toBe('invalid_rtmp_config');
 
     // nginx -t runs in the configured image: an image that is not there is refused before anything changes.
-    const noImage = await call<{ code: string; message: string[] }>(wave, 'PUT', '/api/stream/rtmp/config', { image: 'wave/rtmp:never-built', rtmpPort: await freePort() });
+    const noImage = await call<{ code: string; message: string[] }>(wave, 'PUT', '/api/stream/rtmp/config', {
+      image: 'wave/rtmp:never-built',
+      rtmpPort: await freePort(),
+    });
     expect(noImage.status).toBe(503);
     expect(noImage.body.code).toBe('rtmp_image_missing');
     expect(noImage.body.message.join(' ')).toContain('npm run rtmp:image');
@@ -252,9 +286,14 @@ describe('RTMP ingest end to end', () => {
     const id = body.container!.id;
     await docker().getContainer(id).stop({ t: 1 });
     const stoppedAt = Date.now();
-    await expect.poll(async () => (await call<Status>(wave, 'GET', '/api/stream/rtmp/status')).body.state, { timeout: 2000, interval: 100 }).toBe('stopped');
     await expect
-      .poll(async () => readFile(join(logDir, 'wave.log'), 'utf8'), { timeout: Math.max(100, 2000 - (Date.now() - stoppedAt)), interval: 100 })
+      .poll(async () => (await call<Status>(wave, 'GET', '/api/stream/rtmp/status')).body.state, { timeout: 2000, interval: 100 })
+      .toBe('stopped');
+    await expect
+      .poll(async () => readFile(join(logDir, 'wave.log'), 'utf8'), {
+        timeout: Math.max(100, 2000 - (Date.now() - stoppedAt)),
+        interval: 100,
+      })
       .toContain(`RTMP container ${id.slice(0, 12)} die: stopped`);
   });
 
@@ -274,7 +313,13 @@ describe('RTMP ingest end to end', () => {
     const runCli = (command: string) =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
         const child = spawn('npm', ['run', '--silent', 'rtmp', '--', command], {
-          env: { ...process.env, DATA_DIR: dataDir, LOG_DIR: logDir, DOCKER_HOST: testEnv.dockerHost(), RTMP_CALLBACK_PORT: String(callbackPort) },
+          env: {
+            ...process.env,
+            DATA_DIR: dataDir,
+            LOG_DIR: logDir,
+            DOCKER_HOST: testEnv.dockerHost(),
+            RTMP_CALLBACK_PORT: String(callbackPort),
+          },
         });
         let stdout = '';
         let stderr = '';
@@ -297,12 +342,16 @@ describe('RTMP ingest end to end', () => {
   });
 
   it('Docker unreachable → 503 docker_unavailable, and /health/ready says so; the config is still read and saved', async () => {
-    const blind = await startWave({ env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock', RTMP_CALLBACK_PORT: String(await freePort()) } });
+    const blind = await startWave({
+      env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock', RTMP_CALLBACK_PORT: String(await freePort()) },
+    });
     try {
       // The boot log says why no DJ can publish.
       await expect.poll(() => blind.output(), { timeout: 5000 }).toMatch(/The RTMP ingest cannot run: Docker engine is unreachable/);
       expect((await call(blind, 'GET', '/api/stream/rtmp/config')).status).toBe(200);
-      const saved = await call<{ streamKeys: string[] }>(blind, 'PUT', '/api/stream/rtmp/config', { streamKeys: ['dj-before-engine-4242'] });
+      const saved = await call<{ streamKeys: string[] }>(blind, 'PUT', '/api/stream/rtmp/config', {
+        streamKeys: ['dj-before-engine-4242'],
+      });
       expect(saved.status).toBe(200);
       expect(saved.body.streamKeys).toEqual(['****4242']);
       const stored = await readFile(join(blind.dataDir, 'streaming-config.json'), 'utf8');
@@ -333,15 +382,26 @@ describe("A station on Wave's defaults, as README's first command (scripts/setup
   it('finds the engine on the default socket and the wave/rtmp:latest image; a DJ with a configured key gets on air', async () => {
     // Where Wave looks when DOCKER_HOST is unset; setup.sh starts an engine there where no init system does.
     const engine = new Docker({ socketPath: '/var/run/docker.sock' });
-    await expect(engine.ping(), 'no Docker engine on /var/run/docker.sock: run `bash scripts/setup.sh` (README, first command)').resolves.toBeTruthy();
-    await expect(engine.getImage('wave/rtmp:latest').inspect(), 'wave/rtmp:latest is missing: scripts/setup.sh builds it').resolves.toBeTruthy();
+    await expect(
+      engine.ping(),
+      'no Docker engine on /var/run/docker.sock: run `bash scripts/setup.sh` (README, first command)',
+    ).resolves.toBeTruthy();
+    await expect(
+      engine.getImage('wave/rtmp:latest').inspect(),
+      'wave/rtmp:latest is missing: scripts/setup.sh builds it',
+    ).resolves.toBeTruthy();
 
     // Defaults except what would clash with a station already running on this machine: its ports and name.
     const container = `wave-rtmp-defaults-${process.pid}`;
     const rtmpPort = await freePort();
     const wave = await startWave({ env: { DOCKER_HOST: '', RTMP_CALLBACK_PORT: String(await freePort()) } });
     try {
-      const put = await call(wave, 'PUT', '/api/stream/rtmp/config', { containerName: container, rtmpPort, httpPort: await freePort(), streamKeys: [KEY] });
+      const put = await call(wave, 'PUT', '/api/stream/rtmp/config', {
+        containerName: container,
+        rtmpPort,
+        httpPort: await freePort(),
+        streamKeys: [KEY],
+      });
       expect(put.status, JSON.stringify(put.body)).toBe(200);
       const started = await call<Status>(wave, 'POST', '/api/stream/rtmp/start');
       expect(started.status, JSON.stringify(started.body)).toBe(200);
@@ -350,7 +410,10 @@ describe("A station on Wave's defaults, as README's first command (scripts/setup
     } finally {
       await call(wave, 'POST', '/api/stream/rtmp/stop').catch(() => undefined);
       await wave.dispose();
-      await engine.getContainer(container).remove({ force: true }).catch(() => undefined);
+      await engine
+        .getContainer(container)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
   });
 });

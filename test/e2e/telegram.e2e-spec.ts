@@ -37,8 +37,6 @@ interface Answer {
   nowPlaying?: { trackId: string } | null;
 }
 
-
-
 describe('Telegram stream end to end (Wave → PM2 → daemon → RTMPS ingest)', () => {
   let home: Pm2Home;
   let ingest: RtmpIngest;
@@ -66,9 +64,33 @@ describe('Telegram stream end to end (Wave → PM2 → daemon → RTMPS ingest)'
     media = await makeTempDir('telegram-media');
     await Promise.all([
       ...[220, 440, 880].map((hz, i) =>
-        run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `sine=frequency=${hz}:duration=${TRACK_SECONDS}`, '-ac', '2', '-metadata', `title=Tone ${i + 1}`, join(media, `tone-${i + 1}.mp3`)]),
+        run('ffmpeg', [
+          '-hide_banner',
+          '-loglevel',
+          'error',
+          '-f',
+          'lavfi',
+          '-i',
+          `sine=frequency=${hz}:duration=${TRACK_SECONDS}`,
+          '-ac',
+          '2',
+          '-metadata',
+          `title=Tone ${i + 1}`,
+          join(media, `tone-${i + 1}.mp3`),
+        ]),
       ),
-      run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=navy:s=640x360', '-frames:v', '1', join(media, 'cover.png')]),
+      run('ffmpeg', [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        'color=c=navy:s=640x360',
+        '-frames:v',
+        '1',
+        join(media, 'cover.png'),
+      ]),
     ]);
     wave = await startWave({ dataDir, logDir, env: { PM2_HOME: home.path } });
   });
@@ -83,9 +105,16 @@ describe('Telegram stream end to end (Wave → PM2 → daemon → RTMPS ingest)'
   });
 
   it('keeps the stream key write-only, refuses bad config with nothing changed, and says what start lacks', async () => {
-    expect((await call<Answer>(wave, 'GET', '/api/stream/telegram/config')).body).toMatchObject({ streamKey: null, streamKeySet: false, source: 'playlist' });
+    expect((await call<Answer>(wave, 'GET', '/api/stream/telegram/config')).body).toMatchObject({
+      streamKey: null,
+      streamKeySet: false,
+      source: 'playlist',
+    });
     const notConfigured = await call<Answer>(wave, 'POST', '/api/stream/telegram/start');
-    expect(notConfigured).toMatchObject({ status: 400, body: { code: 'telegram_not_configured', message: [expect.stringContaining('streamKey')] } });
+    expect(notConfigured).toMatchObject({
+      status: 400,
+      body: { code: 'telegram_not_configured', message: [expect.stringContaining('streamKey')] },
+    });
 
     const file = join(dataDir, 'telegram-config.json');
     const before = await readFile(file);
@@ -107,7 +136,11 @@ describe('Telegram stream end to end (Wave → PM2 → daemon → RTMPS ingest)'
     }
     expect(await readFile(file)).toEqual(before);
 
-    const saved = await call<Answer>(wave, 'PUT', '/api/stream/telegram/config', { serverUrl: ingest.rtmpsServerUrl, streamKey: KEY, coverImage: join(media, 'cover.png') });
+    const saved = await call<Answer>(wave, 'PUT', '/api/stream/telegram/config', {
+      serverUrl: ingest.rtmpsServerUrl,
+      streamKey: KEY,
+      coverImage: join(media, 'cover.png'),
+    });
     expect(saved).toMatchObject({ status: 200, body: { streamKey: '****jjKK', streamKeySet: true, restartRequired: false } });
     expect(JSON.stringify(saved.body)).not.toContain(KEY);
     expect(JSON.stringify((await call<Answer>(wave, 'GET', '/api/stream/telegram/config')).body)).not.toContain(KEY);
@@ -117,21 +150,30 @@ describe('Telegram stream end to end (Wave → PM2 → daemon → RTMPS ingest)'
   });
 
   it('starts once however many starts race, and publishes H.264 + AAC to the RTMPS ingest', async () => {
-    for (let i = 1; i <= 3; i++) expect((await call<Answer>(wave, 'POST', '/api/tracks', { path: join(media, `tone-${i}.mp3`) })).status).toBe(201);
+    for (let i = 1; i <= 3; i++)
+      expect((await call<Answer>(wave, 'POST', '/api/tracks', { path: join(media, `tone-${i}.mp3`) })).status).toBe(201);
     const starts = await Promise.all([1, 2, 3].map(() => call<Status>(wave, 'POST', '/api/stream/telegram/start')));
     expect(starts.map((s) => s.status)).toEqual([200, 200, 200]);
     expect(new Set(starts.map((s) => s.body.pid)).size).toBe(1);
     expect(starts[0].body).toMatchObject({ state: 'online', running: true, restarts: 0 });
 
-    const [publisher] = await waitUntil(async () => {
-      const found = await publishers();
-      return found.length === 1 && found[0].videoCodec && found[0].audioCodec && found;
-    }, 15_000, 'a publisher with codecs in /stat');
+    const [publisher] = await waitUntil(
+      async () => {
+        const found = await publishers();
+        return found.length === 1 && found[0].videoCodec && found[0].audioCodec && found;
+      },
+      15_000,
+      'a publisher with codecs in /stat',
+    );
     expect(publisher).toMatchObject({ name: KEY, videoCodec: 'H264', audioCodec: 'AAC' });
-    const connected = await waitUntil(async () => {
-      const s = await status();
-      return s.connected ? s : undefined;
-    }, 10_000, 'status connected');
+    const connected = await waitUntil(
+      async () => {
+        const s = await status();
+        return s.connected ? s : undefined;
+      },
+      10_000,
+      'status connected',
+    );
     expect(connected).toMatchObject({ state: 'online', pid: starts[0].body.pid, restarts: 0 });
     expect(connected.memoryBytes).toBeGreaterThan(0);
   });
@@ -139,11 +181,15 @@ describe('Telegram stream end to end (Wave → PM2 → daemon → RTMPS ingest)'
   it('reports now playing over HTTP as the tracks change, on one ingest session', async () => {
     const [{ publisher: session }] = await publishers();
     const changes: Array<{ trackId: string; at: number }> = [];
-    await waitUntil(async () => {
-      const { nowPlaying } = (await call<Answer>(wave, 'GET', '/api/tracks/now-playing')).body;
-      if (nowPlaying && nowPlaying.trackId !== changes.at(-1)?.trackId) changes.push({ trackId: nowPlaying.trackId, at: Date.now() });
-      return changes.length >= 3;
-    }, 4 * TRACK_SECONDS * 1000 + 5000, 'two track changes in now playing');
+    await waitUntil(
+      async () => {
+        const { nowPlaying } = (await call<Answer>(wave, 'GET', '/api/tracks/now-playing')).body;
+        if (nowPlaying && nowPlaying.trackId !== changes.at(-1)?.trackId) changes.push({ trackId: nowPlaying.trackId, at: Date.now() });
+        return changes.length >= 3;
+      },
+      4 * TRACK_SECONDS * 1000 + 5000,
+      'two track changes in now playing',
+    );
     const gaps = changes.slice(1).map((c, i) => c.at - changes[i].at);
     console.info(`[telegram] now playing changed after ${gaps.join(' ms, ')} ms (tracks of ${TRACK_SECONDS} s)`);
     for (const gap of gaps.slice(1)) expect(Math.abs(gap - TRACK_SECONDS * 1000)).toBeLessThan(1000);
@@ -164,7 +210,11 @@ describe('Telegram stream end to end (Wave → PM2 → daemon → RTMPS ingest)'
     expect(await status()).toMatchObject({ state: 'online', pid });
     // Now playing is read back from DATA_DIR/now-playing.json at boot, and the daemon found running keeps it
     // (300 ms: at a track boundary the daemon's track-ended comes a moment before the next track-started).
-    await waitUntil(async () => (await call<Answer>(wave, 'GET', '/api/tracks/now-playing')).body.nowPlaying, 300, 'now playing right after the restart');
+    await waitUntil(
+      async () => (await call<Answer>(wave, 'GET', '/api/tracks/now-playing')).body.nowPlaying,
+      300,
+      'now playing right after the restart',
+    );
     // Connection state comes with the daemon's next stats report (every 5 s).
     await waitUntil(async () => (await status()).connected, 8000, 'the restarted Wave to see the daemon connected');
     console.info(`[telegram] Wave exited in ${exitMs} ms with PM2 connected; the new one found pid ${pid} connected`);
@@ -195,10 +245,14 @@ describe('Telegram stream end to end (Wave → PM2 → daemon → RTMPS ingest)'
     const { nowPlaying } = (await call<Answer>(wave, 'GET', '/api/tracks/now-playing')).body;
     if (!nowPlaying) throw new Error('nothing is playing');
     expect((await call<Answer>(wave, 'DELETE', `/api/tracks/${nowPlaying.trackId}`)).status).toBe(204);
-    await waitUntil(async () => {
-      const current = (await call<Answer>(wave, 'GET', '/api/tracks/now-playing')).body.nowPlaying;
-      return current && current.trackId !== nowPlaying.trackId;
-    }, (TRACK_SECONDS + 3) * 1000, 'another track to play');
+    await waitUntil(
+      async () => {
+        const current = (await call<Answer>(wave, 'GET', '/api/tracks/now-playing')).body.nowPlaying;
+        return current && current.trackId !== nowPlaying.trackId;
+      },
+      (TRACK_SECONDS + 3) * 1000,
+      'another track to play',
+    );
     expect((await publishers()).map((p) => p.publisher.id)).toEqual([session.id]);
     expect(await status()).toMatchObject({ state: 'online', pid, restarts: 0 });
   });
@@ -232,18 +286,26 @@ describe('Telegram stream end to end (Wave → PM2 → daemon → RTMPS ingest)'
 
   it('starts, restarts, reports and stops through the npm scripts (Wave sees it all)', async () => {
     await npmRun('telegram:start');
-    const started = await waitUntil(async () => {
-      const s = await status();
-      return s.state === 'online' && s;
-    }, 10_000, 'Wave to see the script-started daemon');
+    const started = await waitUntil(
+      async () => {
+        const s = await status();
+        return s.state === 'online' && s;
+      },
+      10_000,
+      'Wave to see the script-started daemon',
+    );
     await waitUntil(async () => (await publishers()).length === 1, 15_000, 'a publisher from the script-started daemon');
     expect(await npmRun('telegram:status')).toMatch(/status\s*│\s*\S*online/);
 
     await npmRun('telegram:restart');
-    await waitUntil(async () => {
-      const s = await status();
-      return s.state === 'online' && s.pid !== started.pid;
-    }, 10_000, 'a new pid after telegram:restart');
+    await waitUntil(
+      async () => {
+        const s = await status();
+        return s.state === 'online' && s.pid !== started.pid;
+      },
+      10_000,
+      'a new pid after telegram:restart',
+    );
     expect(await npmRun('telegram:logs', ['--nostream', '--lines', '5'])).toContain('telegram-stream');
 
     await npmRun('telegram:stop');

@@ -27,7 +27,6 @@ interface Answer {
   nowPlaying?: { trackId: string } | null;
 }
 
-
 async function upload(wave: WaveServer, name: string, content: Buffer, fields: Record<string, string> = {}) {
   const form = new FormData();
   for (const [key, value] of Object.entries(fields)) form.append(key, value);
@@ -46,7 +45,20 @@ describe('Track library end to end', () => {
   beforeAll(async () => {
     media = await makeTempDir('tracks-media');
     song = join(media, 'night-drive.mp3');
-    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=2', '-metadata', 'title=Night Drive', '-metadata', 'artist=Wave Ensemble', song]);
+    await run('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:duration=2',
+      '-metadata',
+      'title=Night Drive',
+      '-metadata',
+      'artist=Wave Ensemble',
+      song,
+    ]);
     await writeFile(join(media, 'notes.mp3'), 'this is text with an audio name');
     wave = await startWave({ env: { TRACK_UPLOAD_MAX_MB: '1' } });
   });
@@ -74,7 +86,9 @@ describe('Track library end to end', () => {
       const res = await call<Answer>(wave, 'POST', '/api/tracks', { path });
       expect({ path, status: res.status, code: res.body.code }).toEqual({ path, status, code });
     }
-    expect((await call<Answer>(wave, 'POST', '/api/tracks', { path: song, bogus: 1 })).body.message).toEqual(['property bogus should not exist']);
+    expect((await call<Answer>(wave, 'POST', '/api/tracks', { path: song, bogus: 1 })).body.message).toEqual([
+      'property bogus should not exist',
+    ]);
     expect(await readFile(tracksFile())).toEqual(before);
   });
 
@@ -101,7 +115,10 @@ describe('Track library end to end', () => {
   it('updates and reorders; a reorder that does not name every track once is refused', async () => {
     const second = (await call<Track>(wave, 'POST', '/api/tracks', { path: song, title: 'Second' })).body;
     const ids = (await call<Answer>(wave, 'GET', '/api/tracks')).body.tracks!.map((t) => t.id);
-    expect((await call<Answer>(wave, 'PATCH', `/api/tracks/${second.id}`, { artist: 'Someone Else' })).body).toMatchObject({ title: 'Second', artist: 'Someone Else' });
+    expect((await call<Answer>(wave, 'PATCH', `/api/tracks/${second.id}`, { artist: 'Someone Else' })).body).toMatchObject({
+      title: 'Second',
+      artist: 'Someone Else',
+    });
     expect((await call<Answer>(wave, 'PATCH', `/api/tracks/${second.id}`, { duration: 5 })).status).toBe(400);
     expect((await call<Answer>(wave, 'PUT', '/api/tracks/order', { trackIds: [second.id] })).status).toBe(409);
     const reordered = await call<Answer>(wave, 'PUT', '/api/tracks/order', { trackIds: [...ids].reverse() });

@@ -31,7 +31,12 @@ export async function startDockerEngineProxy(upstreamSocket: string, dir = tmpdi
   let hung = false;
 
   const server: Server = createServer((client) => {
-    const link = new Link(client, upstreamSocket, () => hung, () => links.delete(link));
+    const link = new Link(
+      client,
+      upstreamSocket,
+      () => hung,
+      () => links.delete(link),
+    );
     links.add(link);
   });
   await new Promise<void>((resolve, reject) => {

@@ -182,7 +182,11 @@ async function withLock<T>(work: () => Promise<T>): Promise<T> {
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const age = Date.now() - (await stat(LOCK).then((s) => s.mtimeMs).catch(() => Date.now()));
+      const age =
+        Date.now() -
+        (await stat(LOCK)
+          .then((s) => s.mtimeMs)
+          .catch(() => Date.now()));
       if (age > 120_000) await rm(LOCK, { recursive: true, force: true });
       if (attempt > 1200) throw new Error(`could not take ${LOCK} within 2 minutes`);
       await sleep(100);

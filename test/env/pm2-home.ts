@@ -11,7 +11,10 @@ export interface Pm2Home {
   /** The PM2_HOME directory (short: PM2's unix sockets live in it). */
   path: string;
   /** Runs the pm2 CLI against this home (as the npm scripts do); resolves with its output. */
-  cli(args: string[], options?: { cwd?: string; env?: Record<string, string>; timeoutMs?: number }): Promise<{ stdout: string; stderr: string; code: number }>;
+  cli(
+    args: string[],
+    options?: { cwd?: string; env?: Record<string, string>; timeoutMs?: number },
+  ): Promise<{ stdout: string; stderr: string; code: number }>;
   /** Stops this home's PM2 daemon and its apps (bounded: SIGKILL if `pm2 kill` hangs) and removes the directory. */
   dispose(): Promise<void>;
 }

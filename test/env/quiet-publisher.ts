@@ -16,7 +16,26 @@ export interface QuietPublisher {
 export function startQuietPublisher(url: string, tone = 'aevalsrc=0.5*sin(2*PI*1000*t):s=44100'): QuietPublisher {
   const ffmpeg: ChildProcess = spawn(
     'ffmpeg',
-    ['-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', tone, '-ac', '2', '-c:a', 'aac', '-b:a', '128k', '-f', 'flv', 'pipe:1'],
+    [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-re',
+      '-f',
+      'lavfi',
+      '-i',
+      tone,
+      '-ac',
+      '2',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '128k',
+      '-f',
+      'flv',
+      'pipe:1',
+    ],
     { stdio: ['ignore', 'pipe', 'ignore'] },
   );
   const publisher = new FlvPublisher(url, null, ffmpeg.stdout!, 10_000);

@@ -25,9 +25,7 @@ export async function ensureRtmpImage(dockerHost: string, options: { removeWhenR
   for (const file of recipeFiles) recipe.update(readFileSync(join(projectRoot, file)));
   const tag = `wave/rtmp:test-${recipe.digest('hex').slice(0, 12)}`;
 
-  const docker = dockerHost.startsWith('unix://')
-    ? new Docker({ socketPath: dockerHost.slice('unix://'.length) })
-    : new Docker();
+  const docker = dockerHost.startsWith('unix://') ? new Docker({ socketPath: dockerHost.slice('unix://'.length) }) : new Docker();
   const present = await docker
     .getImage(tag)
     .inspect()
@@ -38,7 +36,11 @@ export async function ensureRtmpImage(dockerHost: string, options: { removeWhenR
     tag,
     release: async () => {
       const othersUseIt = await dropLease(tag, lease);
-      if (options.removeWhenReleased && !othersUseIt) await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+      if (options.removeWhenReleased && !othersUseIt)
+        await docker
+          .getImage(tag)
+          .remove({ force: true })
+          .catch(() => undefined);
     },
   };
   if (present) return image;

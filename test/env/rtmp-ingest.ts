@@ -98,7 +98,11 @@ interface StatXml {
 
 /** Parses nginx-rtmp's `/stat` XML. */
 export function parseStat(xml: string): IngestStat {
-  const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: true, isArray: (name) => ['server', 'application', 'stream', 'client'].includes(name) });
+  const parser = new XMLParser({
+    ignoreAttributes: true,
+    parseTagValue: true,
+    isArray: (name) => ['server', 'application', 'stream', 'client'].includes(name),
+  });
   const root = (parser.parse(xml) as StatXml).rtmp ?? {};
   const streams: IngestStream[] = [];
   for (const server of root.server ?? []) {
@@ -163,7 +167,25 @@ http {
 `,
   );
   const pem = join(dir, 'both.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+    ],
+    { stdio: 'ignore' },
+  );
   execFileSync('sh', ['-c', `cat "${dir}/cert.pem" "${dir}/key.pem" > "${pem}"`]);
 
   let nginxOutput = '';
@@ -177,10 +199,14 @@ http {
     return response.text();
   };
   try {
-    await waitUntil(async () => {
-      if (nginx.exitCode !== null) throw new Error(`nginx exited: ${nginxOutput}`);
-      return (await statXml()).includes('<rtmp>');
-    }, 10_000, 'nginx /stat');
+    await waitUntil(
+      async () => {
+        if (nginx.exitCode !== null) throw new Error(`nginx exited: ${nginxOutput}`);
+        return (await statXml()).includes('<rtmp>');
+      },
+      10_000,
+      'nginx /stat',
+    );
   } catch (error) {
     nginx.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });

@@ -2,7 +2,13 @@ import { io, Socket } from 'socket.io-client';
 
 /** Connects a socket.io client (websocket only) and resolves once connected; rejects with the server's refusal. */
 export function connectSocket(url: string, options: { auth?: Record<string, unknown>; timeoutMs?: number } = {}): Promise<Socket> {
-  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: options.auth, timeout: options.timeoutMs ?? 5000 });
+  const socket = io(url, {
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    auth: options.auth,
+    timeout: options.timeoutMs ?? 5000,
+  });
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', (error) => {
@@ -13,7 +19,11 @@ export function connectSocket(url: string, options: { auth?: Record<string, unkn
 }
 
 /** Like connectSocket, but also resolves the first `event` the server sends (listening from before the handshake). */
-export async function connectWithFirst<T>(url: string, event: string, options: { auth?: Record<string, unknown> } = {}): Promise<{ socket: Socket; first: T }> {
+export async function connectWithFirst<T>(
+  url: string,
+  event: string,
+  options: { auth?: Record<string, unknown> } = {},
+): Promise<{ socket: Socket; first: T }> {
   const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: options.auth });
   const first = nextEvent<T>(socket, event);
   await new Promise<void>((resolve, reject) => {

@@ -77,7 +77,8 @@ export class FakeDockerRepository implements RepositoryApi<DockerRepository> {
     this.reach();
     await tick();
     this.calls.push(`create ${spec.name}`);
-    if (spec.name && (await this.inspect(spec.name))) throw Object.assign(new Error(`Conflict. The container name "/${spec.name}" is already in use`), { statusCode: 409 });
+    if (spec.name && (await this.inspect(spec.name)))
+      throw Object.assign(new Error(`Conflict. The container name "/${spec.name}" is already in use`), { statusCode: 409 });
     const id = randomUUID().replace(/-/g, '');
     this.containers.set(id, {
       id,
@@ -125,7 +126,8 @@ export class FakeDockerRepository implements RepositoryApi<DockerRepository> {
   async rename(id: string, name: string): Promise<void> {
     await this.answer('container rename');
     const holder = await this.inspect(name);
-    if (holder && holder.id !== id) throw Object.assign(new Error(`Conflict. The container name "/${name}" is already in use`), { statusCode: 409 });
+    if (holder && holder.id !== id)
+      throw Object.assign(new Error(`Conflict. The container name "/${name}" is already in use`), { statusCode: 409 });
     this.containers.get(id)!.name = name;
   }
   async runToCompletion(_spec: ContainerSpec, files: ContainerFile[]): Promise<{ exitCode: number; output: string }> {
@@ -146,10 +148,18 @@ export class FakeDockerRepository implements RepositoryApi<DockerRepository> {
     return this.bridge;
   }
 
-  private readonly watchers = new Set<{ labels: Record<string, string>; onEvent: (e: ContainerEvent) => void; end: (error?: Error) => void }>();
+  private readonly watchers = new Set<{
+    labels: Record<string, string>;
+    onEvent: (e: ContainerEvent) => void;
+    end: (error?: Error) => void;
+  }>();
 
   /** Follows the events of containers carrying `labels`, as the engine's event stream does. */
-  async watchContainerEvents(labels: Record<string, string>, onEvent: (event: ContainerEvent) => void, onEnd: (error?: Error) => void): Promise<EventSubscription> {
+  async watchContainerEvents(
+    labels: Record<string, string>,
+    onEvent: (event: ContainerEvent) => void,
+    onEnd: (error?: Error) => void,
+  ): Promise<EventSubscription> {
     await this.answer('event subscription');
     this.reach();
     const watcher = {

@@ -1,4 +1,11 @@
-import type { Pm2AppDefinition, Pm2Probe, Pm2ProcessEvent, Pm2ProcessInfo, Pm2ProcessMessage, Pm2Repository } from '../../src/repositories/pm2.repository.js';
+import type {
+  Pm2AppDefinition,
+  Pm2Probe,
+  Pm2ProcessEvent,
+  Pm2ProcessInfo,
+  Pm2ProcessMessage,
+  Pm2Repository,
+} from '../../src/repositories/pm2.repository.js';
 import { DAEMON_PROCESS_NAME, type DaemonMessage } from '../../src/telegram/daemon/daemon-messages.js';
 import type { RepositoryApi } from './repository-api.js';
 
@@ -60,7 +67,17 @@ export class FakePm2Repository implements RepositoryApi<Pm2Repository> {
     this.calls.push(`start ${app.name}`);
     if (this.daemon === 'not running') this.daemon = 'running';
     await new Promise((r) => setTimeout(r, 20));
-    const info: Pm2ProcessInfo = { name: app.name, pmId: 0, status: 'online', pid: 4242, startedAt: Date.now(), restarts: 0, unstableRestarts: 0, memoryBytes: 1, cpuPercent: 0 };
+    const info: Pm2ProcessInfo = {
+      name: app.name,
+      pmId: 0,
+      status: 'online',
+      pid: 4242,
+      startedAt: Date.now(),
+      restarts: 0,
+      unstableRestarts: 0,
+      memoryBytes: 1,
+      cpuPercent: 0,
+    };
     this.apps.set(app.name, info);
     return { ...info };
   }

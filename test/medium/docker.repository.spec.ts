@@ -40,7 +40,11 @@ describe('DockerRepository against the real engine', () => {
   it('creates a labelled container with a file, publishes its port, follows its events, stops and removes it', async () => {
     const hostPort = await freePort();
     const events: ContainerEvent[] = [];
-    const subscription = await docker.watchContainerEvents(LABELS, (e) => events.push(e), () => {});
+    const subscription = await docker.watchContainerEvents(
+      LABELS,
+      (e) => events.push(e),
+      () => {},
+    );
     const config = readFileSync('docker/rtmp/nginx.conf', 'utf8').replace('listen 8080;', 'listen 8081;');
     const id = await docker.create(
       {
@@ -60,7 +64,11 @@ describe('DockerRepository against the real engine', () => {
     expect((await docker.listContainers(LABELS)).map((c) => c.id)).toContain(id);
 
     // The uploaded configuration is the one nginx serves: /stat on the moved port.
-    await waitUntil(async () => (await fetch(`http://${docker.publishedHost}:${hostPort}/stat`).then((r) => r.text())).includes('<rtmp>'), 5000, 'nginx /stat on the moved port');
+    await waitUntil(
+      async () => (await fetch(`http://${docker.publishedHost}:${hostPort}/stat`).then((r) => r.text())).includes('<rtmp>'),
+      5000,
+      'nginx /stat on the moved port',
+    );
 
     // A rename is seen by name; a name another container holds is refused (a config rollback relies on both).
     const name = `wave-test-renamed-${process.pid}`;
@@ -111,10 +119,9 @@ describe('DockerRepository against the real engine', () => {
 
   it('runs a throwaway container to completion (nginx -t rejects a broken config) and removes it', async () => {
     const before = (await docker.listContainers(LABELS)).length;
-    const broken = await docker.runToCompletion(
-      { image: testEnv.rtmpImage(), cmd: ['/usr/sbin/nginx', '-t'], labels: LABELS },
-      [{ path: '/etc/nginx/nginx.conf', content: 'events {}\nrtmp_nonsense on;\n' }],
-    );
+    const broken = await docker.runToCompletion({ image: testEnv.rtmpImage(), cmd: ['/usr/sbin/nginx', '-t'], labels: LABELS }, [
+      { path: '/etc/nginx/nginx.conf', content: 'events {}\nrtmp_nonsense on;\n' },
+    ]);
     expect(broken.exitCode).not.toBe(0);
     expect(broken.output).toContain('unknown directive "rtmp_nonsense"');
     const fine = await docker.runToCompletion({ image: testEnv.rtmpImage(), cmd: ['/usr/sbin/nginx', '-t'], labels: LABELS }, []);

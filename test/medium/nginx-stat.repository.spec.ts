@@ -42,10 +42,24 @@ describe('NginxStatRepository against the real nginx-rtmp container', () => {
         ports: [{ containerPort: 8080, hostPort: httpPort, hostIp: '127.0.0.1' }],
         extraHosts: ['host.docker.internal:host-gateway'],
       },
-      [{ path: NGINX_CONFIG_PATH, content: renderNginxConfig(readFileSync(NGINX_TEMPLATE_PATH, 'utf8'), config, `http://host.docker.internal:1/rtmp/${SECRET}`, SECRET) }],
+      [
+        {
+          path: NGINX_CONFIG_PATH,
+          content: renderNginxConfig(
+            readFileSync(NGINX_TEMPLATE_PATH, 'utf8'),
+            config,
+            `http://host.docker.internal:1/rtmp/${SECRET}`,
+            SECRET,
+          ),
+        },
+      ],
     );
     await docker.start(id);
-    await waitUntil(() => nginx.read({ host: docker.publishedHost, port: httpPort, secret: SECRET }), 10_000, 'nginx /stat in the container');
+    await waitUntil(
+      () => nginx.read({ host: docker.publishedHost, port: httpPort, secret: SECRET }),
+      10_000,
+      'nginx /stat in the container',
+    );
   });
 
   afterAll(async () => {

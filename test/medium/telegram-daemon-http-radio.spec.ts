@@ -41,7 +41,9 @@ describe('openRadio', () => {
   });
 
   it("reads Shoutcast's ICY 200 OK", async () => {
-    const server = createTcpServer((socket) => socket.once('data', () => socket.end('ICY 200 OK\r\ncontent-type: audio/mpeg\r\n\r\nMP3DATA')));
+    const server = createTcpServer((socket) =>
+      socket.once('data', () => socket.end('ICY 200 OK\r\ncontent-type: audio/mpeg\r\n\r\nMP3DATA')),
+    );
     servers.push(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const radio = await openRadio(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { policy: loopback });
@@ -76,7 +78,9 @@ describe('openRadio', () => {
     await expect(openRadio(`http://127.0.0.1:${file.port}/`, { policy: loopback })).rejects.toThrow('a redirect to a file: URL');
     const missing = await http('127.0.0.1', (_req, res) => res.writeHead(404).end());
     await expect(openRadio(`http://127.0.0.1:${missing.port}/`, { policy: loopback })).rejects.toThrow('HTTP 404');
-    const playlist = await http('127.0.0.1', (_req, res) => res.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl' }).end('#EXTM3U'));
+    const playlist = await http('127.0.0.1', (_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl' }).end('#EXTM3U'),
+    );
     await expect(openRadio(`http://127.0.0.1:${playlist.port}/`, { policy: loopback })).rejects.toBeInstanceOf(RadioError);
   });
 });

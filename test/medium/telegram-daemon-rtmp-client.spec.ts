@@ -52,7 +52,9 @@ class FakeRtmpServer {
   }
 
   private reply(...values: AmfValue[]): void {
-    this.socket?.write(this.encoder.encode({ csid: 3, type: MessageType.CommandAmf0, streamId: 0, timestamp: 0, payload: encodeAmf0(...values) }));
+    this.socket?.write(
+      this.encoder.encode({ csid: 3, type: MessageType.CommandAmf0, streamId: 0, timestamp: 0, payload: encodeAmf0(...values) }),
+    );
   }
 
   private onMessage(message: RtmpMessage): void {
@@ -63,9 +65,16 @@ class FakeRtmpServer {
     const values = decodeAmf0(message.payload);
     this.commands.push(values);
     const [name, transaction] = values;
-    if (name === 'connect') this.reply('_result', transaction, { fmsVer: 'FMS/3,0,1,123' }, { level: 'status', code: 'NetConnection.Connect.Success' });
+    if (name === 'connect')
+      this.reply('_result', transaction, { fmsVer: 'FMS/3,0,1,123' }, { level: 'status', code: 'NetConnection.Connect.Success' });
     if (name === 'createStream') this.reply('_result', transaction, null, 1);
-    if (name === 'publish') this.reply('onStatus', 0, null, this.refuse ? { level: 'error', code: 'NetStream.Publish.BadName' } : { level: 'status', code: 'NetStream.Publish.Start' });
+    if (name === 'publish')
+      this.reply(
+        'onStatus',
+        0,
+        null,
+        this.refuse ? { level: 'error', code: 'NetStream.Publish.BadName' } : { level: 'status', code: 'NetStream.Publish.Start' },
+      );
     if (name === 'play') this.reply('onStatus', 0, null, { level: 'status', code: 'NetStream.Play.Start' });
   }
 }
@@ -90,7 +99,14 @@ describe('RTMP client (against a minimal server)', () => {
     let published = false;
     publisher.once('published', () => (published = true));
     // Frames written before the ingest accepted the publish are dropped; the codec configuration is kept.
-    flv.write(Buffer.concat([flvHeader(), flvTag({ type: 18, timestamp: 0, data: encodeAmf0('onMetaData', { duration: 0 }) }), flvTag({ type: 8, timestamp: 0, data: Buffer.from([0xaf, 0, 0x12, 0x10]) }), flvTag({ type: 8, timestamp: 5, data: Buffer.from([0xaf, 1, 9]) })]));
+    flv.write(
+      Buffer.concat([
+        flvHeader(),
+        flvTag({ type: 18, timestamp: 0, data: encodeAmf0('onMetaData', { duration: 0 }) }),
+        flvTag({ type: 8, timestamp: 0, data: Buffer.from([0xaf, 0, 0x12, 0x10]) }),
+        flvTag({ type: 8, timestamp: 5, data: Buffer.from([0xaf, 1, 9]) }),
+      ]),
+    );
     publisher.start();
     await waitFor(() => published, 'the publish to start');
     flv.write(flvTag({ type: 8, timestamp: 16_777_300, data: Buffer.from([0xaf, 1, 1, 2, 3]) }));
@@ -111,7 +127,8 @@ describe('RTMP client (against a minimal server)', () => {
     server = new FakeRtmpServer();
     server.refuse = true;
     const port = await server.listen();
-    const closed = (publisher: FlvPublisher) => new Promise<Error & { code?: string }>((resolve) => publisher.once('closed', ({ error }) => resolve(error!)));
+    const closed = (publisher: FlvPublisher) =>
+      new Promise<Error & { code?: string }>((resolve) => publisher.once('closed', ({ error }) => resolve(error!)));
     const refused = new FlvPublisher(`rtmp://127.0.0.1:${port}/s/k`, null, new PassThrough());
     const outcome = closed(refused);
     refused.start();

@@ -25,17 +25,22 @@ describe('Telegram daemon: switching sources on one connection (real ffmpeg, loc
   let daemon: RunningDaemon;
   let sessionId: number;
 
-  const sourceChanges = () => daemon.messages.flatMap(({ receivedAt, message }) => (message.event === 'source-changed' ? [{ ...message, receivedAt }] : []));
+  const sourceChanges = () =>
+    daemon.messages.flatMap(({ receivedAt, message }) => (message.event === 'source-changed' ? [{ ...message, receivedAt }] : []));
 
   beforeAll(async () => {
     ingest = await startRtmpIngest();
     station = await makeStation(2, 3);
     await writeTelegramConfig(station.dataDir, { serverUrl: ingest.rtmpsServerUrl, streamKey: STREAM_KEY });
     daemon = await runDaemon(station);
-    const [publisher] = await waitUntil(async () => {
-      const found = await ingest.publishers('s');
-      return found.length === 1 ? found : undefined;
-    }, 10_000, 'the daemon to publish');
+    const [publisher] = await waitUntil(
+      async () => {
+        const found = await ingest.publishers('s');
+        return found.length === 1 ? found : undefined;
+      },
+      10_000,
+      'the daemon to publish',
+    );
     sessionId = publisher.publisher.id;
   });
 
@@ -50,9 +55,28 @@ describe('Telegram daemon: switching sources on one connection (real ffmpeg, loc
     expect(daemon.daemon.onAir).toBe('playlist');
 
     const djStartedAt = Date.now();
-    const dj = ffmpeg(['-re', '-f', 'lavfi', '-i', 'aevalsrc=0.3*sin(2*PI*1000*t):s=44100', '-ac', '2', '-c:a', 'aac', '-b:a', '128k', '-f', 'flv', `${ingest.rtmpUrl('live')}dj`]);
+    const dj = ffmpeg([
+      '-re',
+      '-f',
+      'lavfi',
+      '-i',
+      'aevalsrc=0.3*sin(2*PI*1000*t):s=44100',
+      '-ac',
+      '2',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '128k',
+      '-f',
+      'flv',
+      `${ingest.rtmpUrl('live')}dj`,
+    ]);
     try {
-      const onAir = await waitUntil(() => sourceChanges().find((m) => m.source === 'rtmp' && m.receivedAt >= djStartedAt), 10_000, 'the relay on the air');
+      const onAir = await waitUntil(
+        () => sourceChanges().find((m) => m.source === 'rtmp' && m.receivedAt >= djStartedAt),
+        10_000,
+        'the relay on the air',
+      );
       console.info(`[telegram] DJ process start → relay reported on air: ${onAir.receivedAt - djStartedAt} ms`);
       expect(onAir.receivedAt - djStartedAt).toBeLessThanOrEqual(5000);
       expect(onAir.label).toBe(`${ingest.rtmpUrl('live')}****`);
@@ -62,7 +86,11 @@ describe('Telegram daemon: switching sources on one connection (real ffmpeg, loc
       await kill(dj);
     }
     const djStoppedAt = Date.now();
-    const back = await waitUntil(() => sourceChanges().find((m) => m.source === 'playlist' && m.receivedAt >= djStoppedAt), 10_000, 'the playlist back on the air');
+    const back = await waitUntil(
+      () => sourceChanges().find((m) => m.source === 'playlist' && m.receivedAt >= djStoppedAt),
+      10_000,
+      'the playlist back on the air',
+    );
     console.info(`[telegram] DJ stop → playlist reported on air: ${back.receivedAt - djStoppedAt} ms`);
     expect(back.receivedAt - djStoppedAt).toBeLessThanOrEqual(5000);
 
@@ -75,20 +103,45 @@ describe('Telegram daemon: switching sources on one connection (real ffmpeg, loc
     const port = await freePort();
     const radioUrl = `http://127.0.0.1:${port}/radio.mp3`;
     // ffmpeg as a one-listener HTTP radio server, paced in real time.
-    const radio = ffmpeg(['-re', '-f', 'lavfi', '-i', 'aevalsrc=0.3*sin(2*PI*660*t):s=44100', '-ac', '2', '-c:a', 'libmp3lame', '-b:a', '128k', '-f', 'mp3', '-listen', '1', radioUrl]);
+    const radio = ffmpeg([
+      '-re',
+      '-f',
+      'lavfi',
+      '-i',
+      'aevalsrc=0.3*sin(2*PI*660*t):s=44100',
+      '-ac',
+      '2',
+      '-c:a',
+      'libmp3lame',
+      '-b:a',
+      '128k',
+      '-f',
+      'mp3',
+      '-listen',
+      '1',
+      radioUrl,
+    ]);
     try {
       // Not by connecting: `-listen 1` serves the first client only.
       await waitUntil(() => isListening(port), 5000, 'the radio server to listen');
       const askedAt = Date.now();
       daemon.daemon.handleCommand({ command: 'switch-source', source: 'url', url: radioUrl });
-      const onAir = await waitUntil(() => sourceChanges().find((m) => m.source === 'url' && m.receivedAt >= askedAt), 10_000, 'the radio on the air');
+      const onAir = await waitUntil(
+        () => sourceChanges().find((m) => m.source === 'url' && m.receivedAt >= askedAt),
+        10_000,
+        'the radio on the air',
+      );
       console.info(`[telegram] radio switch requested → reported on air: ${onAir.receivedAt - askedAt} ms`);
       expect(onAir.label).toBe(radioUrl);
     } finally {
       await kill(radio);
     }
     const droppedAt = Date.now();
-    await waitUntil(() => sourceChanges().find((m) => m.source === 'playlist' && m.receivedAt >= droppedAt), 10_000, 'the playlist back after the radio dropped');
+    await waitUntil(
+      () => sourceChanges().find((m) => m.source === 'playlist' && m.receivedAt >= droppedAt),
+      10_000,
+      'the playlist back after the radio dropped',
+    );
     expect(daemon.messages.some(({ message }) => message.event === 'error' && message.code === 'source_failed')).toBe(true);
 
     daemon.daemon.handleCommand({ command: 'switch-source', source: 'url', url: 'file:///etc/passwd' });

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RtmpIngest, startRtmpIngest } from '../env/rtmp-ingest.js';
-import { expectNowPlayingMatchesAudio, makeStation, RunningDaemon, runDaemon, StationDir, writeTelegramConfig } from './telegram-daemon.fixtures.js';
+import {
+  expectNowPlayingMatchesAudio,
+  makeStation,
+  RunningDaemon,
+  runDaemon,
+  StationDir,
+  writeTelegramConfig,
+} from './telegram-daemon.fixtures.js';
 import { waitUntil } from '../env/wait.js';
 
 const STREAM_KEY = '1234567890:WrapKeyWrapKeyWrapKeyWrap';
@@ -26,17 +33,25 @@ describe('Telegram daemon across the RTMP 24-bit timestamp wrap (simulated with 
   });
 
   it('goes on across 16,777,215 ms on the same session, and now playing stays right', async () => {
-    const [before] = await waitUntil(async () => {
-      const found = await ingest.publishers('s');
-      return found.length === 1 && found[0].publisher.timestamp > 0 ? found : undefined;
-    }, 10_000, 'the daemon to publish');
+    const [before] = await waitUntil(
+      async () => {
+        const found = await ingest.publishers('s');
+        return found.length === 1 && found[0].publisher.timestamp > 0 ? found : undefined;
+      },
+      10_000,
+      'the daemon to publish',
+    );
     expect(before.publisher.timestamp).toBeGreaterThanOrEqual(OFFSET_MS);
     expect(before.publisher.timestamp).toBeLessThan(RTMP_TIMESTAMP_WRAP_MS);
 
-    const [crossed] = await waitUntil(async () => {
-      const found = await ingest.publishers('s');
-      return found.length === 1 && found[0].publisher.timestamp > RTMP_TIMESTAMP_WRAP_MS + 1000 ? found : undefined;
-    }, 15_000, 'the publisher timestamp past the wrap');
+    const [crossed] = await waitUntil(
+      async () => {
+        const found = await ingest.publishers('s');
+        return found.length === 1 && found[0].publisher.timestamp > RTMP_TIMESTAMP_WRAP_MS + 1000 ? found : undefined;
+      },
+      15_000,
+      'the publisher timestamp past the wrap',
+    );
     console.info(`[telegram] publisher timestamp ${before.publisher.timestamp} → ${crossed.publisher.timestamp} ms`);
     expect(crossed.publisher.id).toBe(before.publisher.id);
 

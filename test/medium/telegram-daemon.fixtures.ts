@@ -35,16 +35,52 @@ export async function makeStation(count: number, seconds: number): Promise<Stati
   for (let i = 0; i < count; i++) {
     const file = `t${i + 1}.mp3`;
     const amplitude = i % 2 === 0 ? QUIET : LOUD;
-    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `aevalsrc=${amplitude}*sin(2*PI*440*t):s=44100:d=${seconds}`, '-ac', '2', '-b:a', '128k', join(dataDir, 'tracks', file)]);
-    tracks.push({ id: `track-${i + 1}`, title: `Track ${i + 1}`, artist: 'Test Artist', path: file, duration: seconds, addedAt: new Date().toISOString() });
+    await run('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `aevalsrc=${amplitude}*sin(2*PI*440*t):s=44100:d=${seconds}`,
+      '-ac',
+      '2',
+      '-b:a',
+      '128k',
+      join(dataDir, 'tracks', file),
+    ]);
+    tracks.push({
+      id: `track-${i + 1}`,
+      title: `Track ${i + 1}`,
+      artist: 'Test Artist',
+      path: file,
+      duration: seconds,
+      addedAt: new Date().toISOString(),
+    });
   }
   await writeFile(join(dataDir, TRACK_LIBRARY_FILE), JSON.stringify({ tracks } satisfies TrackLibraryFile, null, 2));
-  await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=navy:s=640x360', '-frames:v', '1', join(dataDir, 'cover.png')]);
+  await run('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'color=c=navy:s=640x360',
+    '-frames:v',
+    '1',
+    join(dataDir, 'cover.png'),
+  ]);
   return { dataDir, logDir };
 }
 
 export async function writeTelegramConfig(dataDir: string, config: Partial<TelegramConfigDocument>): Promise<void> {
-  await writeFile(join(dataDir, 'telegram-config.json'), JSON.stringify({ ...TELEGRAM_CONFIG_DOCUMENT.defaults(), coverImage: 'cover.png', ...config }, null, 2));
+  await writeFile(
+    join(dataDir, 'telegram-config.json'),
+    JSON.stringify({ ...TELEGRAM_CONFIG_DOCUMENT.defaults(), coverImage: 'cover.png', ...config }, null, 2),
+  );
 }
 
 export interface ReceivedMessage {
@@ -110,11 +146,36 @@ export class LevelListener {
   private static readonly WINDOW = 441 * 2;
 
   constructor(url: string) {
-    this.child = spawn('ffmpeg', [
-      '-hide_banner', '-nostdin', '-loglevel', 'error',
-      '-fflags', 'nobuffer', '-probesize', '32768', '-analyzeduration', '0', '-rw_timeout', '5000000',
-      '-i', url, '-vn', '-f', 's16le', '-ar', '44100', '-ac', '1', '-flush_packets', '1', 'pipe:1',
-    ], { stdio: ['ignore', 'pipe', 'ignore'] });
+    this.child = spawn(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-nostdin',
+        '-loglevel',
+        'error',
+        '-fflags',
+        'nobuffer',
+        '-probesize',
+        '32768',
+        '-analyzeduration',
+        '0',
+        '-rw_timeout',
+        '5000000',
+        '-i',
+        url,
+        '-vn',
+        '-f',
+        's16le',
+        '-ar',
+        '44100',
+        '-ac',
+        '1',
+        '-flush_packets',
+        '1',
+        'pipe:1',
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
     this.child.stdout!.on('data', (data: Buffer) => this.onData(Date.now(), data));
   }
 
@@ -148,20 +209,33 @@ export class LevelListener {
   }
 }
 
-
 /**
  * Listens on the ingest until `changes` track changes were heard, and checks that each was reported
  * (startedAt, and the report itself) within 1 s of when its audio arrived.
  */
-export async function expectNowPlayingMatchesAudio(ingest: RtmpIngest, streamKey: string, daemon: RunningDaemon, changes: number, trackSeconds: number): Promise<void> {
+export async function expectNowPlayingMatchesAudio(
+  ingest: RtmpIngest,
+  streamKey: string,
+  daemon: RunningDaemon,
+  changes: number,
+  trackSeconds: number,
+): Promise<void> {
   const listener = new LevelListener(`${ingest.rtmpUrl('s')}${streamKey}`);
   try {
     await waitUntil(() => listener.receivedAny, 10_000, 'the listener to hear the stream');
     const changesBefore = listener.changes.length;
-    await waitUntil(() => listener.changes.length - changesBefore >= changes, (changes + 2) * trackSeconds * 1000, `${changes} heard track changes`);
+    await waitUntil(
+      () => listener.changes.length - changesBefore >= changes,
+      (changes + 2) * trackSeconds * 1000,
+      `${changes} heard track changes`,
+    );
     // A report may come up to 1 s after its audio: wait for one near each heard change (the deltas are checked below).
     const heard = listener.changes.slice(changesBefore);
-    await waitUntil(() => heard.every((change) => daemon.tracksStarted().some((r) => Math.abs(Date.parse(r.startedAt) - change.at) <= 1000)), 2000, 'a report for each heard change').catch(() => undefined);
+    await waitUntil(
+      () => heard.every((change) => daemon.tracksStarted().some((r) => Math.abs(Date.parse(r.startedAt) - change.at) <= 1000)),
+      2000,
+      'a report for each heard change',
+    ).catch(() => undefined);
     const offsets = listener.changes.slice(changesBefore).map((change) => {
       const [nearest] = daemon
         .tracksStarted()
@@ -170,7 +244,9 @@ export async function expectNowPlayingMatchesAudio(ingest: RtmpIngest, streamKey
       expect(nearest, 'a track-started report for a heard change').toBeDefined();
       return { startedAtDelta: nearest.delta, reportDelta: nearest.report.receivedAt - change.at };
     });
-    console.info(`[telegram] now playing − heard (ms): ${offsets.map((o) => `startedAt ${o.startedAtDelta}, report ${o.reportDelta}`).join('; ')}`);
+    console.info(
+      `[telegram] now playing − heard (ms): ${offsets.map((o) => `startedAt ${o.startedAtDelta}, report ${o.reportDelta}`).join('; ')}`,
+    );
     for (const o of offsets) {
       expect(Math.abs(o.startedAtDelta)).toBeLessThanOrEqual(1000);
       expect(Math.abs(o.reportDelta)).toBeLessThanOrEqual(1000);

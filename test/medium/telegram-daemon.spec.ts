@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RtmpIngest, startRtmpIngest } from '../env/rtmp-ingest.js';
-import { expectNowPlayingMatchesAudio, makeStation, RunningDaemon, runDaemon, StationDir, writeTelegramConfig } from './telegram-daemon.fixtures.js';
+import {
+  expectNowPlayingMatchesAudio,
+  makeStation,
+  RunningDaemon,
+  runDaemon,
+  StationDir,
+  writeTelegramConfig,
+} from './telegram-daemon.fixtures.js';
 import { waitUntil } from '../env/wait.js';
 
 const STREAM_KEY = '1234567890:AAbbCCddEEffGGhhIIjjKK';
@@ -24,10 +31,14 @@ describe('Telegram daemon → local RTMPS ingest (real ffmpeg, nginx-rtmp behind
   });
 
   it('publishes one stream with H.264 video and AAC audio', async () => {
-    const [publisher] = await waitUntil(async () => {
-      const found = await ingest.publishers('s');
-      return found.length === 1 && found[0].videoCodec && found[0].audioCodec ? found : undefined;
-    }, 10_000, 'a publisher with codecs in /stat');
+    const [publisher] = await waitUntil(
+      async () => {
+        const found = await ingest.publishers('s');
+        return found.length === 1 && found[0].videoCodec && found[0].audioCodec ? found : undefined;
+      },
+      10_000,
+      'a publisher with codecs in /stat',
+    );
     expect(publisher.name).toBe(STREAM_KEY);
     expect(publisher.videoCodec).toBe('H264');
     expect(publisher.audioCodec).toBe('AAC');
@@ -52,10 +63,14 @@ describe('Telegram daemon → local RTMPS ingest (real ffmpeg, nginx-rtmp behind
     await new Promise((r) => setTimeout(r, 10_000));
     const backAt = Date.now();
     await ingest.startTls();
-    const [after] = await waitUntil(async () => {
-      const found = await ingest.publishers('s');
-      return found.length === 1 ? found : undefined;
-    }, 5000, 'the daemon to publish again');
+    const [after] = await waitUntil(
+      async () => {
+        const found = await ingest.publishers('s');
+        return found.length === 1 ? found : undefined;
+      },
+      5000,
+      'the daemon to publish again',
+    );
     const downtime = Date.now() - backAt;
     console.info(`[telegram] publishing again ${downtime} ms after the ingest came back`);
     expect(downtime).toBeLessThanOrEqual(5000);

@@ -7,7 +7,8 @@ export class HealthIndicatorStateDto {
   status!: 'up' | 'down';
 
   @ApiPropertyOptional({
-    description: 'Why it is down (stable): `data_dir_not_writable`, `disk_full`, `pm2_not_answering`, `docker_unavailable`, `heap_over_limit`',
+    description:
+      'Why it is down (stable): `data_dir_not_writable`, `disk_full`, `pm2_not_answering`, `docker_unavailable`, `heap_over_limit`',
     example: 'docker_unavailable',
   })
   code?: string;

@@ -173,7 +173,11 @@ export class MetricsSummaryDto {
   @ApiProperty({ type: 'integer', description: 'Tracks started since Wave started', example: 12 })
   trackChanges!: number;
 
-  @ApiProperty({ type: 'integer', description: 'Telegram stream reconnects, as the running daemon counts them (0 while it is stopped)', example: 0 })
+  @ApiProperty({
+    type: 'integer',
+    description: 'Telegram stream reconnects, as the running daemon counts them (0 while it is stopped)',
+    example: 0,
+  })
   streamReconnects!: number;
 
   @ApiProperty({ description: 'Seconds of CPU Wave used (user + system)', example: 12.5 })

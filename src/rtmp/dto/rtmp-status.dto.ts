@@ -41,7 +41,10 @@ export class RtmpPublisherDto {
   @ApiProperty({ example: '****2d9f', description: 'Stream name (= stream key), masked' })
   stream!: string;
 
-  @ApiProperty({ example: 'Xq3v9LkT2mPa8sWd', description: 'Opaque id of the publisher, as rtmp.publish events name it (stable while this Wave process runs)' })
+  @ApiProperty({
+    example: 'Xq3v9LkT2mPa8sWd',
+    description: 'Opaque id of the publisher, as rtmp.publish events name it (stable while this Wave process runs)',
+  })
   publisherId!: string;
 
   @ApiProperty({ example: 'live' })

@@ -125,7 +125,7 @@ export type DaemonCommand =
 
 /** Narrowing for what arrives on `process.on('message')` (a PM2 packet, or a plain command in tests). */
 export function commandFromPacket(packet: unknown): DaemonCommand | null {
-  const data = packet && typeof packet === 'object' && 'data' in packet ? (packet).data : packet;
+  const data = packet && typeof packet === 'object' && 'data' in packet ? packet.data : packet;
   if (!data || typeof data !== 'object' || typeof (data as { command?: unknown }).command !== 'string') return null;
   return data as DaemonCommand;
 }

@@ -14,7 +14,13 @@ describe('daemon settings', () => {
 
   it('reads the config over its defaults', async () => {
     await writeConfig({ serverUrl: 'rtmps://127.0.0.1:1936/s/', streamKey: '1:abc', audioBitrateKbps: 160 });
-    await expect(readTelegramConfig(dataDir)).resolves.toMatchObject({ serverUrl: 'rtmps://127.0.0.1:1936/s/', audioBitrateKbps: 160, sampleRate: 44100, source: 'playlist', loop: true });
+    await expect(readTelegramConfig(dataDir)).resolves.toMatchObject({
+      serverUrl: 'rtmps://127.0.0.1:1936/s/',
+      audioBitrateKbps: 160,
+      sampleRate: 44100,
+      source: 'playlist',
+      loop: true,
+    });
   });
 
   it('refuses a missing file, a missing key, or a radio URL that would read local files', async () => {
@@ -22,24 +28,35 @@ describe('daemon settings', () => {
     await writeConfig({ serverUrl: 'rtmps://dc4-1.rtmp.t.me/s/' });
     await expect(readTelegramConfig(dataDir)).rejects.toThrow('the Telegram config has no streamKey');
     await writeConfig({ streamKey: '1:abc', source: 'url', radioUrl: 'file:///etc/passwd' });
-    await expect(readTelegramConfig(dataDir)).rejects.toThrow(/radioUrl must be a URL starting with http:\/\/, https:\/\/, rtmp:\/\/, rtmps:\/\//);
+    await expect(readTelegramConfig(dataDir)).rejects.toThrow(
+      /radioUrl must be a URL starting with http:\/\/, https:\/\/, rtmp:\/\/, rtmps:\/\//,
+    );
   });
 
   it('reads the playlist (none when the file is absent), skipping malformed entries', async () => {
     await expect(readPlaylist(dataDir)).resolves.toEqual([]);
-    await writeFile(join(dataDir, 'audio-tracks.json'), JSON.stringify({ tracks: [{ id: 'a', path: 'a.mp3', title: 'A', artist: 'X', duration: 3 }, { id: 'no-path' }] }));
+    await writeFile(
+      join(dataDir, 'audio-tracks.json'),
+      JSON.stringify({ tracks: [{ id: 'a', path: 'a.mp3', title: 'A', artist: 'X', duration: 3 }, { id: 'no-path' }] }),
+    );
     await expect(readPlaylist(dataDir)).resolves.toEqual([{ id: 'a', path: 'a.mp3', title: 'A', artist: 'X', duration: 3 }]);
   });
 
   it('validates its environment knobs', () => {
-    expect(daemonEnvironment({ TELEGRAM_OUTPUT_TS_OFFSET_MS: '16770000' })).toMatchObject({ outputTsOffsetMs: 16_770_000, stallTimeoutMs: 10_000, ffmpegPath: 'ffmpeg' });
+    expect(daemonEnvironment({ TELEGRAM_OUTPUT_TS_OFFSET_MS: '16770000' })).toMatchObject({
+      outputTsOffsetMs: 16_770_000,
+      stallTimeoutMs: 10_000,
+      ffmpegPath: 'ffmpeg',
+    });
     expect(() => daemonEnvironment({ TELEGRAM_STALL_TIMEOUT_MS: 'soon' })).toThrow('TELEGRAM_STALL_TIMEOUT_MS must be an integer');
   });
 });
 
 describe('commandFromPacket', () => {
   it('unwraps a PM2 packet, accepts a bare command, ignores anything else', () => {
-    expect(commandFromPacket({ type: 'process:msg', topic: 'wave', data: { command: 'reload-playlist' } })).toEqual({ command: 'reload-playlist' });
+    expect(commandFromPacket({ type: 'process:msg', topic: 'wave', data: { command: 'reload-playlist' } })).toEqual({
+      command: 'reload-playlist',
+    });
     expect(commandFromPacket({ command: 'reload-playlist' })).toEqual({ command: 'reload-playlist' });
     expect(commandFromPacket({ type: 'process:msg', data: 'hello' })).toBeNull();
     expect(commandFromPacket(null)).toBeNull();

@@ -26,7 +26,8 @@ export class DaemonSetupError extends Error {}
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min) throw new DaemonSetupError(`${name} must be an integer ≥ ${min} (got ${JSON.stringify(raw)})`);
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min)
+    throw new DaemonSetupError(`${name} must be an integer ≥ ${min} (got ${JSON.stringify(raw)})`);
   return Number(raw);
 }
 
@@ -64,7 +65,8 @@ export async function readTelegramConfig(dataDir: string): Promise<TelegramConfi
   try {
     stored = JSON.parse(await readFile(path, 'utf8')) as Partial<TelegramConfigDocument>;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new DaemonSetupError(`${path} does not exist: configure the Telegram stream first`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new DaemonSetupError(`${path} does not exist: configure the Telegram stream first`);
     throw new DaemonSetupError(`${path} is not readable JSON: ${(error as Error).message}`);
   }
   const config = { ...TELEGRAM_CONFIG_DOCUMENT.defaults(), ...stored };
@@ -88,7 +90,10 @@ export async function readPlaylist(dataDir: string): Promise<PlaylistTrack[]> {
   const parsed = JSON.parse(text) as { [K in keyof TrackLibraryFile]?: unknown };
   const tracks: unknown[] = Array.isArray(parsed.tracks) ? parsed.tracks : [];
   return tracks
-    .filter((t): t is Record<string, unknown> => !!t && typeof t === 'object' && 'id' in t && typeof t.id === 'string' && 'path' in t && typeof t.path === 'string')
+    .filter(
+      (t): t is Record<string, unknown> =>
+        !!t && typeof t === 'object' && 'id' in t && typeof t.id === 'string' && 'path' in t && typeof t.path === 'string',
+    )
     .map((t) => ({
       id: t.id as string,
       path: t.path as string,

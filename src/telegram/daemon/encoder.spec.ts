@@ -37,7 +37,8 @@ describe('ProgressParser', () => {
   it('reports each -progress block, in any chunking', () => {
     const seen: EncoderProgress[] = [];
     const parser = new ProgressParser((p) => seen.push(p));
-    const text = 'frame=7\nbitrate= 176.6kbits/s\ntotal_size=26508\nout_time_us=1201000\nout_time_ms=1201000\nspeed=1.19x\nprogress=continue\nbitrate=N/A\ntotal_size=30000\nprogress=end\n';
+    const text =
+      'frame=7\nbitrate= 176.6kbits/s\ntotal_size=26508\nout_time_us=1201000\nout_time_ms=1201000\nspeed=1.19x\nprogress=continue\nbitrate=N/A\ntotal_size=30000\nprogress=end\n';
     for (let i = 0; i < text.length; i += 7) parser.push(text.slice(i, i + 7));
     expect(seen).toEqual([
       { totalSize: 26508, outTimeMs: 1201, bitrateKbps: 176.6, speed: 1.19, done: false },

@@ -147,7 +147,10 @@ describe('Feeder', () => {
     expect(feeder.onAir).toBe(starving); // 40 ms without PCM: within the 50 ms grace
     at(120);
     expect(feeder.onAir).toBe(base);
-    expect(events.filter(([n]) => n === 'source-failed').map(([, e]) => (e as { reason: string }).reason)).toEqual(['ended', 'no audio for 50 ms']);
+    expect(events.filter(([n]) => n === 'source-failed').map(([, e]) => (e as { reason: string }).reason)).toEqual([
+      'ended',
+      'no audio for 50 ms',
+    ]);
   });
 
   it('gives up on a pending source that produces nothing within its start timeout', () => {

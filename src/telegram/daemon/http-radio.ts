@@ -53,7 +53,8 @@ export async function openRadio(url: string, options: RadioOptions): Promise<Rad
       } catch {
         throw new RadioError('a redirect to an invalid URL');
       }
-      if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new RadioError(`a redirect to a ${next.protocol} URL (only http and https are followed)`);
+      if (next.protocol !== 'http:' && next.protocol !== 'https:')
+        throw new RadioError(`a redirect to a ${next.protocol} URL (only http and https are followed)`);
       current = next;
       continue;
     }
@@ -97,7 +98,14 @@ function request(url: URL, authorization: string | null, options: RadioOptions):
     const lookup = options.policy.lookup;
     const socket: Socket = secure
       ? // ffmpeg 5.1's https never verified certificates (tls_verify=0); kept as it was.
-        tlsConnect({ host, port, servername: isIP(host) ? undefined : host, rejectUnauthorized: false, lookup, ALPNProtocols: ['http/1.1'] })
+        tlsConnect({
+          host,
+          port,
+          servername: isIP(host) ? undefined : host,
+          rejectUnauthorized: false,
+          lookup,
+          ALPNProtocols: ['http/1.1'],
+        })
       : netConnect({ host, port, lookup });
     let settled = false;
     const fail = (error: Error) => {

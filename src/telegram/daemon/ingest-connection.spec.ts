@@ -97,10 +97,17 @@ describe('IngestConnection', () => {
   it('kills the encoder when the publish fails, and reconnects with the reason and its code', async () => {
     const { connection, processes, states, publishers } = setup();
     connection.start();
-    publishers[0].emit('closed', { error: Object.assign(new Error('refused to connect to 127.0.0.1, a loopback address'), { code: 'outbound_refused' }) });
+    publishers[0].emit('closed', {
+      error: Object.assign(new Error('refused to connect to 127.0.0.1, a loopback address'), { code: 'outbound_refused' }),
+    });
     await vi.advanceTimersByTimeAsync(10);
     expect(processes.spawned[0].killedWith).toEqual(['SIGKILL']);
-    expect(states.at(-1)).toMatchObject({ state: 'reconnecting', attempt: 1, reasonCode: 'outbound_refused', reason: 'refused to connect to 127.0.0.1, a loopback address' });
+    expect(states.at(-1)).toMatchObject({
+      state: 'reconnecting',
+      attempt: 1,
+      reasonCode: 'outbound_refused',
+      reason: 'refused to connect to 127.0.0.1, a loopback address',
+    });
     expect(publishers[0].destroyed).toBe(true);
   });
 

@@ -148,7 +148,8 @@ export class IngestConnection extends EventEmitter<IngestConnectionEvents> {
     this.sentNow = 0;
     let stderrTail = '';
     let publishFailure: { message: string; code?: string } | null = null;
-    const createPublisher = this.options.createPublisher ?? ((url, policy, flv, startTimeoutMs) => new FlvPublisher(url, policy, flv, startTimeoutMs));
+    const createPublisher =
+      this.options.createPublisher ?? ((url, policy, flv, startTimeoutMs) => new FlvPublisher(url, policy, flv, startTimeoutMs));
     const publisher = createPublisher(this.options.publishUrl, this.options.policy, child.output, this.options.stallTimeoutMs);
     this.publisher = publisher;
     publisher.once('published', () => this.markConnected());
@@ -183,15 +184,21 @@ export class IngestConnection extends EventEmitter<IngestConnectionEvents> {
       }
     });
 
-    this.stallTimer = setInterval(() => {
-      // Until the ingest accepts the publish, the publisher's own start timeout applies.
-      if (this.connectedAt === null) return;
-      if (this.now() - this.lastGrowthAt > this.options.stallTimeoutMs) {
-        this.emit('log', { level: 'warn', message: `no output to the ingest for ${Math.round(this.options.stallTimeoutMs / 1000)} s: restarting the encoder` });
-        stderrTail = 'stalled';
-        child.kill('SIGKILL');
-      }
-    }, Math.min(1000, this.options.stallTimeoutMs));
+    this.stallTimer = setInterval(
+      () => {
+        // Until the ingest accepts the publish, the publisher's own start timeout applies.
+        if (this.connectedAt === null) return;
+        if (this.now() - this.lastGrowthAt > this.options.stallTimeoutMs) {
+          this.emit('log', {
+            level: 'warn',
+            message: `no output to the ingest for ${Math.round(this.options.stallTimeoutMs / 1000)} s: restarting the encoder`,
+          });
+          stderrTail = 'stalled';
+          child.kill('SIGKILL');
+        }
+      },
+      Math.min(1000, this.options.stallTimeoutMs),
+    );
 
     let exitHandled = false;
     const onExit = (code: number | null, signal: NodeJS.Signals | null, error?: Error) => {
@@ -212,7 +219,8 @@ export class IngestConnection extends EventEmitter<IngestConnectionEvents> {
       }
       publisher.destroy();
       if (heldMs >= (this.options.stableAfterMs ?? 30_000)) this.backoff.reset();
-      const reason = publishFailure?.message ?? (error ? error.message : `encoder exited (${signal ?? `code ${code}`}): ${stderrTail || 'no output'}`);
+      const reason =
+        publishFailure?.message ?? (error ? error.message : `encoder exited (${signal ?? `code ${code}`}): ${stderrTail || 'no output'}`);
       this.scheduleReconnect(reason, publishFailure?.code);
     };
     this.stoppedChild = new Promise((resolve) => {

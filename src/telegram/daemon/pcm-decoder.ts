@@ -25,10 +25,24 @@ export function pipedRadioDecoderArgs(format: PcmFormat): string[] {
 /** An RTMP stream the daemon plays itself (a relay or radio URL: its last segment is a key), as FLV on stdin, read with the live flags. */
 export function pipedFlvDecoderArgs(format: PcmFormat): string[] {
   return [
-    '-hide_banner', '-nostdin', '-loglevel', 'error',
-    '-protocol_whitelist', 'pipe',
-    '-fflags', 'nobuffer', '-flags', 'low_delay', '-probesize', '32', '-analyzeduration', '0',
-    '-f', 'flv', '-i', 'pipe:0',
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'error',
+    '-protocol_whitelist',
+    'pipe',
+    '-fflags',
+    'nobuffer',
+    '-flags',
+    'low_delay',
+    '-probesize',
+    '32',
+    '-analyzeduration',
+    '0',
+    '-f',
+    'flv',
+    '-i',
+    'pipe:0',
     ...pcmOutputArgs(format),
   ];
 }
@@ -39,11 +53,24 @@ export function pipedFlvDecoderArgs(format: PcmFormat): string[] {
  */
 export function liveDecoderArgs(url: string, format: PcmFormat): string[] {
   return [
-    '-hide_banner', '-nostdin', '-loglevel', 'error',
-    '-protocol_whitelist', FETCH_PROTOCOL_WHITELIST,
-    '-fflags', 'nobuffer', '-flags', 'low_delay', '-probesize', '32', '-analyzeduration', '0',
-    '-rw_timeout', '15000000',
-    '-i', url,
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'error',
+    '-protocol_whitelist',
+    FETCH_PROTOCOL_WHITELIST,
+    '-fflags',
+    'nobuffer',
+    '-flags',
+    'low_delay',
+    '-probesize',
+    '32',
+    '-analyzeduration',
+    '0',
+    '-rw_timeout',
+    '15000000',
+    '-i',
+    url,
     ...pcmOutputArgs(format),
   ];
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { PlaylistOrder } from './playlist-order.js';
 
 const tracks = (...ids: string[]) => ids.map((id) => ({ id }));
-const take = (order: PlaylistOrder, list: Array<{ id: string }>, n: number) => Array.from({ length: n }, () => order.next(list)?.id ?? null);
+const take = (order: PlaylistOrder, list: Array<{ id: string }>, n: number) =>
+  Array.from({ length: n }, () => order.next(list)?.id ?? null);
 
 describe('PlaylistOrder', () => {
   it('plays in library order and loops', () => {
@@ -24,7 +25,7 @@ describe('PlaylistOrder', () => {
 
   it('shuffles each track once per cycle, never repeating across the cycle boundary', () => {
     let seed = 1;
-    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const order = new PlaylistOrder({ shuffle: true, loop: true, random });
     const list = tracks('a', 'b', 'c', 'd');
     const played = take(order, list, 12);

@@ -95,7 +95,9 @@ describe('PlaylistSource', () => {
     decode(decoder('/data/tracks/good.mp3'), 5, 2);
     await tick();
     expect(readAll().map((c) => c.track?.id)).toEqual(['good']);
-    expect(errors).toEqual([{ code: 'track_unplayable', message: 'track bad (BAD) cannot be decoded: bad.mp3: Invalid data found when processing input' }]);
+    expect(errors).toEqual([
+      { code: 'track_unplayable', message: 'track bad (BAD) cannot be decoded: bad.mp3: Invalid data found when processing input' },
+    ]);
   });
 
   it('deactivate() drops the current track and resumes with the next one already decoded', async () => {

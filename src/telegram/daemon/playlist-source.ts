@@ -150,16 +150,25 @@ export class PlaylistSource extends EventEmitter implements AudioSource {
       return;
     }
     const path = isAbsolute(track.path) ? track.path : resolve(this.options.tracksDir, track.path);
-    const decoder = new PcmDecoder(this.options.processes, this.options.ffmpegPath, fileDecoderArgs(path, this.options.format), this.options.format, {
-      highWaterBytes: this.aheadBytes,
-    });
+    const decoder = new PcmDecoder(
+      this.options.processes,
+      this.options.ffmpegPath,
+      fileDecoderArgs(path, this.options.format),
+      this.options.format,
+      {
+        highWaterBytes: this.aheadBytes,
+      },
+    );
     const loaded: LoadedTrack = { track, decoder, announced: false };
     decoder.once('exit', (exit: { code: number | null; produced: number; stderr: string }) => {
       if (this.closed) return;
       if (exit.code !== 0 && exit.produced === 0 && this.current !== loaded && this.next !== loaded) return; // stopped by us
       if (exit.code !== 0 && exit.produced === 0) {
         this.consecutiveFailures += 1;
-        this.emit('error', { code: 'track_unplayable', message: `track ${track.id} (${track.title}) cannot be decoded: ${lastLine(exit.stderr)}` });
+        this.emit('error', {
+          code: 'track_unplayable',
+          message: `track ${track.id} (${track.title}) cannot be decoded: ${lastLine(exit.stderr)}`,
+        });
         if (this.next === loaded) this.next = null;
         if (this.consecutiveFailures >= Math.max(1, tracks.length)) this.retryLater();
         else this.prepareNext();

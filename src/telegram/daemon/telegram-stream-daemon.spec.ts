@@ -4,11 +4,24 @@ import { ingestTarget, preferredSource, sameSource } from './telegram-stream-dae
 describe('preferredSource (switch-source command from Wave)', () => {
   it('accepts the playlist, radio URLs and RTMP relays', () => {
     expect(preferredSource({ command: 'switch-source', source: 'playlist' })).toEqual({ kind: 'playlist' });
-    expect(preferredSource({ command: 'switch-source', source: 'url', url: 'https://radio.example/live.mp3' })).toEqual({ kind: 'url', url: 'https://radio.example/live.mp3' });
-    expect(preferredSource({ command: 'switch-source', source: 'rtmp', url: 'rtmp://127.0.0.1:1935/live/dj' })).toEqual({ kind: 'rtmp', url: 'rtmp://127.0.0.1:1935/live/dj' });
+    expect(preferredSource({ command: 'switch-source', source: 'url', url: 'https://radio.example/live.mp3' })).toEqual({
+      kind: 'url',
+      url: 'https://radio.example/live.mp3',
+    });
+    expect(preferredSource({ command: 'switch-source', source: 'rtmp', url: 'rtmp://127.0.0.1:1935/live/dj' })).toEqual({
+      kind: 'rtmp',
+      url: 'rtmp://127.0.0.1:1935/live/dj',
+    });
     // Wave's own ingest is marked as such (read by ffmpeg directly, not held to WAVE_OUTBOUND_ALLOW); only for rtmp.
-    expect(preferredSource({ command: 'switch-source', source: 'rtmp', url: 'rtmp://127.0.0.1:1935/live/id', ingest: true })).toEqual({ kind: 'rtmp', url: 'rtmp://127.0.0.1:1935/live/id', ingest: true });
-    expect(preferredSource({ command: 'switch-source', source: 'url', url: 'http://127.0.0.1/x', ingest: true } as never)).toEqual({ kind: 'url', url: 'http://127.0.0.1/x' });
+    expect(preferredSource({ command: 'switch-source', source: 'rtmp', url: 'rtmp://127.0.0.1:1935/live/id', ingest: true })).toEqual({
+      kind: 'rtmp',
+      url: 'rtmp://127.0.0.1:1935/live/id',
+      ingest: true,
+    });
+    expect(preferredSource({ command: 'switch-source', source: 'url', url: 'http://127.0.0.1/x', ingest: true } as never)).toEqual({
+      kind: 'url',
+      url: 'http://127.0.0.1/x',
+    });
   });
 
   it.each([

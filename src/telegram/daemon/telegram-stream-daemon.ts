@@ -123,7 +123,8 @@ export class TelegramStreamDaemon {
     this.connection = new IngestConnection({
       processes: this.options.processes,
       ffmpegPath: env.ffmpegPath,
-      encoderArgs: () => encoderArgs({ coverClip, format: this.format, audioBitrateKbps: config.audioBitrateKbps, outputTsOffsetMs: env.outputTsOffsetMs }),
+      encoderArgs: () =>
+        encoderArgs({ coverClip, format: this.format, audioBitrateKbps: config.audioBitrateKbps, outputTsOffsetMs: env.outputTsOffsetMs }),
       publishUrl: url,
       policy: env.outbound,
       target: ingestTarget(config.serverUrl),
@@ -131,7 +132,9 @@ export class TelegramStreamDaemon {
       maxQueuedBytes: bytesForMs(this.format, 200),
     });
     this.wireEvents();
-    logger.info(`streaming to ${config.serverUrl} (${config.audioBitrateKbps} kb/s AAC, ${config.sampleRate} Hz), source: ${config.source}`);
+    logger.info(
+      `streaming to ${config.serverUrl} (${config.audioBitrateKbps} kb/s AAC, ${config.sampleRate} Hz), source: ${config.source}`,
+    );
     this.feeder.start();
     this.connection.start();
     this.engagePreferred();
@@ -225,11 +228,20 @@ export class TelegramStreamDaemon {
 
     this.connection.on('sink', (sink) => this.feeder.setSink(sink));
     this.connection.on('state', (event) => {
-      const text = event.state === 'reconnecting' ? `reconnecting in ${event.delayMs} ms (attempt ${event.attempt}): ${event.reason}` : `${event.state}${event.attempt ? ` (attempt ${event.attempt})` : ''}`;
+      const text =
+        event.state === 'reconnecting'
+          ? `reconnecting in ${event.delayMs} ms (attempt ${event.attempt}): ${event.reason}`
+          : `${event.state}${event.attempt ? ` (attempt ${event.attempt})` : ''}`;
       if (event.state === 'reconnecting') logger.warn(`ingest ${text}`);
       else logger.info(`ingest ${text}`);
       this.send({ event: 'connection', ...event, at: iso(performance.now()) });
-      if (event.state === 'reconnecting') this.send({ event: 'error', code: event.reasonCode ?? 'ingest_disconnected', message: event.reason ?? 'disconnected', at: iso(performance.now()) });
+      if (event.state === 'reconnecting')
+        this.send({
+          event: 'error',
+          code: event.reasonCode ?? 'ingest_disconnected',
+          message: event.reason ?? 'disconnected',
+          at: iso(performance.now()),
+        });
     });
     this.connection.on('log', ({ level, message }) => logger[level](`ffmpeg: ${message}`));
   }
@@ -295,10 +307,13 @@ export class TelegramStreamDaemon {
   /** Runs `fn` when the audio due at `heardAt` (monotonic ms) reaches the ingest. */
   private atHeard(heardAt: number, fn: () => void): void {
     if (this.stopped) return fn();
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      fn();
-    }, Math.max(0, heardAt - performance.now()));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        fn();
+      },
+      Math.max(0, heardAt - performance.now()),
+    );
     this.timers.add(timer);
   }
 
@@ -318,8 +333,11 @@ export function preferredSource(command: Extract<DaemonCommand, { command: 'swit
   const source: string = command.source;
   if (source !== 'url' && source !== 'rtmp') return `unknown source ${JSON.stringify(source)}`;
   const schemes = command.source === 'url' ? RADIO_URL_SCHEMES : INGEST_URL_SCHEMES;
-  if (!hasUrlScheme(command.url, schemes)) return `a ${command.source} source needs a URL starting with ${schemes.map((s) => `${s}://`).join(', ')}`;
-  return command.source === 'rtmp' && command.ingest === true ? { kind: 'rtmp', url: command.url, ingest: true } : { kind: command.source, url: command.url };
+  if (!hasUrlScheme(command.url, schemes))
+    return `a ${command.source} source needs a URL starting with ${schemes.map((s) => `${s}://`).join(', ')}`;
+  return command.source === 'rtmp' && command.ingest === true
+    ? { kind: 'rtmp', url: command.url, ingest: true }
+    : { kind: command.source, url: command.url };
 }
 
 export function sameSource(a: Preferred, b: Preferred): boolean {

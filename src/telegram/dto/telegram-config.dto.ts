@@ -11,7 +11,10 @@ export class UpdateTelegramConfigDto {
   @IsUrlWithScheme(INGEST_URL_SCHEMES)
   serverUrl?: string;
 
-  @ApiPropertyOptional({ description: 'Write-only stream key (`<digits>:<token>` for Telegram); empty clears it', example: '1234567890:AbCdEfGhIjKlMnOpQrStUv' })
+  @ApiPropertyOptional({
+    description: 'Write-only stream key (`<digits>:<token>` for Telegram); empty clears it',
+    example: '1234567890:AbCdEfGhIjKlMnOpQrStUv',
+  })
   @IsOptionalNonNull()
   @IsString()
   @MaxLength(512)
@@ -19,12 +22,18 @@ export class UpdateTelegramConfigDto {
   @HasNoControlCharacters()
   streamKey?: string;
 
-  @ApiPropertyOptional({ enum: TELEGRAM_SOURCES, description: 'What plays: the track playlist, an internet radio URL, or the live RTMP ingest' })
+  @ApiPropertyOptional({
+    enum: TELEGRAM_SOURCES,
+    description: 'What plays: the track playlist, an internet radio URL, or the live RTMP ingest',
+  })
   @IsOptionalNonNull()
   @IsIn(TELEGRAM_SOURCES)
   source?: TelegramSource;
 
-  @ApiPropertyOptional({ description: 'Internet radio fetched by ffmpeg for the `url` source (http, https, rtmp, rtmps only); empty clears it', example: 'https://radio.example/stream.mp3' })
+  @ApiPropertyOptional({
+    description: 'Internet radio fetched by ffmpeg for the `url` source (http, https, rtmp, rtmps only); empty clears it',
+    example: 'https://radio.example/stream.mp3',
+  })
   @ValidateIf((o: UpdateTelegramConfigDto) => o.radioUrl !== undefined && o.radioUrl !== '')
   @IsUrlWithScheme(RADIO_URL_SCHEMES)
   radioUrl?: string;
@@ -38,7 +47,8 @@ export class UpdateTelegramConfigDto {
   relayUrl?: string;
 
   @ApiPropertyOptional({
-    description: "Live DJ takeover: a DJ publishing to Wave's RTMP ingest takes the air from the playlist or radio URL on the same connection, and hands it back when done",
+    description:
+      "Live DJ takeover: a DJ publishing to Wave's RTMP ingest takes the air from the playlist or radio URL on the same connection, and hands it back when done",
     example: true,
   })
   @IsOptionalNonNull()
@@ -57,7 +67,10 @@ export class UpdateTelegramConfigDto {
   @IsIn(SAMPLE_RATES)
   sampleRate?: number;
 
-  @ApiPropertyOptional({ description: 'Cover image file (absolute, or relative to DATA_DIR); empty for a plain background', example: 'cover.png' })
+  @ApiPropertyOptional({
+    description: 'Cover image file (absolute, or relative to DATA_DIR); empty for a plain background',
+    example: 'cover.png',
+  })
   @IsOptionalNonNull()
   @IsString()
   @MaxLength(4096)
@@ -92,7 +105,10 @@ export class TelegramConfigDto {
   @ApiProperty({ description: 'Credentials and secret query parameters masked', example: 'https://****@radio.example/stream.mp3' })
   radioUrl!: string;
 
-  @ApiProperty({ description: "The RTMP stream key masked; empty means Wave's own RTMP ingest", example: 'rtmp://ingest.example:1935/live/****' })
+  @ApiProperty({
+    description: "The RTMP stream key masked; empty means Wave's own RTMP ingest",
+    example: 'rtmp://ingest.example:1935/live/****',
+  })
   relayUrl!: string;
 
   @ApiProperty({ example: true })

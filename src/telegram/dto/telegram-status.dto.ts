@@ -63,7 +63,12 @@ export class TelegramStatusDto {
   @ApiProperty({ example: 3.5 })
   cpuPercent!: number;
 
-  @ApiProperty({ type: Boolean, nullable: true, description: 'Connected to the ingest; null until the daemon reports (within 5 s)', example: true })
+  @ApiProperty({
+    type: Boolean,
+    nullable: true,
+    description: 'Connected to the ingest; null until the daemon reports (within 5 s)',
+    example: true,
+  })
   connected!: boolean | null;
 
   @ApiProperty({ enum: ['connecting', 'connected', 'reconnecting', 'stopped', 'unknown'], example: 'connected' })

@@ -30,7 +30,8 @@ export class TrackListDto {
 
 export class AddTrackDto {
   @ApiProperty({
-    description: 'An audio file on the server: absolute, or relative to DATA_DIR/tracks. System folders (/proc, /sys, /dev, /etc, /boot, /run) are refused.',
+    description:
+      'An audio file on the server: absolute, or relative to DATA_DIR/tracks. System folders (/proc, /sys, /dev, /etc, /boot, /run) are refused.',
     example: '/srv/music/night-drive.mp3',
   })
   @IsString()

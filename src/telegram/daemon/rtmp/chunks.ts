@@ -131,7 +131,16 @@ export class ChunkDecoder {
     if (data.length < offset + headerBytes) return null;
     const previous = this.streams.get(csid);
     if (fmt !== 0 && !previous) throw new ChunkStreamError(`chunk stream ${csid} continues a message it never started`);
-    const state: ChunkStreamState = previous ?? { timestamp: 0, delta: 0, length: 0, type: 0, streamId: 0, extended: false, pending: null, received: 0 };
+    const state: ChunkStreamState = previous ?? {
+      timestamp: 0,
+      delta: 0,
+      length: 0,
+      type: 0,
+      streamId: 0,
+      extended: false,
+      pending: null,
+      received: 0,
+    };
     const field3 = fmt <= 2 ? data.readUIntBE(offset, 3) : 0;
     // Type 3 chunks repeat the extended timestamp of the header they follow (ffmpeg, librtmp and nginx-rtmp agree).
     const extended = fmt <= 2 ? field3 === EXTENDED : state.extended;

@@ -125,7 +125,13 @@ export class FlvPlayer extends EventEmitter<FlvPlayerEvents> {
     options: { idleTimeoutMs?: number; startTimeoutMs?: number } = {},
   ) {
     super();
-    this.session = new RtmpSession({ url, mode: 'play', policy, idleTimeoutMs: options.idleTimeoutMs ?? 15_000, startTimeoutMs: options.startTimeoutMs });
+    this.session = new RtmpSession({
+      url,
+      mode: 'play',
+      policy,
+      idleTimeoutMs: options.idleTimeoutMs ?? 15_000,
+      startTimeoutMs: options.startTimeoutMs,
+    });
     this.session.on('media', (message) => this.onMedia(message));
     this.session.once('closed', (outcome) => this.emit('closed', outcome));
     output.on('error', () => this.session.destroy());
@@ -141,7 +147,9 @@ export class FlvPlayer extends EventEmitter<FlvPlayerEvents> {
 
   private onMedia(message: RtmpMessage): void {
     const tags: FlvTag[] =
-      message.type === MessageType.Aggregate ? aggregateTags(message.payload, message.timestamp) : [{ type: message.type, timestamp: message.timestamp, data: message.payload }];
+      message.type === MessageType.Aggregate
+        ? aggregateTags(message.payload, message.timestamp)
+        : [{ type: message.type, timestamp: message.timestamp, data: message.payload }];
     for (const tag of tags) {
       const data = tag.type === FlvTagType.Script ? withoutSetDataFrame(tag.data) : tag.data;
       if (tag.type !== FlvTagType.Audio && tag.type !== FlvTagType.Video && tag.type !== FlvTagType.Script) continue;

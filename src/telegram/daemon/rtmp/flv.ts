@@ -35,7 +35,11 @@ export class FlvReader {
       if (size > MAX_TAG_BYTES) throw new FlvError(`an FLV tag of ${size} bytes`);
       if (this.buffer.length < TAG_HEADER_BYTES + size + 4) break;
       const timestamp = (this.buffer.readUIntBE(4, 3) | (this.buffer[7] << 24)) >>> 0;
-      tags.push({ type: this.buffer[0] & 0x1f, timestamp, data: Buffer.from(this.buffer.subarray(TAG_HEADER_BYTES, TAG_HEADER_BYTES + size)) });
+      tags.push({
+        type: this.buffer[0] & 0x1f,
+        timestamp,
+        data: Buffer.from(this.buffer.subarray(TAG_HEADER_BYTES, TAG_HEADER_BYTES + size)),
+      });
       this.buffer = this.buffer.subarray(TAG_HEADER_BYTES + size + 4);
     }
     return tags;
@@ -84,7 +88,11 @@ export function aggregateTags(payload: Buffer, timestamp: number): FlvTag[] {
     if (offset + TAG_HEADER_BYTES + size > payload.length) break;
     const own = (payload.readUIntBE(offset + 4, 3) | (payload[offset + 7] << 24)) >>> 0;
     first ??= own;
-    tags.push({ type: payload[offset] & 0x1f, timestamp: (timestamp + own - first) >>> 0, data: payload.subarray(offset + TAG_HEADER_BYTES, offset + TAG_HEADER_BYTES + size) });
+    tags.push({
+      type: payload[offset] & 0x1f,
+      timestamp: (timestamp + own - first) >>> 0,
+      data: payload.subarray(offset + TAG_HEADER_BYTES, offset + TAG_HEADER_BYTES + size),
+    });
     offset += TAG_HEADER_BYTES + size + 4;
   }
   return tags;

@@ -18,7 +18,13 @@ describe('RTMP chunks', () => {
     const decoder = new ChunkDecoder();
     decoder.chunkSize = 100;
     const payload = Buffer.from(Array.from({ length: 350 }, (_, i) => i % 256));
-    const messages = [0, 16_777_214, 16_777_215, 16_777_300, 0xffffffff].map((timestamp, i) => ({ csid: 4 + (i % 2), type: MessageType.Audio, streamId: 1, timestamp, payload }));
+    const messages = [0, 16_777_214, 16_777_215, 16_777_300, 0xffffffff].map((timestamp, i) => ({
+      csid: 4 + (i % 2),
+      type: MessageType.Audio,
+      streamId: 1,
+      timestamp,
+      payload,
+    }));
     const bytes = Buffer.concat(messages.map((m) => encoder.encode(m)));
     // Fed in awkward pieces, as TCP delivers them.
     const out = [];
@@ -62,7 +68,10 @@ describe('FLV', () => {
   });
 
   it('unpacks aggregate messages with their timestamps moved to the message', () => {
-    const inner = Buffer.concat([flvTag({ type: 8, timestamp: 1000, data: Buffer.from([1]) }), flvTag({ type: 8, timestamp: 1023, data: Buffer.from([2]) })]);
+    const inner = Buffer.concat([
+      flvTag({ type: 8, timestamp: 1000, data: Buffer.from([1]) }),
+      flvTag({ type: 8, timestamp: 1023, data: Buffer.from([2]) }),
+    ]);
     expect(aggregateTags(inner, 5000).map((t) => [t.timestamp, t.data[0]])).toEqual([
       [5000, 1],
       [5023, 2],
@@ -72,7 +81,14 @@ describe('FLV', () => {
 
 describe('parseRtmpUrl', () => {
   it('splits app and stream name as ffmpeg does', () => {
-    expect(parseRtmpUrl('rtmps://dc4-1.rtmp.t.me/s/123:abc')).toEqual({ protocol: 'rtmps', host: 'dc4-1.rtmp.t.me', port: 443, app: 's', name: '123:abc', tcUrl: 'rtmps://dc4-1.rtmp.t.me:443/s' });
+    expect(parseRtmpUrl('rtmps://dc4-1.rtmp.t.me/s/123:abc')).toEqual({
+      protocol: 'rtmps',
+      host: 'dc4-1.rtmp.t.me',
+      port: 443,
+      app: 's',
+      name: '123:abc',
+      tcUrl: 'rtmps://dc4-1.rtmp.t.me:443/s',
+    });
     expect(parseRtmpUrl('rtmp://10.0.0.1/live/inst/key?x=1')).toMatchObject({ port: 1935, app: 'live/inst', name: 'key?x=1' });
     expect(parseRtmpUrl('rtmp://[::1]:1936/live/k')).toMatchObject({ host: '::1', tcUrl: 'rtmp://[::1]:1936/live' });
   });

@@ -173,12 +173,28 @@ export class RtmpSession extends EventEmitter<RtmpSessionEvents> {
     socket.on('drain', () => this.emit('drain'));
     // `on`, not `once`: a TLS socket may report a second error while it closes, and an unheard one would end the daemon.
     socket.on('error', (error: Error) => this.fail(error));
-    socket.once('close', () => this.fail(new RtmpSessionError(this.phase === 'ready' ? 'the ingest closed the connection' : 'the ingest closed the connection before the stream started')));
+    socket.once('close', () =>
+      this.fail(
+        new RtmpSessionError(
+          this.phase === 'ready' ? 'the ingest closed the connection' : 'the ingest closed the connection before the stream started',
+        ),
+      ),
+    );
     if (this.options.mode === 'play' && this.options.idleTimeoutMs) {
-      socket.setTimeout(this.options.idleTimeoutMs, () => this.fail(new RtmpSessionError(`nothing received for ${Math.round(this.options.idleTimeoutMs! / 1000)} s`)));
+      socket.setTimeout(this.options.idleTimeoutMs, () =>
+        this.fail(new RtmpSessionError(`nothing received for ${Math.round(this.options.idleTimeoutMs! / 1000)} s`)),
+      );
     }
     const startTimeout = this.options.startTimeoutMs ?? 15_000;
-    this.startTimer = setTimeout(() => this.fail(new RtmpSessionError(`no ${this.options.mode === 'publish' ? 'publish' : 'play'} start within ${Math.round(startTimeout / 1000)} s`)), startTimeout);
+    this.startTimer = setTimeout(
+      () =>
+        this.fail(
+          new RtmpSessionError(
+            `no ${this.options.mode === 'publish' ? 'publish' : 'play'} start within ${Math.round(startTimeout / 1000)} s`,
+          ),
+        ),
+      startTimeout,
+    );
   }
 
   /** Publish mode: one audio, video or data message. False when the socket buffers (wait for `drain`). */
@@ -333,8 +349,13 @@ export class RtmpSession extends EventEmitter<RtmpSessionEvents> {
     if (name === 'onStatus') {
       const info = values[3];
       const code = isAmfObject(info) && typeof info.code === 'string' ? info.code : '';
-      if (isAmfObject(info) && info.level === 'error') throw new RtmpSessionError(`the ingest refused the stream: ${describeStatus(info)}`, 'ingest_refused');
-      if ((code === 'NetStream.Publish.Start' && this.options.mode === 'publish') || (code === 'NetStream.Play.Start' && this.options.mode === 'play')) this.becomeReady();
+      if (isAmfObject(info) && info.level === 'error')
+        throw new RtmpSessionError(`the ingest refused the stream: ${describeStatus(info)}`, 'ingest_refused');
+      if (
+        (code === 'NetStream.Publish.Start' && this.options.mode === 'publish') ||
+        (code === 'NetStream.Play.Start' && this.options.mode === 'play')
+      )
+        this.becomeReady();
       if (this.options.mode === 'play' && (code === 'NetStream.Play.Stop' || code === 'NetStream.Play.UnpublishNotify')) {
         // ffmpeg ends its input here too: the relayed stream is over.
         this.finish(new RtmpSessionError('the stream stopped', 'stream_ended'));
