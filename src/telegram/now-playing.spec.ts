@@ -12,6 +12,7 @@ import type { NowPlaying } from '../contracts/socket-events.js';
 import { isRunningState, nextNowPlaying, type NowPlayingFact } from './now-playing.js';
 import { NOW_PLAYING_FILE } from './now-playing.file.js';
 import { NowPlayingService } from './now-playing.service.js';
+import { StorageRepository } from '../repositories/storage.repository.js';
 
 const SONG: NowPlaying = { trackId: 't1', title: 'Song', artist: 'Band', duration: 3, startedAt: '2026-01-01T20:00:00.000Z' };
 const NEXT: NowPlaying = { trackId: 't2', title: 'Next', artist: 'Band', duration: 4, startedAt: '2026-01-01T20:00:03.000Z' };
@@ -54,7 +55,7 @@ describe('NowPlayingService (memory, and DATA_DIR/now-playing.json apart from th
     const config = new AppConfig(validateEnvironment({ DATA_DIR: dataDir, LOG_DIR: join(dataDir, 'logs') }));
     const emitter = new EventEmitter2();
     emitter.onAny((name, payload) => emitted.push([String(name), payload]));
-    const service = new NowPlayingService(config, new WaveEvents(emitter));
+    const service = new NowPlayingService(config, new WaveEvents(emitter), new StorageRepository());
     await service.onModuleInit();
     services.push(service);
     return service;

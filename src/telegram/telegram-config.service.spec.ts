@@ -12,6 +12,7 @@ import { WaveEvents } from '../bus/wave-events.js';
 import { MediaProbeService } from '../media/media-probe.service.js';
 import { TELEGRAM_CONFIG_DOCUMENT } from './telegram-config.document.js';
 import { TelegramConfigService } from './telegram-config.service.js';
+import { StorageRepository } from '../repositories/storage.repository.js';
 
 /** What ffprobe prints for a PNG, and for an MP3. */
 const PNG_PROBE = JSON.stringify({ streams: [{ codec_type: 'video' }], format: { format_name: 'png_pipe' } });
@@ -34,6 +35,7 @@ describe("TelegramConfigService coverImage (the track paths' rules, and an image
       config,
       new WaveEvents(new EventEmitter2()),
       new MediaProbeService(ffprobe.asRepository()),
+      new StorageRepository(),
     );
     await mkdir(join(dataDir, 'covers'));
     await writeFile(join(dataDir, 'covers', 'cover.png'), 'png bytes');

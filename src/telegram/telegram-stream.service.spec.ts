@@ -25,6 +25,7 @@ import { TelegramSourceService } from './telegram-source.service.js';
 import { TelegramStreamService } from './telegram-stream.service.js';
 import { NOW_PLAYING_FILE } from './now-playing.file.js';
 import { NowPlayingService } from './now-playing.service.js';
+import { StorageRepository } from '../repositories/storage.repository.js';
 
 const KEY = '1234567890:AbCdEfGhIjKlMnOpQrStUvWx';
 
@@ -78,8 +79,14 @@ describe('TelegramStreamService', () => {
     emitter.onAny((name, payload) => emitted.push([String(name), payload]));
     const events = new WaveEvents(emitter);
     pm2 = new FakePm2();
-    configService = new TelegramConfigService(store, config, events, new MediaProbeService(new FakeProcessRepository().asRepository()));
-    nowPlaying = new NowPlayingService(config, events);
+    configService = new TelegramConfigService(
+      store,
+      config,
+      events,
+      new MediaProbeService(new FakeProcessRepository().asRepository()),
+      new StorageRepository(),
+    );
+    nowPlaying = new NowPlayingService(config, events, new StorageRepository());
     reports = new TelegramReportListener(pm2 as unknown as Pm2Repository, events, nowPlaying);
     const sources = new TelegramSourceService(pm2 as unknown as Pm2Repository, configService, new NoIngest(), reports);
     library = new FakeTrackLibrary();

@@ -12,6 +12,7 @@ import { WaveEvents } from '../bus/wave-events.js';
 import { ExecError, type ProcessRepository } from '../repositories/process.repository.js';
 import { MediaProbeService } from '../media/media-probe.service.js';
 import { TracksService } from './tracks.service.js';
+import { StorageRepository } from '../repositories/storage.repository.js';
 
 /** ffprobe as the probe sees it: files whose content starts with "AUDIO" are audio with tags. */
 class FakeProcesses {
@@ -54,7 +55,13 @@ describe('TracksService', () => {
     const emitter = new EventEmitter2();
     emitter.onAny((name, payload) => emitted.push([String(name), payload]));
     processes = new FakeProcesses();
-    service = new TracksService(store, config, new MediaProbeService(processes as unknown as ProcessRepository), new WaveEvents(emitter));
+    service = new TracksService(
+      store,
+      config,
+      new MediaProbeService(processes as unknown as ProcessRepository),
+      new WaveEvents(emitter),
+      new StorageRepository(),
+    );
     emitted.length = 0;
   });
 
