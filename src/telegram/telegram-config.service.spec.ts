@@ -31,7 +31,7 @@ describe("TelegramConfigService coverImage (the track paths' rules, and an image
     ffprobe = new FakeProcessRepository();
     ffprobe.execResult = { stdout: PNG_PROBE, stderr: '' };
     configs = new TelegramConfigService(
-      new DocumentStore(config),
+      new DocumentStore(config, new StorageRepository()),
       config,
       new WaveEvents(new EventEmitter2()),
       new MediaProbeService(ffprobe.asRepository()),

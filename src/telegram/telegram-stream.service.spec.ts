@@ -74,7 +74,7 @@ describe('TelegramStreamService', () => {
     const config = new AppConfig(
       validateEnvironment({ DATA_DIR: dataDir, LOG_DIR: join(dataDir, 'logs'), WAVE_OUTBOUND_ALLOW: '127.0.0.1' }),
     );
-    store = new DocumentStore(config);
+    store = new DocumentStore(config, new StorageRepository());
     const emitter = new EventEmitter2();
     emitter.onAny((name, payload) => emitted.push([String(name), payload]));
     const events = new WaveEvents(emitter);

@@ -51,7 +51,7 @@ describe('TracksService', () => {
     await mkdir(join(dataDir, 'data', 'tracks'), { recursive: true });
     await symlink('/etc', join(dataDir, 'data', 'tracks', 'etc'));
     const config = new AppConfig(validateEnvironment({ DATA_DIR: join(dataDir, 'data'), LOG_DIR: join(dataDir, 'logs') }));
-    store = new DocumentStore(config);
+    store = new DocumentStore(config, new StorageRepository());
     const emitter = new EventEmitter2();
     emitter.onAny((name, payload) => emitted.push([String(name), payload]));
     processes = new FakeProcesses();
