@@ -1,11 +1,17 @@
 import type { ArgumentsHost } from '@nestjs/common';
-import { describe, expect, it } from 'vitest';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newTestService, type TestService } from '../../test/factory.js';
 import { AllExceptionsFilter } from './all-exceptions.filter.js';
-import type { WaveEvents } from '../bus/wave-events.js';
 import { WaveError } from './wave-error.js';
 
 const emitted: Array<{ name: string; payload: unknown }> = [];
-const events = { emit: (name: string, payload: unknown) => emitted.push({ name, payload }) } as unknown as WaveEvents;
+let ctx: TestService<AllExceptionsFilter>;
+beforeAll(async () => {
+  ctx = await newTestService(AllExceptionsFilter);
+  ctx.get(EventEmitter2).onAny((name, payload) => emitted.push({ name: String(name), payload }));
+});
+afterAll(() => ctx.close());
 
 /** What the filter answers for `exception`: status and body. */
 function answer(exception: unknown): { status: number; body: Record<string, unknown> } {
@@ -26,7 +32,7 @@ function answer(exception: unknown): { status: number; body: Record<string, unkn
       getResponse: () => reply,
     }),
   } as unknown as ArgumentsHost;
-  new AllExceptionsFilter(events).catch(exception, host);
+  ctx.sut.catch(exception, host);
   return sent;
 }
 
