@@ -1,4 +1,4 @@
-import type { ArgumentsHost } from '@nestjs/common';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newTestService, type TestService } from '../../test/factory.js';
@@ -26,12 +26,9 @@ function answer(exception: unknown): { status: number; body: Record<string, unkn
       return reply;
     },
   };
-  const host = {
-    switchToHttp: () => ({
-      getRequest: () => ({ id: 'req-1', method: 'PUT', url: '/api/x?y=1', routeOptions: { url: '/api/x' } }),
-      getResponse: () => reply,
-    }),
-  } as unknown as ArgumentsHost;
+  // Nest's own host of an HTTP call: [request, reply].
+  const request = { id: 'req-1', method: 'PUT', url: '/api/x?y=1', routeOptions: { url: '/api/x' } };
+  const host = new ExecutionContextHost([request, reply]);
   ctx.sut.catch(exception, host);
   return sent;
 }
