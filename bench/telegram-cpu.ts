@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ProcessRepository } from '../src/repositories/process.repository.js';
+import { StorageRepository } from '../src/repositories/storage.repository.js';
 import { prepareCoverClip } from '../src/telegram/daemon/cover.js';
 import { daemonEnvironment, readPlaylist, tracksDir } from '../src/telegram/daemon/daemon-settings.js';
 import { TelegramStreamDaemon } from '../src/telegram/daemon/telegram-stream-daemon.js';
@@ -73,9 +74,10 @@ async function main(): Promise<void> {
       coverImage: cover,
     };
     const processes = new ProcessRepository();
+    const storage = new StorageRepository();
     const cacheDir = join(dataDir, 'cache');
     // The one-off cover encode happens before the measurement (the daemon finds it cached).
-    await prepareCoverClip({ processes, ffmpegPath: 'ffmpeg', image: cover, cacheDir });
+    await prepareCoverClip({ processes, storage, ffmpegPath: 'ffmpeg', image: cover, cacheDir });
 
     // Leg 1: the daemon.
     const quiet = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
@@ -84,9 +86,10 @@ async function main(): Promise<void> {
       config,
       env: daemonEnvironment({ WAVE_OUTBOUND_ALLOW: '127.0.0.1' }), // the bench's ingest is on loopback
       processes,
+      storage,
       logger: quiet,
       report: () => undefined,
-      loadTracks: () => readPlaylist(dataDir),
+      loadTracks: () => readPlaylist(dataDir, storage),
       tracksDir: tracksDir(dataDir),
       coverImage: cover,
       cacheDir,

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { Provider, Type } from '@nestjs/common';
+import type { LoggerService, Provider, Type } from '@nestjs/common';
 import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -88,6 +88,8 @@ export interface TestServiceOptions {
   /** Reuse these fakes (a Wave restarted on the same Docker and PM2) and this data dir. */
   fakes?: FakeRepositories;
   dataDir?: string;
+  /** Where Nest's loggers write (from before the lifecycle hooks run), e.g. a spec's list of lines. */
+  logger?: LoggerService;
 }
 
 /**
@@ -110,6 +112,7 @@ export async function newTestService<T>(service: Type<T>, options: TestServiceOp
       service,
     ],
   }).compile();
+  if (options.logger) module.useLogger(options.logger);
   await module.init();
   const events: Array<[string, unknown]> = [];
   module.get(EventEmitter2).onAny((name, payload) => events.push([String(name), payload]));

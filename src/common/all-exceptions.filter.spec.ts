@@ -1,11 +1,17 @@
-import type { ArgumentsHost } from '@nestjs/common';
-import { describe, expect, it } from 'vitest';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newTestService, type TestService } from '../../test/factory.js';
 import { AllExceptionsFilter } from './all-exceptions.filter.js';
-import type { WaveEvents } from '../bus/wave-events.js';
 import { WaveError } from './wave-error.js';
 
 const emitted: Array<{ name: string; payload: unknown }> = [];
-const events = { emit: (name: string, payload: unknown) => emitted.push({ name, payload }) } as unknown as WaveEvents;
+let ctx: TestService<AllExceptionsFilter>;
+beforeAll(async () => {
+  ctx = await newTestService(AllExceptionsFilter);
+  ctx.get(EventEmitter2).onAny((name, payload) => emitted.push({ name: String(name), payload }));
+});
+afterAll(() => ctx.close());
 
 /** What the filter answers for `exception`: status and body. */
 function answer(exception: unknown): { status: number; body: Record<string, unknown> } {
@@ -20,13 +26,10 @@ function answer(exception: unknown): { status: number; body: Record<string, unkn
       return reply;
     },
   };
-  const host = {
-    switchToHttp: () => ({
-      getRequest: () => ({ id: 'req-1', method: 'PUT', url: '/api/x?y=1', routeOptions: { url: '/api/x' } }),
-      getResponse: () => reply,
-    }),
-  } as unknown as ArgumentsHost;
-  new AllExceptionsFilter(events).catch(exception, host);
+  // Nest's own host of an HTTP call: [request, reply].
+  const request = { id: 'req-1', method: 'PUT', url: '/api/x?y=1', routeOptions: { url: '/api/x' } };
+  const host = new ExecutionContextHost([request, reply]);
+  ctx.sut.catch(exception, host);
   return sent;
 }
 

@@ -89,7 +89,7 @@ describe('DocumentStore', () => {
 
   /** A store as Nest starts it: the document checked (and temp files removed) at boot. */
   async function boot(): Promise<DocumentStore> {
-    const booted = new DocumentStore(config, [COUNTER], new FaultyStorage(() => fault));
+    const booted = new DocumentStore(config, new FaultyStorage(() => fault), [COUNTER]);
     await booted.onModuleInit();
     return booted;
   }
@@ -98,7 +98,7 @@ describe('DocumentStore', () => {
     dir = await mkdtemp(join(tmpdir(), 'wave-store-'));
     config = new AppConfig(validateEnvironment({ DATA_DIR: dir, LOG_DIR: dir }));
     fault = null;
-    store = new DocumentStore(config, [], new FaultyStorage(() => fault));
+    store = new DocumentStore(config, new FaultyStorage(() => fault));
   });
   afterEach(async () => {
     vi.restoreAllMocks();

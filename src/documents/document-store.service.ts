@@ -54,9 +54,8 @@ export class DocumentStore implements OnModuleInit {
 
   constructor(
     private readonly config: AppConfig,
+    private readonly storage: StorageRepository,
     @Optional() @Inject(DATA_DOCUMENTS) private readonly documents: DocumentDefinition<object>[] = [],
-    // Optional for specs that build a store by hand (on the real disk, in a temp dir they own).
-    @Optional() private readonly storage: StorageRepository = new StorageRepository(),
   ) {}
 
   /** A bad file is found at boot, not at the first request that happens to read it. */

@@ -1,33 +1,32 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { newTestService, type TestService } from '../../test/factory.js';
 import { WaveError } from '../common/wave-error.js';
-import { ExecError, ProcessRepository } from '../repositories/process.repository.js';
+import { ExecError, type ExecResult } from '../repositories/process.repository.js';
 import { MediaProbeService, PROBE_TIMEOUT_MS } from './media-probe.service.js';
 
-/** ffprobe as the probe sees it: each call answers with what `next` says. */
-function probeWith(next: () => Promise<{ stdout: string; stderr: string }>) {
-  const calls: Array<{ timeoutMs?: number }> = [];
-  const processes = {
-    exec: (_command: string, _args: string[], options: { timeoutMs?: number }) => {
-      calls.push(options);
-      return next();
-    },
-  } as unknown as ProcessRepository;
-  return { probe: new MediaProbeService(processes), calls };
-}
-
 describe('MediaProbeService', () => {
+  let ctx: TestService<MediaProbeService>;
+  afterEach(() => ctx.close());
+
+  /** ffprobe as the probe sees it: each call answers with what `next` says. */
+  async function probeWith(next: () => Promise<ExecResult>) {
+    ctx = await newTestService(MediaProbeService);
+    ctx.fakes.process.onExec = () => next();
+    return { probe: ctx.sut };
+  }
+
   it('bounds every ffprobe run, and one that did not finish is 504 probe_timeout, not "no audio"', async () => {
-    const { probe, calls } = probeWith(() => Promise.reject(new ExecError('ffprobe did not finish within 10 s', null, '', '', true)));
+    const { probe } = await probeWith(() => Promise.reject(new ExecError('ffprobe did not finish within 10 s', null, '', '', true)));
     const error = (await probe.probeAudio('/music/fifo.mp3').catch((e: unknown) => e)) as WaveError;
     expect(error).toBeInstanceOf(WaveError);
     expect({ status: error.getStatus(), code: error.code }).toEqual({ status: 504, code: 'probe_timeout' });
     expect(await probe.isImage('/covers/fifo.png').catch((e: unknown) => (e as WaveError).code)).toBe('probe_timeout');
-    expect(calls.every((c) => c.timeoutMs === PROBE_TIMEOUT_MS)).toBe(true);
+    expect(ctx.fakes.process.execs.every((c) => c.options.timeoutMs === PROBE_TIMEOUT_MS)).toBe(true);
     expect(PROBE_TIMEOUT_MS).toBeLessThanOrEqual(10_000);
   });
 
   it('a file ffprobe reads no media in is null (415 for the caller)', async () => {
-    const { probe } = probeWith(() => Promise.reject(new ExecError('ffprobe failed: Invalid data found', 1, '', 'Invalid data')));
+    const { probe } = await probeWith(() => Promise.reject(new ExecError('ffprobe failed: Invalid data found', 1, '', 'Invalid data')));
     expect(await probe.probeAudio('/music/notes.txt')).toBeNull();
     expect(await probe.isImage('/music/notes.txt')).toBe(false);
   });

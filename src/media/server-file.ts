@@ -1,7 +1,6 @@
-import { constants } from 'node:fs';
-import { access, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { WaveError } from '../common/wave-error.js';
+import type { StorageRepository } from '../repositories/storage.repository.js';
 
 /** Folders a file named by path (a track, the cover) may not come from: they hold the system, not media. */
 const SYSTEM_DIRS = ['/proc', '/sys', '/dev', '/etc', '/boot', '/run'];
@@ -21,23 +20,18 @@ export interface ServerFileRule {
  * The real path of a readable regular file named by the operator: relative paths stay inside
  * `rule.baseDir`, absolute ones may not lead (even through a link) into the system folders; 400 otherwise.
  */
-export async function resolveServerFile(given: string, rule: ServerFileRule): Promise<string> {
+export async function resolveServerFile(given: string, rule: ServerFileRule, storage: StorageRepository): Promise<string> {
   const bad = (message: string) => new WaveError(400, rule.code, message);
   if (given.includes('\0')) throw bad(`${rule.field} must not contain NUL characters`);
   const candidate = isAbsolute(given) ? resolve(given) : resolve(rule.baseDir, given);
   if (!isAbsolute(given) && !isInside(rule.baseDir, candidate)) throw bad(`a relative ${rule.field} must stay inside ${rule.baseName}`);
-  let real: string;
-  try {
-    real = await realpath(candidate);
-  } catch {
-    throw bad(`${rule.field} ${given} does not exist`);
-  }
+  const real = await storage.realPath(candidate);
+  if (real === null) throw bad(`${rule.field} ${given} does not exist`);
   if (SYSTEM_DIRS.some((dir) => isInside(dir, real))) throw bad(`${rule.field} ${given} is in a system folder`);
-  const info = await stat(real);
-  if (!info.isFile()) throw bad(`${rule.field} ${given} is not a regular file`);
-  await access(real, constants.R_OK).catch(() => {
-    throw bad(`${rule.field} ${given} is not readable by Wave`);
-  });
+  const info = await storage.stat(real);
+  if (info === null) throw bad(`${rule.field} ${given} does not exist`);
+  if (!info.isFile) throw bad(`${rule.field} ${given} is not a regular file`);
+  if (!(await storage.isReadable(real))) throw bad(`${rule.field} ${given} is not readable by Wave`);
   return real;
 }
 

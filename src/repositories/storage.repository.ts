@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { statSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, statfs, unlink } from 'node:fs/promises';
+import { constants, createWriteStream, statSync } from 'node:fs';
+import { access, mkdir, open, readdir, readFile, realpath, rename, rm, stat, statfs, unlink, writeFile } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
 import { type DurableFileSystem, type WritableFile, writeFileDurably } from './durable-file.js';
 
 /** What Wave asks of a file's metadata. */
@@ -8,6 +9,8 @@ export interface FileInfo {
   size: number;
   mtimeMs: number;
   isDirectory: boolean;
+  /** A regular file (not a directory, device, socket or FIFO). */
+  isFile: boolean;
 }
 
 /** The disk holding a path, in bytes. */
@@ -28,7 +31,8 @@ const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === 
 
 /**
  * The one wrapper around the file system (node:fs) for services: the data documents, the RTMP ingest key,
- * the data dir's health probe, the disk's usage, the log files. Durable writes are writeFileDurably's
+ * the data dir's health probe, the disk's usage, the log files, track uploads, now playing, the files an
+ * operator names by path (a track, the cover). Durable writes are writeFileDurably's
  * (temp file, every byte counted, fsync, rename, directory fsync), through this repository's own open,
  * rename and unlink, so a spec can make any step of one fail. Node's errors pass through as they are
  * (`code` ENOENT, ENOSPC, …): callers decide what each means for them (DocumentStore maps a full disk to
@@ -44,6 +48,19 @@ export class StorageRepository implements DurableFileSystem {
   /** Replaces `path` with `data`, fully on disk or not changed at all (see writeFileDurably). */
   writeDurably(path: string, data: Buffer, mode: number): Promise<void> {
     return writeFileDurably(path, data, { mode }, this);
+  }
+
+  /**
+   * Replaces `path` with `text` as one write (temp file and rename are the caller's), without fsync: for
+   * runtime state a crash may lose; a record goes through writeDurably.
+   */
+  writeText(path: string, text: string, mode = 0o600): Promise<void> {
+    return writeFile(path, text, { encoding: 'utf8', mode });
+  }
+
+  /** A new file at `path` to stream into (`wx`: fails with EEXIST when it exists); errors come as the stream's. */
+  createExclusiveStream(path: string, mode = 0o600): Writable {
+    return createWriteStream(path, { flags: 'wx', mode });
   }
 
   /** Creates `path` with `content` only if it does not exist (`wx`); false when it already did. */
@@ -65,10 +82,29 @@ export class StorageRepository implements DurableFileSystem {
   async stat(path: string): Promise<FileInfo | null> {
     try {
       const info = await stat(path);
-      return { size: info.size, mtimeMs: info.mtimeMs, isDirectory: info.isDirectory() };
+      return { size: info.size, mtimeMs: info.mtimeMs, isDirectory: info.isDirectory(), isFile: info.isFile() };
     } catch (error) {
       if (isMissing(error)) return null;
       throw error;
+    }
+  }
+
+  /** The real path of `path` (links resolved); null when it does not resolve (missing, a broken link, no access). */
+  async realPath(path: string): Promise<string | null> {
+    try {
+      return await realpath(path);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Whether this process may read `path`. */
+  async isReadable(path: string): Promise<boolean> {
+    try {
+      await access(path, constants.R_OK);
+      return true;
+    } catch {
+      return false;
     }
   }
 

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { AppConfig } from '../config/app-config.js';
@@ -23,8 +23,7 @@ export class RtmpIngestKeys implements OnModuleInit {
 
   constructor(
     private readonly config: AppConfig,
-    // Optional for specs and tools that derive the keys by hand (a restarted Wave's view of DATA_DIR).
-    @Optional() private readonly storage: StorageRepository = new StorageRepository(),
+    private readonly storage: StorageRepository,
   ) {}
 
   /** Loaded at boot so the publish callbacks need no disk; a failure here is retried at first use (and reported there). */

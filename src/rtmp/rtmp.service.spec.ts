@@ -8,6 +8,7 @@ import { AppConfig } from '../config/app-config.js';
 import { validateEnvironment } from '../config/env.validation.js';
 import { WaveEventMap } from '../bus/wave-events.js';
 import { WaveError } from '../common/wave-error.js';
+import { StorageRepository } from '../repositories/storage.repository.js';
 import { RtmpConfigService } from './rtmp-config.service.js';
 import { RtmpPublishAuthService } from './rtmp-publish-auth.service.js';
 import { RtmpService } from './rtmp.service.js';
@@ -307,7 +308,7 @@ describe('RtmpService (fake Docker, fake nginx /stat)', () => {
     // Every read of /stat carried it.
     expect(nginxStat.reads.length).toBeGreaterThan(0);
     expect(nginxStat.reads.every((read) => read.secret === secret && read.port === STAT_PORT)).toBe(true);
-    const restarted = new RtmpIngestKeys(new AppConfig(validateEnvironment({ DATA_DIR: dataDir })));
+    const restarted = new RtmpIngestKeys(new AppConfig(validateEnvironment({ DATA_DIR: dataDir })), new StorageRepository());
     await restarted.load();
     expect(restarted.containerSecret(container.labels[INGEST_NONCE_LABEL])).toBe(secret);
   });

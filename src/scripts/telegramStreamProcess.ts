@@ -5,6 +5,7 @@ import { createWaveLogger, flushLogger } from '../common/logger.js';
 import { registerSecret } from '../common/redaction.js';
 import { validateEnvironment } from '../config/env.validation.js';
 import { ProcessRepository } from '../repositories/process.repository.js';
+import { StorageRepository } from '../repositories/storage.repository.js';
 import { commandFromPacket, DAEMON_MESSAGE_TYPE, DaemonMessage } from '../telegram/daemon/daemon-messages.js';
 import { coverImagePath, daemonEnvironment, readPlaylist, readTelegramConfig, tracksDir } from '../telegram/daemon/daemon-settings.js';
 import { TelegramStreamDaemon } from '../telegram/daemon/telegram-stream-daemon.js';
@@ -36,17 +37,20 @@ async function main(): Promise<void> {
     process.exit(code);
   };
 
+  // Outside Nest: the daemon's own instances of the repositories Wave injects.
+  const storage = new StorageRepository();
   let daemon: TelegramStreamDaemon;
   try {
-    const config = await readTelegramConfig(dataDir);
+    const config = await readTelegramConfig(dataDir, storage);
     registerSecret(config.streamKey);
     daemon = new TelegramStreamDaemon({
       config,
       env: daemonEnvironment(process.env),
       processes: new ProcessRepository(),
+      storage,
       logger,
       report,
-      loadTracks: () => readPlaylist(dataDir),
+      loadTracks: () => readPlaylist(dataDir, storage),
       tracksDir: tracksDir(dataDir),
       coverImage: coverImagePath(dataDir, config.coverImage),
       cacheDir: join(dataDir, 'cache'),

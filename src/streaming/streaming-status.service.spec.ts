@@ -1,7 +1,8 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { newTestService, type TestService } from '../../test/factory.js';
 import type { NowPlaying, RtmpStatusView, TelegramStatusView } from '../contracts/socket-events.js';
 import { SocketAudience } from './socket-audience.js';
-import type { WaveEvents } from '../bus/wave-events.js';
+import { WaveEvents } from '../bus/wave-events.js';
 import { NowPlayingSource, RtmpStatusSource, TelegramStatusSource } from './status-sources.js';
 import { STATUS_MAX_AGE_MS, StreamingStatusService, toPublicStatus } from './streaming-status.service.js';
 
@@ -33,18 +34,33 @@ class FakeNowPlaying extends NowPlayingSource {
   }
 }
 
-function setup() {
+const built: Array<TestService<StreamingStatusService>> = [];
+
+/** The service on the status sources' fakes; `emit` watches the bus it pushes on. */
+async function setup() {
   const rtmp = new FakeRtmp();
   const nowPlaying = new FakeNowPlaying();
   const telegram = new FakeTelegram(nowPlaying);
-  const emit = vi.fn();
-  const service = new StreamingStatusService(rtmp, telegram, nowPlaying, new SocketAudience(), { emit } as unknown as WaveEvents);
-  return { rtmp, telegram, emit, service };
+  const ctx = await newTestService(StreamingStatusService, {
+    providers: [
+      { provide: RtmpStatusSource, useValue: rtmp },
+      { provide: TelegramStatusSource, useValue: telegram },
+      { provide: NowPlayingSource, useValue: nowPlaying },
+      SocketAudience,
+    ],
+  });
+  built.push(ctx);
+  const emit = vi.spyOn(ctx.get(WaveEvents), 'emit');
+  return { rtmp, telegram, emit, service: ctx.sut };
 }
 
 describe('StreamingStatusService', () => {
+  afterEach(async () => {
+    for (const ctx of built.splice(0)) await ctx.close();
+  });
+
   it('shares one read between concurrent callers and reuses it briefly', async () => {
-    const { rtmp, service } = setup();
+    const { rtmp, service } = await setup();
     await Promise.all([service.current(), service.current(), service.current()]);
     await service.current();
     expect(rtmp.reads).toBe(1);
@@ -53,7 +69,7 @@ describe('StreamingStatusService', () => {
   it('reads again once the last read is older than STATUS_MAX_AGE_MS', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
-      const { rtmp, service } = setup();
+      const { rtmp, service } = await setup();
       await service.current();
       vi.setSystemTime(Date.now() + STATUS_MAX_AGE_MS + 1);
       await service.current();
@@ -64,7 +80,7 @@ describe('StreamingStatusService', () => {
   });
 
   it('drops the last read on a state-changing event and pushes the fresh status once per burst', async () => {
-    const { rtmp, emit, service } = setup();
+    const { rtmp, emit, service } = await setup();
     await service.current();
     rtmp.view = { ...rtmp.view, publishers: 1 };
     service.stateChanged();
@@ -79,7 +95,7 @@ describe('StreamingStatusService', () => {
   });
 
   it('pushes nothing when the services are as they were at the last push', async () => {
-    const { rtmp, emit, service } = setup();
+    const { rtmp, emit, service } = await setup();
     service.stateChanged();
     await vi.waitFor(() => expect(emit).toHaveBeenCalledTimes(1));
     service.stateChanged();
@@ -91,7 +107,7 @@ describe('StreamingStatusService', () => {
   });
 
   it('does not cache a read that started before a change', async () => {
-    const { rtmp, service } = setup();
+    const { rtmp, service } = await setup();
     const before = service.current();
     rtmp.view = { ...rtmp.view, state: 'stopped' };
     service.stateChanged();
@@ -100,7 +116,7 @@ describe('StreamingStatusService', () => {
   });
 
   it("reads now playing after the daemon's state, so a PM2 read finding it stopped shows no track; a public view without internals", async () => {
-    const { telegram, service } = setup();
+    const { telegram, service } = await setup();
     expect((await service.current()).nowPlaying).toEqual({
       trackId: 't1',
       title: 'Song',

@@ -1,29 +1,18 @@
 import 'reflect-metadata';
-import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
-import { Test, TestingModule } from '@nestjs/testing';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import type { TestingModule } from '@nestjs/testing';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeDockerRepository } from '../../test/fakes/docker.repository.fake.js';
-import { FakeNginxStatRepository, type FakeStream } from '../../test/fakes/nginx-stat.repository.fake.js';
-import { FakePm2 } from '../../test/fakes/pm2.repository.fake.js';
-import { FakeProcessRepository } from '../../test/fakes/process.repository.fake.js';
-import { UnboundRtmpCallbackServer } from '../../test/fakes/rtmp-callback.server.fake.js';
-import { AppConfig } from '../config/app-config.js';
+import { type FakeRepositories, newFakeRepositories, newTestService, RTMP_TEST_PROVIDERS } from '../../test/factory.js';
+import type { FakeDockerRepository } from '../../test/fakes/docker.repository.fake.js';
+import type { FakeNginxStatRepository, FakeStream } from '../../test/fakes/nginx-stat.repository.fake.js';
+import type { FakePm2 } from '../../test/fakes/pm2.repository.fake.js';
 import { DocumentStore } from '../documents/document-store.service.js';
-import { validateEnvironment } from '../config/env.validation.js';
 import { WaveEvents } from '../bus/wave-events.js';
-import { DockerRepository } from '../repositories/docker.repository.js';
-import { NginxStatRepository } from '../repositories/nginx-stat.repository.js';
-import { StorageRepository } from '../repositories/storage.repository.js';
-import { Pm2Repository } from '../repositories/pm2.repository.js';
-import { ProcessRepository } from '../repositories/process.repository.js';
 import { RtmpIngestKeys } from '../rtmp/ingest-keys.js';
-import { RtmpCallbackServer } from '../rtmp/rtmp-callback.server.js';
 import { RTMP_CONFIG_DOCUMENT } from '../rtmp/rtmp-config.document.js';
-import { RtmpConfigService } from '../rtmp/rtmp-config.service.js';
-import { RtmpPublishAuthService } from '../rtmp/rtmp-publish-auth.service.js';
 import { LiveIngest } from '../rtmp/live-ingest.js';
 import { RtmpService } from '../rtmp/rtmp.service.js';
 import { TrackLibrary } from '../tracks/track-library.js';
@@ -139,6 +128,7 @@ const STAT_PORT = 18080;
 describe("TelegramSourceService (live takeover from nginx /stat and the daemon's report; fake PM2 and Docker)", () => {
   let dataDir: string;
   let moduleRef: TestingModule;
+  let fakes: FakeRepositories;
   let pm2: FakePm2;
   let docker: FakeDockerRepository;
   let nginxStat: FakeNginxStatRepository;
@@ -182,44 +172,31 @@ describe("TelegramSourceService (live takeover from nginx /stat and the daemon's
 
   /** Boots the Wave under test (again, for a restarted Wave: same data, PM2 and Docker). */
   async function boot(): Promise<void> {
-    const config = new AppConfig(
-      validateEnvironment({ DATA_DIR: dataDir, LOG_DIR: join(dataDir, 'logs'), WAVE_OUTBOUND_ALLOW: '127.0.0.1' }),
-    );
-    moduleRef = await Test.createTestingModule({
-      imports: [EventEmitterModule.forRoot()],
+    const ctx = await newTestService(TelegramStreamService, {
+      dataDir,
+      fakes,
+      env: { WAVE_OUTBOUND_ALLOW: '127.0.0.1' },
+      logger: {
+        log: (m: string) => logged.push(m),
+        warn: (m: string) => logged.push(m),
+        error: (m: string) => logged.push(m),
+        debug: (m: string) => logged.push(m),
+        verbose: () => {},
+      },
       providers: [
-        { provide: AppConfig, useValue: config },
-        { provide: Pm2Repository, useValue: pm2 },
-        { provide: DockerRepository, useValue: docker },
-        { provide: NginxStatRepository, useValue: nginxStat },
-        StorageRepository,
-        DocumentStore,
-        WaveEvents,
-        RtmpConfigService,
-        RtmpIngestKeys,
-        RtmpPublishAuthService,
-        { provide: RtmpCallbackServer, useClass: UnboundRtmpCallbackServer },
+        ...RTMP_TEST_PROVIDERS,
         RtmpService,
         { provide: LiveIngest, useExisting: RtmpService },
-        { provide: ProcessRepository, useValue: new FakeProcessRepository().asRepository() },
         MediaProbeService,
         TelegramConfigService,
         TelegramReportListener,
         TelegramConfigUpdateService,
         TelegramSourceService,
-        TelegramStreamService,
         NowPlayingService,
         { provide: TrackLibrary, useClass: OneTrackLibrary },
       ],
-    }).compile();
-    moduleRef.useLogger({
-      log: (m: string) => logged.push(m),
-      warn: (m: string) => logged.push(m),
-      error: (m: string) => logged.push(m),
-      debug: (m: string) => logged.push(m),
-      verbose: () => {},
     });
-    await moduleRef.init();
+    moduleRef = ctx.module;
     moduleRef.get(EventEmitter2).onAny((name, payload) => emitted.push([String(name), payload]));
     events = moduleRef.get(WaveEvents);
     stream = moduleRef.get(TelegramStreamService);
@@ -228,11 +205,10 @@ describe("TelegramSourceService (live takeover from nginx /stat and the daemon's
 
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'wave-takeover-spec-'));
-    pm2 = new FakePm2();
-    docker = new FakeDockerRepository();
+    fakes = newFakeRepositories();
+    ({ pm2, docker, nginxStat } = fakes);
     docker.images.add(IMAGE);
     live.clear();
-    nginxStat = new FakeNginxStatRepository();
     nginxStat.serve(STAT_PORT, { streams: live });
     await boot();
     const store = moduleRef.get(DocumentStore);

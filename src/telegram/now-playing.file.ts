@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
-import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isOrphanedTempFile } from '../repositories/durable-file.js';
+import type { StorageRepository } from '../repositories/storage.repository.js';
 import type { NowPlaying } from '../contracts/socket-events.js';
 
 /** `DATA_DIR/<file>`: now playing, apart from the library, so a track change rewrites a few bytes, not the library. */
@@ -23,16 +23,17 @@ export class NowPlayingFile {
   constructor(
     private readonly path: string,
     private readonly logger: Pick<Logger, 'warn'>,
+    private readonly storage: StorageRepository,
   ) {}
 
   /** What the file says plays (null: none, or a file that does not hold a now playing, which is logged). Removes temp files of interrupted writes. */
   async load(): Promise<NowPlaying | null> {
     const name = basename(this.path);
-    const entries = await readdir(dirname(this.path)).catch(() => [] as string[]);
-    for (const entry of entries.filter((e) => isOrphanedTempFile(name, e))) await rm(join(dirname(this.path), entry), { force: true });
+    const entries = await this.storage.list(dirname(this.path)).catch(() => [] as string[]);
+    for (const entry of entries.filter((e) => isOrphanedTempFile(name, e))) await this.storage.remove(join(dirname(this.path), entry));
     let text: string;
     try {
-      text = await readFile(this.path, 'utf8');
+      text = await this.storage.readText(this.path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
         this.logger.warn(`${name} cannot be read (${(error as Error).message}); nothing is shown as playing`);
@@ -73,13 +74,13 @@ export class NowPlayingFile {
     const temp = `${this.path}.tmp-${process.pid}-${++writes}`;
     try {
       if (value === null) {
-        await rm(this.path, { force: true });
+        await this.storage.remove(this.path);
       } else {
-        await writeFile(temp, `${JSON.stringify(value)}\n`, { mode: 0o600 });
-        await rename(temp, this.path);
+        await this.storage.writeText(temp, `${JSON.stringify(value)}\n`, 0o600);
+        await this.storage.rename(temp, this.path);
       }
     } catch (error) {
-      await rm(temp, { force: true }).catch(() => undefined);
+      await this.storage.remove(temp).catch(() => undefined);
       this.logger.warn(
         `${basename(this.path)} could not be saved (${(error as Error).message}); a restarted Wave may show an older now playing`,
       );

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { WaveEvents, type WaveEventMap } from '../bus/wave-events.js';
 import { AppConfig } from '../config/app-config.js';
 import type { NowPlaying } from '../contracts/socket-events.js';
+import { StorageRepository } from '../repositories/storage.repository.js';
 import type { TrackStartedMessage } from './daemon/daemon-messages.js';
 import { nextNowPlaying, type NowPlayingFact } from './now-playing.js';
 import { NOW_PLAYING_FILE, NowPlayingFile } from './now-playing.file.js';
@@ -24,8 +25,9 @@ export class NowPlayingService implements OnModuleInit, OnModuleDestroy {
   constructor(
     config: AppConfig,
     private readonly events: WaveEvents,
+    storage: StorageRepository,
   ) {
-    this.file = new NowPlayingFile(join(config.dataDir, NOW_PLAYING_FILE), this.logger);
+    this.file = new NowPlayingFile(join(config.dataDir, NOW_PLAYING_FILE), this.logger, storage);
   }
 
   async onModuleInit(): Promise<void> {

@@ -5,9 +5,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { WaveEvents } from '../bus/wave-events.js';
-import { AppConfig } from '../config/app-config.js';
-import { validateEnvironment } from '../config/env.validation.js';
+import { newTestService, type TestService } from '../../test/factory.js';
 import type { NowPlaying } from '../contracts/socket-events.js';
 import { isRunningState, nextNowPlaying, type NowPlayingFact } from './now-playing.js';
 import { NOW_PLAYING_FILE } from './now-playing.file.js';
@@ -47,17 +45,14 @@ describe('now playing, the one rule', () => {
 describe('NowPlayingService (memory, and DATA_DIR/now-playing.json apart from the library)', () => {
   let dataDir: string;
   let emitted: Array<[string, unknown]>;
-  let services: NowPlayingService[];
+  let booted: Array<TestService<NowPlayingService>>;
   const file = () => join(dataDir, NOW_PLAYING_FILE);
 
   async function boot(): Promise<NowPlayingService> {
-    const config = new AppConfig(validateEnvironment({ DATA_DIR: dataDir, LOG_DIR: join(dataDir, 'logs') }));
-    const emitter = new EventEmitter2();
-    emitter.onAny((name, payload) => emitted.push([String(name), payload]));
-    const service = new NowPlayingService(config, new WaveEvents(emitter));
-    await service.onModuleInit();
-    services.push(service);
-    return service;
+    const ctx = await newTestService(NowPlayingService, { dataDir });
+    ctx.get(EventEmitter2).onAny((name, payload) => emitted.push([String(name), payload]));
+    booted.push(ctx);
+    return ctx.sut;
   }
 
   const started = (service: NowPlayingService, np: NowPlaying) =>
@@ -69,11 +64,11 @@ describe('NowPlayingService (memory, and DATA_DIR/now-playing.json apart from th
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'wave-now-playing-spec-'));
     emitted = [];
-    services = [];
+    booted = [];
   });
 
   afterEach(async () => {
-    for (const service of services) await service.onModuleDestroy();
+    for (const ctx of booted) await ctx.close();
     await rm(dataDir, { recursive: true, force: true });
   });
 

@@ -1,14 +1,10 @@
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeProcessRepository } from '../../test/fakes/process.repository.fake.js';
+import { newTestService, type TestService } from '../../test/factory.js';
+import type { FakeProcessRepository } from '../../test/fakes/process.repository.fake.js';
 import { WaveError } from '../common/wave-error.js';
-import { AppConfig } from '../config/app-config.js';
-import { DocumentStore } from '../documents/document-store.service.js';
-import { validateEnvironment } from '../config/env.validation.js';
-import { WaveEvents } from '../bus/wave-events.js';
 import { MediaProbeService } from '../media/media-probe.service.js';
 import { TELEGRAM_CONFIG_DOCUMENT } from './telegram-config.document.js';
 import { TelegramConfigService } from './telegram-config.service.js';
@@ -21,20 +17,15 @@ describe("TelegramConfigService coverImage (the track paths' rules, and an image
   let dataDir: string;
   let outside: string;
   let ffprobe: FakeProcessRepository;
+  let ctx: TestService<TelegramConfigService>;
   let configs: TelegramConfigService;
 
   beforeEach(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'wave-cover-spec-'));
     outside = await mkdtemp(join(tmpdir(), 'wave-cover-media-'));
-    const config = new AppConfig(validateEnvironment({ DATA_DIR: dataDir, LOG_DIR: join(dataDir, 'logs') }));
-    ffprobe = new FakeProcessRepository();
+    ctx = await newTestService(TelegramConfigService, { providers: [MediaProbeService] });
+    ({ sut: configs, dataDir } = ctx);
+    ffprobe = ctx.fakes.process;
     ffprobe.execResult = { stdout: PNG_PROBE, stderr: '' };
-    configs = new TelegramConfigService(
-      new DocumentStore(config),
-      config,
-      new WaveEvents(new EventEmitter2()),
-      new MediaProbeService(ffprobe.asRepository()),
-    );
     await mkdir(join(dataDir, 'covers'));
     await writeFile(join(dataDir, 'covers', 'cover.png'), 'png bytes');
     await writeFile(join(outside, 'cover.png'), 'png bytes');
@@ -42,7 +33,7 @@ describe("TelegramConfigService coverImage (the track paths' rules, and an image
   });
 
   afterEach(async () => {
-    await rm(dataDir, { recursive: true, force: true });
+    await ctx.close();
     await rm(outside, { recursive: true, force: true });
   });
 

@@ -6,6 +6,7 @@ import { DocumentStore, DocumentValidationError } from '../documents/document-st
 import { WaveEvents } from '../bus/wave-events.js';
 import { MediaProbeService } from '../media/media-probe.service.js';
 import { resolveServerFile } from '../media/server-file.js';
+import { StorageRepository } from '../repositories/storage.repository.js';
 import type { TelegramConfigDto, UpdateTelegramConfigDto } from './dto/telegram-config.dto.js';
 import { TELEGRAM_CONFIG_DOCUMENT, type TelegramConfigDocument } from './telegram-config.document.js';
 
@@ -25,6 +26,7 @@ export class TelegramConfigService implements OnModuleInit {
     private readonly config: AppConfig,
     private readonly events: WaveEvents,
     private readonly probe: MediaProbeService,
+    private readonly storage: StorageRepository,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -79,12 +81,16 @@ export class TelegramConfigService implements OnModuleInit {
    * absolute: not in a system folder) and must be an image ffprobe reads.
    */
   private async assertCoverImage(path: string): Promise<void> {
-    const file = await resolveServerFile(path, {
-      field: 'coverImage',
-      code: 'invalid_config',
-      baseDir: this.config.dataDir,
-      baseName: 'DATA_DIR',
-    });
+    const file = await resolveServerFile(
+      path,
+      {
+        field: 'coverImage',
+        code: 'invalid_config',
+        baseDir: this.config.dataDir,
+        baseName: 'DATA_DIR',
+      },
+      this.storage,
+    );
     if (!(await this.probe.isImage(file)))
       throw new WaveError(400, 'invalid_config', [`coverImage ${path} is not an image ffprobe can read`]);
   }

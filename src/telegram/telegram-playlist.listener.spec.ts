@@ -1,21 +1,23 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FakePm2 } from '../../test/fakes/pm2.repository.fake.js';
-import type { Pm2Repository } from '../repositories/pm2.repository.js';
+import { newTestService, type TestService } from '../../test/factory.js';
+import type { FakePm2 } from '../../test/fakes/pm2.repository.fake.js';
 import { DAEMON_PROCESS_NAME } from './daemon/daemon-messages.js';
 import { RELOAD_DEBOUNCE_MS, TelegramPlaylistListener } from './telegram-playlist.listener.js';
 
 describe('TelegramPlaylistListener (tracks.updated → reload-playlist; fake PM2, fake timers)', () => {
+  let ctx: TestService<TelegramPlaylistListener>;
   let pm2: FakePm2;
   let listener: TelegramPlaylistListener;
 
-  beforeEach(() => {
+  beforeEach(async () => {
+    ctx = await newTestService(TelegramPlaylistListener);
+    ({ sut: listener } = ctx);
+    pm2 = ctx.fakes.pm2;
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    pm2 = new FakePm2();
-    listener = new TelegramPlaylistListener(pm2 as unknown as Pm2Repository);
   });
 
-  afterEach(() => {
-    listener.onModuleDestroy();
+  afterEach(async () => {
+    await ctx.close(); // the listener's onModuleDestroy runs
     vi.useRealTimers();
   });
 

@@ -1,18 +1,13 @@
 import 'reflect-metadata';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { redact } from '../common/redaction.js';
-import { AppConfig } from '../config/app-config.js';
-import { DocumentStore } from '../documents/document-store.service.js';
-import { validateEnvironment } from '../config/env.validation.js';
-import { WaveEvents, type WaveEventMap } from '../bus/wave-events.js';
-import type { Pm2Repository } from '../repositories/pm2.repository.js';
-import { FakePm2 } from '../../test/fakes/pm2.repository.fake.js';
-import { FakeProcessRepository } from '../../test/fakes/process.repository.fake.js';
+import type { WaveEventMap } from '../bus/wave-events.js';
+import { newTestService, type TestService } from '../../test/factory.js';
+import type { FakePm2 } from '../../test/fakes/pm2.repository.fake.js';
 import { LiveIngest } from '../rtmp/live-ingest.js';
 import { TrackLibrary } from '../tracks/track-library.js';
 import { MediaProbeService } from '../media/media-probe.service.js';
@@ -58,7 +53,7 @@ async function filesIn(dir: string): Promise<Record<string, number>> {
 describe('TelegramStreamService', () => {
   let dataDir: string;
   let pm2: FakePm2;
-  let store: DocumentStore;
+  let ctx: TestService<TelegramStreamService>;
   let service: TelegramStreamService;
   let configService: TelegramConfigService;
   let nowPlaying: NowPlayingService;
@@ -68,36 +63,32 @@ describe('TelegramStreamService', () => {
   const emitted: Array<[string, unknown]> = [];
 
   beforeEach(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'wave-telegram-spec-'));
-    // The stand-in ingest is on loopback, which configured URLs may reach only when allowed.
-    const config = new AppConfig(
-      validateEnvironment({ DATA_DIR: dataDir, LOG_DIR: join(dataDir, 'logs'), WAVE_OUTBOUND_ALLOW: '127.0.0.1' }),
-    );
-    store = new DocumentStore(config);
-    const emitter = new EventEmitter2();
-    emitter.onAny((name, payload) => emitted.push([String(name), payload]));
-    const events = new WaveEvents(emitter);
-    pm2 = new FakePm2();
-    configService = new TelegramConfigService(store, config, events, new MediaProbeService(new FakeProcessRepository().asRepository()));
-    nowPlaying = new NowPlayingService(config, events);
-    reports = new TelegramReportListener(pm2 as unknown as Pm2Repository, events, nowPlaying);
-    const sources = new TelegramSourceService(pm2 as unknown as Pm2Repository, configService, new NoIngest(), reports);
     library = new FakeTrackLibrary();
-    service = new TelegramStreamService(pm2 as unknown as Pm2Repository, configService, library, config, reports, nowPlaying);
-    configUpdates = new TelegramConfigUpdateService(configService, service, sources);
-    reports.onModuleInit();
-    await configService.onModuleInit();
-    await nowPlaying.onModuleInit();
-    await service.onApplicationBootstrap();
+    ctx = await newTestService(TelegramStreamService, {
+      // The stand-in ingest is on loopback, which configured URLs may reach only when allowed.
+      env: { WAVE_OUTBOUND_ALLOW: '127.0.0.1' },
+      providers: [
+        MediaProbeService,
+        TelegramConfigService,
+        NowPlayingService,
+        TelegramReportListener,
+        TelegramSourceService,
+        TelegramConfigUpdateService,
+        { provide: LiveIngest, useClass: NoIngest },
+        { provide: TrackLibrary, useValue: library },
+      ],
+    });
+    ({ sut: service, dataDir } = ctx);
+    pm2 = ctx.fakes.pm2;
+    configService = ctx.get(TelegramConfigService);
+    nowPlaying = ctx.get(NowPlayingService);
+    reports = ctx.get(TelegramReportListener);
+    configUpdates = ctx.get(TelegramConfigUpdateService);
+    ctx.get(EventEmitter2).onAny((name, payload) => emitted.push([String(name), payload]));
     emitted.length = 0;
   });
 
-  afterEach(async () => {
-    service.onModuleDestroy();
-    reports.onModuleDestroy();
-    await nowPlaying.onModuleDestroy();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterEach(() => ctx.close());
 
   async function configure(changes: Parameters<TelegramConfigService['update']>[0] = {}) {
     await configService.update({ serverUrl: 'rtmps://127.0.0.1:1936/s/', streamKey: KEY, ...changes });

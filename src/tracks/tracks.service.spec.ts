@@ -1,43 +1,36 @@
 import 'reflect-metadata';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AppConfig } from '../config/app-config.js';
-import { DocumentStore } from '../documents/document-store.service.js';
-import { validateEnvironment } from '../config/env.validation.js';
-import { WaveEvents } from '../bus/wave-events.js';
-import { ExecError, type ProcessRepository } from '../repositories/process.repository.js';
+import { newTestService, type TestService } from '../../test/factory.js';
+import type { FakeProcessRepository } from '../../test/fakes/process.repository.fake.js';
+import { ExecError, type ExecResult } from '../repositories/process.repository.js';
 import { MediaProbeService } from '../media/media-probe.service.js';
 import { TracksService } from './tracks.service.js';
 
 /** ffprobe as the probe sees it: files whose content starts with "AUDIO" are audio with tags. */
-class FakeProcesses {
-  probes = 0;
-  async exec(command: string, args: readonly string[]) {
-    this.probes += 1;
-    expect(command).toBe('ffprobe');
-    const target = args.at(-1)!;
-    expect(target.startsWith('file:')).toBe(true);
-    const content = await readFile(target.slice('file:'.length), 'utf8');
-    if (!content.startsWith('AUDIO')) throw new ExecError('ffprobe failed: Invalid data found when processing input', 1, '', '');
-    const stdout = JSON.stringify({
-      streams: [{ codec_type: 'audio' }],
-      format: { duration: '3.25', tags: { TITLE: 'Night Drive', ARTIST: 'Wave Ensemble' } },
-    });
-    return { stdout, stderr: '' };
-  }
+async function ffprobe(command: string, args: readonly string[]): Promise<ExecResult> {
+  expect(command).toBe('ffprobe');
+  const target = args.at(-1)!;
+  expect(target.startsWith('file:')).toBe(true);
+  const content = await readFile(target.slice('file:'.length), 'utf8');
+  if (!content.startsWith('AUDIO')) throw new ExecError('ffprobe failed: Invalid data found when processing input', 1, '', '');
+  const stdout = JSON.stringify({
+    streams: [{ codec_type: 'audio' }],
+    format: { duration: '3.25', tags: { TITLE: 'Night Drive', ARTIST: 'Wave Ensemble' } },
+  });
+  return { stdout, stderr: '' };
 }
 
 describe('TracksService', () => {
   let dataDir: string;
   let music: string;
-  let store: DocumentStore;
+  let ctx: TestService<TracksService>;
   let service: TracksService;
-  let processes: FakeProcesses;
-  const emitted: Array<[string, unknown]> = [];
+  let processes: FakeProcessRepository;
+  let emitted: Array<[string, unknown]>;
 
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'wave-tracks-spec-'));
@@ -49,16 +42,15 @@ describe('TracksService', () => {
     await symlink('/etc/passwd', join(music, 'passwd.mp3'));
     await mkdir(join(dataDir, 'data', 'tracks'), { recursive: true });
     await symlink('/etc', join(dataDir, 'data', 'tracks', 'etc'));
-    const config = new AppConfig(validateEnvironment({ DATA_DIR: join(dataDir, 'data'), LOG_DIR: join(dataDir, 'logs') }));
-    store = new DocumentStore(config);
-    const emitter = new EventEmitter2();
-    emitter.onAny((name, payload) => emitted.push([String(name), payload]));
-    processes = new FakeProcesses();
-    service = new TracksService(store, config, new MediaProbeService(processes as unknown as ProcessRepository), new WaveEvents(emitter));
-    emitted.length = 0;
+    ctx = await newTestService(TracksService, { providers: [MediaProbeService], dataDir: join(dataDir, 'data') });
+    service = ctx.sut;
+    processes = ctx.fakes.process;
+    processes.onExec = ffprobe;
+    emitted = ctx.events;
   });
 
   afterEach(async () => {
+    await ctx.close();
     await rm(dataDir, { recursive: true, force: true });
   });
 

@@ -2,8 +2,6 @@ import type { MultipartFile, MultipartValue } from '@fastify/multipart';
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
 import { extname, join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { CONTROL_CHARACTERS } from '../common/validators.js';
@@ -17,6 +15,7 @@ import type { TrackLibrary } from './track-library.js';
 import type { AddTrackDto, UpdateTrackDto } from './dto/track.dto.js';
 import { MediaProbeService, type AudioMetadata } from '../media/media-probe.service.js';
 import { isInside, resolveServerFile } from '../media/server-file.js';
+import { StorageRepository } from '../repositories/storage.repository.js';
 
 const MAX_TAG_LENGTH = 512;
 
@@ -37,6 +36,7 @@ export class TracksService implements TrackLibrary {
     private readonly config: AppConfig,
     private readonly probe: MediaProbeService,
     private readonly events: WaveEvents,
+    private readonly storage: StorageRepository,
   ) {
     this.tracksDir = join(config.dataDir, TRACKS_DIR);
   }
@@ -51,12 +51,11 @@ export class TracksService implements TrackLibrary {
 
   /** Adds a file already on the server (absolute, or relative to DATA_DIR/tracks). */
   async addByPath(dto: AddTrackDto): Promise<AudioTrack> {
-    const file = await resolveServerFile(dto.path, {
-      field: 'path',
-      code: 'invalid_path',
-      baseDir: this.tracksDir,
-      baseName: 'DATA_DIR/tracks',
-    });
+    const file = await resolveServerFile(
+      dto.path,
+      { field: 'path', code: 'invalid_path', baseDir: this.tracksDir, baseName: 'DATA_DIR/tracks' },
+      this.storage,
+    );
     const metadata = await this.probeOrReject(file);
     const inTracksDir = isInside(this.tracksDir, file);
     return this.append(inTracksDir ? relative(this.tracksDir, file) : file, metadata, dto);
@@ -73,14 +72,14 @@ export class TracksService implements TrackLibrary {
     }
     if (!part) throw new WaveError(400, 'file_missing', 'The multipart body has no `file` field');
 
-    await mkdir(this.tracksDir, { recursive: true });
+    await this.storage.mkdir(this.tracksDir);
     const id = randomUUID();
     const extension = safeExtension(part.filename);
     const incoming = join(this.tracksDir, `.incoming-${id}${extension}`);
     const stored = join(this.tracksDir, `${id}${extension}`);
     let received = false;
     try {
-      await pipeline(part.file, createWriteStream(incoming, { flags: 'wx', mode: 0o600 }));
+      await pipeline(part.file, this.storage.createExclusiveStream(incoming, 0o600));
       received = true;
       if (part.file.truncated) throw this.tooLarge();
       // The same rule as the JSON routes' title and artist (checked once the file is read, so the body is consumed).
@@ -90,11 +89,11 @@ export class TracksService implements TrackLibrary {
           throw new WaveError(400, 'invalid_multipart', `${name} must not contain control characters (NUL, tab, newline, …)`);
       }
       const metadata = await this.probeOrReject(incoming);
-      await rename(incoming, stored);
+      await this.storage.rename(incoming, stored);
       return await this.append(`${id}${extension}`, metadata, given, id);
     } catch (error) {
-      await rm(incoming, { force: true });
-      await rm(stored, { force: true });
+      await this.storage.remove(incoming);
+      await this.storage.remove(stored);
       if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw this.tooLarge();
       // What the caller's body did wrong (cut short, a broken boundary, the connection dropped) is told apart from
       // what failed on Wave's side by the error itself: the file system's carry the system call (ENOSPC on write).
@@ -127,7 +126,7 @@ export class TracksService implements TrackLibrary {
       return { ...doc, tracks: doc.tracks.filter((t) => t.id !== id) };
     });
     // Uploads are Wave's own files; a playing decoder keeps its open file until the track ends.
-    if (removed && isUpload(removed)) await rm(join(this.tracksDir, removed.path), { force: true });
+    if (removed && isUpload(removed)) await this.storage.remove(join(this.tracksDir, removed.path));
     this.changed('deleted', [id]);
   }
 

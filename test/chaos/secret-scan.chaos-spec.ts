@@ -9,6 +9,7 @@ import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppConfig } from '../../src/config/app-config.js';
 import { validateEnvironment } from '../../src/config/env.validation.js';
+import { StorageRepository } from '../../src/repositories/storage.repository.js';
 import { RtmpIngestKeys } from '../../src/rtmp/ingest-keys.js';
 import { INGEST_NONCE_LABEL, RTMP_LABELS } from '../../src/rtmp/rtmp.constants.js';
 import { freePort, makeTempDir, testEnv } from '../env/index.js';
@@ -284,7 +285,7 @@ describe('secret scan: a whole station running, nothing secret in any command li
     const [container] = await docker().listContainers({
       filters: { label: Object.entries(RTMP_LABELS).map(([k, v]) => `${k}=${v}`), name: [CONTAINER] },
     });
-    const keys = new RtmpIngestKeys(new AppConfig(validateEnvironment({ DATA_DIR: dataDir })));
+    const keys = new RtmpIngestKeys(new AppConfig(validateEnvironment({ DATA_DIR: dataDir })), new StorageRepository());
     await keys.load();
     const containerSecret = keys.containerSecret(container.Labels[INGEST_NONCE_LABEL]);
     secrets.push(containerSecret);

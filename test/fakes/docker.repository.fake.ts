@@ -25,15 +25,6 @@ export class FakeDockerRepository implements RepositoryApi<DockerRepository> {
   checkResult = { exitCode: 0, output: 'nginx: configuration file /etc/nginx/nginx.conf test is successful' };
   checkedConfigs: string[] = [];
 
-  /**
-   * The fake as the class type a constructor asks for. Safe: the fake implements every public member (a
-   * class's private members make it nominal, so no other class is assignable to it). Under Nest DI
-   * (test/factory.ts) no such view is needed.
-   */
-  asRepository(): DockerRepository {
-    return this as unknown as DockerRepository;
-  }
-
   onModuleDestroy(): void {
     for (const watcher of [...this.watchers]) watcher.end();
   }

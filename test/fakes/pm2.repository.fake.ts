@@ -29,10 +29,6 @@ export class FakePm2Repository implements RepositoryApi<Pm2Repository> {
     this.eventListeners.push(listener);
     return () => (this.eventListeners = this.eventListeners.filter((l) => l !== listener));
   }
-  /** The view a constructor asks for (Pm2Repository has private members, so it is nominal); see FakeDockerRepository. */
-  asRepository(): Pm2Repository {
-    return this as unknown as Pm2Repository;
-  }
   async isDaemonRunning() {
     return this.daemon !== 'not running' || this.apps.size > 0;
   }

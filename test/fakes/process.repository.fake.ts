@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
-import type { ExecResult, ManagedProcess, ProcessRepository } from '../../src/repositories/process.repository.js';
+import type { ExecOptions, ExecResult, ManagedProcess, ProcessRepository } from '../../src/repositories/process.repository.js';
 
 /** A child process the test drives: write its stdout/stderr, read its stdin, make it exit. */
 export class FakeProcess extends EventEmitter implements ManagedProcess {
@@ -46,10 +46,14 @@ export class FakeProcess extends EventEmitter implements ManagedProcess {
   }
 }
 
-/** ProcessRepository double: records every spawn; `onSpawn` lets a test script the process. */
+/** ProcessRepository double: records every spawn and exec; `onSpawn` / `onExec` let a test script them. */
 export class FakeProcessRepository implements ProcessRepository {
   readonly spawned: FakeProcess[] = [];
   onSpawn: (process: FakeProcess) => void = () => undefined;
+  /** Every exec, in order, with its options. */
+  readonly execs: Array<{ command: string; args: string[]; options: ExecOptions }> = [];
+  /** What exec answers: `execResult` unless set. */
+  onExec: ((command: string, args: readonly string[], options: ExecOptions) => Promise<ExecResult>) | null = null;
   execResult: ExecResult = { stdout: '', stderr: '' };
 
   spawn(command: string, args: readonly string[]): FakeProcess {
@@ -63,8 +67,9 @@ export class FakeProcessRepository implements ProcessRepository {
     return this.spawn(command, args);
   }
 
-  exec(): Promise<ExecResult> {
-    return Promise.resolve(this.execResult);
+  exec(command: string, args: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    this.execs.push({ command, args: [...args], options });
+    return this.onExec ? this.onExec(command, args, options) : Promise.resolve(this.execResult);
   }
 
   terminate(child: ManagedProcess): Promise<void> {
@@ -73,10 +78,5 @@ export class FakeProcessRepository implements ProcessRepository {
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
     });
-  }
-
-  /** The typed view a component under test expects (ProcessRepository has no private members: the fake is one). */
-  asRepository(): ProcessRepository {
-    return this;
   }
 }

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ProcessRepository } from '../../src/repositories/process.repository.js';
+import { StorageRepository } from '../../src/repositories/storage.repository.js';
 import { expect } from 'vitest';
 import type { RtmpIngest } from '../env/rtmp-ingest.js';
 import type { DaemonMessage, TrackStartedMessage } from '../../src/telegram/daemon/daemon-messages.js';
@@ -98,7 +99,8 @@ export interface RunningDaemon {
 
 /** Runs the daemon in this process exactly as the PM2 entry does, collecting its reports. */
 export async function runDaemon(station: StationDir, env: Record<string, string> = {}): Promise<RunningDaemon> {
-  const config = await readTelegramConfig(station.dataDir);
+  const storage = new StorageRepository();
+  const config = await readTelegramConfig(station.dataDir, storage);
   const messages: ReceivedMessage[] = [];
   const logLines: string[] = [];
   const log = (level: string) => (message: string) => void logLines.push(`${level}: ${message}`);
@@ -108,9 +110,10 @@ export async function runDaemon(station: StationDir, env: Record<string, string>
     // The local ingest and radios listen on loopback, which the daemon may reach only when allowed.
     env: daemonEnvironment({ WAVE_OUTBOUND_ALLOW: '127.0.0.1', ...env }),
     processes: new ProcessRepository(),
+    storage,
     logger,
     report: (message) => messages.push({ receivedAt: Date.now(), message }),
-    loadTracks: () => readPlaylist(station.dataDir),
+    loadTracks: () => readPlaylist(station.dataDir, storage),
     tracksDir: tracksDir(station.dataDir),
     coverImage: join(station.dataDir, config.coverImage),
     cacheDir: join(station.dataDir, 'cache'),

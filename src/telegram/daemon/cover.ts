@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProcessRepository } from '../../repositories/process.repository.js';
+import type { StorageRepository } from '../../repositories/storage.repository.js';
 
 export interface CoverOptions {
   processes: ProcessRepository;
+  storage: StorageRepository;
   ffmpegPath: string;
   /** The image; empty for a plain dark background. */
   image: string;
@@ -29,15 +30,17 @@ export async function prepareCoverClip(options: CoverOptions): Promise<string> {
   const fps = options.fps ?? 5;
   const width = options.width ?? 1280;
   const height = options.height ?? 720;
-  const source = options.image ? await stat(options.image) : null;
+  const { storage } = options;
+  const source = options.image ? await storage.stat(options.image) : null;
+  if (options.image && !source) throw Object.assign(new Error(`the cover image ${options.image} does not exist`), { code: 'ENOENT' });
   const key = createHash('sha256')
     .update(JSON.stringify([options.image, source?.mtimeMs, source?.size, fps, width, height]))
     .digest('hex')
     .slice(0, 16);
   const clip = join(options.cacheDir, `cover-${key}.mp4`);
-  if (await stat(clip).catch(() => null)) return clip;
+  if (await storage.stat(clip).catch(() => null)) return clip;
 
-  await mkdir(options.cacheDir, { recursive: true });
+  await storage.mkdir(options.cacheDir);
   const input = options.image
     ? ['-loop', '1', '-framerate', String(fps), '-i', options.image]
     : ['-f', 'lavfi', '-i', `color=c=0x14181f:s=${width}x${height}:r=${fps}`];
@@ -73,6 +76,6 @@ export async function prepareCoverClip(options: CoverOptions): Promise<string> {
     ],
     { timeoutMs: 60_000 },
   );
-  await rename(partial, clip);
+  await storage.rename(partial, clip);
   return clip;
 }

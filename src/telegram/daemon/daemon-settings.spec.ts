@@ -2,10 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StorageRepository } from '../../repositories/storage.repository.js';
 import { commandFromPacket } from './daemon-messages.js';
 import { daemonEnvironment, readPlaylist, readTelegramConfig } from './daemon-settings.js';
 
 describe('daemon settings', () => {
+  const storage = new StorageRepository();
   let dataDir: string;
   beforeEach(async () => (dataDir = await mkdtemp(join(tmpdir(), 'wave-daemon-settings-'))));
   afterEach(() => rm(dataDir, { recursive: true, force: true }));
@@ -14,7 +16,7 @@ describe('daemon settings', () => {
 
   it('reads the config over its defaults', async () => {
     await writeConfig({ serverUrl: 'rtmps://127.0.0.1:1936/s/', streamKey: '1:abc', audioBitrateKbps: 160 });
-    await expect(readTelegramConfig(dataDir)).resolves.toMatchObject({
+    await expect(readTelegramConfig(dataDir, storage)).resolves.toMatchObject({
       serverUrl: 'rtmps://127.0.0.1:1936/s/',
       audioBitrateKbps: 160,
       sampleRate: 44100,
@@ -24,22 +26,22 @@ describe('daemon settings', () => {
   });
 
   it('refuses a missing file, a missing key, or a radio URL that would read local files', async () => {
-    await expect(readTelegramConfig(dataDir)).rejects.toThrow(/does not exist/);
+    await expect(readTelegramConfig(dataDir, storage)).rejects.toThrow(/does not exist/);
     await writeConfig({ serverUrl: 'rtmps://dc4-1.rtmp.t.me/s/' });
-    await expect(readTelegramConfig(dataDir)).rejects.toThrow('the Telegram config has no streamKey');
+    await expect(readTelegramConfig(dataDir, storage)).rejects.toThrow('the Telegram config has no streamKey');
     await writeConfig({ streamKey: '1:abc', source: 'url', radioUrl: 'file:///etc/passwd' });
-    await expect(readTelegramConfig(dataDir)).rejects.toThrow(
+    await expect(readTelegramConfig(dataDir, storage)).rejects.toThrow(
       /radioUrl must be a URL starting with http:\/\/, https:\/\/, rtmp:\/\/, rtmps:\/\//,
     );
   });
 
   it('reads the playlist (none when the file is absent), skipping malformed entries', async () => {
-    await expect(readPlaylist(dataDir)).resolves.toEqual([]);
+    await expect(readPlaylist(dataDir, storage)).resolves.toEqual([]);
     await writeFile(
       join(dataDir, 'audio-tracks.json'),
       JSON.stringify({ tracks: [{ id: 'a', path: 'a.mp3', title: 'A', artist: 'X', duration: 3 }, { id: 'no-path' }] }),
     );
-    await expect(readPlaylist(dataDir)).resolves.toEqual([{ id: 'a', path: 'a.mp3', title: 'A', artist: 'X', duration: 3 }]);
+    await expect(readPlaylist(dataDir, storage)).resolves.toEqual([{ id: 'a', path: 'a.mp3', title: 'A', artist: 'X', duration: 3 }]);
   });
 
   it('validates its environment knobs', () => {

@@ -1,9 +1,9 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { InvalidOutboundAllowanceError, OUTBOUND_ALLOW_VARIABLE, OutboundPolicy } from '../../common/outbound-policy.js';
 import { flattenValidationErrors } from '../../documents/document-store.service.js';
+import type { StorageRepository } from '../../repositories/storage.repository.js';
 import { TRACK_LIBRARY_FILE, TRACKS_DIR, type TrackLibraryFile } from '../../contracts/track-library.js';
 import { missingStartSettings, TELEGRAM_CONFIG_DOCUMENT, TelegramConfigDocument } from '../telegram-config.document.js';
 import type { PlaylistTrack } from './playlist-source.js';
@@ -59,11 +59,11 @@ function outboundFromEnv(env: NodeJS.ProcessEnv): OutboundPolicy {
 export const DEFAULT_OUTPUT_LATENCY_MS = 1000;
 
 /** Reads and validates `DATA_DIR/telegram-config.json`; the daemon never writes it. */
-export async function readTelegramConfig(dataDir: string): Promise<TelegramConfigDocument> {
+export async function readTelegramConfig(dataDir: string, storage: StorageRepository): Promise<TelegramConfigDocument> {
   const path = join(dataDir, TELEGRAM_CONFIG_DOCUMENT.file);
   let stored: Partial<TelegramConfigDocument>;
   try {
-    stored = JSON.parse(await readFile(path, 'utf8')) as Partial<TelegramConfigDocument>;
+    stored = JSON.parse(await storage.readText(path)) as Partial<TelegramConfigDocument>;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT')
       throw new DaemonSetupError(`${path} does not exist: configure the Telegram stream first`);
@@ -78,11 +78,11 @@ export async function readTelegramConfig(dataDir: string): Promise<TelegramConfi
 }
 
 /** Reads the playlist from `DATA_DIR/audio-tracks.json` (an absent file is an empty playlist). */
-export async function readPlaylist(dataDir: string): Promise<PlaylistTrack[]> {
+export async function readPlaylist(dataDir: string, storage: StorageRepository): Promise<PlaylistTrack[]> {
   const path = join(dataDir, TRACK_LIBRARY_FILE);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await storage.readText(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;

@@ -37,7 +37,7 @@ function setup(reachable: () => boolean = () => true) {
   const probes: IngestTarget[] = [];
   const publishers: FakePublisher[] = [];
   const connection = new IngestConnection({
-    processes: processes.asRepository(),
+    processes,
     ffmpegPath: 'ffmpeg',
     encoderArgs: () => ['-i', 'pipe:0', '-f', 'flv', 'pipe:3'],
     publishUrl: PUBLISH_URL,

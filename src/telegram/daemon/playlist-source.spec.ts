@@ -12,7 +12,7 @@ function setup(library: PlaylistTrack[], loop = true) {
   let loads = 0;
   const errors: Array<{ code: string; message: string }> = [];
   const source = new PlaylistSource({
-    processes: processes.asRepository(),
+    processes,
     ffmpegPath: 'ffmpeg',
     format: FORMAT,
     loadTracks: async () => {

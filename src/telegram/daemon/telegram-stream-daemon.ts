@@ -1,4 +1,5 @@
 import type { ProcessRepository } from '../../repositories/process.repository.js';
+import type { StorageRepository } from '../../repositories/storage.repository.js';
 import { hasUrlScheme, INGEST_URL_SCHEMES, publishUrl, RADIO_URL_SCHEMES } from '../stream-url.js';
 import type { TelegramConfigDocument } from '../telegram-config.document.js';
 import { Backoff } from './backoff.js';
@@ -23,6 +24,8 @@ export interface DaemonOptions {
   config: TelegramConfigDocument;
   env: DaemonEnvironment;
   processes: ProcessRepository;
+  /** The cover clip's cache (the daemon runs outside Nest: `new StorageRepository()`). */
+  storage: StorageRepository;
   logger: DaemonLogger;
   /** Sends a report to Wave (PM2's bus); called when the reported audio is heard. */
   report: (message: DaemonMessage) => void;
@@ -107,6 +110,7 @@ export class TelegramStreamDaemon {
     const { config, env, logger } = this.options;
     const coverClip = await prepareCoverClip({
       processes: this.options.processes,
+      storage: this.options.storage,
       ffmpegPath: env.ffmpegPath,
       image: this.options.coverImage,
       cacheDir: this.options.cacheDir,
