@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import type { StatsMessage } from '../contracts/daemon-messages.js';
 import type { StreamingStatus, TrackChangedEvent } from '../contracts/socket-events.js';
 
 /**
@@ -37,16 +38,7 @@ export interface WaveEventMap {
    */
   'telegram.source': { source: string; previous: string | null; label: string; live: boolean; at: string };
   /** The daemon's periodic stream stats (every ~5 s while it runs). */
-  'telegram.stats': {
-    bitrateKbps: number;
-    bytesSent: number;
-    uptimeSec: number;
-    connectedSec: number;
-    connected: boolean;
-    reconnects: number;
-    silenceMs: number;
-    at: string;
-  };
+  'telegram.stats': Omit<StatsMessage, 'event'>;
   /** The daemon reported an error, or exited without being asked to (message redacted). */
   'telegram.error': { code: string; message: string; at: string };
   /** A request failed on Wave's side (status ≥ 500): what the on-call engineer should see live. */

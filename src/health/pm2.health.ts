@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { Pm2Repository } from '../repositories/pm2.repository.js';
-import { DAEMON_PROCESS_NAME } from '../telegram/daemon/daemon-messages.js';
+import { DAEMON_PROCESS_NAME } from '../contracts/daemon-messages.js';
 
 /**
  * Up when no PM2 daemon runs (Wave launches one with the Telegram stream) or when the running one answers;

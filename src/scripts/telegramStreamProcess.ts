@@ -6,14 +6,14 @@ import { registerSecret } from '../common/redaction.js';
 import { validateEnvironment } from '../config/env.validation.js';
 import { ProcessRepository } from '../repositories/process.repository.js';
 import { StorageRepository } from '../repositories/storage.repository.js';
-import { commandFromPacket, DAEMON_MESSAGE_TYPE, DaemonMessage } from '../telegram/daemon/daemon-messages.js';
+import { commandFromPacket, DAEMON_MESSAGE_TYPE, DaemonMessage } from '../contracts/daemon-messages.js';
 import { coverImagePath, daemonEnvironment, readPlaylist, readTelegramConfig, tracksDir } from '../telegram/daemon/daemon-settings.js';
 import { TelegramStreamDaemon } from '../telegram/daemon/telegram-stream-daemon.js';
 
 /**
  * PM2 app `telegram-stream`: pushes the station to Telegram's RTMPS ingest. Reads its settings from
  * DATA_DIR (telegram-config.json, audio-tracks.json), logs to LOG_DIR/telegram-stream.log, reports to Wave
- * over PM2's bus and takes commands from it (see src/telegram/daemon/daemon-messages.ts).
+ * over PM2's bus and takes commands from it (see src/contracts/daemon-messages.ts).
  */
 const STOP_DEADLINE_MS = 8000;
 

@@ -17,7 +17,7 @@ import { LiveIngest } from '../rtmp/live-ingest.js';
 import { RtmpService } from '../rtmp/rtmp.service.js';
 import { TrackLibrary } from '../tracks/track-library.js';
 import { MediaProbeService } from '../media/media-probe.service.js';
-import type { DaemonSourceKind } from './daemon/daemon-messages.js';
+import type { DaemonSourceKind } from '../contracts/daemon-messages.js';
 import { onDaemonStarted, onDjPublished, onDjUnpublished, onSourceConfigured, type TakeoverContext } from './live-takeover.js';
 import { TelegramConfigService } from './telegram-config.service.js';
 import { TelegramConfigUpdateService } from './telegram-config-update.service.js';

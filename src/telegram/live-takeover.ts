@@ -1,4 +1,4 @@
-import type { DaemonSourceKind } from './daemon/daemon-messages.js';
+import type { DaemonSourceKind } from '../contracts/daemon-messages.js';
 import type { TelegramSource } from './telegram-config.document.js';
 
 /**

@@ -5,7 +5,7 @@ import { WaveEvents, type WaveEventMap } from '../bus/wave-events.js';
 import { AppConfig } from '../config/app-config.js';
 import type { NowPlaying } from '../contracts/socket-events.js';
 import { StorageRepository } from '../repositories/storage.repository.js';
-import type { TrackStartedMessage } from './daemon/daemon-messages.js';
+import type { TrackStartedMessage } from '../contracts/daemon-messages.js';
 import { nextNowPlaying, type NowPlayingFact } from './now-playing.js';
 import { NOW_PLAYING_FILE, NowPlayingFile } from './now-playing.file.js';
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { newTestService, type TestService } from '../../test/factory.js';
 import type { FakePm2 } from '../../test/fakes/pm2.repository.fake.js';
-import { DAEMON_PROCESS_NAME } from './daemon/daemon-messages.js';
+import { DAEMON_PROCESS_NAME } from '../contracts/daemon-messages.js';
 import { RELOAD_DEBOUNCE_MS, TelegramPlaylistListener } from './telegram-playlist.listener.js';
 
 describe('TelegramPlaylistListener (tracks.updated → reload-playlist; fake PM2, fake timers)', () => {

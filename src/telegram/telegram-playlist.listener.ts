@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { Pm2Repository } from '../repositories/pm2.repository.js';
-import { DAEMON_COMMAND_TOPIC, DAEMON_PROCESS_NAME } from './daemon/daemon-messages.js';
+import { DAEMON_COMMAND_TOPIC, DAEMON_PROCESS_NAME } from '../contracts/daemon-messages.js';
 
 /** Library changes within this long reach the running daemon as one playlist reload. */
 export const RELOAD_DEBOUNCE_MS = 250;

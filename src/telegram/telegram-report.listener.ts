@@ -12,7 +12,7 @@ import {
   type DaemonStartedMessage,
   type SourceChangedMessage,
   type StatsMessage,
-} from './daemon/daemon-messages.js';
+} from '../contracts/daemon-messages.js';
 import { NowPlayingService } from './now-playing.service.js';
 
 /** What the daemon last reported over PM2's bus (its own facts, which PM2 does not hold). */

@@ -5,7 +5,7 @@ import type { WaveEventMap } from '../bus/wave-events.js';
 import { DockerTimeoutError } from '../repositories/docker.repository.js';
 import { Pm2Repository } from '../repositories/pm2.repository.js';
 import { LiveIngest } from '../rtmp/live-ingest.js';
-import { DAEMON_COMMAND_TOPIC, DAEMON_PROCESS_NAME, type DaemonCommand } from './daemon/daemon-messages.js';
+import { DAEMON_COMMAND_TOPIC, DAEMON_PROCESS_NAME, type DaemonCommand } from '../contracts/daemon-messages.js';
 import {
   onDaemonStarted,
   onDjPublished,

@@ -11,7 +11,7 @@ import type { FakePm2 } from '../../test/fakes/pm2.repository.fake.js';
 import { LiveIngest } from '../rtmp/live-ingest.js';
 import { TrackLibrary } from '../tracks/track-library.js';
 import { MediaProbeService } from '../media/media-probe.service.js';
-import { DAEMON_PROCESS_NAME } from './daemon/daemon-messages.js';
+import { DAEMON_PROCESS_NAME } from '../contracts/daemon-messages.js';
 import { TELEGRAM_CONFIG_DOCUMENT } from './telegram-config.document.js';
 import { TelegramConfigService } from './telegram-config.service.js';
 import { TelegramConfigUpdateService } from './telegram-config-update.service.js';

@@ -4,7 +4,7 @@ import { WaveError } from '../common/wave-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { Pm2ProcessEvent, Pm2ProcessInfo, Pm2Repository } from '../repositories/pm2.repository.js';
 import { TrackLibrary } from '../tracks/track-library.js';
-import { DAEMON_PROCESS_NAME, type ConnectionState, type DaemonSourceKind } from './daemon/daemon-messages.js';
+import { DAEMON_PROCESS_NAME, type ConnectionState, type DaemonSourceKind } from '../contracts/daemon-messages.js';
 import type { TelegramStatusDto } from './dto/telegram-status.dto.js';
 import { isRunningState } from './now-playing.js';
 import { NowPlayingService } from './now-playing.service.js';

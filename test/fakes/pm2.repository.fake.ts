@@ -6,7 +6,7 @@ import type {
   Pm2ProcessMessage,
   Pm2Repository,
 } from '../../src/repositories/pm2.repository.js';
-import { DAEMON_PROCESS_NAME, type DaemonMessage } from '../../src/telegram/daemon/daemon-messages.js';
+import { DAEMON_PROCESS_NAME, type DaemonMessage } from '../../src/contracts/daemon-messages.js';
 import type { RepositoryApi } from './repository-api.js';
 
 /** PM2 as the service sees it: an in-memory process table and a bus the spec drives. */

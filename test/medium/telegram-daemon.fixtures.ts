@@ -6,7 +6,7 @@ import { ProcessRepository } from '../../src/repositories/process.repository.js'
 import { StorageRepository } from '../../src/repositories/storage.repository.js';
 import { expect } from 'vitest';
 import type { RtmpIngest } from '../env/rtmp-ingest.js';
-import type { DaemonMessage, TrackStartedMessage } from '../../src/telegram/daemon/daemon-messages.js';
+import type { DaemonMessage, TrackStartedMessage } from '../../src/contracts/daemon-messages.js';
 import { daemonEnvironment, readPlaylist, readTelegramConfig, tracksDir } from '../../src/telegram/daemon/daemon-settings.js';
 import { DaemonLogger, TelegramStreamDaemon } from '../../src/telegram/daemon/telegram-stream-daemon.js';
 import type { TelegramConfigDocument } from '../../src/telegram/telegram-config.document.js';

@@ -1,4 +1,4 @@
-import type { DaemonSourceKind, DaemonTrack } from './daemon-messages.js';
+import type { DaemonSourceKind, DaemonTrack } from '../../contracts/daemon-messages.js';
 
 /** PCM read from a source; `track` is set when `data` begins a new track. */
 export interface PcmChunk {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StorageRepository } from '../../repositories/storage.repository.js';
-import { commandFromPacket } from './daemon-messages.js';
+import { commandFromPacket } from '../../contracts/daemon-messages.js';
 import { daemonEnvironment, readPlaylist, readTelegramConfig } from './daemon-settings.js';
 
 describe('daemon settings', () => {

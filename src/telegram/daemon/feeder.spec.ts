@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AudioSource, PcmChunk } from './audio-source.js';
-import type { DaemonSourceKind, DaemonTrack } from './daemon-messages.js';
+import type { DaemonSourceKind, DaemonTrack } from '../../contracts/daemon-messages.js';
 import { Feeder } from './feeder.js';
 import { PcmClock } from './pcm.js';
 

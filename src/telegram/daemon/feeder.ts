@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { AudioSource } from './audio-source.js';
-import type { DaemonSourceKind, DaemonTrack } from './daemon-messages.js';
+import type { DaemonSourceKind, DaemonTrack } from '../../contracts/daemon-messages.js';
 import { frameBytes, msForBytes, PcmClock } from './pcm.js';
 
 /** Where the feeder writes PCM: the encoder's stdin while connected. */

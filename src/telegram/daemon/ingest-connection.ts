@@ -5,7 +5,7 @@ import type { OutboundPolicy } from '../../common/outbound-policy.js';
 import { redact } from '../../common/redaction.js';
 import type { ManagedProcess, ProcessRepository } from '../../repositories/process.repository.js';
 import { Backoff } from './backoff.js';
-import type { ConnectionState } from './daemon-messages.js';
+import type { ConnectionState } from '../../contracts/daemon-messages.js';
 import { EncoderProgress, ProgressParser } from './encoder.js';
 import type { PcmSink } from './feeder.js';
 import { FlvPublisher, type FlvPublisherEvents } from './rtmp/flv-relay.js';

@@ -4,6 +4,9 @@ import type { ManagedProcess, ProcessRepository } from '../../repositories/proce
 import { FETCH_PROTOCOL_WHITELIST } from '../stream-url.js';
 import { frameBytes, PcmBuffer, PcmFormat } from './pcm.js';
 
+/** Every decoder: no banner, no stdin (it is the daemon's), errors only on stderr. */
+const QUIET_ARGS = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
+
 /** Output half shared by every decoder: raw PCM on stdout, flushed per packet (a pipe would hold it back). */
 function pcmOutputArgs(format: PcmFormat): string[] {
   return ['-vn', '-f', 's16le', '-ar', String(format.sampleRate), '-ac', String(format.channels), '-flush_packets', '1', 'pipe:1'];
@@ -11,7 +14,7 @@ function pcmOutputArgs(format: PcmFormat): string[] {
 
 /** A playlist file decoded as fast as the reader takes it. */
 export function fileDecoderArgs(path: string, format: PcmFormat): string[] {
-  return ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', path, ...pcmOutputArgs(format)];
+  return [...QUIET_ARGS, '-i', path, ...pcmOutputArgs(format)];
 }
 
 /**
@@ -19,7 +22,7 @@ export function fileDecoderArgs(path: string, format: PcmFormat): string[] {
  * `pipe` is the only protocol: a demuxer that finds URLs in what it reads (a playlist) cannot fetch them.
  */
 export function pipedRadioDecoderArgs(format: PcmFormat): string[] {
-  return ['-hide_banner', '-nostdin', '-loglevel', 'error', '-protocol_whitelist', 'pipe', '-i', 'pipe:0', ...pcmOutputArgs(format)];
+  return [...QUIET_ARGS, '-protocol_whitelist', 'pipe', '-i', 'pipe:0', ...pcmOutputArgs(format)];
 }
 
 /** Input flags that let ffmpeg start decoding a live FLV stream at once (~0.4 s to the first PCM instead of ~5 s). */
@@ -27,20 +30,7 @@ const LOW_LATENCY_INPUT_ARGS = ['-fflags', 'nobuffer', '-flags', 'low_delay', '-
 
 /** An RTMP stream the daemon plays itself (a relay or radio URL: its last segment is a key), as FLV on stdin, read with the live flags. */
 export function pipedFlvDecoderArgs(format: PcmFormat): string[] {
-  return [
-    '-hide_banner',
-    '-nostdin',
-    '-loglevel',
-    'error',
-    '-protocol_whitelist',
-    'pipe',
-    ...LOW_LATENCY_INPUT_ARGS,
-    '-f',
-    'flv',
-    '-i',
-    'pipe:0',
-    ...pcmOutputArgs(format),
-  ];
+  return [...QUIET_ARGS, '-protocol_whitelist', 'pipe', ...LOW_LATENCY_INPUT_ARGS, '-f', 'flv', '-i', 'pipe:0', ...pcmOutputArgs(format)];
 }
 
 /**
@@ -49,10 +39,7 @@ export function pipedFlvDecoderArgs(format: PcmFormat): string[] {
  */
 export function liveDecoderArgs(url: string, format: PcmFormat): string[] {
   return [
-    '-hide_banner',
-    '-nostdin',
-    '-loglevel',
-    'error',
+    ...QUIET_ARGS,
     '-protocol_whitelist',
     FETCH_PROTOCOL_WHITELIST,
     ...LOW_LATENCY_INPUT_ARGS,

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { isAbsolute, resolve } from 'node:path';
 import type { ProcessRepository } from '../../repositories/process.repository.js';
 import type { AudioSource, PcmChunk } from './audio-source.js';
-import type { DaemonTrack } from './daemon-messages.js';
+import type { DaemonTrack } from '../../contracts/daemon-messages.js';
 import { bytesForMs, PcmFormat } from './pcm.js';
 import { fileDecoderArgs, PcmDecoder } from './pcm-decoder.js';
 import { PlaylistOrder } from './playlist-order.js';

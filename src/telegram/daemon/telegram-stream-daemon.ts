@@ -4,7 +4,7 @@ import { hasUrlScheme, INGEST_URL_SCHEMES, publishUrl, RADIO_URL_SCHEMES } from 
 import type { TelegramConfigDocument } from '../telegram-config.document.js';
 import { Backoff } from './backoff.js';
 import { prepareCoverClip } from './cover.js';
-import type { DaemonCommand, DaemonMessage, DaemonSourceKind } from './daemon-messages.js';
+import type { DaemonCommand, DaemonMessage, DaemonSourceKind } from '../../contracts/daemon-messages.js';
 import type { DaemonEnvironment } from './daemon-settings.js';
 import { encoderArgs } from './encoder.js';
 import { Feeder } from './feeder.js';
