@@ -46,9 +46,10 @@ describe('AccessLog', () => {
 
   it('rotates by size into access.log.1 … access.log.5, dropping the oldest lines', async () => {
     const log = new AccessLog({ logDir: dir, console: false, maxSize: '1K' });
-    // One request a turn of the event loop: the log writes what a turn gathered as one chunk.
+    // Each line handed to the file on its own (the log gathers lines for up to 100 ms and writes them as one chunk).
     for (let n = 0; n < 120; n += 1) {
       log.request(entry(n));
+      log.flush();
       await new Promise((resolve) => setImmediate(resolve));
     }
     await log.close();
