@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../env/index.js';
 import { call } from '../env/http.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
+import { makeTone } from '../env/media.js';
 
 const run = promisify(execFile);
 /** The size the issue used; Wave's documents and the filler share it. */
@@ -41,16 +42,7 @@ describe.skipIf(!canMount)('DATA_DIR on a nearly full disk (tmpfs, needs root on
     media = await makeTempDir('chaos-disk-media');
     dataDir = await makeTempDir('chaos-disk-data');
     logDir = await makeTempDir('chaos-disk-logs');
-    await run('ffmpeg', [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=440:duration=1',
-      join(media, 'song.mp3'),
-    ]);
+    await makeTone(join(media, 'song.mp3'), { seconds: 1 });
     await run('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_SIZE},mode=0700`, 'tmpfs', dataDir]);
     mounted = true;
   });

@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, makeTempDir, testEnv } from '../env/index.js';
 import { createPm2Home, type Pm2Home } from '../env/pm2-home.js';
@@ -9,8 +7,8 @@ import { startWave, WaveServer } from '../env/wave-server.js';
 import { deepObjectJson, errorShapeProblem, fingerprint, nestedJson, send, type RawAnswer, type RawRequest } from './hostile.js';
 import { loopRounds, withLoopProbe } from './loop-probe.js';
 import { operationsOf, type OpenApiDocument, type Operation, type SchemaObject } from './openapi.js';
+import { makeTone } from '../env/media.js';
 
-const run = promisify(execFile);
 const TOKEN = 'chaos-fuzz-token-0123456789';
 const LOOP_BUDGET_MS = 50;
 
@@ -223,7 +221,7 @@ describe('fuzz of every OpenAPI operation', () => {
   beforeAll(async () => {
     const media = await makeTempDir('chaos-fuzz-media');
     const song = join(media, 'song.mp3');
-    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', song]);
+    await makeTone(song, { seconds: 1 });
     const dataDir = await makeTempDir('chaos-fuzz-data');
     // An ingest of its own (name, ports), so what the fuzz starts collides with nothing.
     await writeFile(

@@ -1,14 +1,12 @@
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../env/index.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
 import { deepObjectJson, errorShapeProblem, fingerprint, nestedJson, send, type RawAnswer } from './hostile.js';
 import { loopRounds } from './loop-probe.js';
+import { makeTone } from '../env/media.js';
 
-const run = promisify(execFile);
 const TOKEN = 'chaos-input-token-0123456789';
 /** No single request may hold Wave's event loop longer than this (issue 10). */
 const LOOP_BUDGET_MS = 50;
@@ -36,7 +34,7 @@ describe('hostile input: depth, sizes, null, multipart, control characters', () 
   beforeAll(async () => {
     const media = await makeTempDir('chaos-input-media');
     const song = join(media, 'song.mp3');
-    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', song]);
+    await makeTone(song, { seconds: 1 });
     wave = await startWave({ env: { NODE_ENV: 'production', WAVE_API_TOKEN: TOKEN } });
     const added = await json('POST', '/api/tracks', JSON.stringify({ path: song, title: 'Kept' }));
     expect(added.status).toBe(201);

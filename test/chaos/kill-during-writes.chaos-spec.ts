@@ -1,13 +1,11 @@
-import { execFile } from 'node:child_process';
 import { copyFile, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../env/index.js';
 import { call } from '../env/http.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
+import { makeTone } from '../env/media.js';
 
-const run = promisify(execFile);
 const WRITES = 500;
 
 interface Track {
@@ -31,7 +29,7 @@ describe('kill -9 during 500 concurrent writes', () => {
     dataDir = await makeTempDir('chaos-kill-data');
     logDir = await makeTempDir('chaos-kill-logs');
     const song = join(media, 'song.mp3');
-    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', song]);
+    await makeTone(song, { seconds: 1 });
     wave = await startWave({ dataDir, logDir, keepDirs: true });
     tracks = [];
     for (let i = 0; i < WRITES; i += 50) {

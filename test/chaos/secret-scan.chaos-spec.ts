@@ -19,6 +19,7 @@ import { RtmpIngest, startRtmpIngest } from '../env/rtmp-ingest.js';
 import { connectSocket } from '../env/sockets.js';
 import { waitUntil } from '../env/wait.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
+import { makeCover } from '../env/media.js';
 
 const run = promisify(execFile);
 
@@ -194,18 +195,7 @@ describe('secret scan: a whole station running, nothing secret in any command li
       '2',
       join(media, 'tone.mp3'),
     ]);
-    await run('ffmpeg', [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'color=c=navy:s=640x360',
-      '-frames:v',
-      '1',
-      join(media, 'cover.png'),
-    ]);
+    await makeCover(join(media, 'cover.png'));
     wave = await startWave({
       dataDir,
       logDir,

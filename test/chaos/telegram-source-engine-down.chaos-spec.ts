@@ -1,10 +1,8 @@
-import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerEngineProxy, startDockerEngineProxy } from '../env/docker-engine-proxy.js';
 import { freePort, makeTempDir } from '../env/index.js';
@@ -13,6 +11,7 @@ import { createPm2Home, Pm2Home } from '../env/pm2-home.js';
 import { RtmpIngest, startRtmpIngest } from '../env/rtmp-ingest.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
 import { waitUntil } from '../env/wait.js';
+import { makeTone, makeCover } from '../env/media.js';
 
 // Issue 10, finding 4: with the Docker engine unreachable (or hung), a source change while streaming
 // answered 200 restartRequired: false and the daemon never switched, because the decision asked the
@@ -24,7 +23,6 @@ const TELEGRAM_KEY = '1234567890:ChaosEngineDownKey0123';
 const ANSWER_BOUND_MS = 5_000;
 /** From the PUT to the daemon's report of the new source (it fetches the radio and plays its first audio). */
 const SWITCH_BOUND_MS = 10_000;
-const run = promisify(execFile);
 
 interface TelegramStatus {
   running: boolean;
@@ -46,46 +44,9 @@ describe.each(['unreachable', 'hung'] as const)('a Telegram source change with t
     const media = await makeTempDir('chaos-source-media');
     logDir = await makeTempDir('chaos-source-logs');
     await Promise.all([
-      run('ffmpeg', [
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-f',
-        'lavfi',
-        '-i',
-        'sine=frequency=440:duration=20',
-        '-ac',
-        '2',
-        '-metadata',
-        'title=Tone',
-        join(media, 'tone.mp3'),
-      ]),
-      run('ffmpeg', [
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-f',
-        'lavfi',
-        '-i',
-        'sine=frequency=660:duration=60',
-        '-ac',
-        '2',
-        '-b:a',
-        '128k',
-        join(media, 'radio.mp3'),
-      ]),
-      run('ffmpeg', [
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-f',
-        'lavfi',
-        '-i',
-        'color=c=navy:s=640x360',
-        '-frames:v',
-        '1',
-        join(media, 'cover.png'),
-      ]),
+      makeTone(join(media, 'tone.mp3'), { seconds: 20, stereo: true, tags: { title: 'Tone' } }),
+      makeTone(join(media, 'radio.mp3'), { hz: 660, seconds: 60, stereo: true, bitrate: '128k' }),
+      makeCover(join(media, 'cover.png')),
     ]);
     // An internet radio on loopback: the same mp3 to every listener.
     radio = createServer((_req, res) => {

@@ -14,6 +14,7 @@ import { call } from '../env/http.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
 import { LevelListener, LOUD, QUIET } from '../medium/telegram-daemon.fixtures.js';
 import { waitUntil } from '../env/wait.js';
+import { makeCover } from '../env/media.js';
 
 // The headline feature end to end, everything real: Wave (built server), its RTMP ingest in Docker,
 // PM2 running the Telegram daemon, a local RTMPS ingest standing in for Telegram, ffmpeg as the DJ.
@@ -110,18 +111,7 @@ describe('Live DJ takeover end to end (DJ → Wave RTMP ingest → Wave → daem
           join(media, `tone-${i}.mp3`),
         ]),
       ),
-      run('ffmpeg', [
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-f',
-        'lavfi',
-        '-i',
-        'color=c=navy:s=640x360',
-        '-frames:v',
-        '1',
-        join(media, 'cover.png'),
-      ]),
+      makeCover(join(media, 'cover.png')),
     ]);
     wave = await startWave({
       dataDir,

@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PublicStatus, SystemEvent, TrackChangedEvent } from '../../src/contracts/socket-events.js';
@@ -10,6 +8,7 @@ import { RtmpIngest, startRtmpIngest } from '../env/rtmp-ingest.js';
 import { connectWithFirst, nextEvent } from '../env/sockets.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
 import { waitUntil } from '../env/wait.js';
+import { makeTone } from '../env/media.js';
 
 // Issue 5's "Done when": a listener widget on `/` gets `track:changed` when the daemon changes track
 // (real PM2, the real daemon and ffmpeg, a local Telegram-like RTMPS ingest).
@@ -17,7 +16,6 @@ import { waitUntil } from '../env/wait.js';
 const KEY = '1234567890:RealtimeTelegramKeyAbCd';
 const TRACK_SECONDS = 2;
 const EVENT_TIMEOUT_MS = 20_000;
-const run = promisify(execFile);
 
 describe('Real time: the Telegram daemon changing track reaches socket clients', () => {
   let home: Pm2Home;
@@ -39,22 +37,7 @@ describe('Real time: the Telegram daemon changing track reaches socket clients',
   beforeAll(async () => {
     [home, ingest] = await Promise.all([createPm2Home(), startRtmpIngest()]);
     const media = await makeTempDir('realtime-telegram-media');
-    await Promise.all(
-      [330, 660].map((hz, i) =>
-        run('ffmpeg', [
-          '-hide_banner',
-          '-loglevel',
-          'error',
-          '-f',
-          'lavfi',
-          '-i',
-          `sine=frequency=${hz}:duration=${TRACK_SECONDS}`,
-          '-ac',
-          '2',
-          join(media, `tone-${i + 1}.mp3`),
-        ]),
-      ),
-    );
+    await Promise.all([330, 660].map((hz, i) => makeTone(join(media, `tone-${i + 1}.mp3`), { hz, seconds: TRACK_SECONDS, stereo: true })));
     wave = await startWave({ env: { PM2_HOME: home.path } });
     for (let i = 1; i <= 2; i++) expect((await call('POST', '/api/tracks', { path: join(media, `tone-${i}.mp3`) })).status).toBe(201);
     expect((await call('PUT', '/api/stream/telegram/config', { serverUrl: ingest.rtmpsServerUrl, streamKey: KEY })).status).toBe(200);

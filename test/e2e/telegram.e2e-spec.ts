@@ -10,6 +10,7 @@ import { RtmpIngest, startRtmpIngest } from '../env/rtmp-ingest.js';
 import { call } from '../env/http.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
 import { waitUntil } from '../env/wait.js';
+import { makeTone, makeCover } from '../env/media.js';
 
 // Issue 6 end to end: the built server drives the real daemon through a real PM2 (private PM2_HOME),
 // real ffmpeg pushes to a local Telegram-like RTMPS ingest (nginx-rtmp behind socat TLS).
@@ -64,33 +65,9 @@ describe('Telegram stream end to end (Wave → PM2 → daemon → RTMPS ingest)'
     media = await makeTempDir('telegram-media');
     await Promise.all([
       ...[220, 440, 880].map((hz, i) =>
-        run('ffmpeg', [
-          '-hide_banner',
-          '-loglevel',
-          'error',
-          '-f',
-          'lavfi',
-          '-i',
-          `sine=frequency=${hz}:duration=${TRACK_SECONDS}`,
-          '-ac',
-          '2',
-          '-metadata',
-          `title=Tone ${i + 1}`,
-          join(media, `tone-${i + 1}.mp3`),
-        ]),
+        makeTone(join(media, `tone-${i + 1}.mp3`), { hz, seconds: TRACK_SECONDS, stereo: true, tags: { title: `Tone ${i + 1}` } }),
       ),
-      run('ffmpeg', [
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-f',
-        'lavfi',
-        '-i',
-        'color=c=navy:s=640x360',
-        '-frames:v',
-        '1',
-        join(media, 'cover.png'),
-      ]),
+      makeCover(join(media, 'cover.png')),
     ]);
     wave = await startWave({ dataDir, logDir, env: { PM2_HOME: home.path } });
   });

@@ -1,15 +1,12 @@
-import { execFile } from 'node:child_process';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../env/index.js';
 import { call } from '../env/http.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
+import { makeTone } from '../env/media.js';
 
 // The track library through the built server: real ffprobe on real files, the real document store.
-
-const run = promisify(execFile);
 
 interface Track {
   id: string;
@@ -45,20 +42,7 @@ describe('Track library end to end', () => {
   beforeAll(async () => {
     media = await makeTempDir('tracks-media');
     song = join(media, 'night-drive.mp3');
-    await run('ffmpeg', [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=440:duration=2',
-      '-metadata',
-      'title=Night Drive',
-      '-metadata',
-      'artist=Wave Ensemble',
-      song,
-    ]);
+    await makeTone(song, { seconds: 2, tags: { title: 'Night Drive', artist: 'Wave Ensemble' } });
     await writeFile(join(media, 'notes.mp3'), 'this is text with an audio name');
     wave = await startWave({ env: { TRACK_UPLOAD_MAX_MB: '1' } });
   });

@@ -14,6 +14,7 @@ import { TELEGRAM_CONFIG_DOCUMENT } from '../../src/telegram/telegram-config.doc
 import { TRACK_LIBRARY_FILE, type TrackLibraryFile } from '../../src/contracts/track-library.js';
 import { makeTempDir } from '../env/index.js';
 import { waitUntil } from '../env/wait.js';
+import { makeCover } from '../env/media.js';
 
 const run = promisify(execFile);
 
@@ -61,19 +62,7 @@ export async function makeStation(count: number, seconds: number): Promise<Stati
     });
   }
   await writeFile(join(dataDir, TRACK_LIBRARY_FILE), JSON.stringify({ tracks } satisfies TrackLibraryFile, null, 2));
-  await run('ffmpeg', [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    'color=c=navy:s=640x360',
-    '-frames:v',
-    '1',
-    join(dataDir, 'cover.png'),
-  ]);
+  await makeCover(join(dataDir, 'cover.png'));
   return { dataDir, logDir };
 }
 

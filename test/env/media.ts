@@ -1,0 +1,36 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const QUIET = ['-hide_banner', '-loglevel', 'error'];
+
+export interface ToneOptions {
+  hz?: number;
+  seconds: number;
+  /** Two channels (the daemon's output is stereo); ffmpeg's sine source is mono. */
+  stereo?: boolean;
+  /** e.g. `128k`; ffmpeg's default otherwise. */
+  bitrate?: string;
+  /** ID3 tags (`title`, `artist`). */
+  tags?: Record<string, string>;
+}
+
+/** A sine tone written by the real ffmpeg to `path` (its extension picks the format, e.g. `.mp3`). */
+export async function makeTone(path: string, { hz = 440, seconds, stereo = false, bitrate, tags = {} }: ToneOptions): Promise<void> {
+  await run('ffmpeg', [
+    ...QUIET,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=${hz}:duration=${seconds}`,
+    ...(stereo ? ['-ac', '2'] : []),
+    ...(bitrate ? ['-b:a', bitrate] : []),
+    ...Object.entries(tags).flatMap(([key, value]) => ['-metadata', `${key}=${value}`]),
+    path,
+  ]);
+}
+
+/** A 640×360 still image (a stream cover) written by the real ffmpeg to `path` (e.g. `cover.png`). */
+export async function makeCover(path: string): Promise<void> {
+  await run('ffmpeg', [...QUIET, '-f', 'lavfi', '-i', 'color=c=navy:s=640x360', '-frames:v', '1', path]);
+}
