@@ -19,7 +19,7 @@ import { RtmpIngest, startRtmpIngest } from '../env/rtmp-ingest.js';
 import { connectSocket } from '../env/sockets.js';
 import { waitUntil } from '../env/wait.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
-import { makeCover } from '../env/media.js';
+import { makeCover, liveAudioArgs } from '../env/media.js';
 
 const run = promisify(execFile);
 
@@ -59,26 +59,7 @@ async function startRadio(): Promise<{ server: Server; url: string; listeners: (
     res.writeHead(200, { 'content-type': 'audio/mpeg' });
     const ffmpeg: ChildProcess = spawn(
       'ffmpeg',
-      [
-        '-hide_banner',
-        '-nostdin',
-        '-loglevel',
-        'error',
-        '-re',
-        '-f',
-        'lavfi',
-        '-i',
-        'aevalsrc=0.2*sin(2*PI*660*t):s=44100',
-        '-ac',
-        '2',
-        '-c:a',
-        'libmp3lame',
-        '-b:a',
-        '128k',
-        '-f',
-        'mp3',
-        'pipe:1',
-      ],
+      liveAudioArgs('aevalsrc=0.2*sin(2*PI*660*t):s=44100', 'pipe:1', { codec: 'libmp3lame', format: 'mp3' }),
       { stdio: ['ignore', 'pipe', 'ignore'] },
     );
     ffmpeg.stdout!.pipe(res);

@@ -14,7 +14,7 @@ import { call } from '../env/http.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
 import { LevelListener, LOUD, QUIET } from '../medium/telegram-daemon.fixtures.js';
 import { waitUntil } from '../env/wait.js';
-import { makeCover } from '../env/media.js';
+import { makeCover, liveAudioArgs } from '../env/media.js';
 
 // The headline feature end to end, everything real: Wave (built server), its RTMP ingest in Docker,
 // PM2 running the Telegram daemon, a local RTMPS ingest standing in for Telegram, ffmpeg as the DJ.
@@ -38,30 +38,7 @@ interface TelegramStatus {
 
 /** ffmpeg as a DJ: a loud 1000 Hz show, audio only, published in real time. */
 function startDj(url: string): ChildProcess {
-  return spawn(
-    'ffmpeg',
-    [
-      '-hide_banner',
-      '-nostdin',
-      '-loglevel',
-      'error',
-      '-re',
-      '-f',
-      'lavfi',
-      '-i',
-      `aevalsrc=${LOUD}*sin(2*PI*1000*t):s=44100`,
-      '-ac',
-      '2',
-      '-c:a',
-      'aac',
-      '-b:a',
-      '128k',
-      '-f',
-      'flv',
-      url,
-    ],
-    { stdio: 'ignore' },
-  );
+  return spawn('ffmpeg', liveAudioArgs(`aevalsrc=${LOUD}*sin(2*PI*1000*t):s=44100`, url), { stdio: 'ignore' });
 }
 
 function stopProcess(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {

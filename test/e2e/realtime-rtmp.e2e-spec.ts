@@ -6,6 +6,7 @@ import type { PublicStatus, StreamingStatus, SystemEvent } from '../../src/contr
 import { freePort, makeTempDir, testEnv } from '../env/index.js';
 import { connectWithFirst, nextEvent } from '../env/sockets.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
+import { liveAudioArgs } from '../env/media.js';
 
 // Issue 5's "Done when": starting/stopping the ingest (real Docker, real nginx-rtmp, a real ffmpeg DJ)
 // produces `system` events and status changes on connected socket clients.
@@ -80,24 +81,10 @@ describe('Real time: RTMP ingest start/stop and a DJ reach socket clients', () =
     const live = nextEvent<PublicStatus>(listener, 'status', EVENT_TIMEOUT_MS, (s) => s.live);
     const dj = spawn(
       'ffmpeg',
-      [
-        '-hide_banner',
-        '-nostdin',
-        '-loglevel',
-        'error',
-        '-re',
-        '-f',
-        'lavfi',
-        '-i',
-        'sine=frequency=440:sample_rate=44100:duration=30',
-        '-c:a',
-        'aac',
-        '-b:a',
-        '96k',
-        '-f',
-        'flv',
-        `rtmp://127.0.0.1:${rtmpPort}/live/${KEY}`,
-      ],
+      liveAudioArgs('sine=frequency=440:sample_rate=44100:duration=30', `rtmp://127.0.0.1:${rtmpPort}/live/${KEY}`, {
+        stereo: false,
+        bitrate: '96k',
+      }),
       { stdio: 'ignore' },
     );
     try {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, makeTempDir, testEnv } from '../env/index.js';
 import { call } from '../env/http.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
+import { liveAudioArgs } from '../env/media.js';
 
 // Issue 4's "Done when", end to end: the built server, the real Docker engine, real nginx-rtmp,
 // and real ffmpeg as the DJ.
@@ -32,28 +33,9 @@ async function ingestContainers(): Promise<Docker.ContainerInfo[]> {
 
 /** Real ffmpeg as a DJ: an audio-only show (cheap on 2 cores) published over RTMP. */
 function publish(url: string, seconds: number) {
-  const child = spawn(
-    'ffmpeg',
-    [
-      '-hide_banner',
-      '-nostdin',
-      '-loglevel',
-      'error',
-      '-re',
-      '-f',
-      'lavfi',
-      '-i',
-      `sine=frequency=440:sample_rate=44100:duration=${seconds}`,
-      '-c:a',
-      'aac',
-      '-b:a',
-      '128k',
-      '-f',
-      'flv',
-      url,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const child = spawn('ffmpeg', liveAudioArgs(`sine=frequency=440:sample_rate=44100:duration=${seconds}`, url, { stereo: false }), {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -34,3 +34,37 @@ export async function makeTone(path: string, { hz = 440, seconds, stereo = false
 export async function makeCover(path: string): Promise<void> {
   await run('ffmpeg', [...QUIET, '-f', 'lavfi', '-i', 'color=c=navy:s=640x360', '-frames:v', '1', path]);
 }
+
+export interface LiveAudioOptions {
+  /** Two channels (default); false keeps the lavfi source's own. */
+  stereo?: boolean;
+  codec?: string;
+  bitrate?: string;
+  /** ffmpeg's output format (`flv` for RTMP, `mp3` for an internet radio). */
+  format?: string;
+}
+
+/** ffmpeg arguments that encode a lavfi audio `source` in real time (`-re`) to `output`: what a DJ's software or a radio sends. */
+export function liveAudioArgs(
+  source: string,
+  output: string,
+  { stereo = true, codec = 'aac', bitrate = '128k', format = 'flv' }: LiveAudioOptions = {},
+): string[] {
+  return [
+    ...QUIET,
+    '-nostdin',
+    '-re',
+    '-f',
+    'lavfi',
+    '-i',
+    source,
+    ...(stereo ? ['-ac', '2'] : []),
+    '-c:a',
+    codec,
+    '-b:a',
+    bitrate,
+    '-f',
+    format,
+    output,
+  ];
+}

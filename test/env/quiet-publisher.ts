@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { FlvPublisher } from '../../src/telegram/daemon/rtmp/flv-relay.js';
+import { liveAudioArgs } from './media.js';
 
 export interface QuietPublisher {
   /** Resolves once the ingest accepted the publish. */
@@ -14,30 +15,7 @@ export interface QuietPublisher {
  * secret scan of this one.
  */
 export function startQuietPublisher(url: string, tone = 'aevalsrc=0.5*sin(2*PI*1000*t):s=44100'): QuietPublisher {
-  const ffmpeg: ChildProcess = spawn(
-    'ffmpeg',
-    [
-      '-hide_banner',
-      '-nostdin',
-      '-loglevel',
-      'error',
-      '-re',
-      '-f',
-      'lavfi',
-      '-i',
-      tone,
-      '-ac',
-      '2',
-      '-c:a',
-      'aac',
-      '-b:a',
-      '128k',
-      '-f',
-      'flv',
-      'pipe:1',
-    ],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
-  );
+  const ffmpeg: ChildProcess = spawn('ffmpeg', liveAudioArgs(tone, 'pipe:1'), { stdio: ['ignore', 'pipe', 'ignore'] });
   const publisher = new FlvPublisher(url, null, ffmpeg.stdout!, 10_000);
   const published = new Promise<void>((resolve, reject) => {
     publisher.once('published', () => resolve());
