@@ -224,7 +224,7 @@ describe('RTMP ingest end to end', () => {
       rtmpPort: newPort,
       streamKeys: [KEY, OTHER_KEY],
     });
-    expect(put.status).toBe(200);
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
     expect(put.body.rtmpPort).toBe(newPort);
     expect(put.body.streamKeys).toHaveLength(2);
     const { body } = await call<Status>(wave, 'GET', '/api/stream/rtmp/status');

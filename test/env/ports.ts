@@ -2,13 +2,16 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { platform } from 'node:os';
 
-/** A TCP port free on 127.0.0.1 right now (the OS picks it). */
+/**
+ * A TCP port free on every address right now (the OS picks it). Every address, not 127.0.0.1 alone: Docker
+ * publishes the ingest's ports on 0.0.0.0, which fails on a port another Wave holds on the bridge address.
+ */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
     server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, '0.0.0.0', () => {
       const { port } = server.address() as { port: number };
       server.close(() => resolve(port));
     });
