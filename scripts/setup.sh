@@ -9,12 +9,12 @@ cd "$(dirname "$0")/.."
 
 need_node() {
   if ! command -v node >/dev/null 2>&1; then
-    echo "setup: Node.js ^20.19, ^22.12 or >= 24 is required (https://nodejs.org or your package manager)" >&2
+    echo "setup: Node.js ^20.19, ^22.12, 24 or 25 is required (https://nodejs.org or your package manager)" >&2
     exit 1
   fi
   # Same range as "engines" in package.json (semver is not installed yet).
-  node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit((a===20&&b>=19)||(a===22&&b>=12)||a>=24?0:1)' || {
-    echo "setup: Node.js ^20.19, ^22.12 or >= 24 is required, found $(node --version)" >&2
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit((a===20&&b>=19)||(a===22&&b>=12)||a===24||a===25?0:1)' || {
+    echo "setup: Node.js ^20.19, ^22.12, 24 or 25 is required, found $(node --version)" >&2
     exit 1
   }
 }

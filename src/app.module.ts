@@ -8,13 +8,13 @@ import { MutationThrottlerGuard } from './common/mutation-throttler.guard.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DocumentsModule } from './documents/documents.module.js';
+import { DatabaseModule } from './database/database.module.js';
 import { BusModule } from './bus/bus.module.js';
 import { RepositoriesModule } from './repositories/repositories.module.js';
 import { HealthModule } from './health/health.module.js';
 import { RTMP_CONFIG_DOCUMENT } from './rtmp/rtmp-config.document.js';
 import { RtmpModule } from './rtmp/rtmp.module.js';
 import { TELEGRAM_CONFIG_DOCUMENT } from './telegram/telegram-config.document.js';
-import { AUDIO_TRACKS_DOCUMENT } from './tracks/audio-tracks.document.js';
 import { TelegramModule } from './telegram/telegram.module.js';
 import { TracksModule } from './tracks/tracks.module.js';
 import { MonitoringModule } from './monitoring/monitoring.module.js';
@@ -33,7 +33,9 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        DocumentsModule.forRoot([RTMP_CONFIG_DOCUMENT, TELEGRAM_CONFIG_DOCUMENT, AUDIO_TRACKS_DOCUMENT]),
+        // audio-tracks.json is not among them: the library is in the database, and LibrarySnapshotService keeps that file.
+        DocumentsModule.forRoot([RTMP_CONFIG_DOCUMENT, TELEGRAM_CONFIG_DOCUMENT]),
+        DatabaseModule,
         BusModule,
         RepositoriesModule,
         ApiAuthModule,

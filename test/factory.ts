@@ -14,6 +14,8 @@ import { NginxStatRepository } from '../src/repositories/nginx-stat.repository.j
 import { Pm2Repository } from '../src/repositories/pm2.repository.js';
 import { ProcessRepository } from '../src/repositories/process.repository.js';
 import { StorageRepository } from '../src/repositories/storage.repository.js';
+import { TrackRepository } from '../src/repositories/track.repository.js';
+import { Database } from '../src/database/database.js';
 import { RtmpIngestKeys } from '../src/rtmp/ingest-keys.js';
 import { RtmpCallbackServer } from '../src/rtmp/rtmp-callback.server.js';
 import { RtmpConfigService } from '../src/rtmp/rtmp-config.service.js';
@@ -94,7 +96,9 @@ export interface TestServiceOptions {
 
 /**
  * Builds `service` as Nest would, with every repository a stateful fake (as immich's newTestService):
- * the real AppConfig on a temp DATA_DIR, the real DocumentStore and event bus, and `providers`.
+ * the real AppConfig on a temp DATA_DIR, the real DocumentStore and event bus, and `providers`. The database
+ * is real too: SQLite is embedded (a file in the temp DATA_DIR, no server, no port), so the library's
+ * repositories run their own queries.
  * Lifecycle hooks run (init), so the service is as it is after boot.
  */
 export async function newTestService<T>(service: Type<T>, options: TestServiceOptions = {}): Promise<TestService<T>> {
@@ -108,6 +112,8 @@ export async function newTestService<T>(service: Type<T>, options: TestServiceOp
       DocumentStore,
       WaveEvents,
       ...fakeRepositoryProviders(fakes),
+      { provide: Database, useFactory: () => Database.open(config) },
+      TrackRepository,
       ...(options.providers ?? []),
       service,
     ],

@@ -47,6 +47,8 @@ export interface WaveEventMap {
   'track.changed': TrackChangedEvent;
   /** The track library changed. */
   'tracks.updated': { reason: 'added' | 'updated' | 'deleted' | 'reordered'; trackIds: string[]; count: number; at: string };
+  /** `audio-tracks.json` now holds the library as it was after these changes (readers outside Wave may re-read it). */
+  'tracks.snapshot': { count: number; at: string };
 }
 
 export type WaveEventName = keyof WaveEventMap;

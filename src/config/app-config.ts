@@ -22,6 +22,8 @@ export class AppConfig {
   readonly rtmpCallbackHost?: string;
   readonly rtmpCallbackPort: number;
   readonly redisUrl?: string;
+  /** PostgreSQL for the library (DATABASE_URL); unset: SQLite in DATA_DIR. */
+  readonly databaseUrl?: string;
   readonly trackUploadMaxBytes: number;
   /** Which private hosts configured stream URLs may point at (WAVE_OUTBOUND_ALLOW). */
   readonly outbound: OutboundPolicy;
@@ -45,6 +47,7 @@ export class AppConfig {
     this.rtmpCallbackHost = env.RTMP_CALLBACK_HOST;
     this.rtmpCallbackPort = env.RTMP_CALLBACK_PORT;
     this.redisUrl = env.REDIS_URL;
+    this.databaseUrl = env.DATABASE_URL;
     this.trackUploadMaxBytes = env.TRACK_UPLOAD_MAX_MB * 1024 * 1024;
     this.outbound = OutboundPolicy.parse(env.WAVE_OUTBOUND_ALLOW);
   }

@@ -112,6 +112,15 @@ export class EnvironmentVariables {
   REDIS_URL?: string;
 
   /**
+   * `postgres://[user:password@]host[:port]/database`: the library and the programme live in this PostgreSQL
+   * database (for several Wave instances). Unset: an embedded SQLite file, `DATA_DIR/wave.db`.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(?:ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
+  DATABASE_URL?: string;
+
+  /**
    * Private, loopback and link-local hosts or networks the Telegram stream may reach for its configured URLs
    * (radio, relay, Telegram server), e.g. a local Icecast: `127.0.0.1,10.0.0.0/8,icecast.lan`. Empty: public
    * addresses only.
@@ -132,13 +141,20 @@ export class InvalidEnvironmentError extends Error {}
 /** Validates `env`; throws InvalidEnvironmentError whose message is one line per bad variable. */
 export function validateEnvironment(env: Record<string, string | undefined>): EnvironmentVariables {
   // Optional variables have no initializer, so they are not own keys of a fresh instance.
-  const known = [...Object.keys(new EnvironmentVariables()), 'WAVE_API_TOKEN', 'DOCKER_HOST', 'REDIS_URL', 'RTMP_CALLBACK_HOST'];
+  const known = [
+    ...Object.keys(new EnvironmentVariables()),
+    'WAVE_API_TOKEN',
+    'DOCKER_HOST',
+    'REDIS_URL',
+    'DATABASE_URL',
+    'RTMP_CALLBACK_HOST',
+  ];
   const given = Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== undefined && known.includes(k)));
   const parsed = plainToInstance(EnvironmentVariables, given, { exposeDefaultValues: true });
   const errors = validateSync(parsed, { whitelist: true, forbidUnknownValues: false });
   const lines = errors.map((e) => {
     const reasons = Object.values(e.constraints ?? {}).join('; ');
-    const shown = e.property === 'WAVE_API_TOKEN' || e.property === 'REDIS_URL' ? '(hidden)' : JSON.stringify(env[e.property]);
+    const shown = ['WAVE_API_TOKEN', 'REDIS_URL', 'DATABASE_URL'].includes(e.property) ? '(hidden)' : JSON.stringify(env[e.property]);
     return `${e.property}: ${reasons} (got ${shown})`;
   });
   // Both listen on HOST, so the same port could never work.

@@ -1,7 +1,7 @@
 /**
  * The track library as its file holds it, for readers outside Wave's process: the Telegram daemon reads
- * the playlist from it (Wave's track library writes it). Like socket-events.ts this imports nothing, so
- * neither the writer nor a reader depends on the other's code: both depend on this contract.
+ * the playlist from it (Wave's track library writes it, as a snapshot of its database). Like socket-events.ts
+ * this imports nothing, so neither the writer nor a reader depends on the other's code: both depend on this contract.
  */
 
 /** `DATA_DIR/<file>`: the library and its play order (the array order). */
@@ -15,6 +15,11 @@ export interface LibraryTrack {
   id: string;
   title: string;
   artist: string;
+  /** From the file's tags; '' when it has none (a file written by an older Wave has no such field). */
+  album: string;
+  genre: string;
+  /** The operator's labels (e.g. `night`, `jingle`), first read from the file's grouping or mood tag. */
+  tags: string[];
   /** Absolute, or relative to `DATA_DIR/tracks`. */
   path: string;
   /** Seconds, from ffprobe. */

@@ -68,6 +68,22 @@ export class DocumentStore implements OnModuleInit {
     }
   }
 
+  /**
+   * For a document not checked at boot (not in DATA_DOCUMENTS, e.g. one read only once): removes temp files of
+   * interrupted writes and reads it as boot does (a corrupt file is moved aside and replaced by the defaults).
+   */
+  async readAtBoot<T extends object>(def: DocumentDefinition<T>): Promise<T> {
+    return this.lock(this.pathOf(def)).runExclusive(async () => {
+      await this.removeOrphanedTempFiles(def);
+      return this.load(def, 'boot');
+    });
+  }
+
+  /** Removes the temp files interrupted writes of `def` left (see readAtBoot), without reading it. */
+  async removeInterruptedWrites(def: DocumentDefinition<object>): Promise<void> {
+    await this.lock(this.pathOf(def)).runExclusive(() => this.removeOrphanedTempFiles(def));
+  }
+
   pathOf(def: DocumentDefinition<object>): string {
     return join(this.config.dataDir, def.file);
   }

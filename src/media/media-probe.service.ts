@@ -1,18 +1,22 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Semaphore } from 'async-mutex';
-import { basename, extname } from 'node:path';
 import { WaveError } from '../common/wave-error.js';
 import { ExecError, ProcessRepository } from '../repositories/process.repository.js';
 
 export interface AudioMetadata {
+  /** '' when the file has no title tag (the caller names it, e.g. from the file's name). */
   title: string;
   artist: string;
+  album: string;
+  genre: string;
+  /** Labels from the grouping or mood tag (`;` or `,` between them). */
+  labels: string[];
   /** Seconds. */
   duration: number;
 }
 
 interface FfprobeOutput {
-  streams?: Array<{ codec_type?: string }>;
+  streams?: Array<{ codec_type?: string; tags?: Record<string, string> }>;
   format?: { format_name?: string; duration?: string; tags?: Record<string, string> };
 }
 
@@ -35,17 +39,28 @@ export class MediaProbeService {
 
   constructor(private readonly processes: ProcessRepository) {}
 
-  /** Title, artist and duration of an audio file; null when ffprobe finds no audio with a duration in it. */
+  /** Tags and duration of an audio file; null when ffprobe finds no audio with a duration in it. */
   async probeAudio(path: string): Promise<AudioMetadata | null> {
     const output = await this.probe(path);
     if (!output) return null;
     const duration = Number(output.format?.duration);
     const hasAudio = (output.streams ?? []).some((s) => s.codec_type === 'audio');
     if (!hasAudio || !Number.isFinite(duration) || duration <= 0) return null;
-    const tags = Object.fromEntries(Object.entries(output.format?.tags ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+    // Containers keep tags on the file (MP3, MP4) or on the audio stream (Ogg, Opus): both, the file's first.
+    const audio = (output.streams ?? []).find((s) => s.codec_type === 'audio');
+    const tags: Record<string, string> = {};
+    for (const source of [output.format?.tags, audio?.tags]) {
+      for (const [key, value] of Object.entries(source ?? {})) tags[key.toLowerCase()] ??= String(value).trim();
+    }
     return {
-      title: (tags.title ?? '').trim() || basename(path, extname(path)),
-      artist: (tags.artist ?? tags.album_artist ?? '').trim(),
+      title: tags.title ?? '',
+      artist: tags.artist ?? tags.album_artist ?? '',
+      album: tags.album ?? '',
+      genre: tags.genre ?? '',
+      labels: (tags.grouping ?? tags.mood ?? '')
+        .split(/[;,]/)
+        .map((label) => label.trim())
+        .filter(Boolean),
       duration: Math.round(duration * 1000) / 1000,
     };
   }

@@ -5,6 +5,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SQLITE_FILE } from '../database/database.js';
 import { newTestService, type TestService } from '../../test/factory.js';
 import type { NowPlaying } from '../contracts/socket-events.js';
 import { isRunningState, nextNowPlaying, type NowPlayingFact } from './now-playing.js';
@@ -90,7 +91,7 @@ describe('NowPlayingService (memory, and DATA_DIR/now-playing.json apart from th
     for (let i = 0; i < 20; i++) started(service, { ...SONG, trackId: `t${i}` });
     await service.saved();
     expect(JSON.parse(await readFile(file(), 'utf8'))).toEqual({ ...SONG, trackId: 't19' });
-    expect(await readdir(dataDir)).toEqual([NOW_PLAYING_FILE]);
+    expect((await readdir(dataDir)).filter((f) => !f.startsWith(SQLITE_FILE))).toEqual([NOW_PLAYING_FILE]);
     service.trackEnded('t19');
     await service.saved();
     expect(existsSync(file())).toBe(false);
@@ -115,7 +116,7 @@ describe('NowPlayingService (memory, and DATA_DIR/now-playing.json apart from th
     await writeFile(file(), '{"trackId": 1');
     await writeFile(`${file()}.tmp-${process.pid}-99`, '{}');
     expect((await boot()).current()).toBeNull();
-    expect(await readdir(dataDir)).toEqual([NOW_PLAYING_FILE]);
+    expect((await readdir(dataDir)).filter((f) => !f.startsWith(SQLITE_FILE))).toEqual([NOW_PLAYING_FILE]);
     await writeFile(file(), JSON.stringify({ ...SONG, duration: 'long' }));
     expect((await boot()).current()).toBeNull();
   });

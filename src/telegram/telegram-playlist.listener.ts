@@ -7,7 +7,7 @@ import { DAEMON_COMMAND_TOPIC, DAEMON_PROCESS_NAME } from '../contracts/daemon-m
 export const RELOAD_DEBOUNCE_MS = 250;
 
 /**
- * The library changed (`tracks.updated`): a running daemon is told to re-read the playlist now, once per
+ * The library's file changed (`tracks.snapshot`, after `tracks.updated`): a running daemon is told to re-read the playlist now, once per
  * burst of changes. It also re-reads it at every track boundary, so a reload it misses costs one track.
  */
 @Injectable()
@@ -17,7 +17,7 @@ export class TelegramPlaylistListener implements OnModuleDestroy {
 
   constructor(private readonly pm2: Pm2Repository) {}
 
-  @OnEvent('tracks.updated')
+  @OnEvent('tracks.snapshot')
   libraryChanged(): void {
     if (this.timer) return;
     this.timer = setTimeout(() => {

@@ -1,10 +1,13 @@
 import { Type } from 'class-transformer';
-import { IsArray, IsISO8601, IsNumber, IsString, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { IsArray, IsISO8601, IsNumber, IsOptional, IsString, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import type { DocumentDefinition } from '../documents/document-store.service.js';
-import { TRACK_LIBRARY_FILE, type LibraryTrack, type TrackLibraryFile } from '../contracts/track-library.js';
+import { TRACK_LIBRARY_FILE } from '../contracts/track-library.js';
 
-/** One track of the library. Files live under `DATA_DIR/tracks`; the array order is the play order. */
-export class AudioTrack implements LibraryTrack {
+/**
+ * One track of `audio-tracks.json` as Wave reads it back: the seed's fields, and album, genre and tags
+ * (optional, since a file written before them has none).
+ */
+export class AudioTrackEntry {
   @IsString()
   @MinLength(1)
   @MaxLength(128)
@@ -17,6 +20,22 @@ export class AudioTrack implements LibraryTrack {
   @IsString()
   @MaxLength(512)
   artist!: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  album?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  genre?: string;
+
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  @MaxLength(64, { each: true })
+  tags?: string[];
 
   /** Absolute, or relative to `DATA_DIR/tracks`. */
   @IsString()
@@ -34,14 +53,15 @@ export class AudioTrack implements LibraryTrack {
 }
 
 /**
- * `DATA_DIR/audio-tracks.json`: the track library / playlist. (Now playing, once kept here too, is in
- * now-playing.json; a `nowPlaying` field an older Wave left is no longer read.)
+ * `DATA_DIR/audio-tracks.json`: the seed's library file. The database holds the library; this file is
+ * imported into an empty database once, and from then on is a snapshot Wave keeps current for readers
+ * outside its process (the Telegram daemon). Now playing, once kept here too, is in now-playing.json.
  */
-export class AudioTracksDocument implements TrackLibraryFile {
+export class AudioTracksDocument {
   @IsArray()
   @ValidateNested({ each: true })
-  @Type(() => AudioTrack)
-  tracks!: AudioTrack[];
+  @Type(() => AudioTrackEntry)
+  tracks!: AudioTrackEntry[];
 }
 
 export const AUDIO_TRACKS_DOCUMENT: DocumentDefinition<AudioTracksDocument> = {

@@ -1,8 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ApiErrorResponses } from '../common/error-response.dto.js';
-import { AddTrackDto, ReorderTracksDto, TrackDto, TrackListDto, UpdateTrackDto } from './dto/track.dto.js';
+import {
+  AddTrackDto,
+  ListTracksQueryDto,
+  ReorderTracksDto,
+  TrackDto,
+  TrackListDto,
+  TrackPageDto,
+  UpdateTrackDto,
+} from './dto/track.dto.js';
 import { TracksService } from './tracks.service.js';
 
 @ApiTags('tracks')
@@ -11,10 +19,23 @@ export class TracksController {
   constructor(private readonly tracks: TracksService) {}
 
   @Get()
-  @ApiOperation({ summary: 'The track library, in play order' })
-  @ApiOkResponse({ type: TrackListDto })
-  async list(): Promise<TrackListDto> {
-    return { tracks: await this.tracks.list() };
+  @ApiOperation({
+    summary: 'The track library, a page at a time (play order by default); search, filter and sort',
+    description:
+      'Pass `nextCursor` as `cursor`, with the same other parameters, for the next page. A cursor from another query, or not from Wave, is 400 `invalid_cursor`.',
+  })
+  @ApiOkResponse({ type: TrackPageDto })
+  @ApiErrorResponses(400)
+  list(@Query() query: ListTracksQueryDto): Promise<TrackPageDto> {
+    return this.tracks.list(query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One track' })
+  @ApiOkResponse({ type: TrackDto })
+  @ApiErrorResponses(404)
+  get(@Param('id') id: string): Promise<TrackDto> {
+    return this.tracks.get(id);
   }
 
   @Post()
@@ -54,7 +75,7 @@ export class TracksController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: "Change a track's title or artist" })
+  @ApiOperation({ summary: "Change a track's title, artist, album, genre or labels (`tags` replaces them)" })
   @ApiOkResponse({ type: TrackDto })
   @ApiErrorResponses(400, 404)
   update(@Param('id') id: string, @Body() body: UpdateTrackDto): Promise<TrackDto> {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MediaProbeModule } from '../media/media-probe.module.js';
+import { LibrarySnapshotService } from './library-snapshot.service.js';
 import { TrackLibrary } from './track-library.js';
 import { TracksController } from './tracks.controller.js';
 import { TracksService } from './tracks.service.js';
@@ -8,7 +9,7 @@ import { TracksService } from './tracks.service.js';
 @Module({
   imports: [MediaProbeModule],
   controllers: [TracksController],
-  providers: [TracksService, { provide: TrackLibrary, useExisting: TracksService }],
+  providers: [TracksService, LibrarySnapshotService, { provide: TrackLibrary, useExisting: TracksService }],
   exports: [TracksService, TrackLibrary],
 })
 export class TracksModule {}

@@ -8,7 +8,7 @@ import { newTestService, type TestService } from '../../test/factory.js';
 import type { FakeProcessRepository } from '../../test/fakes/process.repository.fake.js';
 import { ExecError, type ExecResult } from '../repositories/process.repository.js';
 import { MediaProbeService } from '../media/media-probe.service.js';
-import { TracksService } from './tracks.service.js';
+import { TracksService, titleFromFileName } from './tracks.service.js';
 
 /** ffprobe as the probe sees it: files whose content starts with "AUDIO" are audio with tags. */
 async function ffprobe(command: string, args: readonly string[]): Promise<ExecResult> {
@@ -58,7 +58,7 @@ describe('TracksService', () => {
     const track = await service.addByPath({ path: join(music, 'song.mp3') });
     expect(track).toMatchObject({ title: 'Night Drive', artist: 'Wave Ensemble', duration: 3.25, path: join(music, 'song.mp3') });
     expect((await service.addByPath({ path: join(music, 'song.mp3'), title: 'Mine' })).title).toBe('Mine');
-    expect((await service.list()).map((t) => t.id)).toHaveLength(2);
+    expect((await service.list()).tracks.map((t) => t.id)).toHaveLength(2);
   });
 
   it.each([
@@ -71,7 +71,7 @@ describe('TracksService', () => {
     ['a file without audio', () => join(music, 'notes.txt'), 415],
   ])('refuses %s and stores nothing', async (_name, path, status) => {
     await expect(service.addByPath({ path: path() })).rejects.toMatchObject({ status });
-    expect(await service.list()).toEqual([]);
+    expect((await service.list()).tracks).toEqual([]);
   });
 
   it('updates, reorders and removes; reorder must name every track once', async () => {
@@ -86,7 +86,7 @@ describe('TracksService', () => {
 
     await service.remove(a.id);
     await expect(service.remove(a.id)).rejects.toMatchObject({ status: 404 });
-    expect((await service.list()).map((t) => t.id)).toEqual([b.id]);
+    expect((await service.list()).tracks.map((t) => t.id)).toEqual([b.id]);
     // A file added by path is the operator's: removing the track leaves it.
     expect(existsSync(join(music, 'song.mp3'))).toBe(true);
   });
@@ -107,10 +107,62 @@ describe('TracksService', () => {
     expect(messages.length).toBeLessThanOrEqual(23);
   });
 
-  it('raises tracks.updated for each change (the Telegram stream reloads on it: telegram-playlist.listener.spec.ts)', async () => {
+  it('raises tracks.updated for each change (the library file is rewritten on it: library-snapshot.service.spec.ts)', async () => {
     await Promise.all([1, 2, 3].map(() => service.addByPath({ path: join(music, 'song.mp3') })));
     await vi.waitFor(() => expect(emitted.filter(([name]) => name === 'tracks.updated')).toHaveLength(3));
     expect(emitted[0][1]).toMatchObject({ reason: 'added', trackIds: [expect.any(String)] });
     expect(await service.trackCount()).toBe(3);
+  });
+
+  it.each([
+    ['Night_Drive.mp3', 'Night Drive'],
+    ['C:\\music\\B-side.flac', 'B-side'],
+    ['.hidden', '.hidden'],
+    ['', 'Untitled'],
+  ])('titles a file without a title tag from its name: %j → %j', (name, title) => {
+    expect(titleFromFileName(name)).toBe(title);
+  });
+
+  it('titles a tagless file added by path from its name, with album, genre and labels from its tags', async () => {
+    processes.onExec = () =>
+      Promise.resolve({
+        stdout: JSON.stringify({
+          streams: [{ codec_type: 'audio', tags: { GENRE: 'Synthwave', grouping: 'night; instrumental;night' } }],
+          format: { duration: '3.25', tags: { album: 'Late Hours' } },
+        }),
+        stderr: '',
+      });
+    const track = await service.addByPath({ path: join(music, 'song.mp3') });
+    expect(track).toMatchObject({ title: 'song', artist: '', album: 'Late Hours', genre: 'Synthwave', tags: ['night', 'instrumental'] });
+    expect(await service.get(track.id)).toEqual(track);
+  });
+
+  it('pages with a cursor through a sorted, searched list, and refuses a cursor that is not of this list', async () => {
+    for (const title of ['Delta', 'alpha', 'Charlie', 'bravo', 'Echo']) await service.addByPath({ path: join(music, 'song.mp3'), title });
+    const first = await service.list({ sort: 'title', limit: 2 });
+    expect(first.tracks.map((t) => t.title)).toEqual(['alpha', 'bravo']);
+    expect(first.total).toBe(5);
+    const second = await service.list({ sort: 'title', limit: 2, cursor: first.nextCursor! });
+    expect(second.tracks.map((t) => t.title)).toEqual(['Charlie', 'Delta']);
+    const third = await service.list({ sort: 'title', limit: 2, cursor: second.nextCursor! });
+    expect(third).toMatchObject({ tracks: [{ title: 'Echo' }], nextCursor: null });
+
+    expect((await service.list({ search: 'ha' })).tracks.map((t) => t.title)).toEqual(['alpha', 'Charlie']);
+    expect((await service.list({ search: 'ALPHA wave' })).total).toBe(1);
+    expect((await service.list({ search: 'alpha drive' })).total).toBe(0);
+    expect((await service.list({ search: '%' })).total).toBe(0);
+    expect((await service.list({ sort: 'title', order: 'desc', limit: 1 })).tracks[0].title).toBe('Echo');
+
+    for (const cursor of ['nope', Buffer.from('{"v":1}').toString('base64url'), first.nextCursor!]) {
+      const query = cursor === first.nextCursor ? { sort: 'artist' as const, cursor } : { cursor };
+      await expect(service.list(query)).rejects.toMatchObject({ status: 400, code: 'invalid_cursor' });
+    }
+  });
+
+  it('refuses labels with control characters and keeps each label once', async () => {
+    const track = await service.addByPath({ path: join(music, 'song.mp3') });
+    await expect(service.update(track.id, { tags: ['a\nb'] })).rejects.toMatchObject({ status: 400, code: 'invalid_tags' });
+    expect(await service.update(track.id, { tags: [' night ', 'night', ''] })).toMatchObject({ tags: ['night'] });
+    expect((await service.list({ tag: 'night' })).total).toBe(1);
   });
 });

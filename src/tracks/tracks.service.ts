@@ -1,38 +1,43 @@
 import type { MultipartFile, MultipartValue } from '@fastify/multipart';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { extname, join, relative } from 'node:path';
+import { basename, extname, join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { CONTROL_CHARACTERS } from '../common/validators.js';
 import { WaveError } from '../common/wave-error.js';
 import { AppConfig } from '../config/app-config.js';
-import { DocumentStore } from '../documents/document-store.service.js';
 import { WaveEvents, type WaveEventMap } from '../bus/wave-events.js';
-import { TRACKS_DIR } from '../contracts/track-library.js';
-import { AUDIO_TRACKS_DOCUMENT, type AudioTrack } from './audio-tracks.document.js';
+import { TRACKS_DIR, type LibraryTrack } from '../contracts/track-library.js';
 import type { TrackLibrary } from './track-library.js';
-import type { AddTrackDto, UpdateTrackDto } from './dto/track.dto.js';
+import {
+  DEFAULT_PAGE_SIZE,
+  MAX_TAG_CHARACTERS,
+  MAX_TAGS,
+  type AddTrackDto,
+  type ListTracksQueryDto,
+  type TrackPageDto,
+  type UpdateTrackDto,
+} from './dto/track.dto.js';
+import { decodeTrackCursor, encodeTrackCursor } from './track-cursor.js';
+import { TrackRepository, type TrackFilter } from '../repositories/track.repository.js';
 import { MediaProbeService, type AudioMetadata } from '../media/media-probe.service.js';
 import { isInside, resolveServerFile } from '../media/server-file.js';
-import { StorageRepository } from '../repositories/storage.repository.js';
+import { StorageRepository, type FileInfo } from '../repositories/storage.repository.js';
 
 const MAX_TAG_LENGTH = 512;
 
 /**
- * The track library (`DATA_DIR/audio-tracks.json`; uploads under `DATA_DIR/tracks`). A file is taken only
- * when ffprobe finds audio in it. Every change is raised as `tracks.updated` (the Telegram stream reloads its
- * playlist on it).
+ * The track library, in the database (TrackRepository); uploads under `DATA_DIR/tracks`. A file is taken only
+ * when ffprobe finds audio in it. Every change is raised as `tracks.updated` (LibrarySnapshotService then
+ * rewrites `audio-tracks.json`, which the Telegram stream plays from).
  */
 @Injectable()
 export class TracksService implements TrackLibrary {
-  private readonly logger = new Logger(TracksService.name);
   private readonly tracksDir: string;
-  private readonly pendingAppends: Array<{ track: AudioTrack; resolve: () => void; reject: (error: unknown) => void }> = [];
-  private flushing = false;
 
   constructor(
-    private readonly store: DocumentStore,
+    private readonly tracks: TrackRepository,
     private readonly config: AppConfig,
     private readonly probe: MediaProbeService,
     private readonly events: WaveEvents,
@@ -41,28 +46,42 @@ export class TracksService implements TrackLibrary {
     this.tracksDir = join(config.dataDir, TRACKS_DIR);
   }
 
-  async list(): Promise<AudioTrack[]> {
-    return (await this.store.read(AUDIO_TRACKS_DOCUMENT)).tracks;
+  /** One page of the library; `cursor` continues the list a previous page of the same query began. */
+  async list(query: ListTracksQueryDto = {}): Promise<TrackPageDto> {
+    const shape = { sort: query.sort ?? 'position', order: query.order ?? 'asc', ...filterOf(query) };
+    const after = query.cursor === undefined ? undefined : decodeTrackCursor(query.cursor, shape);
+    const [page, total] = await Promise.all([
+      this.tracks.page({ ...shape, limit: query.limit ?? DEFAULT_PAGE_SIZE, after }),
+      this.tracks.count(filterOf(query)),
+    ]);
+    return { tracks: page.tracks, nextCursor: page.last ? encodeTrackCursor(shape, page.last) : null, total };
   }
 
-  async trackCount(): Promise<number> {
-    return (await this.list()).length;
+  async get(id: string): Promise<LibraryTrack> {
+    const track = await this.tracks.get(id);
+    if (!track) throw notFound(id);
+    return track;
+  }
+
+  trackCount(): Promise<number> {
+    return this.tracks.count();
   }
 
   /** Adds a file already on the server (absolute, or relative to DATA_DIR/tracks). */
-  async addByPath(dto: AddTrackDto): Promise<AudioTrack> {
+  async addByPath(dto: AddTrackDto): Promise<LibraryTrack> {
     const file = await resolveServerFile(
       dto.path,
       { field: 'path', code: 'invalid_path', baseDir: this.tracksDir, baseName: 'DATA_DIR/tracks' },
       this.storage,
     );
     const metadata = await this.probeOrReject(file);
+    const info = await this.storage.stat(file);
     const inTracksDir = isInside(this.tracksDir, file);
-    return this.append(inTracksDir ? relative(this.tracksDir, file) : file, metadata, dto);
+    return this.append(inTracksDir ? relative(this.tracksDir, file) : file, metadata, dto, basename(file), info);
   }
 
   /** Stores an uploaded file (multipart field `file`; optional `title`/`artist` fields before it). */
-  async upload(request: FastifyRequest): Promise<AudioTrack> {
+  async upload(request: FastifyRequest): Promise<LibraryTrack> {
     if (!request.isMultipart()) throw new WaveError(415, 'multipart_required', 'Send the track as multipart/form-data with a `file` field');
     let part: MultipartFile | undefined;
     try {
@@ -90,7 +109,7 @@ export class TracksService implements TrackLibrary {
       }
       const metadata = await this.probeOrReject(incoming);
       await this.storage.rename(incoming, stored);
-      return await this.append(`${id}${extension}`, metadata, given, id);
+      return await this.append(`${id}${extension}`, metadata, given, part.filename, await this.storage.stat(stored), id);
     } catch (error) {
       await this.storage.remove(incoming);
       await this.storage.remove(stored);
@@ -105,115 +124,78 @@ export class TracksService implements TrackLibrary {
     }
   }
 
-  async update(id: string, dto: UpdateTrackDto): Promise<AudioTrack> {
-    let updated: AudioTrack | undefined;
-    await this.store.update(AUDIO_TRACKS_DOCUMENT, (doc) => {
-      const track = doc.tracks.find((t) => t.id === id);
-      if (!track) throw notFound(id);
-      updated = { ...track, ...(dto.title !== undefined && { title: dto.title }), ...(dto.artist !== undefined && { artist: dto.artist }) };
-      return { ...doc, tracks: doc.tracks.map((t) => (t.id === id ? updated! : t)) };
-    });
-    this.changed('updated', [id]);
-    return updated!;
+  async update(id: string, dto: UpdateTrackDto): Promise<LibraryTrack> {
+    const updated = await this.tracks.update(id, { ...dto, ...(dto.tags !== undefined && { tags: normalizeTags(dto.tags) }) });
+    if (!updated) throw notFound(id);
+    await this.changed('updated', [id]);
+    return updated;
   }
 
   /** Removes a track (and its file when Wave stored it). The daemon finishes a playing track undisturbed. */
   async remove(id: string): Promise<void> {
-    let removed: AudioTrack | undefined;
-    await this.store.update(AUDIO_TRACKS_DOCUMENT, (doc) => {
-      removed = doc.tracks.find((t) => t.id === id);
-      if (!removed) throw notFound(id);
-      return { ...doc, tracks: doc.tracks.filter((t) => t.id !== id) };
-    });
+    const removed = await this.tracks.remove(id);
+    if (!removed) throw notFound(id);
     // Uploads are Wave's own files; a playing decoder keeps its open file until the track ends.
-    if (removed && isUpload(removed)) await this.storage.remove(join(this.tracksDir, removed.path));
-    this.changed('deleted', [id]);
+    if (isUpload(removed)) await this.storage.remove(join(this.tracksDir, removed.path));
+    await this.changed('deleted', [id]);
   }
 
   /** Puts the tracks in the given order; `trackIds` must name every track exactly once. */
-  async reorder(trackIds: string[]): Promise<AudioTrack[]> {
-    const doc = await this.store.update(AUDIO_TRACKS_DOCUMENT, (current) => {
-      // Sets and one pass each: with includes/indexOf, 100,000 ids held the event loop for seconds.
-      const byId = new Map(current.tracks.map((t) => [t.id, t]));
-      const given = new Set<string>();
-      const duplicated = new Set<string>();
-      for (const id of trackIds) (given.has(id) ? duplicated : given).add(id);
-      const unknown = [...given].filter((id) => !byId.has(id));
-      const missing = current.tracks.filter((t) => !given.has(t.id)).map((t) => t.id);
-      if (unknown.length + missing.length + duplicated.size > 0) {
-        throw new WaveError(409, 'order_mismatch', [
-          ...firstFew(
-            unknown,
-            (id) => `trackIds names an unknown track ${id}`,
-            (n) => `trackIds names ${n} more unknown tracks`,
-          ),
-          ...firstFew(
-            missing,
-            (id) => `trackIds leaves out track ${id}`,
-            (n) => `trackIds leaves out ${n} more tracks`,
-          ),
-          ...firstFew(
-            [...duplicated],
-            (id) => `trackIds names track ${id} more than once`,
-            (n) => `trackIds names ${n} more tracks more than once`,
-          ),
-        ]);
-      }
-      return { ...current, tracks: trackIds.map((id) => byId.get(id)!) };
-    });
-    this.changed('reordered', trackIds);
-    return doc.tracks;
+  async reorder(trackIds: string[]): Promise<LibraryTrack[]> {
+    const mismatch = await this.tracks.reorder(trackIds);
+    if (mismatch) {
+      throw new WaveError(409, 'order_mismatch', [
+        ...firstFew(
+          mismatch.unknown,
+          (id) => `trackIds names an unknown track ${id}`,
+          (n) => `trackIds names ${n} more unknown tracks`,
+        ),
+        ...firstFew(
+          mismatch.missing,
+          (id) => `trackIds leaves out track ${id}`,
+          (n) => `trackIds leaves out ${n} more tracks`,
+        ),
+        ...firstFew(
+          mismatch.duplicated,
+          (id) => `trackIds names track ${id} more than once`,
+          (n) => `trackIds names ${n} more tracks more than once`,
+        ),
+      ]);
+    }
+    await this.changed('reordered', trackIds);
+    const ordered: LibraryTrack[] = [];
+    for await (const batch of this.tracks.inPlayOrder()) ordered.push(...batch);
+    return ordered;
   }
 
   private async append(
     path: string,
     metadata: AudioMetadata,
     given: { title?: string; artist?: string },
+    fileName: string,
+    info: FileInfo | null,
     id: string = randomUUID(),
-  ): Promise<AudioTrack> {
-    const track: AudioTrack = {
+  ): Promise<LibraryTrack> {
+    const track: LibraryTrack = {
       id,
-      title: given.title ?? metadata.title.slice(0, MAX_TAG_LENGTH),
+      title: given.title ?? (metadata.title || titleFromFileName(fileName)).slice(0, MAX_TAG_LENGTH),
       artist: given.artist ?? metadata.artist.slice(0, MAX_TAG_LENGTH),
+      album: metadata.album.slice(0, MAX_TAG_LENGTH),
+      genre: metadata.genre.slice(0, MAX_TAG_LENGTH),
+      tags: normalizeTags(metadata.labels),
       path,
       duration: metadata.duration,
       addedAt: new Date().toISOString(),
     };
-    await new Promise<void>((resolve, reject) => {
-      this.pendingAppends.push({ track, resolve, reject });
-      void this.flushAppends();
-    });
-    this.changed('added', [track.id]);
+    await this.tracks.insert([{ ...track, fileSize: info?.size ?? null, fileMtimeMs: info?.mtimeMs ?? null }]);
+    await this.changed('added', [track.id]);
     return track;
   }
 
-  /**
-   * Group commit: adds that arrive while the document is being written go into the next write together,
-   * so a burst of adds costs a few fsyncs rather than one each. Each caller is answered after its write.
-   */
-  private async flushAppends(): Promise<void> {
-    if (this.flushing) return;
-    this.flushing = true;
-    try {
-      while (this.pendingAppends.length > 0) {
-        const batch = this.pendingAppends.splice(0);
-        try {
-          await this.store.update(AUDIO_TRACKS_DOCUMENT, (doc) => ({ ...doc, tracks: [...doc.tracks, ...batch.map((b) => b.track)] }));
-          for (const b of batch) b.resolve();
-        } catch (error) {
-          for (const b of batch) b.reject(error);
-        }
-      }
-    } finally {
-      this.flushing = false;
-    }
-  }
-
-  private changed(reason: WaveEventMap['tracks.updated']['reason'], trackIds: string[]): void {
-    void this.store.read(AUDIO_TRACKS_DOCUMENT).then(
-      ({ tracks }) => this.events.emit('tracks.updated', { reason, trackIds, count: tracks.length, at: new Date().toISOString() }),
-      (error: Error) => this.logger.warn(`tracks.updated not raised: ${error.message}`),
-    );
+  private async changed(reason: WaveEventMap['tracks.updated']['reason'], trackIds: string[]): Promise<void> {
+    // The count after this change (a later change's event carries its own).
+    const count = await this.tracks.count().catch(() => -1);
+    this.events.emit('tracks.updated', { reason, trackIds, count, at: new Date().toISOString() });
   }
 
   private async probeOrReject(file: string): Promise<AudioMetadata> {
@@ -232,7 +214,7 @@ export class TracksService implements TrackLibrary {
 }
 
 /** Uploads are stored as `<id><extension>` in DATA_DIR/tracks; files added by path belong to the operator. */
-function isUpload(track: AudioTrack): boolean {
+function isUpload(track: LibraryTrack): boolean {
   return track.path === `${track.id}${extname(track.path)}`;
 }
 
@@ -241,6 +223,30 @@ const LISTED_MISMATCHES = 20;
 function firstFew(items: string[], one: (item: string) => string, rest: (count: number) => string): string[] {
   const shown = items.slice(0, LISTED_MISMATCHES).map(one);
   return items.length > LISTED_MISMATCHES ? [...shown, rest(items.length - LISTED_MISMATCHES)] : shown;
+}
+
+/** A file without a title tag is titled from its own name (an upload's name as sent, not Wave's stored name). */
+export function titleFromFileName(fileName: string): string {
+  const name = basename(fileName.replace(/\\/g, '/'));
+  const stem = name.slice(0, name.length - extname(name).length) || name;
+  return stem.replace(/[_]+/g, ' ').trim() || 'Untitled';
+}
+
+/** Labels trimmed, without control characters or empties, each once, at most MAX_TAGS of MAX_TAG_CHARACTERS. */
+export function normalizeTags(labels: string[]): string[] {
+  const seen = new Set<string>();
+  for (const label of labels) {
+    if (CONTROL_CHARACTERS.test(label))
+      throw new WaveError(400, 'invalid_tags', ['tags must not contain control characters (NUL, tab, newline, …)']);
+    const trimmed = label.trim().slice(0, MAX_TAG_CHARACTERS);
+    if (trimmed) seen.add(trimmed);
+  }
+  return [...seen].slice(0, MAX_TAGS);
+}
+
+function filterOf(query: ListTracksQueryDto): TrackFilter {
+  const { search, genre, album, artist, tag } = query;
+  return Object.fromEntries(Object.entries({ search, genre, album, artist, tag }).filter(([, v]) => v !== undefined));
 }
 
 function notFound(id: string): WaveError {

@@ -1,0 +1,121 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { join } from 'node:path';
+import pg from 'pg';
+import { WaveError } from '../common/wave-error.js';
+import type { AppConfig } from '../config/app-config.js';
+import { MIGRATIONS } from './migrations/index.js';
+import type { WaveDatabase } from './schema.js';
+
+/** The embedded default: `DATA_DIR/<file>` (with SQLite's `-wal` and `-shm` beside it). */
+export const SQLITE_FILE = 'wave.db';
+
+/** A lock another connection holds (SQLite) is waited for this long before the request fails with 503. */
+const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+/** Bounds on every PostgreSQL call: connecting, one statement, and the whole query as the client sees it. */
+const PG_CONNECT_TIMEOUT_MS = 5_000;
+const PG_STATEMENT_TIMEOUT_MS = 10_000;
+const PG_QUERY_TIMEOUT_MS = 15_000;
+const PG_POOL_SIZE = 10;
+
+export type DatabaseDialect = 'sqlite' | 'postgres';
+
+/**
+ * The one connection to the library's database: SQLite in DATA_DIR, or PostgreSQL with DATABASE_URL.
+ * Repositories are the only code that queries it (through `db`); they map its failures with `databaseError`.
+ */
+@Injectable()
+export class Database implements OnApplicationShutdown {
+  private readonly logger = new Logger(Database.name);
+
+  private constructor(
+    readonly db: Kysely<WaveDatabase>,
+    readonly dialect: DatabaseDialect,
+    /** Where it is, without credentials: for logs and status. */
+    readonly location: string,
+  ) {}
+
+  /** Opens the database and applies every migration not yet applied (Kysely's Migrator locks against other instances). */
+  static async open(config: Pick<AppConfig, 'dataDir' | 'databaseUrl'>): Promise<Database> {
+    const database = config.databaseUrl ? Database.postgres(config.databaseUrl) : Database.sqlite(join(config.dataDir, SQLITE_FILE));
+    try {
+      await database.migrate();
+    } catch (error) {
+      await database.db.destroy();
+      throw error;
+    }
+    return database;
+  }
+
+  private static sqlite(file: string): Database {
+    const connection = new SQLite(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+    // WAL: readers never wait for the writer. synchronous=FULL: a commit is on the disk before it is acknowledged.
+    connection.pragma('journal_mode = WAL');
+    connection.pragma('synchronous = FULL');
+    connection.pragma('foreign_keys = ON');
+    return new Database(new Kysely<WaveDatabase>({ dialect: new SqliteDialect({ database: connection }) }), 'sqlite', file);
+  }
+
+  private static postgres(url: string): Database {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: PG_POOL_SIZE,
+      connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
+      statement_timeout: PG_STATEMENT_TIMEOUT_MS,
+      query_timeout: PG_QUERY_TIMEOUT_MS,
+    });
+    const logger = new Logger(Database.name);
+    // An idle connection the server dropped must not crash Wave; the next query opens a new one.
+    pool.on('error', (error) => logger.warn(`PostgreSQL connection lost: ${error.message}`));
+    return new Database(new Kysely<WaveDatabase>({ dialect: new PostgresDialect({ pool }) }), 'postgres', redactUrl(url));
+  }
+
+  private async migrate(): Promise<void> {
+    const migrator = new Migrator({ db: this.db, provider: { getMigrations: () => Promise.resolve(MIGRATIONS) } });
+    const { error, results } = await migrator.migrateToLatest();
+    for (const result of results ?? []) {
+      if (result.status === 'Success') this.logger.log(`Migration ${result.migrationName} applied (${this.dialect})`);
+      if (result.status === 'Error') this.logger.error(`Migration ${result.migrationName} failed (${this.dialect})`);
+    }
+    if (error) throw new Error(`The database (${this.location}) could not be migrated: ${(error as Error).message}`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+/** `postgres://user:secret@host/db` → `postgres://user@host/db`: the location without its password. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
+/** SQLite's and PostgreSQL's codes for a full disk, a lock held too long, and a server that cannot be reached. */
+const DISK_FULL = new Set(['SQLITE_FULL', '53100']);
+const BUSY = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', '55P03', '57014', '40001', '40P01']);
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P03', '08006', '08001']);
+
+/**
+ * A failed query as the caller's answer: 507 when the disk is full, 503 when the database is busy or away,
+ * 500 otherwise; in every case nothing was acknowledged. A WaveError (a rule a repository checked) passes through.
+ */
+export function databaseError(error: unknown): Error {
+  if (error instanceof WaveError) return error;
+  const raw = (error as { code?: unknown }).code;
+  const code = typeof raw === 'string' || typeof raw === 'number' ? String(raw) : '';
+  const message = (error as Error).message ?? String(error);
+  if (DISK_FULL.has(code))
+    return new WaveError(507, 'insufficient_storage', `The database could not be written: the disk is full (${code})`);
+  if (BUSY.has(code)) return new WaveError(503, 'database_busy', `The database is busy; try again (${code})`);
+  if (UNREACHABLE.has(code) || /timeout|Connection terminated/i.test(message)) {
+    return new WaveError(503, 'database_unavailable', `The database is unreachable: ${message}`);
+  }
+  return new WaveError(500, 'database_error', `The database failed: ${message}`);
+}

@@ -1,0 +1,49 @@
+/**
+ * The database's tables as Kysely sees them. Column names are snake_case, as both SQLite and PostgreSQL
+ * keep them; times are ISO-8601 UTC strings (`toISOString()`), which sort as they compare in both.
+ */
+export interface WaveDatabase {
+  tracks: TracksTable;
+  play_history: PlayHistoryTable;
+  wave_meta: WaveMetaTable;
+}
+
+export interface TracksTable {
+  id: string;
+  /** Play order: the playlist plays tracks by ascending position (ties by id). */
+  position: number;
+  title: string;
+  artist: string;
+  album: string;
+  genre: string;
+  /** JSON array of strings. */
+  tags: string;
+  /** Absolute, or relative to `DATA_DIR/tracks`. */
+  path: string;
+  /** Seconds, from ffprobe. */
+  duration: number;
+  added_at: string;
+  /** Bytes and modification time of the file when it was read: a folder scan skips a file it already has unchanged. */
+  file_size: number | null;
+  file_mtime_ms: number | null;
+  /** Lower-case title, artist, album and genre, one per line: what search matches. */
+  search_text: string;
+}
+
+export interface PlayHistoryTable {
+  id: string;
+  started_at: string;
+  /** Null while it is on the air (or when Wave stopped before it ended). */
+  ended_at: string | null;
+  /** Why it played: `playlist`, `request`, `live` (a DJ), `radio` (a radio URL). */
+  source: string;
+  track_id: string | null;
+  title: string;
+  artist: string;
+}
+
+/** Small facts about the database itself (e.g. when `audio-tracks.json` was imported). */
+export interface WaveMetaTable {
+  key: string;
+  value: string;
+}

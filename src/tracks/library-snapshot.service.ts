@@ -1,0 +1,108 @@
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { join } from 'node:path';
+import { WaveEvents } from '../bus/wave-events.js';
+import { AppConfig } from '../config/app-config.js';
+import { TRACK_LIBRARY_FILE } from '../contracts/track-library.js';
+import { DocumentStore } from '../documents/document-store.service.js';
+import { TrackRepository } from '../repositories/track.repository.js';
+import { StorageRepository } from '../repositories/storage.repository.js';
+import { AUDIO_TRACKS_DOCUMENT } from './audio-tracks.document.js';
+
+/** `wave_meta` key: when the seed's `audio-tracks.json` was imported into the database. */
+const IMPORTED_MARKER = 'audio_tracks_imported_at';
+/** A burst of changes is written once: this long after the last change… */
+export const SNAPSHOT_DEBOUNCE_MS = 300;
+/** …but no later than this after the first, so a steady trickle of adds still reaches the file. */
+export const SNAPSHOT_MAX_DELAY_MS = 2_000;
+
+/**
+ * `DATA_DIR/audio-tracks.json` beside the database: imported once into an empty database at boot, then
+ * rewritten in the background after changes (debounced, streamed from the database a batch at a time, never on a
+ * request's path), so readers outside Wave (the Telegram daemon, an operator's scripts, a backup) see the library.
+ * `tracks.snapshot` is raised once a snapshot is on disk.
+ */
+@Injectable()
+export class LibrarySnapshotService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(LibrarySnapshotService.name);
+  private readonly file: string;
+  private timer: NodeJS.Timeout | null = null;
+  private firstChangeAt: number | null = null;
+  private writing: Promise<void> | null = null;
+  private again = false;
+
+  constructor(
+    private readonly tracks: TrackRepository,
+    private readonly documents: DocumentStore,
+    private readonly storage: StorageRepository,
+    private readonly events: WaveEvents,
+    config: AppConfig,
+  ) {
+    this.file = join(config.dataDir, TRACK_LIBRARY_FILE);
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (await this.tracks.wasImported(IMPORTED_MARKER)) {
+      await this.documents.removeInterruptedWrites(AUDIO_TRACKS_DOCUMENT);
+    } else {
+      const { tracks } = await this.documents.readAtBoot(AUDIO_TRACKS_DOCUMENT);
+      const imported = await this.tracks.importOnce(
+        IMPORTED_MARKER,
+        tracks.map((t) => ({ album: '', genre: '', tags: [], ...t, fileSize: null, fileMtimeMs: null })),
+      );
+      if (imported) this.logger.log(`Imported ${tracks.length} tracks from ${TRACK_LIBRARY_FILE} into the database`);
+    }
+    // The file may be behind the database (a change whose snapshot a crash cut short): bring it up to date.
+    await this.write();
+  }
+
+  /** A library change: schedule a snapshot. */
+  @OnEvent('tracks.updated')
+  libraryChanged(): void {
+    const now = Date.now();
+    this.firstChangeAt ??= now;
+    if (this.timer) clearTimeout(this.timer);
+    const delay = Math.max(0, Math.min(SNAPSHOT_DEBOUNCE_MS, this.firstChangeAt + SNAPSHOT_MAX_DELAY_MS - now));
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.firstChangeAt = null;
+      void this.write();
+    }, delay);
+  }
+
+  /** Writes the snapshot now (one write at a time; a change during a write is written after it). */
+  async write(): Promise<void> {
+    if (this.writing) {
+      this.again = true;
+      return this.writing;
+    }
+    this.writing = (async () => {
+      do {
+        this.again = false;
+        await this.writeOnce().catch((error: Error) => this.logger.error(`${TRACK_LIBRARY_FILE} snapshot not written: ${error.message}`));
+      } while (this.again);
+    })().finally(() => (this.writing = null));
+    return this.writing;
+  }
+
+  /** Flushes a pending snapshot at shutdown, so the file holds every change Wave acknowledged. */
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+      await this.write();
+    }
+    await this.writing;
+  }
+
+  private async writeOnce(): Promise<void> {
+    const parts: string[] = ['{\n  "tracks": ['];
+    let count = 0;
+    for await (const batch of this.tracks.inPlayOrder()) {
+      for (const track of batch) parts.push(`${count++ === 0 ? '' : ','}\n    ${JSON.stringify(track)}`);
+    }
+    parts.push(count === 0 ? ']\n}\n' : '\n  ]\n}\n');
+    await this.storage.writeDurably(this.file, Buffer.from(parts.join(''), 'utf8'), 0o600);
+    this.events.emit('tracks.snapshot', { count, at: new Date().toISOString() });
+  }
+}
