@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { type DatabaseConnection, type Driver, Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import { join } from 'node:path';
 import pg from 'pg';
 import { WaveError } from '../common/wave-error.js';
@@ -54,7 +54,7 @@ export class Database implements OnApplicationShutdown {
     connection.pragma('journal_mode = WAL');
     connection.pragma('synchronous = FULL');
     connection.pragma('foreign_keys = ON');
-    return new Database(new Kysely<WaveDatabase>({ dialect: new SqliteDialect({ database: connection }) }), 'sqlite', file);
+    return new Database(new Kysely<WaveDatabase>({ dialect: new RollbackSafeSqliteDialect({ database: connection }) }), 'sqlite', file);
   }
 
   private static postgres(url: string): Database {
@@ -83,6 +83,25 @@ export class Database implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.db.destroy();
+  }
+}
+
+/**
+ * SQLite rolls a transaction back by itself on some errors (SQLITE_FULL among them); Kysely's ROLLBACK then fails
+ * with "no transaction is active", and that error replaced the one that said why (a full disk answered 500).
+ */
+class RollbackSafeSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    const rollback = driver.rollbackTransaction.bind(driver);
+    driver.rollbackTransaction = async (connection: DatabaseConnection) => {
+      try {
+        await rollback(connection);
+      } catch (error) {
+        if (!/no transaction is active/.test((error as Error).message)) throw error;
+      }
+    };
+    return driver;
   }
 }
 

@@ -176,7 +176,11 @@ describe.each(DATABASES)('Track library end to end on %s', (_name, databaseEnv) 
       ['bogus=1', 'bogus'],
     ]) {
       const res = await call<Answer>(wave, 'GET', `/api/tracks?${query}`);
-      expect({ query, status: res.status, names: res.body.message!.some((m) => m.includes(field)) }).toEqual({ query, status: 400, names: true });
+      expect({ query, status: res.status, names: res.body.message!.some((m) => m.includes(field)) }).toEqual({
+        query,
+        status: 400,
+        names: true,
+      });
     }
   });
 
