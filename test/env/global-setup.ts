@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { acquireDockerEngine } from './docker-engine.js';
 import { hasCommand } from './host.js';
+import { acquirePostgresServer } from './postgres-server.js';
 import { ensureRtmpImage } from './rtmp-image.js';
 
 declare module 'vitest' {
@@ -17,20 +18,42 @@ declare module 'vitest' {
     rtmpImage: string;
     /** A fresh directory for this run; tests make their own subdirectories in it. */
     tempBaseDir: string;
+    /** The run's PostgreSQL server, `postgres://wave@127.0.0.1:<port>/postgres`: a suite takes a database of its own with createDatabase. */
+    postgresUrl: string;
   }
 }
 
 const RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
 
-/** Shared by the medium and e2e projects: real tools, a real Docker engine and the rtmp image. */
+/** Shared by the medium, e2e and chaos projects: real tools, a real Docker engine, the rtmp image and PostgreSQL. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   checkTools();
   const started = Date.now();
+  // PostgreSQL starts while the engine and the image get ready; one server serves every tier of the run.
+  const postgres = acquirePostgresServer();
+  postgres.catch(() => {}); // awaited below: a rejection while the engine starts is not unhandled
+  try {
+    return await setUpWith(project, started, postgres);
+  } catch (error) {
+    await postgres.then(
+      (lease) => lease.release(),
+      () => {},
+    );
+    throw error;
+  }
+}
+
+async function setUpWith(
+  project: TestProject,
+  started: number,
+  postgres: ReturnType<typeof acquirePostgresServer>,
+): Promise<() => Promise<void>> {
   const engine = await acquireDockerEngine();
   try {
     // The private engine goes whole with its images; on one that outlives the run the image is removed.
     const image = await ensureRtmpImage(engine.host, { removeWhenReleased: !engine.isPrivate });
     const rtmpImage = image.tag;
+    const database = await postgres;
     const tempBaseDir = await mkdtemp(join(tmpdir(), 'wave-test-'));
     // Workers and the servers they spawn inherit these.
     process.env.DOCKER_HOST = engine.host;
@@ -40,11 +63,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('dockerIsPrivate', engine.isPrivate);
     project.provide('rtmpImage', rtmpImage);
     project.provide('tempBaseDir', tempBaseDir);
+    project.provide('postgresUrl', database.url);
     console.info(
       `[test env] ${project.name}: Docker at ${engine.host}${engine.isPrivate ? ' (private dockerd)' : ''}, ` +
-        `image ${rtmpImage}, ready in ${Date.now() - started} ms`,
+        `image ${rtmpImage}, PostgreSQL at ${database.url} (${database.startedHere ? `started in ${database.startMs} ms` : 'shared'}), ` +
+        `ready in ${Date.now() - started} ms`,
     );
     return async () => {
+      await database.release();
       await rm(tempBaseDir, { recursive: true, force: true });
       await image.release();
       await engine.release();
