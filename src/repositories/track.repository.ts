@@ -232,7 +232,7 @@ export class TrackRepository {
         for (let i = 0; i < ids.length; i += REORDER_CHUNK) {
           const chunk = ids.slice(i, i + REORDER_CHUNK);
           const position = sql<number>`case id ${sql.join(
-            chunk.map((id, j) => sql`when ${id} then ${i + j + 1}`),
+            chunk.map((id, j) => sql`when ${id} then ${sql.lit(i + j + 1)}`),
             sql` `,
           )} end`;
           await trx.updateTable('tracks').set({ position }).where('id', 'in', chunk).execute();

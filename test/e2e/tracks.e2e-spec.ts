@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { makeTempDir } from '../env/index.js';
+import { createDatabase, makeTempDir, testEnv } from '../env/index.js';
 import { call } from '../env/http.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
 import { makeTone } from '../env/media.js';
@@ -30,7 +30,10 @@ interface Answer {
 }
 
 /** The databases the library runs on: the embedded default, and PostgreSQL (DATABASE_URL, a database of its own per suite). */
-const DATABASES: Array<[string, () => Promise<Record<string, string>>]> = [['SQLite (embedded default)', () => Promise.resolve({})]];
+const DATABASES: Array<[string, () => Promise<Record<string, string>>]> = [
+  ['SQLite (embedded default)', () => Promise.resolve({})],
+  ['PostgreSQL (DATABASE_URL)', async () => ({ DATABASE_URL: await createDatabase(testEnv.postgresUrl(), 'tracks_e2e') })],
+];
 
 /** The library file Wave keeps beside its database, as readers outside Wave see it. */
 async function snapshotIds(dataDir: string): Promise<string[]> {
