@@ -74,7 +74,7 @@ describe('kill -9 during 500 concurrent writes', () => {
     expect(acknowledged.size).toBeGreaterThanOrEqual(killAt);
 
     wave = await startWave({ dataDir, logDir, keepDirs: true });
-    const { body } = await call<{ tracks: Track[] }>(wave, 'GET', '/api/tracks');
+    const { body } = await call<{ tracks: Track[] }>(wave, 'GET', '/api/tracks?limit=1000');
     const stored = new Map(body.tracks.map((t) => [t.id, t.title]));
     expect(body.tracks).toHaveLength(WRITES);
     expect([...acknowledged].filter(([id, title]) => stored.get(id) !== title)).toEqual([]);
