@@ -27,8 +27,8 @@ export function telegramStreamApp({ dataDir, logDir, nodeEnv = 'production' }) {
     time: true,
     merge_logs: true,
     // PM2 copies the starting process's environment (and `pm2 describe`/`pm2 env` show it); Wave's secrets
-    // (API token, a Redis password inside REDIS_URL) are not the daemon's business.
-    filter_env: ['WAVE_API_TOKEN', 'REDIS_URL'],
+    // (API token, a password inside REDIS_URL or DATABASE_URL) are not the daemon's business.
+    filter_env: ['WAVE_API_TOKEN', 'REDIS_URL', 'DATABASE_URL'],
     env: { NODE_ENV: nodeEnv, DATA_DIR: dataDir, LOG_DIR: logDir },
   };
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import SQLite from 'better-sqlite3';
-import { type DatabaseConnection, type Driver, Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { type DatabaseConnection, type Driver, Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { join } from 'node:path';
 import pg from 'pg';
 import { WaveError } from '../common/wave-error.js';
@@ -79,6 +79,15 @@ export class Database implements OnApplicationShutdown {
       if (result.status === 'Error') this.logger.error(`Migration ${result.migrationName} failed (${this.dialect})`);
     }
     if (error) throw new Error(`The database (${this.location}) could not be migrated: ${(error as Error).message}`);
+  }
+
+  /** Asks the database for `select 1` (bounded by the timeouts above); rejects with databaseError's error. */
+  async ping(): Promise<void> {
+    try {
+      await sql`select 1`.execute(this.db);
+    } catch (error) {
+      throw databaseError(error);
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -11,6 +11,7 @@ import { SkipThrottle } from '@nestjs/throttler';
 import { RecentResult } from '../common/recent-result.js';
 import { AppConfig } from '../config/app-config.js';
 import { DataDirHealthIndicator } from './data-dir.health.js';
+import { DatabaseHealthIndicator } from './database.health.js';
 import { HealthCheckErrorResponseDto, HealthIndicatorStateDto } from './dto/health-check.dto.js';
 import { toHealthCheckFailure, withDownCode } from './health-check-failure.js';
 import { Pm2HealthIndicator } from './pm2.health.js';
@@ -24,8 +25,8 @@ const healthExample = (indicators: string[]) => {
   const up = Object.fromEntries(indicators.map((name) => [name, { status: 'up' }]));
   return { status: 'ok', info: up, error: {}, details: up };
 };
-const HEALTH_EXAMPLE = healthExample(['dataDir', 'disk', 'pm2', 'heap']);
-const READY_EXAMPLE = healthExample(['dataDir', 'disk', 'pm2', 'docker']);
+const HEALTH_EXAMPLE = healthExample(['dataDir', 'disk', 'pm2', 'database', 'heap']);
+const READY_EXAMPLE = healthExample(['dataDir', 'disk', 'pm2', 'database', 'docker']);
 
 /** A 503 example: `failing` is down, the other indicators up. */
 const failureExample = (indicators: string[], failing: string, state: { code: string; message: string }) => {
@@ -69,6 +70,7 @@ export class HealthController {
     private readonly memory: MemoryHealthIndicator,
     private readonly docker: DockerHealthIndicator,
     private readonly pm2: Pm2HealthIndicator,
+    private readonly database: DatabaseHealthIndicator,
   ) {}
 
   @Get()
@@ -78,7 +80,7 @@ export class HealthController {
   @ApiServiceUnavailableResponse({
     description: 'At least one indicator down',
     type: HealthCheckErrorResponseDto,
-    example: failureExample(['dataDir', 'disk', 'pm2', 'heap'], 'pm2', PM2_DOWN),
+    example: failureExample(['dataDir', 'disk', 'pm2', 'database', 'heap'], 'pm2', PM2_DOWN),
   })
   check() {
     return this.overall.get();
@@ -99,12 +101,12 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck({ swaggerDocumentation: false })
-  @ApiOperation({ summary: 'Readiness: data dir writable, disk free, outside systems reachable' })
+  @ApiOperation({ summary: 'Readiness: data dir writable, disk free, outside systems (PM2, the database, Docker) reachable' })
   @ApiOkResponse({ description: 'Ready', schema: { example: READY_EXAMPLE } })
   @ApiServiceUnavailableResponse({
     description: 'Not ready',
     type: HealthCheckErrorResponseDto,
-    example: failureExample(['dataDir', 'disk', 'pm2', 'docker'], 'docker', DOCKER_DOWN),
+    example: failureExample(['dataDir', 'disk', 'pm2', 'database', 'docker'], 'docker', DOCKER_DOWN),
   })
   ready() {
     return this.readiness.get();
@@ -124,6 +126,7 @@ export class HealthController {
       () => this.dataDir.isWritable('dataDir'),
       () => withDownCode(this.disk.checkStorage('disk', { path: this.config.dataDir, thresholdPercent: DISK_THRESHOLD }), 'disk_full'),
       () => this.pm2.isResponsive('pm2'),
+      () => this.database.isAnswering('database'),
     ];
   }
 

@@ -187,9 +187,9 @@ describe('Foundation: a failing health probe', () => {
       requestId: 'ready-probe',
       details: {
         status: 'error',
-        info: { dataDir: up, disk: up, pm2: up },
+        info: { dataDir: up, disk: up, pm2: up, database: up },
         error: { docker },
-        details: { dataDir: up, disk: up, pm2: up, docker },
+        details: { dataDir: up, disk: up, pm2: up, database: up, docker },
       },
     });
     // Wave itself is healthy and alive without an engine.

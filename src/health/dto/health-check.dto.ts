@@ -8,7 +8,7 @@ export class HealthIndicatorStateDto {
 
   @ApiPropertyOptional({
     description:
-      'Why it is down (stable): `data_dir_not_writable`, `disk_full`, `pm2_not_answering`, `docker_unavailable`, `heap_over_limit`',
+      'Why it is down (stable): `data_dir_not_writable`, `disk_full`, `pm2_not_answering`, `database_unavailable`, `docker_unavailable`, `heap_over_limit`',
     example: 'docker_unavailable',
   })
   code?: string;
