@@ -33,7 +33,7 @@ const IMAGE = 'wave/rtmp:latest';
 
 /** A playlist with a track in it, so the daemon may start. */
 class OneTrackLibrary extends TrackLibrary {
-  async trackCount() {
+  async publishPlaylist() {
     return 1;
   }
 }

@@ -26,7 +26,7 @@ const KEY = '1234567890:AbCdEfGhIjKlMnOpQrStUvWx';
 /** The library as the Telegram stream asks it: how many tracks it has. */
 class FakeTrackLibrary extends TrackLibrary {
   tracks = 0;
-  async trackCount() {
+  async publishPlaylist() {
     return this.tracks;
   }
 }

@@ -156,7 +156,7 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
         missing.map((field) => `${field} is not set: PUT /api/stream/telegram/config first`),
       );
     }
-    if (config.source === 'playlist' && (await this.library.trackCount()) === 0) {
+    if (config.source === 'playlist' && (await this.library.publishPlaylist()) === 0) {
       throw new WaveError(409, 'playlist_empty', 'The playlist has no tracks: add tracks (POST /api/tracks) or choose another source');
     }
   }

@@ -85,14 +85,20 @@ export class LibrarySnapshotService implements OnModuleInit, OnApplicationShutdo
     return this.writing;
   }
 
-  /** Flushes a pending snapshot at shutdown, so the file holds every change Wave acknowledged. */
-  async onApplicationShutdown(): Promise<void> {
+  /** Writes a pending snapshot now (and waits for one being written), so the file holds every change made so far. */
+  async flush(): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
+      this.firstChangeAt = null;
       await this.write();
     }
     await this.writing;
+  }
+
+  /** At shutdown, the file gets every change Wave acknowledged. */
+  onApplicationShutdown(): Promise<void> {
+    return this.flush();
   }
 
   private async writeOnce(): Promise<void> {

@@ -4,6 +4,9 @@
  * a caller depends on these calls, not on the library's service or its document.
  */
 export abstract class TrackLibrary {
-  /** How many tracks the playlist has. */
-  abstract trackCount(): Promise<number>;
+  /**
+   * Brings the playlist file the daemon reads (`audio-tracks.json`) up to date now, rather than at the next
+   * background snapshot, and says how many tracks it holds: the daemon about to start plays what was just added.
+   */
+  abstract publishPlaylist(): Promise<number>;
 }

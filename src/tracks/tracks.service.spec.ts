@@ -8,6 +8,7 @@ import { newTestService, type TestService } from '../../test/factory.js';
 import type { FakeProcessRepository } from '../../test/fakes/process.repository.fake.js';
 import { ExecError, type ExecResult } from '../repositories/process.repository.js';
 import { MediaProbeService } from '../media/media-probe.service.js';
+import { LibrarySnapshotService } from './library-snapshot.service.js';
 import { TracksService, titleFromFileName } from './tracks.service.js';
 
 /** ffprobe as the probe sees it: files whose content starts with "AUDIO" are audio with tags. */
@@ -42,7 +43,7 @@ describe('TracksService', () => {
     await symlink('/etc/passwd', join(music, 'passwd.mp3'));
     await mkdir(join(dataDir, 'data', 'tracks'), { recursive: true });
     await symlink('/etc', join(dataDir, 'data', 'tracks', 'etc'));
-    ctx = await newTestService(TracksService, { providers: [MediaProbeService], dataDir: join(dataDir, 'data') });
+    ctx = await newTestService(TracksService, { providers: [MediaProbeService, LibrarySnapshotService], dataDir: join(dataDir, 'data') });
     service = ctx.sut;
     processes = ctx.fakes.process;
     processes.onExec = ffprobe;
@@ -112,6 +113,13 @@ describe('TracksService', () => {
     await vi.waitFor(() => expect(emitted.filter(([name]) => name === 'tracks.updated')).toHaveLength(3));
     expect(emitted[0][1]).toMatchObject({ reason: 'added', trackIds: [expect.any(String)] });
     expect(await service.trackCount()).toBe(3);
+  });
+
+  it('publishes the playlist file at once for a daemon about to start (no wait for the background snapshot)', async () => {
+    const track = await service.addByPath({ path: join(music, 'song.mp3') });
+    expect(await service.publishPlaylist()).toBe(1);
+    const file = JSON.parse(await readFile(join(ctx.dataDir, 'audio-tracks.json'), 'utf8')) as { tracks: Array<{ id: string }> };
+    expect(file.tracks.map((t) => t.id)).toEqual([track.id]);
   });
 
   it.each([

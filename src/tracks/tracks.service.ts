@@ -20,6 +20,7 @@ import {
   type UpdateTrackDto,
 } from './dto/track.dto.js';
 import { decodeTrackCursor, encodeTrackCursor } from './track-cursor.js';
+import { LibrarySnapshotService } from './library-snapshot.service.js';
 import { TrackRepository, type TrackFilter } from '../repositories/track.repository.js';
 import { MediaProbeService, type AudioMetadata } from '../media/media-probe.service.js';
 import { isInside, resolveServerFile } from '../media/server-file.js';
@@ -42,6 +43,7 @@ export class TracksService implements TrackLibrary {
     private readonly probe: MediaProbeService,
     private readonly events: WaveEvents,
     private readonly storage: StorageRepository,
+    private readonly snapshot: LibrarySnapshotService,
   ) {
     this.tracksDir = join(config.dataDir, TRACKS_DIR);
   }
@@ -64,6 +66,11 @@ export class TracksService implements TrackLibrary {
   }
 
   trackCount(): Promise<number> {
+    return this.tracks.count();
+  }
+
+  async publishPlaylist(): Promise<number> {
+    await this.snapshot.flush();
     return this.tracks.count();
   }
 
