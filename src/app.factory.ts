@@ -16,6 +16,7 @@ import { jsonBodyLimitError } from './common/json-body-limits.js';
 import { securityHeaders } from './common/security-headers.js';
 import { WaveValidationPipe } from './common/wave-validation.pipe.js';
 import { AppConfig } from './config/app-config.js';
+import { Database } from './database/database.js';
 import { WaveSocketAdapter } from './realtime/wave-socket.adapter.js';
 
 /** Largest JSON body accepted; uploads go through multipart with their own limit. */
@@ -53,7 +54,8 @@ export async function createWaveApp(config: AppConfig, winston: WinstonLogger, a
         });
     },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+  const database = await Database.open(config);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, database), adapter, {
     logger: WinstonModule.createLogger({ instance: winston }),
     bufferLogs: true,
     // Only the JSON parser below: no route takes a form, and a urlencoded body of 250,000 repeated keys would be

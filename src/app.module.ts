@@ -9,6 +9,7 @@ import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DocumentsModule } from './documents/documents.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import type { Database } from './database/database.js';
 import { BusModule } from './bus/bus.module.js';
 import { RepositoriesModule } from './repositories/repositories.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -28,14 +29,14 @@ const FEATURE_MODULES = [HealthModule, RtmpModule, StreamingModule, MonitoringMo
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, database: Database): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
         // audio-tracks.json is not among them: the library is in the database, and LibrarySnapshotService keeps that file.
         DocumentsModule.forRoot([RTMP_CONFIG_DOCUMENT, TELEGRAM_CONFIG_DOCUMENT]),
-        DatabaseModule,
+        DatabaseModule.forRoot(database),
         BusModule,
         RepositoriesModule,
         ApiAuthModule,

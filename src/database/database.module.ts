@@ -1,11 +1,14 @@
-import { Global, Module } from '@nestjs/common';
-import { AppConfig } from '../config/app-config.js';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import { Database } from './database.js';
 
-/** Global: the one database connection, opened and migrated before any repository is made. */
+/**
+ * Global: the one database connection. It is opened (and migrated) before Nest builds the application
+ * (createWaveApp), so a database that cannot be reached stops the boot with one line rather than a stack trace.
+ */
 @Global()
-@Module({
-  providers: [{ provide: Database, inject: [AppConfig], useFactory: (config: AppConfig) => Database.open(config) }],
-  exports: [Database],
-})
-export class DatabaseModule {}
+@Module({})
+export class DatabaseModule {
+  static forRoot(database: Database): DynamicModule {
+    return { module: DatabaseModule, providers: [{ provide: Database, useValue: database }], exports: [Database] };
+  }
+}

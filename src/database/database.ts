@@ -3,6 +3,7 @@ import SQLite from 'better-sqlite3';
 import { type DatabaseConnection, type Driver, Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { join } from 'node:path';
 import pg from 'pg';
+import { StartupError } from '../common/startup-error.js';
 import { WaveError } from '../common/wave-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { MIGRATIONS } from './migrations/index.js';
@@ -38,7 +39,13 @@ export class Database implements OnApplicationShutdown {
 
   /** Opens the database and applies every migration not yet applied (Kysely's Migrator locks against other instances). */
   static async open(config: Pick<AppConfig, 'dataDir' | 'databaseUrl'>): Promise<Database> {
-    const database = config.databaseUrl ? Database.postgres(config.databaseUrl) : Database.sqlite(join(config.dataDir, SQLITE_FILE));
+    let database: Database;
+    try {
+      database = config.databaseUrl ? Database.postgres(config.databaseUrl) : Database.sqlite(join(config.dataDir, SQLITE_FILE));
+    } catch (error) {
+      // SQLite opens at once: a file that is not a database, or a folder Wave cannot write.
+      throw new StartupError(`the database ${join(config.dataDir, SQLITE_FILE)} cannot be opened: ${(error as Error).message}`);
+    }
     try {
       await database.migrate();
     } catch (error) {
@@ -78,7 +85,10 @@ export class Database implements OnApplicationShutdown {
       if (result.status === 'Success') this.logger.log(`Migration ${result.migrationName} applied (${this.dialect})`);
       if (result.status === 'Error') this.logger.error(`Migration ${result.migrationName} failed (${this.dialect})`);
     }
-    if (error) throw new Error(`The database (${this.location}) could not be migrated: ${(error as Error).message}`);
+    if (error) {
+      const hint = this.dialect === 'postgres' ? ' (check DATABASE_URL, and that the server runs and takes connections)' : '';
+      throw new StartupError(`the database ${this.location} could not be opened and migrated: ${(error as Error).message}${hint}`);
+    }
   }
 
   /** Asks the database for `select 1` (bounded by the timeouts above); rejects with databaseError's error. */

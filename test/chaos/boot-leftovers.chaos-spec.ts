@@ -63,6 +63,28 @@ describe('boot with leftovers and wrong paths', () => {
     expect(stdout + stderr).not.toMatch(STACK_FRAME);
   });
 
+  it('a DATABASE_URL nothing answers at: one line naming it without its password, exit 1', async () => {
+    const port = await freePort();
+    const url = `postgres://wave:db-secret-123@127.0.0.1:${port}/wave`;
+    const { code, stdout, stderr } = await runUntilExit({ DATA_DIR: dataDir, LOG_DIR: logDir, PM2_HOME: pm2Home, DATABASE_URL: url });
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      `Wave cannot start: the database postgres://wave@127.0.0.1:${port}/wave could not be opened and migrated: connect ECONNREFUSED 127.0.0.1:${port} (check DATABASE_URL, and that the server runs and takes connections)\n`,
+    );
+    expect(stdout + stderr).not.toMatch(STACK_FRAME);
+    expect(stdout + stderr).not.toContain('db-secret-123');
+  });
+
+  it('DATA_DIR/wave.db that is not a database: one line naming it, exit 1, the file left as it is', async () => {
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(join(dataDir, 'wave.db'), 'not a database\n');
+    const { code, stdout, stderr } = await runUntilExit({ DATA_DIR: dataDir, LOG_DIR: logDir, PM2_HOME: pm2Home });
+    expect(code).toBe(1);
+    expect(stderr).toBe(`Wave cannot start: the database ${join(dataDir, 'wave.db')} cannot be opened: file is not a database\n`);
+    expect(stdout + stderr).not.toMatch(STACK_FRAME);
+    expect(await readFile(join(dataDir, 'wave.db'), 'utf8')).toBe('not a database\n');
+  });
+
   it.each(DOCUMENTS)('DATA_DIR/%s being a directory: one line naming it, exit 1', async (file) => {
     await mkdir(join(dataDir, file), { recursive: true });
     const { code, stdout, stderr } = await runUntilExit({ DATA_DIR: dataDir, LOG_DIR: logDir, PM2_HOME: pm2Home });
