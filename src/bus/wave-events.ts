@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { StatsMessage } from '../contracts/daemon-messages.js';
-import type { StreamingStatus, TrackChangedEvent } from '../contracts/socket-events.js';
+import type { ScanJob, ScanProgress, StreamingStatus, TrackChangedEvent } from '../contracts/socket-events.js';
 
 /**
  * Every domain event Wave raises, by name, with its payload. Services emit through WaveEvents;
@@ -47,6 +47,10 @@ export interface WaveEventMap {
   'track.changed': TrackChangedEvent;
   /** The track library changed. */
   'tracks.updated': { reason: 'added' | 'updated' | 'deleted' | 'reordered'; trackIds: string[]; count: number; at: string };
+  /** A folder import's counts while it runs (LibraryScanService, at most ~4 a second per scan). */
+  'tracks.scan.progress': ScanProgress;
+  /** A folder import ended (`done` or `failed`). */
+  'tracks.scan.finished': ScanJob;
   /** `audio-tracks.json` now holds the library as it was after these changes (readers outside Wave may re-read it). */
   'tracks.snapshot': { count: number; at: string };
 }

@@ -29,6 +29,10 @@ export const SERVER_EVENTS = {
   system: 'system',
   /** Admin only, opt-in: one log line, sent to the sockets that joined `log:<service>`. */
   log: 'log',
+  /** Admin only: a folder import's counts while it runs (`POST /api/tracks/scan`), at most ~4 a second per scan. */
+  scanProgress: 'scan:progress',
+  /** Admin only: a folder import ended (`done` or `failed`), with its full report. */
+  scanFinished: 'scan:finished',
 } as const;
 
 /** Client → server requests; each answers through the acknowledgement callback. */
@@ -151,6 +155,54 @@ export interface LogEvent {
   line: string;
 }
 
+/** A file a folder scan did not import, and why (`not audio (ffprobe)`, `EACCES: …`). */
+export interface ScanProblem {
+  /** The file's (or folder's) absolute path. */
+  file: string;
+  reason: string;
+}
+
+export type ScanState = 'running' | 'done' | 'failed';
+
+/**
+ * `scan:progress`: a folder import's counts so far. `found` counts the files the walk met (and the folders it left
+ * out); each found item ends as one of `added`, `updated`, `unchanged`, `skipped` or `failedCount`, and
+ * `processed` is their sum.
+ */
+export interface ScanProgress {
+  id: string;
+  state: ScanState;
+  /** The folder's real path (links resolved). */
+  path: string;
+  found: number;
+  processed: number;
+  /** New audio files appended to the playlist. */
+  added: number;
+  /** Known files whose size or modification time changed: their tags were read again. */
+  updated: number;
+  /** Known files with the same size and modification time as when they were read. */
+  unchanged: number;
+  /** Left out by rule: hidden, not audio, not a regular file, a link to a folder or into the folder. */
+  skipped: number;
+  /** Could not be read (permissions, vanished, ffprobe timed out). */
+  failedCount: number;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+/** `scan:finished` and `GET /api/tracks/scan/:id`: the counts and the first problems. */
+export interface ScanJob extends ScanProgress {
+  /** The first skipped files (SCAN_LISTED_PROBLEMS), with the reason; `skipped` counts them all. */
+  skippedFiles: ScanProblem[];
+  /** The first files that failed (SCAN_LISTED_PROBLEMS), with the reason; `failedCount` counts them all. */
+  failed: ScanProblem[];
+  /** Why the scan as a whole failed (state `failed`), else null. */
+  error: string | null;
+}
+
+/** How many skipped and failed files a scan lists (each); the counts go on. */
+export const SCAN_LISTED_PROBLEMS = 100;
+
 export interface PublicServerToClientEvents {
   status: (status: PublicStatus) => void;
   'track:changed': (event: TrackChangedEvent) => void;
@@ -162,6 +214,8 @@ export interface AdminServerToClientEvents {
   error: (event: ErrorEvent) => void;
   system: (event: SystemEvent) => void;
   log: (event: LogEvent) => void;
+  'scan:progress': (event: ScanProgress) => void;
+  'scan:finished': (job: ScanJob) => void;
 }
 
 /** The acknowledgement of `subscribe`/`unsubscribe`: the rooms the socket is in afterwards. */

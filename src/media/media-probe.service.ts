@@ -27,7 +27,7 @@ const IMAGE_FORMAT = /^(?:\w+_pipe|image2|gif)$/;
  * Probes at once at most this many files (a burst of adds must not fork hundreds of ffprobes on 2 cores).
  * Each probe is bounded (PROBE_TIMEOUT_MS), so probes stuck on a file free their slot and the queue moves.
  */
-const PROBE_CONCURRENCY = 4;
+export const PROBE_CONCURRENCY = 4;
 /** ffprobe reads headers: well under a second for any audio file, even on a loaded machine. */
 export const PROBE_TIMEOUT_MS = 10_000;
 

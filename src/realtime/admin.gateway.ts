@@ -125,6 +125,16 @@ export class AdminGateway implements OnGatewayInit<AdminNamespace>, OnGatewayCon
     });
   }
 
+  @OnEvent('tracks.scan.progress')
+  scanProgress(event: WaveEventMap['tracks.scan.progress']): void {
+    this.namespace.emit(SERVER_EVENTS.scanProgress, event);
+  }
+
+  @OnEvent('tracks.scan.finished')
+  scanFinished(event: WaveEventMap['tracks.scan.finished']): void {
+    this.namespace.emit(SERVER_EVENTS.scanFinished, event);
+  }
+
   @OnEvent('rtmp.container.state')
   rtmpContainerState(event: WaveEventMap['rtmp.container.state']): void {
     const running = event.state === 'running';

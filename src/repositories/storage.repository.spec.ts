@@ -27,6 +27,22 @@ describe('StorageRepository (on a temp dir the spec owns)', () => {
     expect(await storage.isReadable(join(dir, 'missing.mp3'))).toBe(false);
   });
 
+  it("lists a folder with each entry's kind, links not followed; a missing folder is ENOENT", async () => {
+    await writeFile(join(dir, 'song.mp3'), 'AUDIO');
+    await mkdir(join(dir, 'album'));
+    await symlink(join(dir, 'album'), join(dir, 'link-to-album'));
+    await symlink(join(dir, 'song.mp3'), join(dir, 'link.mp3'));
+    const entries = await storage.listEntries(dir);
+    expect(entries.sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+      { name: 'album', kind: 'directory' },
+      { name: 'link-to-album', kind: 'symlink' },
+      { name: 'link.mp3', kind: 'symlink' },
+      { name: 'song.mp3', kind: 'file' },
+    ]);
+    await expect(storage.listEntries(join(dir, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(storage.listEntries(join(dir, 'song.mp3'))).rejects.toMatchObject({ code: 'ENOTDIR' });
+  });
+
   it('writes text with its mode, and streams into a new file only (EEXIST for one that exists)', async () => {
     const file = join(dir, 'now-playing.json');
     await storage.writeText(file, '{"a":1}\n', 0o600);

@@ -13,6 +13,15 @@ export interface FileInfo {
   isFile: boolean;
 }
 
+/** What a folder entry is, as the folder itself says (a link is not followed to tell). */
+export type DirEntryKind = 'file' | 'directory' | 'symlink' | 'other';
+
+/** One entry of a folder: its name (no path) and kind (`other`: a FIFO, socket or device). */
+export interface DirEntry {
+  name: string;
+  kind: DirEntryKind;
+}
+
 /** The disk holding a path, in bytes. */
 export interface DiskUsage {
   totalBytes: number;
@@ -125,6 +134,18 @@ export class StorageRepository implements DurableFileSystem {
       if (isMissing(error)) return [];
       throw error;
     }
+  }
+
+  /**
+   * The entries of `dir` with their kinds, links not followed (one folder at a time: a walk of a tree asks
+   * folder by folder). Errors pass through as they are (ENOENT, EACCES, ENOTDIR).
+   */
+  async listEntries(dir: string): Promise<DirEntry[]> {
+    const entries = await readdir(dir, { withFileTypes: true });
+    return entries.map((entry) => ({
+      name: entry.name,
+      kind: entry.isFile() ? 'file' : entry.isDirectory() ? 'directory' : entry.isSymbolicLink() ? 'symlink' : 'other',
+    }));
   }
 
   async mkdir(dir: string): Promise<void> {

@@ -45,6 +45,17 @@ export interface FileStamp {
   fileMtimeMs: number | null;
 }
 
+/**
+ * What a folder scan found of a file the library has: its size and modification time now, and, when its content
+ * changed, what ffprobe read from it now (without it, only the stamp is recorded).
+ */
+export interface FileRefresh {
+  path: string;
+  fileSize: number;
+  fileMtimeMs: number;
+  metadata?: Pick<LibraryTrack, 'title' | 'artist' | 'album' | 'genre' | 'duration'>;
+}
+
 /** The result of a reorder that did not name every track exactly once. */
 export interface OrderMismatch {
   unknown: string[];
@@ -259,6 +270,38 @@ export class TrackRepository {
         for (const row of rows) stamps.set(row.path, { fileSize: row.file_size, fileMtimeMs: row.file_mtime_ms });
       }
       return stamps;
+    } catch (error) {
+      throw databaseError(error);
+    }
+  }
+
+  /**
+   * Records each file's stamp on the tracks stored under its path and, with `metadata`, replaces their title, artist,
+   * album, genre and duration (id, labels, position and addedAt stay), in one transaction. The ids of the tracks
+   * whose metadata was replaced.
+   */
+  async refreshFiles(files: FileRefresh[]): Promise<string[]> {
+    if (files.length === 0) return [];
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const refreshed: string[] = [];
+        for (const { path, fileSize, fileMtimeMs, metadata } of files) {
+          const stamp = { file_size: fileSize, file_mtime_ms: fileMtimeMs };
+          if (!metadata) {
+            await trx.updateTable('tracks').set(stamp).where('path', '=', path).execute();
+            continue;
+          }
+          const { title, artist, album, genre, duration } = metadata;
+          const rows = await trx
+            .updateTable('tracks')
+            .set({ ...stamp, title, artist, album, genre, duration, search_text: searchText(metadata) })
+            .where('path', '=', path)
+            .returning('id')
+            .execute();
+          refreshed.push(...rows.map((row) => row.id));
+        }
+        return refreshed;
+      });
     } catch (error) {
       throw databaseError(error);
     }

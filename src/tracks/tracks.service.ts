@@ -26,7 +26,7 @@ import { MediaProbeService, type AudioMetadata } from '../media/media-probe.serv
 import { isInside, resolveServerFile } from '../media/server-file.js';
 import { StorageRepository, type FileInfo } from '../repositories/storage.repository.js';
 
-const MAX_TAG_LENGTH = 512;
+export const MAX_TAG_LENGTH = 512;
 
 /**
  * The track library, in the database (TrackRepository); uploads under `DATA_DIR/tracks`. A file is taken only
