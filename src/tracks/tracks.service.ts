@@ -65,10 +65,6 @@ export class TracksService implements TrackLibrary {
     return track;
   }
 
-  trackCount(): Promise<number> {
-    return this.tracks.count();
-  }
-
   async publishPlaylist(): Promise<number> {
     await this.snapshot.flush();
     return this.tracks.count();
