@@ -13,6 +13,7 @@ import type { Database } from './database/database.js';
 import { BusModule } from './bus/bus.module.js';
 import { RepositoriesModule } from './repositories/repositories.module.js';
 import { HealthModule } from './health/health.module.js';
+import { HistoryModule } from './history/history.module.js';
 import { RTMP_CONFIG_DOCUMENT } from './rtmp/rtmp-config.document.js';
 import { RtmpModule } from './rtmp/rtmp.module.js';
 import { TELEGRAM_CONFIG_DOCUMENT } from './telegram/telegram-config.document.js';
@@ -25,7 +26,16 @@ import { StreamingModule } from './streaming/streaming.module.js';
 const RATE_LIMIT_WINDOW_MS = 60_000;
 
 /** Feature modules Wave is made of; each registers its own controllers and providers. */
-const FEATURE_MODULES = [HealthModule, RtmpModule, StreamingModule, MonitoringModule, RealtimeModule, TelegramModule, TracksModule];
+const FEATURE_MODULES = [
+  HealthModule,
+  RtmpModule,
+  StreamingModule,
+  MonitoringModule,
+  RealtimeModule,
+  TelegramModule,
+  TracksModule,
+  HistoryModule,
+];
 
 @Module({})
 export class AppModule {

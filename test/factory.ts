@@ -15,6 +15,7 @@ import { Pm2Repository } from '../src/repositories/pm2.repository.js';
 import { ProcessRepository } from '../src/repositories/process.repository.js';
 import { StorageRepository } from '../src/repositories/storage.repository.js';
 import { TrackRepository } from '../src/repositories/track.repository.js';
+import { PlayHistoryRepository } from '../src/repositories/play-history.repository.js';
 import { Database } from '../src/database/database.js';
 import { RtmpIngestKeys } from '../src/rtmp/ingest-keys.js';
 import { RtmpCallbackServer } from '../src/rtmp/rtmp-callback.server.js';
@@ -114,6 +115,7 @@ export async function newTestService<T>(service: Type<T>, options: TestServiceOp
       ...fakeRepositoryProviders(fakes),
       { provide: Database, useFactory: () => Database.open(config) },
       TrackRepository,
+      PlayHistoryRepository,
       ...(options.providers ?? []),
       service,
     ],

@@ -45,6 +45,17 @@ export interface WaveEventMap {
   'wave.error': { status: number; code: string; message: string; method: string; route: string; requestId: string; at: string };
   /** A track started playing on the Telegram stream (when its audio reached the ingest). */
   'track.changed': TrackChangedEvent;
+  /**
+   * The track now playing left the air (raised by NowPlayingService): the daemon reported its end (`finished`, or
+   * `interrupted` by another source or the daemon stopping; `endedAt` is the daemon's, when it was heard), or Wave
+   * learned the daemon does not run (`stopped`; `endedAt` is when Wave learned it).
+   */
+  'track.ended': { trackId: string; endedAt: string; reason: 'finished' | 'interrupted' | 'stopped' };
+  /**
+   * Wave learned the Telegram daemon does not run, after it ran or at boot (raised by NowPlayingService, once per
+   * stop): a PM2 read or event, Wave's own stop, or the daemon's `daemon-stopped` report. Nothing is on the air.
+   */
+  'telegram.daemon.stopped': { at: string };
   /** The track library changed. */
   'tracks.updated': { reason: 'added' | 'updated' | 'deleted' | 'reordered'; trackIds: string[]; count: number; at: string };
   /** A folder import's counts while it runs (LibraryScanService, at most ~4 a second per scan). */

@@ -31,9 +31,10 @@ export interface TracksTable {
 }
 
 export interface PlayHistoryTable {
+  /** Derived from (started_at, source, track_id), so the same fact written twice is one row (PlayHistoryRepository). */
   id: string;
   started_at: string;
-  /** Null while it is on the air (or when Wave stopped before it ended). */
+  /** Null while it is on the air (rows a previous run left open are closed at boot). */
   ended_at: string | null;
   /** Why it played: `playlist`, `request`, `live` (a DJ), `radio` (a radio URL). */
   source: string;

@@ -5,7 +5,7 @@ import { WaveEvents, type WaveEventMap } from '../bus/wave-events.js';
 import { AppConfig } from '../config/app-config.js';
 import type { NowPlaying } from '../contracts/socket-events.js';
 import { StorageRepository } from '../repositories/storage.repository.js';
-import type { TrackStartedMessage } from '../contracts/daemon-messages.js';
+import type { TrackEndedMessage, TrackStartedMessage } from '../contracts/daemon-messages.js';
 import { nextNowPlaying, type NowPlayingFact } from './now-playing.js';
 import { NOW_PLAYING_FILE, NowPlayingFile } from './now-playing.file.js';
 
@@ -21,6 +21,8 @@ export class NowPlayingService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(NowPlayingService.name);
   private readonly file: NowPlayingFile;
   private playing: NowPlaying | null = null;
+  /** Whether the daemon runs, as Wave last learned it (null: not learned yet since boot); `telegram.daemon.stopped` is raised once per stop. */
+  private daemonRuns: boolean | null = null;
 
   constructor(
     config: AppConfig,
@@ -46,6 +48,7 @@ export class NowPlayingService implements OnModuleInit, OnModuleDestroy {
 
   /** The daemon's `track-started` report: now playing, raised as `track.changed`. */
   trackStarted({ track, startedAt }: Pick<TrackStartedMessage, 'track' | 'startedAt'>): void {
+    this.daemonRuns = true;
     this.apply({
       fact: 'track-started',
       nowPlaying: { trackId: track.id, title: track.title, artist: track.artist, duration: track.duration, startedAt },
@@ -56,13 +59,26 @@ export class NowPlayingService implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  trackEnded(trackId: string): void {
+  /** The daemon's `track-ended` report; the track now playing ending is raised as `track.ended`. */
+  trackEnded(trackId: string, endedAt = new Date().toISOString(), reason: TrackEndedMessage['reason'] = 'finished'): void {
+    const ending = this.playing?.trackId;
     this.apply({ fact: 'track-ended', trackId });
+    if (ending !== undefined && this.playing === null) this.events.emit('track.ended', { trackId: ending, endedAt, reason });
   }
 
-  /** PM2 or the daemon said whether the daemon runs (PM2 not answering is no word: do not call). */
+  /**
+   * PM2 or the daemon said whether the daemon runs (PM2 not answering is no word: do not call). Learning that it
+   * does not run ends the track now playing (`track.ended`, reason `stopped`) and is raised as `telegram.daemon.stopped`.
+   */
   daemonRunning(running: boolean): void {
+    const ending = this.playing?.trackId;
     this.apply({ fact: 'daemon', running });
+    const stopped = !running && this.daemonRuns !== false;
+    this.daemonRuns = running;
+    if (running) return;
+    const at = new Date().toISOString();
+    if (ending !== undefined) this.events.emit('track.ended', { trackId: ending, endedAt: at, reason: 'stopped' });
+    if (stopped) this.events.emit('telegram.daemon.stopped', { at });
   }
 
   @OnEvent('tracks.updated')

@@ -112,6 +112,26 @@ describe('NowPlayingService (memory, and DATA_DIR/now-playing.json apart from th
     expect(service.current()).toBeNull();
   });
 
+  it('raises track.ended when the track now playing ends, and telegram.daemon.stopped once per stop', async () => {
+    const service = await boot();
+    started(service, SONG);
+    service.trackEnded('t0', '2026-01-01T20:00:01.000Z', 'finished'); // not the one playing: nothing ends
+    service.trackEnded('t1', '2026-01-01T20:00:03.000Z', 'finished');
+    started(service, NEXT);
+    service.daemonRunning(true);
+    service.daemonRunning(false);
+    service.daemonRunning(false); // the same stop, read again from PM2
+    service.daemonRunning(true);
+    service.daemonRunning(false);
+    const at = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/);
+    expect(emitted.filter(([name]) => name !== 'track.changed')).toEqual([
+      ['track.ended', { trackId: 't1', endedAt: '2026-01-01T20:00:03.000Z', reason: 'finished' }],
+      ['track.ended', { trackId: 't2', endedAt: at, reason: 'stopped' }],
+      ['telegram.daemon.stopped', { at }],
+      ['telegram.daemon.stopped', { at }],
+    ]);
+  });
+
   it('boots with nothing playing from a file that holds no now playing, and removes temp files of interrupted writes', async () => {
     await writeFile(file(), '{"trackId": 1');
     await writeFile(`${file()}.tmp-${process.pid}-99`, '{}');

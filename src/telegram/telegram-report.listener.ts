@@ -116,7 +116,7 @@ export class TelegramReportListener implements OnModuleInit, OnModuleDestroy {
       case 'track-started':
         return this.nowPlaying.trackStarted(report);
       case 'track-ended':
-        return this.nowPlaying.trackEnded(report.track.id);
+        return this.nowPlaying.trackEnded(report.track.id, report.endedAt, report.reason);
       case 'error':
         return this.errorReported(report);
       case 'daemon-stopped':

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as library from './0001-library.js';
+import * as playHistory from './0002-play-history.js';
 
 /**
  * Every migration, by name, in the order they apply (Kysely's Migrator sorts by name). Listed here rather than
@@ -8,4 +9,5 @@ import * as library from './0001-library.js';
  */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-library': library,
+  '0002-play-history': playHistory,
 };
