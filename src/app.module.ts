@@ -8,10 +8,9 @@ import { MutationThrottlerGuard } from './common/mutation-throttler.guard.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DocumentsModule } from './documents/documents.module.js';
-import { DatabaseModule } from './database/database.module.js';
 import type { Database } from './database/database.js';
 import { BusModule } from './bus/bus.module.js';
-import { RepositoriesModule } from './repositories/repositories.module.js';
+import { DatabaseRepositoriesModule, RepositoriesModule } from './repositories/repositories.module.js';
 import { HealthModule } from './health/health.module.js';
 import { HistoryModule } from './history/history.module.js';
 import { RTMP_CONFIG_DOCUMENT } from './rtmp/rtmp-config.document.js';
@@ -46,9 +45,9 @@ export class AppModule {
         ConfigModule.forRoot(config),
         // audio-tracks.json is not among them: the library is in the database, and LibrarySnapshotService keeps that file.
         DocumentsModule.forRoot([RTMP_CONFIG_DOCUMENT, TELEGRAM_CONFIG_DOCUMENT]),
-        DatabaseModule.forRoot(database),
         BusModule,
         RepositoriesModule,
+        DatabaseRepositoriesModule.forRoot(database),
         ApiAuthModule,
         ThrottlerModule.forRoot({
           throttlers: [{ ttl: RATE_LIMIT_WINDOW_MS, limit: config.rateLimitPerMinute || Number.MAX_SAFE_INTEGER }],

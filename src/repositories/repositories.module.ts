@@ -1,4 +1,5 @@
-import { Global, Module } from '@nestjs/common';
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { Database } from '../database/database.js';
 import { DockerRepository } from './docker.repository.js';
 import { NginxStatRepository } from './nginx-stat.repository.js';
 import { PlayHistoryRepository } from './play-history.repository.js';
@@ -11,15 +12,10 @@ import { TrackRepository } from './track.repository.js';
  * Every outside system Wave drives, each behind its one repository (as immich keeps one list). Services
  * read as the story and inject these; unit specs swap them for the stateful fakes in test/fakes/.
  */
-export const REPOSITORIES = [
-  DockerRepository,
-  NginxStatRepository,
-  Pm2Repository,
-  ProcessRepository,
-  StorageRepository,
-  TrackRepository,
-  PlayHistoryRepository,
-];
+export const REPOSITORIES = [DockerRepository, NginxStatRepository, Pm2Repository, ProcessRepository, StorageRepository];
+
+/** The repositories of the database's tables: the only code that queries it (the Database connection below them). */
+export const DATABASE_REPOSITORIES = [TrackRepository, PlayHistoryRepository];
 
 /** Global: one instance of each repository per process (one Docker client, one PM2 connection). */
 @Global()
@@ -28,3 +24,17 @@ export const REPOSITORIES = [
   exports: REPOSITORIES,
 })
 export class RepositoriesModule {}
+
+/**
+ * Global: the database's repositories over the one connection, which is opened (and migrated) before Nest builds
+ * the application (createWaveApp), so a database that cannot be reached stops the boot with one line, not a stack
+ * trace. Apart from RepositoriesModule, so a tool that needs no database (`npm run rtmp`) never opens one.
+ */
+@Global()
+@Module({})
+export class DatabaseRepositoriesModule {
+  static forRoot(database: Database): DynamicModule {
+    const providers = [{ provide: Database, useValue: database }, ...DATABASE_REPOSITORIES];
+    return { module: DatabaseRepositoriesModule, providers, exports: [Database, ...DATABASE_REPOSITORIES] };
+  }
+}

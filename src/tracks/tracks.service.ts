@@ -128,7 +128,7 @@ export class TracksService implements TrackLibrary {
   }
 
   async update(id: string, dto: UpdateTrackDto): Promise<LibraryTrack> {
-    const updated = await this.tracks.update(id, { ...dto, ...(dto.tags !== undefined && { tags: normalizeTags(dto.tags) }) });
+    const updated = await this.tracks.update(id, { ...dto, ...(dto.tags !== undefined && { tags: checkTags(dto.tags) }) });
     if (!updated) throw notFound(id);
     await this.changed('updated', [id]);
     return updated;
@@ -235,13 +235,24 @@ export function titleFromFileName(fileName: string): string {
   return stem.replace(/[_]+/g, ' ').trim() || 'Untitled';
 }
 
-/** Labels trimmed, without control characters or empties, each once, at most MAX_TAGS of MAX_TAG_CHARACTERS. */
+/** Labels as given in a request: each a non-empty label without control characters (400 `invalid_tags` naming it), then normalized. */
+export function checkTags(tags: string[]): string[] {
+  tags.forEach((tag, i) => {
+    if (CONTROL_CHARACTERS.test(tag))
+      throw new WaveError(400, 'invalid_tags', [`tags[${i}] must not contain control characters (NUL, tab, newline, …)`]);
+    if (tag.trim() === '') throw new WaveError(400, 'invalid_tags', [`tags[${i}] must not be empty`]);
+  });
+  return normalizeTags(tags);
+}
+
+/** Labels read from a file: trimmed, without control characters or empties, each once, at most MAX_TAGS of MAX_TAG_CHARACTERS. */
 export function normalizeTags(labels: string[]): string[] {
   const seen = new Set<string>();
   for (const label of labels) {
-    if (CONTROL_CHARACTERS.test(label))
-      throw new WaveError(400, 'invalid_tags', ['tags must not contain control characters (NUL, tab, newline, …)']);
-    const trimmed = label.trim().slice(0, MAX_TAG_CHARACTERS);
+    const trimmed = label
+      .replace(/[\u0000-\u001f\u007f]/g, '')
+      .trim()
+      .slice(0, MAX_TAG_CHARACTERS);
     if (trimmed) seen.add(trimmed);
   }
   return [...seen].slice(0, MAX_TAGS);

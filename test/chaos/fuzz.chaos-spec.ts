@@ -4,7 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, makeTempDir, testEnv } from '../env/index.js';
 import { createPm2Home, type Pm2Home } from '../env/pm2-home.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
-import { deepObjectJson, errorShapeProblem, fingerprint, nestedJson, send, type RawAnswer, type RawRequest } from './hostile.js';
+import {
+  deepObjectJson,
+  errorShapeProblem,
+  fingerprint,
+  libraryContent,
+  librarySnapshotSettled,
+  nestedJson,
+  send,
+  type RawAnswer,
+  type RawRequest,
+} from './hostile.js';
 import { loopRounds, withLoopProbe } from './loop-probe.js';
 import { operationsOf, type OpenApiDocument, type Operation, type SchemaObject } from './openapi.js';
 import { makeTone } from '../env/media.js';
@@ -275,7 +285,9 @@ describe('fuzz of every OpenAPI operation', () => {
 
   it('answers every hostile request below 500, every error in the one shape, changes no data file and keeps the loop within budget', async () => {
     expect(operations.length).toBeGreaterThan(20);
+    await librarySnapshotSettled(wave.baseUrl, wave.dataDir);
     const before = await fingerprint(wave.dataDir);
+    const libraryBefore = await libraryContent(wave.baseUrl);
     const uploadsBefore = await readdir(join(wave.dataDir, 'tracks')).catch(() => []);
     const answered: Array<{ op: string; variant: string; request: RawRequest; answer: RawAnswer; ms: number; from: number; to: number }> =
       [];
@@ -340,6 +352,7 @@ describe('fuzz of every OpenAPI operation', () => {
     );
     expect(accepted.map(show)).toEqual([]);
     expect(await fingerprint(wave.dataDir)).toEqual(before);
+    expect(await libraryContent(wave.baseUrl)).toEqual(libraryBefore);
     expect(await readdir(join(wave.dataDir, 'tracks')).catch(() => [])).toEqual(uploadsBefore);
     expect(loop.failed).toBe(0);
     expect(suspects.length).toBeLessThanOrEqual(40);

@@ -68,12 +68,51 @@ export function errorShapeProblem(answer: RawAnswer): string | undefined {
 export async function fingerprint(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (!entry.isFile()) continue;
+    // The database's files change with runtime state an accepted request may record (the play history's last-known
+    // time); the library in it is compared through the API instead (libraryContent).
+    if (!entry.isFile() || /\.db(-wal|-shm)?$/.test(entry.name)) continue;
     out[entry.name] = createHash('sha256')
       .update(await readFile(join(dir, entry.name)))
       .digest('hex');
   }
   return out;
+}
+
+/** The whole library as the API lists it (the database's content a hostile request must leave as it was). */
+export async function libraryContent(baseUrl: string, headers: Record<string, string> = {}): Promise<unknown[]> {
+  const tracks: unknown[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = (await fetch(`${baseUrl}/api/tracks?limit=1000${cursor ? `&cursor=${cursor}` : ''}`, { headers }).then((r) =>
+      r.json(),
+    )) as {
+      tracks: unknown[];
+      nextCursor: string | null;
+    };
+    tracks.push(...page.tracks);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return tracks;
+}
+
+/**
+ * Waits until `audio-tracks.json`, which Wave rewrites in the background after a change, lists what the API lists:
+ * a fingerprint taken before that would see the snapshot of the setup's own changes arrive later.
+ */
+export async function librarySnapshotSettled(baseUrl: string, dataDir: string): Promise<void> {
+  const listed = await fetch(`${baseUrl}/api/tracks?limit=1000`).then((r) => r.json() as Promise<{ tracks: Array<{ id: string }> }>);
+  const want = JSON.stringify(listed.tracks.map((t) => t.id));
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const text = await readFile(join(dataDir, 'audio-tracks.json'), 'utf8').catch(() => '');
+    try {
+      if (JSON.stringify((JSON.parse(text) as { tracks: Array<{ id: string }> }).tracks.map((t) => t.id)) === want) return;
+    } catch {
+      // not written yet
+    }
+    if (Date.now() > deadline) throw new Error(`audio-tracks.json did not list ${want} within 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** JSON text nested `levels` deep (arrays), built as text: JSON.stringify of such a value would overflow. */

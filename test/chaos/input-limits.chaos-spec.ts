@@ -3,7 +3,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../env/index.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
-import { deepObjectJson, errorShapeProblem, fingerprint, nestedJson, send, type RawAnswer } from './hostile.js';
+import {
+  deepObjectJson,
+  errorShapeProblem,
+  fingerprint,
+  libraryContent,
+  librarySnapshotSettled,
+  nestedJson,
+  send,
+  type RawAnswer,
+} from './hostile.js';
 import { loopRounds } from './loop-probe.js';
 import { makeTone } from '../env/media.js';
 
@@ -20,6 +29,7 @@ describe('hostile input: depth, sizes, null, multipart, control characters', () 
   let wave: WaveServer;
   let trackId: string;
   let before: Record<string, string>;
+  let libraryBefore: unknown[];
   const auth = { authorization: `Bearer ${TOKEN}` };
   const json = (method: string, path: string, body: string | Uint8Array, extra: Record<string, string> = {}) =>
     send(wave.baseUrl, { method, path, headers: { 'content-type': 'application/json', ...auth, ...extra }, body });
@@ -42,7 +52,9 @@ describe('hostile input: depth, sizes, null, multipart, control characters', () 
     // Every document exists from here on; none may change below.
     for (const path of ['/api/stream/rtmp/config', '/api/stream/telegram/config'])
       expect((await send(wave.baseUrl, { method: 'GET', path })).status).toBe(200);
+    await librarySnapshotSettled(wave.baseUrl, wave.dataDir);
     before = await fingerprint(wave.dataDir);
+    libraryBefore = await libraryContent(wave.baseUrl);
   });
 
   afterAll(async () => {
@@ -182,5 +194,6 @@ describe('hostile input: depth, sizes, null, multipart, control characters', () 
 
   it('left every data file byte for byte as it was', async () => {
     expect(await fingerprint(wave.dataDir)).toEqual(before);
+    expect(await libraryContent(wave.baseUrl)).toEqual(libraryBefore);
   });
 });
