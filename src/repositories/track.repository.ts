@@ -66,20 +66,40 @@ const REORDER_CHUNK = 500;
 /** Tracks a bulk insert writes per statement (bound parameters stay far under both databases' limits). */
 const INSERT_CHUNK = 500;
 
-/** The library's tracks in the database: the only code that queries the `tracks` table. */
+/**
+ * The library's tracks in the database: the only code that queries the `tracks` table (and, on SQLite, its search
+ * index `tracks_search`, which triggers keep).
+ *
+ * Search at scale (SQLite): a word of three characters or more is looked up in the trigram index, so a rare word
+ * costs what its matches cost, not the library's size; a common word is found faster by reading the list in its
+ * order until the page is full (its matches are dense), so a page asks the index how many tracks match first and
+ * picks the cheaper way. Totals of a filter are remembered until the library changes (`library_state.version`).
+ */
 @Injectable()
 export class TrackRepository {
   private readonly db: Kysely<WaveDatabase>;
+  /** SQLite has the trigram index of migration 0002; PostgreSQL searches with LIKE (pg_trgm's index where it could be made). */
+  private readonly fullText: boolean;
+  private readonly dialect: Database['dialect'];
+  /** Counts of filters (and of index matches) at `countsVersion` of the library. */
+  private readonly counts = new Map<string, number>();
+  private countsVersion = -1;
 
   constructor(database: Database) {
     this.db = database.db;
+    this.dialect = database.dialect;
+    this.fullText = database.dialect === 'sqlite';
   }
 
   async page(query: TrackPageQuery): Promise<TrackPage> {
     const key = SORT_KEYS[query.sort];
     const descending = query.order === 'desc';
     try {
-      let select = this.filtered(this.db.selectFrom('tracks'), query)
+      const search = await this.searchOf(query);
+      // The index's matches, fetched and sorted, against reading the list in order until `limit` matches turned up
+      // (about limit × total / matches rows): the first when the matches are few.
+      const lookUp = search.matches !== undefined && search.matches ** 2 <= ((query.limit + 1) * (await this.count())) / 4;
+      let select = this.filtered(this.db.selectFrom('tracks'), query, search, lookUp)
         .selectAll()
         .select(key.as('sort_key'))
         .orderBy(key, query.order)
@@ -101,15 +121,82 @@ export class TrackRepository {
     }
   }
 
+  /** How many tracks match the filter (all of them without one). */
   async count(filter: TrackFilter = {}): Promise<number> {
     try {
-      const row = await this.filtered(this.db.selectFrom('tracks'), filter)
-        .select((eb) => eb.fn.countAll().as('n'))
-        .executeTakeFirstOrThrow();
-      return Number(row.n);
+      const others = [filter.genre, filter.album, filter.artist, filter.tag].some((value) => value !== undefined);
+      const search = await this.searchOf(filter);
+      if (!others && search.words.length === 0) return await this.countWhere(filter, search, false);
+      return await this.remembered(
+        `count:${JSON.stringify([search.words, filter.genre, filter.album, filter.artist, filter.tag])}`,
+        async () => {
+          // Every word in the index and nothing else asked: the index's count is the answer.
+          if (search.matches !== undefined && !others && search.short.length === 0) return search.matches;
+          // Counting the index's matches against reading every row: the first when they are fewer than a quarter.
+          const lookUp = search.matches !== undefined && search.matches * 4 <= (await this.count());
+          return this.countWhere(filter, search, lookUp);
+        },
+      );
     } catch (error) {
       throw databaseError(error);
     }
+  }
+
+  /**
+   * The library's version: raised by every change to `tracks` (by any code or instance), so a value derived from the
+   * library at version v is current while the version is v.
+   */
+  async version(): Promise<number> {
+    try {
+      const row = await this.db.selectFrom('library_state').select('version').where('id', '=', 1).executeTakeFirstOrThrow();
+      return Number(row.version);
+    } catch (error) {
+      throw databaseError(error);
+    }
+  }
+
+  private async countWhere(filter: TrackFilter, search: Search, lookUp: boolean): Promise<number> {
+    const row = await this.filtered(this.db.selectFrom('tracks'), filter, search, lookUp)
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** `compute()`, or what it gave at this version of the library. */
+  private async remembered(key: string, compute: () => Promise<number>): Promise<number> {
+    const version = await this.version();
+    if (version !== this.countsVersion) {
+      this.counts.clear();
+      this.countsVersion = version;
+    }
+    const known = this.counts.get(key);
+    if (known !== undefined) return known;
+    // Computed after the version was read: a change in between gives a newer version, under which this is not looked up.
+    const value = await compute();
+    if (this.countsVersion === version) {
+      if (this.counts.size >= REMEMBERED_COUNTS) this.counts.delete(this.counts.keys().next().value!);
+      this.counts.set(key, value);
+    }
+    return value;
+  }
+
+  /** The filter's search words; on SQLite, those the index can look up and how many tracks have them all. */
+  private async searchOf(filter: TrackFilter): Promise<Search> {
+    const words = [...new Set((filter.search ?? '').toLowerCase().split(/\s+/).filter(Boolean))];
+    if (!this.fullText) return { words, short: words };
+    // The trigram index finds strings of three characters (code points) or more.
+    const indexed = words.filter((word) => [...word].length >= 3);
+    const short = words.filter((word) => [...word].length < 3);
+    if (indexed.length === 0) return { words, short };
+    // An FTS5 string per word ("" escapes a quote); words side by side must all match.
+    const match = indexed.map((word) => `"${word.replace(/"/g, '""')}"`).join(' ');
+    const matches = await this.remembered(`match:${match}`, async () => {
+      const { rows } = await sql<{ n: number }>`select count(*) as n from tracks_search where tracks_search match ${match}`.execute(
+        this.db,
+      );
+      return Number(rows[0].n);
+    });
+    return { words, short, match, matches };
   }
 
   async get(id: string): Promise<LibraryTrack | null> {
@@ -264,7 +351,7 @@ export class TrackRepository {
     }
   }
 
-  /** Every track in play order, a batch at a time (for the snapshot file), the event loop free between batches. */
+  /** Every track in play order, a batch at a time, the event loop free between batches. */
   async *inPlayOrder(batchSize = 2_000): AsyncGenerator<LibraryTrack[]> {
     let after: TrackPageQuery['after'];
     for (;;) {
@@ -276,12 +363,61 @@ export class TrackRepository {
     }
   }
 
+  /**
+   * Every track in play order as JSON text (each track's JSON.stringify'd LibraryTrack, `separator` between them), a
+   * batch at a time with the event loop free between batches: the `audio-tracks.json` snapshot. On SQLite the
+   * database writes the JSON (json_object, a batch in one string): a quarter of the cost of rows made into objects
+   * and stringified, which PostgreSQL still does.
+   */
+  async *inPlayOrderAsJson(separator: string, batchSize = SNAPSHOT_BATCH): AsyncGenerator<{ json: string; count: number }> {
+    if (this.dialect !== 'sqlite') {
+      for await (const batch of this.inPlayOrder(batchSize))
+        yield { json: batch.map((track) => JSON.stringify(track)).join(separator), count: batch.length };
+      return;
+    }
+    let after: { position: number; id: string } | undefined;
+    try {
+      for (;;) {
+        const from = after ? sql<SqlBool>`(position, id) > (${after.position}, ${after.id})` : sql<SqlBool>`true`;
+        // Where this batch ends (an index read), then the batch's JSON up to there.
+        const { rows: ends } = await sql<{ position: number; id: string }>`
+          select position, id from tracks where ${from} order by position, id limit 1 offset ${batchSize - 1}`.execute(this.db);
+        const end = ends.at(0);
+        const to = end ? sql<SqlBool>`(position, id) <= (${end.position}, ${end.id})` : sql<SqlBool>`true`;
+        const { rows } = await sql<{ json: string | null; n: number }>`
+          select count(*) as n, group_concat(json_object(
+            'id', id, 'title', title, 'artist', artist, 'album', album, 'genre', genre,
+            'tags', case when json_valid(tags) and json_type(tags) = 'array' then json(tags) else json_array() end,
+            'path', path, 'duration', json(case when duration = cast(duration as integer) then cast(cast(duration as integer) as text) else cast(duration as text) end),
+            'addedAt', added_at
+          ), ${separator} order by position, id) as json
+          from tracks where ${from} and ${to}`.execute(this.db);
+        const count = Number(rows[0].n);
+        if (count > 0) yield { json: rows[0].json ?? '', count };
+        if (!end) return;
+        after = end;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } catch (error) {
+      throw databaseError(error);
+    }
+  }
+
+  /**
+   * The query limited to the filter. `lookUp`: the search's indexed words through the index (the other words, and
+   * every word otherwise, with LIKE, which the planner reads in the list's order).
+   */
   private filtered<O>(
     query: SelectQueryBuilder<WaveDatabase, 'tracks', O>,
     filter: TrackFilter,
+    search: Search,
+    lookUp: boolean,
   ): SelectQueryBuilder<WaveDatabase, 'tracks', O> {
     const conditions: Expression<SqlBool>[] = [];
-    for (const word of (filter.search ?? '').toLowerCase().split(/\s+/).filter(Boolean)) {
+    if (lookUp && search.match !== undefined) {
+      conditions.push(sql<SqlBool>`search_rowid in (select rowid from tracks_search where tracks_search match ${search.match})`);
+    }
+    for (const word of lookUp ? search.short : search.words) {
       conditions.push(sql<SqlBool>`search_text like ${`%${escapeLike(word)}%`} escape '\\'`);
     }
     if (filter.genre !== undefined) conditions.push(sql<SqlBool>`lower(genre) = ${filter.genre.toLowerCase()}`);
@@ -290,6 +426,22 @@ export class TrackRepository {
     if (filter.tag !== undefined) conditions.push(sql<SqlBool>`tags like ${`%${escapeLike(JSON.stringify(filter.tag))}%`} escape '\\'`);
     return conditions.length > 0 ? query.where((eb) => eb.and(conditions)) : query;
   }
+}
+
+/** Tracks per statement of the snapshot's JSON: about 100 kB of text, a millisecond or two of SQLite. */
+const SNAPSHOT_BATCH = 500;
+
+/** Filters' counts remembered at one version of the library (a page through a search asks the same one again and again). */
+const REMEMBERED_COUNTS = 500;
+
+/** A filter's search words, and on SQLite what the trigram index says of them. */
+interface Search {
+  words: string[];
+  /** The words the index cannot look up (all of them on PostgreSQL). */
+  short: string[];
+  /** The FTS5 query of the others, and how many tracks match it. */
+  match?: string;
+  matches?: number;
 }
 
 function escapeLike(text: string): string {
