@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -65,5 +65,25 @@ describe('LibrarySnapshotService (audio-tracks.json beside the database)', () =>
     await vi.waitFor(() => expect(ctx!.events.filter(([name]) => name === 'tracks.snapshot')).toHaveLength(1));
     expect((await snapshot(ctx.dataDir)).tracks.map((t) => t.id)).toEqual(['t0', 't1', 't2', 't3', 't4']);
     expect((await readdir(ctx.dataDir)).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('leaves a snapshot of the current library alone at boot, and rewrites one the database has moved past', async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'wave-snapshot-'));
+    ctx = await newTestService(LibrarySnapshotService, { dataDir });
+    const track = { ...SEED_TRACK, album: '', genre: '', tags: [], fileSize: null, fileMtimeMs: null };
+    await ctx.get(TrackRepository).insert([track, { ...track, id: 'seed-2' }]);
+    await ctx.sut.write();
+    const written = await stat(join(dataDir, 'audio-tracks.json'));
+    expect(await readFile(join(dataDir, 'audio-tracks.json'), 'utf8')).toMatch(/^\{\n {2}"libraryVersion": \d+,\n {2}"tracks": \[/);
+    await ctx.close();
+
+    ctx = await newTestService(LibrarySnapshotService, { dataDir });
+    expect((await stat(join(dataDir, 'audio-tracks.json'))).ino).toBe(written.ino);
+    // A change whose snapshot never reached the file (Wave killed before it, or another instance's change).
+    await ctx.get(TrackRepository).remove('seed-1');
+    await ctx.close();
+
+    ctx = await newTestService(LibrarySnapshotService, { dataDir });
+    expect((await snapshot(dataDir)).tracks.map((t) => t.id)).toEqual(['seed-2']);
   });
 });

@@ -16,11 +16,19 @@ export const SNAPSHOT_DEBOUNCE_MS = 300;
 /** …but no later than this after the first, so a steady trickle of adds still reaches the file. */
 export const SNAPSHOT_MAX_DELAY_MS = 2_000;
 
+/** The snapshot's first field: the library's version it was written at (readers of `tracks` ignore it). */
+const VERSION_FIELD = 'libraryVersion';
+const HEAD = /^\{\s*"libraryVersion":\s*(\d+),\s*"tracks":\s*\[/;
+const SEPARATOR = ',\n    ';
+
 /**
  * `DATA_DIR/audio-tracks.json` beside the database: imported once into an empty database at boot, then
- * rewritten in the background after changes (debounced, streamed from the database a batch at a time, never on a
+ * rewritten in the background after changes (debounced, read from the database a batch at a time, never on a
  * request's path), so readers outside Wave (the Telegram daemon, an operator's scripts, a backup) see the library.
- * `tracks.snapshot` is raised once a snapshot is on disk.
+ * `tracks.snapshot` is raised once a snapshot is on disk. The file says which version of the library it holds
+ * (`libraryVersion`, first): a boot whose database is at that version leaves it as it is, so booting costs the same
+ * at any library size; one after a change whose snapshot never made it to disk (a crash, another instance's change
+ * to a shared database) rewrites it.
  */
 @Injectable()
 export class LibrarySnapshotService implements OnModuleInit, OnApplicationShutdown {
@@ -44,6 +52,7 @@ export class LibrarySnapshotService implements OnModuleInit, OnApplicationShutdo
   async onModuleInit(): Promise<void> {
     if (await this.tracks.wasImported(IMPORTED_MARKER)) {
       await this.documents.removeInterruptedWrites(AUDIO_TRACKS_DOCUMENT);
+      if (await this.isCurrent()) return;
     } else {
       const { tracks } = await this.documents.readAtBoot(AUDIO_TRACKS_DOCUMENT);
       const imported = await this.tracks.importOnce(
@@ -96,13 +105,34 @@ export class LibrarySnapshotService implements OnModuleInit, OnApplicationShutdo
   }
 
   private async writeOnce(): Promise<void> {
-    const parts: string[] = ['{\n  "tracks": ['];
+    // The version first: the tracks read after it are that version or newer, and a newer one has its own snapshot coming.
+    const version = await this.tracks.version();
+    // Each batch's text made bytes at once, so no string of the whole library is ever held.
+    const parts: Buffer[] = [Buffer.from(`{\n  "${VERSION_FIELD}": ${version},\n  "tracks": [`, 'utf8')];
     let count = 0;
-    for await (const batch of this.tracks.inPlayOrder()) {
-      for (const track of batch) parts.push(`${count++ === 0 ? '' : ','}\n    ${JSON.stringify(track)}`);
+    for await (const batch of this.tracks.inPlayOrderAsJson(SEPARATOR)) {
+      parts.push(Buffer.from(`${count === 0 ? '\n    ' : SEPARATOR}${batch.json}`, 'utf8'));
+      count += batch.count;
     }
-    parts.push(count === 0 ? ']\n}\n' : '\n  ]\n}\n');
-    await this.storage.writeDurably(this.file, Buffer.from(parts.join(''), 'utf8'), 0o600);
+    parts.push(Buffer.from(count === 0 ? ']\n}\n' : '\n  ]\n}\n', 'utf8'));
+    await this.storage.writeDurably(this.file, Buffer.concat(parts), 0o600);
     this.events.emit('tracks.snapshot', { count, at: new Date().toISOString() });
+  }
+
+  /** Whether the file is a whole snapshot of the library at its current version (its head and its end, read alone). */
+  private async isCurrent(): Promise<boolean> {
+    const file = await this.storage.openForReading(this.file);
+    if (!file) return false;
+    try {
+      const { size } = await file.stat();
+      const head = Buffer.alloc(Math.min(size, 256));
+      const tail = Buffer.alloc(Math.min(size, 8));
+      await file.read(head, 0, head.length, 0);
+      await file.read(tail, 0, tail.length, size - tail.length);
+      const written = HEAD.exec(head.toString('utf8'))?.[1];
+      return written !== undefined && tail.toString('utf8').endsWith(']\n}\n') && Number(written) === (await this.tracks.version());
+    } finally {
+      await file.close();
+    }
   }
 }
