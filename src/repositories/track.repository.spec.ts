@@ -111,6 +111,10 @@ describe('TrackRepository (SQLite: search through the trigram index, totals, the
     const tracks = library(1234);
     await repository.importOnce('seeded', tracks);
     await repository.reorder([...tracks].reverse().map((t) => t.id));
+    await repository.update('t0003', { title: 'Änderung "quoted" \\ back\t\u0007 😀', tags: ['a', 'b'] });
+    await repository.update('t0004', { album: 'x\u2028y', genre: '' });
+    await repository.remove('t0005');
+    await repository.insert([{ ...tracks[5], id: 'added', duration: 12.5 }]);
     const inOrder = [];
     for await (const batch of repository.inPlayOrder(100)) inOrder.push(...batch);
     let json = '';
@@ -120,6 +124,7 @@ describe('TrackRepository (SQLite: search through the trigram index, totals, the
       count += batch.count;
     }
     expect(count).toBe(1234);
+    expect(inOrder.find((t) => t.id === 't0003')?.tags).toEqual(['a', 'b']);
     expect(JSON.parse(`[${json}]`)).toEqual(inOrder);
     // Byte for byte (whole seconds without a `.0`, the shortest digits that read back the same number).
     expect(json === inOrder.map((track) => JSON.stringify(track)).join(',')).toBe(true);

@@ -10,6 +10,8 @@ import { type Kysely, type Migration, sql } from 'kysely';
  *   characters or more finds its tracks without reading every row. `case_sensitive 1` on text that is already lower
  *   case: a match is exactly `search_text LIKE '%word%'`. `tracks.search_rowid` is the track's row in it (the
  *   implicit rowid of `tracks` is not promised to survive a VACUUM).
+ * - SQLite: `tracks.snapshot_json`, the track as `audio-tracks.json` holds it (JSON.stringify of the LibraryTrack,
+ *   byte for byte), kept by triggers: the snapshot reads it instead of making each track's JSON again.
  * - PostgreSQL: a pg_trgm GIN index on `search_text` (which `LIKE '%word%'` uses) where the extension is there or
  *   may be created; without it search reads every row, as before.
  */
@@ -21,6 +23,17 @@ async function run(db: Kysely<unknown>, statements: string[]): Promise<void> {
   for (const statement of statements) await sql.raw(statement).execute(db);
 }
 
+/**
+ * The track's JSON as JSON.stringify writes TrackRepository's LibraryTrack: its fields in that order, tags as an array,
+ * a whole number of seconds without `.0` (and other durations in the shortest digits that read back the same).
+ */
+export const TRACK_JSON_SQLITE = `json_object(
+  'id', id, 'title', title, 'artist', artist, 'album', album, 'genre', genre,
+  'tags', case when json_valid(tags) and json_type(tags) = 'array' then json(tags) else json_array() end,
+  'path', path,
+  'duration', json(case when duration = cast(duration as integer) then cast(cast(duration as integer) as text) else cast(duration as text) end),
+  'addedAt', added_at)`;
+
 async function upSqlite(db: Kysely<unknown>): Promise<void> {
   // Kysely runs SQLite migrations outside a transaction: this one is all or nothing.
   await db.transaction().execute((trx) =>
@@ -28,14 +41,18 @@ async function upSqlite(db: Kysely<unknown>): Promise<void> {
       `CREATE TABLE library_state (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)`,
       `INSERT INTO library_state (id, version) VALUES (1, 0)`,
       `ALTER TABLE tracks ADD COLUMN search_rowid INTEGER`,
+      `ALTER TABLE tracks ADD COLUMN snapshot_json TEXT`,
       `CREATE VIRTUAL TABLE tracks_search USING fts5(search_text, content='', contentless_delete=1, tokenize='trigram case_sensitive 1')`,
       `INSERT INTO tracks_search (rowid, search_text) SELECT rowid, search_text FROM tracks`,
-      `UPDATE tracks SET search_rowid = rowid`,
+      `UPDATE tracks SET search_rowid = rowid, snapshot_json = ${TRACK_JSON_SQLITE}`,
       `CREATE INDEX tracks_search_rowid ON tracks (search_rowid)`,
-      // The search index follows every row (an insert's row id in it is stored on the track).
+      // The search index and the JSON follow every row (an insert's row id in the index is stored on the track).
       `CREATE TRIGGER tracks_search_insert AFTER INSERT ON tracks BEGIN
          INSERT INTO tracks_search (search_text) VALUES (new.search_text);
-         UPDATE tracks SET search_rowid = last_insert_rowid() WHERE rowid = new.rowid;
+         UPDATE tracks SET search_rowid = last_insert_rowid(), snapshot_json = ${TRACK_JSON_SQLITE} WHERE rowid = new.rowid;
+       END`,
+      `CREATE TRIGGER tracks_json_update AFTER UPDATE OF id, title, artist, album, genre, tags, path, duration, added_at ON tracks BEGIN
+         UPDATE tracks SET snapshot_json = ${TRACK_JSON_SQLITE} WHERE rowid = new.rowid;
        END`,
       `CREATE TRIGGER tracks_search_update AFTER UPDATE OF search_text ON tracks BEGIN
          UPDATE tracks_search SET search_text = new.search_text WHERE rowid = new.search_rowid;
@@ -56,12 +73,13 @@ async function downSqlite(db: Kysely<unknown>): Promise<void> {
     .transaction()
     .execute((trx) =>
       run(trx, [
-        ...['version_insert', 'version_update', 'version_delete', 'search_insert', 'search_update', 'search_delete'].map(
+        ...['version_insert', 'version_update', 'version_delete', 'search_insert', 'search_update', 'search_delete', 'json_update'].map(
           (name) => `DROP TRIGGER tracks_${name}`,
         ),
         `DROP INDEX tracks_search_rowid`,
         `DROP TABLE tracks_search`,
         `ALTER TABLE tracks DROP COLUMN search_rowid`,
+        `ALTER TABLE tracks DROP COLUMN snapshot_json`,
         `DROP TABLE library_state`,
       ]),
     );
