@@ -38,6 +38,8 @@ export class LibrarySnapshotService implements OnModuleInit, OnApplicationShutdo
   private firstChangeAt: number | null = null;
   private writing: Promise<void> | null = null;
   private again = false;
+  /** The snapshot's bytes, built here a batch at a time and kept between snapshots. */
+  private bytes = Buffer.alloc(0);
 
   constructor(
     private readonly tracks: TrackRepository,
@@ -107,15 +109,26 @@ export class LibrarySnapshotService implements OnModuleInit, OnApplicationShutdo
   private async writeOnce(): Promise<void> {
     // The version first: the tracks read after it are that version or newer, and a newer one has its own snapshot coming.
     const version = await this.tracks.version();
-    // Each batch's text made bytes at once, so no string of the whole library is ever held.
-    const parts: Buffer[] = [Buffer.from(`{\n  "${VERSION_FIELD}": ${version},\n  "tracks": [`, 'utf8')];
+    let length = 0;
+    const append = (text: string) => {
+      const needed = length + Buffer.byteLength(text, 'utf8');
+      if (needed > this.bytes.length) {
+        const grown = Buffer.allocUnsafe(Math.ceil(needed * 1.25));
+        this.bytes.copy(grown, 0, 0, length);
+        this.bytes = grown;
+      }
+      length += this.bytes.write(text, length, 'utf8');
+    };
+    append(`{\n  "${VERSION_FIELD}": ${version},\n  "tracks": [`);
     let count = 0;
     for await (const batch of this.tracks.inPlayOrderAsJson(SEPARATOR)) {
-      parts.push(Buffer.from(`${count === 0 ? '\n    ' : SEPARATOR}${batch.json}`, 'utf8'));
+      append(`${count === 0 ? '\n    ' : SEPARATOR}${batch.json}`);
       count += batch.count;
     }
-    parts.push(Buffer.from(count === 0 ? ']\n}\n' : '\n  ]\n}\n', 'utf8'));
-    await this.storage.writeDurably(this.file, Buffer.concat(parts), 0o600);
+    append(count === 0 ? ']\n}\n' : '\n  ]\n}\n');
+    await this.storage.writeDurably(this.file, this.bytes.subarray(0, length), 0o600);
+    // Kept for the next snapshot (no garbage of the library's size per change), unless the library shrank a lot.
+    if (length < this.bytes.length / 4) this.bytes = Buffer.alloc(0);
     this.events.emit('tracks.snapshot', { count, at: new Date().toISOString() });
   }
 
