@@ -83,7 +83,7 @@ export class TrackRepository {
   private readonly fullText: boolean;
   private readonly dialect: Database['dialect'];
   /** Counts of filters (and of index matches) at `countsVersion` of the library. */
-  private readonly counts = new Map<string, number>();
+  private readonly counts = new Map<string, Promise<number>>();
   private countsVersion = -1;
 
   constructor(database: Database) {
@@ -170,15 +170,17 @@ export class TrackRepository {
       this.counts.clear();
       this.countsVersion = version;
     }
+    // A page and its total ask at once: they share one computation.
     const known = this.counts.get(key);
-    if (known !== undefined) return known;
+    if (known) return known;
     // Computed after the version was read: a change in between gives a newer version, under which this is not looked up.
-    const value = await compute();
+    const pending = compute();
     if (this.countsVersion === version) {
       if (this.counts.size >= REMEMBERED_COUNTS) this.counts.delete(this.counts.keys().next().value!);
-      this.counts.set(key, value);
+      this.counts.set(key, pending);
+      pending.catch(() => this.counts.get(key) === pending && this.counts.delete(key));
     }
-    return value;
+    return pending;
   }
 
   /** The filter's search words; on SQLite, those the index can look up and how many tracks have them all. */
