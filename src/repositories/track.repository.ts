@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { type Expression, type Kysely, type SelectQueryBuilder, sql, type SqlBool } from 'kysely';
+import { type Expression, type Kysely, type QueryResult, type RawBuilder, type SelectQueryBuilder, sql, type SqlBool } from 'kysely';
 import type { LibraryTrack } from '../contracts/track-library.js';
 import { Database, databaseError } from '../database/database.js';
 import { TRACK_JSON_SQLITE } from '../database/migrations/0002-library-at-scale.js';
@@ -378,23 +378,32 @@ export class TrackRepository {
         yield { json: batch.map((track) => JSON.stringify(track)).join(separator), count: batch.length };
       return;
     }
-    let after: { position: number; id: string } | undefined;
+    // A batch ends at the batchSize-th track's position, and takes every track at that position (so a tie never
+    // straddles two batches): one statement per batch, the next starting after that position. The ordered subquery
+    // feeds the aggregate in play order straight from the index (an ORDER BY inside group_concat sorts each batch
+    // again: twice the time); the spec checks the order byte for byte against the pages'.
+    let after: number | null = null;
     try {
       for (;;) {
-        const from = after ? sql<SqlBool>`(position, id) > (${after.position}, ${after.id})` : sql<SqlBool>`true`;
-        // Where this batch ends (an index read), then the batch's JSON up to there.
-        const { rows: ends } = await sql<{ position: number; id: string }>`
-          select position, id from tracks where ${from} order by position, id limit 1 offset ${batchSize - 1}`.execute(this.db);
-        const end = ends.at(0);
-        const to = end ? sql<SqlBool>`(position, id) <= (${end.position}, ${end.id})` : sql<SqlBool>`true`;
+        const from: RawBuilder<SqlBool> = after === null ? sql<SqlBool>`true` : sql<SqlBool>`position > ${after}`;
         // The JSON the triggers keep on each track (made here should a row lack it).
-        const { rows } = await sql<{ json: string | null; n: number }>`
-          select count(*) as n, group_concat(coalesce(snapshot_json, ${sql.raw(TRACK_JSON_SQLITE)}), ${separator} order by position, id) as json
-          from tracks where ${from} and ${to}`.execute(this.db);
-        const count = Number(rows[0].n);
-        if (count > 0) yield { json: rows[0].json ?? '', count };
-        if (!end) return;
-        after = end;
+        const result: QueryResult<{ json: string | null; n: number; last: number | null; end: number | null }> = await sql<{
+          json: string | null;
+          n: number;
+          last: number | null;
+          end: number | null;
+        }>`
+          with boundary (position) as (select position from tracks where ${from} order by position, id limit 1 offset ${batchSize - 1})
+          select count(*) as n, max(position) as last, (select position from boundary) as "end", group_concat(json, ${separator}) as json
+          from (
+            select position, coalesce(snapshot_json, ${sql.raw(TRACK_JSON_SQLITE)}) as json from tracks
+            where ${from} and position <= coalesce((select position from boundary), 9e999)
+            order by position, id
+          )`.execute(this.db);
+        const { n, last, end, json } = result.rows[0];
+        if (Number(n) > 0) yield { json: json ?? '', count: Number(n) };
+        if (end === null || last === null) return;
+        after = last;
         await new Promise((resolve) => setImmediate(resolve));
       }
     } catch (error) {
@@ -427,7 +436,7 @@ export class TrackRepository {
   }
 }
 
-/** Tracks per statement of the snapshot's JSON: about 100 kB of text, a millisecond or two of SQLite. */
+/** Tracks per statement of the snapshot's JSON: about 110 kB of text, a millisecond of SQLite. */
 const SNAPSHOT_BATCH = 500;
 
 /** Filters' counts remembered at one version of the library (a page through a search asks the same one again and again). */
