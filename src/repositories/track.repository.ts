@@ -372,17 +372,23 @@ export class TrackRepository {
    * JSON is kept on its row by triggers (migration 0002) and a batch comes as one string: a sixth of the cost of rows
    * made into objects and stringified, which PostgreSQL still does.
    */
-  async *inPlayOrderAsJson(separator: string, batchSize = SNAPSHOT_BATCH): AsyncGenerator<{ json: string; count: number }> {
+  async *inPlayOrderAsJson(
+    separator: string,
+    batchSize = SNAPSHOT_BATCH,
+    range: SnapshotRange = {},
+  ): AsyncGenerator<{ json: string; count: number; last: number | null }> {
     if (this.dialect !== 'sqlite') {
+      if (range.after !== undefined || range.upTo !== undefined) throw new Error('inPlayOrderAsJson: a range is for SQLite only');
       for await (const batch of this.inPlayOrder(batchSize))
-        yield { json: batch.map((track) => JSON.stringify(track)).join(separator), count: batch.length };
+        yield { json: batch.map((track) => JSON.stringify(track)).join(separator), count: batch.length, last: null };
       return;
     }
     // A batch ends at the batchSize-th track's position, and takes every track at that position (so a tie never
     // straddles two batches): one statement per batch, the next starting after that position. The ordered subquery
     // feeds the aggregate in play order straight from the index (an ORDER BY inside group_concat sorts each batch
     // again: twice the time); the spec checks the order byte for byte against the pages'.
-    let after: number | null = null;
+    let after = range.after ?? null;
+    const upTo = range.upTo ?? Number.POSITIVE_INFINITY;
     try {
       for (;;) {
         const from: RawBuilder<SqlBool> = after === null ? sql<SqlBool>`true` : sql<SqlBool>`position > ${after}`;
@@ -397,15 +403,50 @@ export class TrackRepository {
           select count(*) as n, max(position) as last, (select position from boundary) as "end", group_concat(json, ${separator}) as json
           from (
             select position, coalesce(snapshot_json, ${sql.raw(TRACK_JSON_SQLITE)}) as json from tracks
-            where ${from} and position <= coalesce((select position from boundary), 9e999)
+            where ${from} and position <= min(coalesce((select position from boundary), 9e999), ${upTo === Number.POSITIVE_INFINITY ? sql.raw('9e999') : upTo})
             order by position, id
           )`.execute(this.db);
         const { n, last, end, json } = result.rows[0];
-        if (Number(n) > 0) yield { json: json ?? '', count: Number(n) };
-        if (end === null || last === null) return;
+        if (Number(n) > 0) yield { json: json ?? '', count: Number(n), last };
+        if (end === null || last === null || end >= upTo) return;
         after = last;
         await new Promise((resolve) => setImmediate(resolve));
       }
+    } catch (error) {
+      throw databaseError(error);
+    }
+  }
+
+  /**
+   * For the snapshot: the library's version, the last change recorded (`seq`), and the positions changed after
+   * change `since` (distinct, ascending), read together. `positions` is null when they are not known: no `since`,
+   * more than `limit` of them, some already forgotten, or PostgreSQL (which records none; seq is 0 there).
+   */
+  async snapshotChanges(since: number | null, limit: number): Promise<SnapshotChanges> {
+    try {
+      if (this.dialect !== 'sqlite') return { version: await this.version(), seq: 0, positions: null };
+      const { rows } = await sql<{ version: number; seq: number | null; changed: number }>`
+        select (select version from library_state where id = 1) as version,
+          (select seq from sqlite_sequence where name = 'library_changes') as seq,
+          (select count(*) from library_changes where seq > ${since ?? 0}) as changed`.execute(this.db);
+      const { version, changed } = rows[0];
+      const seq = Number(rows[0].seq ?? 0);
+      // Every change since `since` still there (seq counts up by one; a reader forgets from the oldest).
+      const known = since !== null && seq >= since && Number(changed) === seq - since && Number(changed) <= limit;
+      if (!known) return { version: Number(version), seq, positions: null };
+      const { rows: changes } = await sql<{ position: number }>`
+        select distinct position from library_changes where seq > ${since} and seq <= ${seq} order by position`.execute(this.db);
+      return { version: Number(version), seq, positions: changes.map((row) => row.position) };
+    } catch (error) {
+      throw databaseError(error);
+    }
+  }
+
+  /** The snapshot has used the changes up to `seq`: they need not be kept. */
+  async forgetChanges(seq: number): Promise<void> {
+    if (this.dialect !== 'sqlite') return;
+    try {
+      await sql`delete from library_changes where seq <= ${seq}`.execute(this.db);
     } catch (error) {
       throw databaseError(error);
     }
@@ -441,6 +482,18 @@ const SNAPSHOT_BATCH = 500;
 
 /** Filters' counts remembered at one version of the library (a page through a search asks the same one again and again). */
 const REMEMBERED_COUNTS = 500;
+
+/** Part of the play order: the positions after `after` (from the start without it) up to `upTo`, included. */
+export interface SnapshotRange {
+  after?: number;
+  upTo?: number;
+}
+
+export interface SnapshotChanges {
+  version: number;
+  seq: number;
+  positions: number[] | null;
+}
 
 /** A filter's search words, and on SQLite what the trigram index says of them. */
 interface Search {

@@ -1,9 +1,12 @@
 import 'reflect-metadata';
+import type { Type } from '@nestjs/common';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { newTestService, type TestService } from '../../test/factory.js';
+import { sql } from 'kysely';
+import { Database } from '../database/database.js';
 import { TrackRepository } from '../repositories/track.repository.js';
 import { LibrarySnapshotService } from './library-snapshot.service.js';
 
@@ -85,5 +88,52 @@ describe('LibrarySnapshotService (audio-tracks.json beside the database)', () =>
 
     ctx = await newTestService(LibrarySnapshotService, { dataDir });
     expect((await snapshot(dataDir)).tracks.map((t) => t.id)).toEqual(['seed-2']);
+  });
+
+  it('keeps the file equal to the library through adds, changes, moves and removals, reading again only the parts changed', async () => {
+    ctx = await newTestService(LibrarySnapshotService);
+    const repository = ctx.get(TrackRepository);
+    // Database's constructor is private (Database.open makes it): asked for by its token.
+    const database = ctx.module.get<Database>(Database as unknown as Type<Database>).db;
+    const track = (i: number) => ({
+      ...SEED_TRACK,
+      id: `t${i}`,
+      title: `Track ${i}`,
+      album: '',
+      genre: '',
+      tags: [],
+      fileSize: null,
+      fileMtimeMs: null,
+    });
+    await repository.insert(Array.from({ length: 1800 }, (_, i) => track(i)));
+    await ctx.sut.write();
+    const expectCurrent = async () => {
+      const tracks = [];
+      for await (const batch of repository.inPlayOrder()) tracks.push(...batch);
+      expect((await snapshot(ctx!.dataDir)).tracks).toEqual(tracks);
+    };
+    await expectCurrent();
+    const reads = vi.spyOn(repository, 'inPlayOrderAsJson');
+    for (let round = 0; round < 12; round++) {
+      reads.mockClear();
+      await repository.insert([track(5000 + round)]);
+      await repository.update(`t${round * 97}`, { title: `Changed ${round}`, tags: ['x'] });
+      await repository.remove(`t${round * 89 + 5}`);
+      // Moved between two others (no API does it yet; a playlist editor will).
+      if (round % 3 === 2) await sql`update tracks set position = position + 700.5 where id = ${`t${round * 31 + 1}`}`.execute(database);
+      await ctx.sut.write();
+      await expectCurrent();
+      // Only the parts around the changes, and the end, were read (each from a position on, or up to one).
+      expect(reads.mock.calls.every(([, , range]) => range !== undefined && (range.after !== undefined || range.upTo !== undefined))).toBe(
+        true,
+      );
+    }
+    // Every track moves: read in full.
+    const ids = (await repository.page({ sort: 'position', order: 'desc', limit: 5000 })).tracks.map((t) => t.id);
+    await repository.reorder(ids);
+    await ctx.sut.write();
+    await expectCurrent();
+    const { rows } = await sql<{ n: number }>`select count(*) as n from library_changes`.execute(database);
+    expect(rows[0].n).toBe(0);
   });
 });

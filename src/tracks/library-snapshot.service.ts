@@ -20,6 +20,36 @@ export const SNAPSHOT_MAX_DELAY_MS = 2_000;
 const VERSION_FIELD = 'libraryVersion';
 const HEAD = /^\{\s*"libraryVersion":\s*(\d+),\s*"tracks":\s*\[/;
 const SEPARATOR = ',\n    ';
+const FIRST = Buffer.from('\n    ', 'utf8');
+const BETWEEN = Buffer.from(SEPARATOR, 'utf8');
+/** More changed positions than this since the last snapshot, and every track is read again. */
+const MAX_CHANGES_READ_AGAIN = 5_000;
+/** A last piece of fewer tracks than this is read again with the tracks added after it. */
+const SMALL_PIECE = 500;
+/** A piece grown to this many tracks (tracks placed between others, again and again) and every track is read again. */
+const MAX_PIECE = 5_000;
+
+/**
+ * Part of the snapshot: the tracks after the previous piece's `last` position up to its own, their JSON. `last` is
+ * null on PostgreSQL (no positions of changes there: every snapshot reads every track).
+ */
+interface Piece {
+  last: number | null;
+  count: number;
+  bytes: Buffer;
+}
+
+/** The first index whose value is `value` or more (values ascending); values.length when none is. */
+function firstAtLeast(values: number[], value: number): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (values[middle] < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
 
 /**
  * `DATA_DIR/audio-tracks.json` beside the database: imported once into an empty database at boot, then
@@ -38,8 +68,11 @@ export class LibrarySnapshotService implements OnModuleInit, OnApplicationShutdo
   private firstChangeAt: number | null = null;
   private writing: Promise<void> | null = null;
   private again = false;
-  /** The snapshot's bytes, built here a batch at a time and kept between snapshots. */
+  /** The snapshot's bytes, built here and kept between snapshots. */
   private bytes = Buffer.alloc(0);
+  /** The play order as JSON, a piece per part of it (a batch when first read), as of change `seq` of the library. */
+  private pieces: Piece[] = [];
+  private seq: number | null = null;
 
   constructor(
     private readonly tracks: TrackRepository,
@@ -107,29 +140,86 @@ export class LibrarySnapshotService implements OnModuleInit, OnApplicationShutdo
   }
 
   private async writeOnce(): Promise<void> {
-    // The version first: the tracks read after it are that version or newer, and a newer one has its own snapshot coming.
-    const version = await this.tracks.version();
+    // The version and the changes first: what is read after them is that version or newer, and a newer one has its
+    // own snapshot coming.
+    const { version, seq, positions } = await this.tracks.snapshotChanges(this.seq, MAX_CHANGES_READ_AGAIN);
+    if (positions === null || !(await this.readChanged(positions))) await this.readAll();
+    this.seq = seq;
+
     let length = 0;
-    const append = (text: string) => {
-      const needed = length + Buffer.byteLength(text, 'utf8');
-      if (needed > this.bytes.length) {
-        const grown = Buffer.allocUnsafe(Math.ceil(needed * 1.25));
+    const append = (bytes: Buffer) => {
+      if (length + bytes.length > this.bytes.length) {
+        const grown = Buffer.allocUnsafe(Math.ceil((length + bytes.length) * 1.25));
         this.bytes.copy(grown, 0, 0, length);
         this.bytes = grown;
       }
-      length += this.bytes.write(text, length, 'utf8');
+      length += bytes.copy(this.bytes, length);
     };
-    append(`{\n  "${VERSION_FIELD}": ${version},\n  "tracks": [`);
+    append(Buffer.from(`{\n  "${VERSION_FIELD}": ${version},\n  "tracks": [`, 'utf8'));
     let count = 0;
-    for await (const batch of this.tracks.inPlayOrderAsJson(SEPARATOR)) {
-      append(`${count === 0 ? '\n    ' : SEPARATOR}${batch.json}`);
-      count += batch.count;
+    for (const piece of this.pieces) {
+      append(count === 0 ? FIRST : BETWEEN);
+      append(piece.bytes);
+      count += piece.count;
     }
-    append(count === 0 ? ']\n}\n' : '\n  ]\n}\n');
+    append(Buffer.from(count === 0 ? ']\n}\n' : '\n  ]\n}\n', 'utf8'));
     await this.storage.writeDurably(this.file, this.bytes.subarray(0, length), 0o600);
     // Kept for the next snapshot (no garbage of the library's size per change), unless the library shrank a lot.
     if (length < this.bytes.length / 4) this.bytes = Buffer.alloc(0);
+    await this.tracks.forgetChanges(seq);
     this.events.emit('tracks.snapshot', { count, at: new Date().toISOString() });
+  }
+
+  /** Every track again, a batch to a piece. */
+  private async readAll(): Promise<void> {
+    const pieces: Piece[] = [];
+    for await (const batch of this.tracks.inPlayOrderAsJson(SEPARATOR)) {
+      pieces.push({ last: batch.last, count: batch.count, bytes: Buffer.from(batch.json, 'utf8') });
+    }
+    this.pieces = pieces;
+  }
+
+  /**
+   * Reads again only the pieces holding a changed position, and what follows the last piece (tracks added at the
+   * end); false when the pieces cannot tell (none kept, or a piece grown past reason: then every track is read).
+   */
+  private async readChanged(positions: number[]): Promise<boolean> {
+    if (this.pieces.some((piece) => piece.last === null)) return false;
+    const lasts = this.pieces.map((piece) => piece.last!);
+    const dirty = new Set<number>();
+    let tail = this.pieces.length === 0;
+    for (const position of positions) {
+      const index = firstAtLeast(lasts, position);
+      if (index === lasts.length) tail = true;
+      else dirty.add(index);
+    }
+    // Tracks added at the end join a small last piece (else each add would make a piece of its own).
+    const keep = tail && this.pieces.length > 0 && this.pieces.at(-1)!.count < SMALL_PIECE ? this.pieces.length - 1 : this.pieces.length;
+    const pieces: Piece[] = [];
+    for (let i = 0; i < keep; i++) {
+      if (!dirty.has(i)) {
+        pieces.push(this.pieces[i]);
+        continue;
+      }
+      // The piece keeps its bounds: after the one before it, up to its own last position.
+      const range = { ...(i > 0 && { after: lasts[i - 1] }), upTo: lasts[i] };
+      const parts: string[] = [];
+      let count = 0;
+      for await (const batch of this.tracks.inPlayOrderAsJson(SEPARATOR, undefined, range)) {
+        parts.push(batch.json);
+        count += batch.count;
+      }
+      if (count > MAX_PIECE) return false;
+      if (count > 0) pieces.push({ last: lasts[i], count, bytes: Buffer.from(parts.join(SEPARATOR), 'utf8') });
+    }
+    if (tail || keep < this.pieces.length) {
+      const after = keep > 0 ? lasts[keep - 1] : undefined;
+      for await (const batch of this.tracks.inPlayOrderAsJson(SEPARATOR, undefined, after === undefined ? {} : { after })) {
+        pieces.push({ last: batch.last, count: batch.count, bytes: Buffer.from(batch.json, 'utf8') });
+      }
+    }
+    this.pieces = pieces;
+    return true;
   }
 
   /** Whether the file is a whole snapshot of the library at its current version (its head and its end, read alone). */

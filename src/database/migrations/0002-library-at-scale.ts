@@ -12,6 +12,9 @@ import { type Kysely, type Migration, sql } from 'kysely';
  *   implicit rowid of `tracks` is not promised to survive a VACUUM).
  * - SQLite: `tracks.snapshot_json`, the track as `audio-tracks.json` holds it (JSON.stringify of the LibraryTrack,
  *   byte for byte), kept by triggers: the snapshot reads it instead of making each track's JSON again.
+ * - SQLite: `library_changes`, the play-order positions where a track was added, changed, moved or removed (a row per
+ *   change, by triggers): the snapshot reads again only the parts of the list around them. A reader forgets those it
+ *   has used; AUTOINCREMENT keeps `seq` rising even when the table is emptied.
  * - PostgreSQL: a pg_trgm GIN index on `search_text` (which `LIKE '%word%'` uses) where the extension is there or
  *   may be created; without it search reads every row, as before.
  */
@@ -60,6 +63,14 @@ async function upSqlite(db: Kysely<unknown>): Promise<void> {
       `CREATE TRIGGER tracks_search_delete AFTER DELETE ON tracks BEGIN
          DELETE FROM tracks_search WHERE rowid = old.search_rowid;
        END`,
+      `CREATE TABLE library_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, position REAL NOT NULL)`,
+      `CREATE TRIGGER tracks_changes_insert AFTER INSERT ON tracks BEGIN INSERT INTO library_changes (position) VALUES (new.position); END`,
+      `CREATE TRIGGER tracks_changes_delete AFTER DELETE ON tracks BEGIN INSERT INTO library_changes (position) VALUES (old.position); END`,
+      // A change of the JSON (the trigger above rewrites it) or of the place: where it was, and where it is.
+      `CREATE TRIGGER tracks_changes_update AFTER UPDATE OF position, snapshot_json ON tracks BEGIN
+         INSERT INTO library_changes (position) VALUES (old.position);
+         INSERT INTO library_changes (position) SELECT new.position WHERE new.position IS NOT old.position;
+       END`,
       // SQLite has row triggers only: one raise per row changed (cheap: one row of a one-row table).
       `CREATE TRIGGER tracks_version_insert AFTER INSERT ON tracks BEGIN UPDATE library_state SET version = version + 1 WHERE id = 1; END`,
       `CREATE TRIGGER tracks_version_update AFTER UPDATE ON tracks BEGIN UPDATE library_state SET version = version + 1 WHERE id = 1; END`,
@@ -73,9 +84,18 @@ async function downSqlite(db: Kysely<unknown>): Promise<void> {
     .transaction()
     .execute((trx) =>
       run(trx, [
-        ...['version_insert', 'version_update', 'version_delete', 'search_insert', 'search_update', 'search_delete', 'json_update'].map(
-          (name) => `DROP TRIGGER tracks_${name}`,
-        ),
+        ...[
+          'version_insert',
+          'version_update',
+          'version_delete',
+          'search_insert',
+          'search_update',
+          'search_delete',
+          'json_update',
+          'changes_insert',
+          'changes_update',
+          'changes_delete',
+        ].map((name) => `DROP TRIGGER tracks_${name}`),
         `DROP INDEX tracks_search_rowid`,
         `DROP TABLE tracks_search`,
         `ALTER TABLE tracks DROP COLUMN search_rowid`,
