@@ -30,7 +30,8 @@ export interface TracksTable {
   /** Lower-case title, artist, album and genre, one per line: what search matches. */
   search_text: string;
   // SQLite only (migration 0002), kept by triggers and left out here: `search_rowid`, the track's row in the
-  // `tracks_search` full-text index.
+  // `tracks_search` full-text index, and `snapshot_json`, the track as `audio-tracks.json` holds it. Beside the table:
+  // `tracks_search` and `library_changes` (positions changed, for the snapshot), queried with raw SQL.
 }
 
 export interface PlayHistoryTable {

@@ -62,6 +62,9 @@ const SORT_KEYS: Record<TrackSort, ReturnType<typeof sql<string | number>>> = {
   duration: sql<number>`duration`,
 };
 
+/** The columns a LibraryTrack is made of (the rest — search text, file stamps, the snapshot's JSON — stay in the database). */
+const TRACK_COLUMNS = ['id', 'title', 'artist', 'album', 'genre', 'tags', 'path', 'duration', 'added_at'] as const;
+
 /** Rows a reorder updates per statement; the event loop gets a turn between statements. */
 const REORDER_CHUNK = 500;
 /** Tracks a bulk insert writes per statement (bound parameters stay far under both databases' limits). */
@@ -101,7 +104,7 @@ export class TrackRepository {
       // (about limit × total / matches rows): the first when the matches are few.
       const lookUp = search.matches !== undefined && search.matches ** 2 <= ((query.limit + 1) * (await this.count())) / 4;
       let select = this.filtered(this.db.selectFrom('tracks'), query, search, lookUp)
-        .selectAll()
+        .select(TRACK_COLUMNS)
         .select(key.as('sort_key'))
         .orderBy(key, query.order)
         .orderBy('id', query.order)
@@ -204,7 +207,7 @@ export class TrackRepository {
 
   async get(id: string): Promise<LibraryTrack | null> {
     try {
-      const row = await this.db.selectFrom('tracks').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await this.db.selectFrom('tracks').select(TRACK_COLUMNS).where('id', '=', id).executeTakeFirst();
       return row ? toTrack(row) : null;
     } catch (error) {
       throw databaseError(error);
@@ -532,7 +535,7 @@ function toRow(track: NewTrack, position: number): TracksTable {
   };
 }
 
-function toTrack(row: TracksTable): LibraryTrack {
+function toTrack(row: Pick<TracksTable, (typeof TRACK_COLUMNS)[number]>): LibraryTrack {
   return {
     id: row.id,
     title: row.title,

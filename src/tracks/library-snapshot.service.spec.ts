@@ -114,13 +114,18 @@ describe('LibrarySnapshotService (audio-tracks.json beside the database)', () =>
     };
     await expectCurrent();
     const reads = vi.spyOn(repository, 'inPlayOrderAsJson');
-    for (let round = 0; round < 12; round++) {
-      reads.mockClear();
-      await repository.insert([track(5000 + round)]);
-      await repository.update(`t${round * 97}`, { title: `Changed ${round}`, tags: ['x'] });
-      await repository.remove(`t${round * 89 + 5}`);
+    // One kind of change a round, each somewhere else in the list, then all of them at once.
+    const changes = [
+      (round: number) => repository.insert([track(5000 + round)]),
+      (round: number) => repository.update(`t${(round * 397) % 1800}`, { title: `Changed ${round}`, tags: ['x'] }),
+      (round: number) => repository.remove(`t${(round * 289 + 5) % 1800}`),
       // Moved between two others (no API does it yet; a playlist editor will).
-      if (round % 3 === 2) await sql`update tracks set position = position + 700.5 where id = ${`t${round * 31 + 1}`}`.execute(database);
+      (round: number) => sql`update tracks set position = position + 700.5 where id = ${`t${(round * 131 + 1) % 1800}`}`.execute(database),
+    ];
+    for (let round = 0; round < 16; round++) {
+      reads.mockClear();
+      if (round < 12) await changes[round % changes.length](round);
+      else for (const change of changes) await change(round);
       await ctx.sut.write();
       await expectCurrent();
       // Only the parts around the changes, and the end, were read (each from a position on, or up to one).
