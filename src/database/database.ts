@@ -6,7 +6,7 @@ import pg from 'pg';
 import { StartupError } from '../common/startup-error.js';
 import { WaveError } from '../common/wave-error.js';
 import type { AppConfig } from '../config/app-config.js';
-import { MIGRATIONS } from './migrations/index.js';
+import { migrationsFor } from './migrations/index.js';
 import type { WaveDatabase } from './schema.js';
 
 /** The embedded default: `DATA_DIR/<file>` (with SQLite's `-wal` and `-shm` beside it). */
@@ -79,7 +79,7 @@ export class Database implements OnApplicationShutdown {
   }
 
   private async migrate(): Promise<void> {
-    const migrator = new Migrator({ db: this.db, provider: { getMigrations: () => Promise.resolve(MIGRATIONS) } });
+    const migrator = new Migrator({ db: this.db, provider: { getMigrations: () => Promise.resolve(migrationsFor(this.dialect)) } });
     const { error, results } = await migrator.migrateToLatest();
     for (const result of results ?? []) {
       if (result.status === 'Success') this.logger.log(`Migration ${result.migrationName} applied (${this.dialect})`);

@@ -6,6 +6,7 @@ export interface WaveDatabase {
   tracks: TracksTable;
   play_history: PlayHistoryTable;
   wave_meta: WaveMetaTable;
+  library_state: LibraryStateTable;
 }
 
 export interface TracksTable {
@@ -28,6 +29,9 @@ export interface TracksTable {
   file_mtime_ms: number | null;
   /** Lower-case title, artist, album and genre, one per line: what search matches. */
   search_text: string;
+  // SQLite only (migration 0003), kept by triggers and left out here: `search_rowid`, the track's row in the
+  // `tracks_search` full-text index, and `snapshot_json`, the track as `audio-tracks.json` holds it. Beside the table:
+  // `tracks_search` and `library_changes` (positions changed, for the snapshot), queried with raw SQL.
 }
 
 export interface PlayHistoryTable {
@@ -47,4 +51,11 @@ export interface PlayHistoryTable {
 export interface WaveMetaTable {
   key: string;
   value: string;
+}
+
+/** One row (id 1): `version` goes up with every change to `tracks` (triggers of migration 0003). */
+export interface LibraryStateTable {
+  id: number;
+  /** PostgreSQL's bigint comes back as a string: read it with Number(). */
+  version: number | string;
 }

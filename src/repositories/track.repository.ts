@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { type Expression, type Kysely, type SelectQueryBuilder, sql, type SqlBool } from 'kysely';
+import { type Expression, type Kysely, type QueryResult, type RawBuilder, type SelectQueryBuilder, sql, type SqlBool } from 'kysely';
 import type { LibraryTrack } from '../contracts/track-library.js';
 import { Database, databaseError } from '../database/database.js';
+import { TRACK_JSON_SQLITE } from '../database/migrations/0003-library-at-scale.js';
 import type { TracksTable, WaveDatabase } from '../database/schema.js';
 
 /** What the list sorts by; each has an index ending in id (migration 0001). */
@@ -72,26 +73,49 @@ const SORT_KEYS: Record<TrackSort, ReturnType<typeof sql<string | number>>> = {
   duration: sql<number>`duration`,
 };
 
+/** The columns a LibraryTrack is made of (the rest — search text, file stamps, the snapshot's JSON — stay in the database). */
+const TRACK_COLUMNS = ['id', 'title', 'artist', 'album', 'genre', 'tags', 'path', 'duration', 'added_at'] as const;
+
 /** Rows a reorder updates per statement; the event loop gets a turn between statements. */
 const REORDER_CHUNK = 500;
 /** Tracks a bulk insert writes per statement (bound parameters stay far under both databases' limits). */
 const INSERT_CHUNK = 500;
 
-/** The library's tracks in the database: the only code that queries the `tracks` table. */
+/**
+ * The library's tracks in the database: the only code that queries the `tracks` table (and, on SQLite, its search
+ * index `tracks_search`, which triggers keep).
+ *
+ * Search at scale (SQLite): a word of three characters or more is looked up in the trigram index, so a rare word
+ * costs what its matches cost, not the library's size; a common word is found faster by reading the list in its
+ * order until the page is full (its matches are dense), so a page asks the index how many tracks match first and
+ * picks the cheaper way. Totals of a filter are remembered until the library changes (`library_state.version`).
+ */
 @Injectable()
 export class TrackRepository {
   private readonly db: Kysely<WaveDatabase>;
+  /** SQLite has the trigram index of migration 0003; PostgreSQL searches with LIKE (pg_trgm's index where it could be made). */
+  private readonly fullText: boolean;
+  private readonly dialect: Database['dialect'];
+  /** Counts of filters (and of index matches) at `countsVersion` of the library. */
+  private readonly counts = new Map<string, Promise<number>>();
+  private countsVersion = -1;
 
   constructor(database: Database) {
     this.db = database.db;
+    this.dialect = database.dialect;
+    this.fullText = database.dialect === 'sqlite';
   }
 
   async page(query: TrackPageQuery): Promise<TrackPage> {
     const key = SORT_KEYS[query.sort];
     const descending = query.order === 'desc';
     try {
-      let select = this.filtered(this.db.selectFrom('tracks'), query)
-        .selectAll()
+      const search = await this.searchOf(query);
+      // The index's matches, fetched and sorted, against reading the list in order until `limit` matches turned up
+      // (about limit × total / matches rows): the first when the matches are few.
+      const lookUp = search.matches !== undefined && search.matches ** 2 <= ((query.limit + 1) * (await this.count())) / 4;
+      let select = this.filtered(this.db.selectFrom('tracks'), query, search, lookUp)
+        .select(TRACK_COLUMNS)
         .select(key.as('sort_key'))
         .orderBy(key, query.order)
         .orderBy('id', query.order)
@@ -112,20 +136,89 @@ export class TrackRepository {
     }
   }
 
+  /** How many tracks match the filter (all of them without one). */
   async count(filter: TrackFilter = {}): Promise<number> {
     try {
-      const row = await this.filtered(this.db.selectFrom('tracks'), filter)
-        .select((eb) => eb.fn.countAll().as('n'))
-        .executeTakeFirstOrThrow();
-      return Number(row.n);
+      const others = [filter.genre, filter.album, filter.artist, filter.tag].some((value) => value !== undefined);
+      const search = await this.searchOf(filter);
+      if (!others && search.words.length === 0) return await this.countWhere(filter, search, false);
+      return await this.remembered(
+        `count:${JSON.stringify([search.words, filter.genre, filter.album, filter.artist, filter.tag])}`,
+        async () => {
+          // Every word in the index and nothing else asked: the index's count is the answer.
+          if (search.matches !== undefined && !others && search.short.length === 0) return search.matches;
+          // Counting the index's matches against reading every row: the first when they are fewer than a quarter.
+          const lookUp = search.matches !== undefined && search.matches * 4 <= (await this.count());
+          return this.countWhere(filter, search, lookUp);
+        },
+      );
     } catch (error) {
       throw databaseError(error);
     }
   }
 
+  /**
+   * The library's version: raised by every change to `tracks` (by any code or instance), so a value derived from the
+   * library at version v is current while the version is v.
+   */
+  async version(): Promise<number> {
+    try {
+      const row = await this.db.selectFrom('library_state').select('version').where('id', '=', 1).executeTakeFirstOrThrow();
+      return Number(row.version);
+    } catch (error) {
+      throw databaseError(error);
+    }
+  }
+
+  private async countWhere(filter: TrackFilter, search: Search, lookUp: boolean): Promise<number> {
+    const row = await this.filtered(this.db.selectFrom('tracks'), filter, search, lookUp)
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** `compute()`, or what it gave at this version of the library. */
+  private async remembered(key: string, compute: () => Promise<number>): Promise<number> {
+    const version = await this.version();
+    if (version !== this.countsVersion) {
+      this.counts.clear();
+      this.countsVersion = version;
+    }
+    // A page and its total ask at once: they share one computation.
+    const known = this.counts.get(key);
+    if (known) return known;
+    // Computed after the version was read: a change in between gives a newer version, under which this is not looked up.
+    const pending = compute();
+    if (this.countsVersion === version) {
+      if (this.counts.size >= REMEMBERED_COUNTS) this.counts.delete(this.counts.keys().next().value!);
+      this.counts.set(key, pending);
+      pending.catch(() => this.counts.get(key) === pending && this.counts.delete(key));
+    }
+    return pending;
+  }
+
+  /** The filter's search words; on SQLite, those the index can look up and how many tracks have them all. */
+  private async searchOf(filter: TrackFilter): Promise<Search> {
+    const words = [...new Set((filter.search ?? '').toLowerCase().split(/\s+/).filter(Boolean))];
+    if (!this.fullText) return { words, short: words };
+    // The trigram index finds strings of three characters (code points) or more.
+    const indexed = words.filter((word) => [...word].length >= 3);
+    const short = words.filter((word) => [...word].length < 3);
+    if (indexed.length === 0) return { words, short };
+    // An FTS5 string per word ("" escapes a quote); words side by side must all match.
+    const match = indexed.map((word) => `"${word.replace(/"/g, '""')}"`).join(' ');
+    const matches = await this.remembered(`match:${match}`, async () => {
+      const { rows } = await sql<{ n: number }>`select count(*) as n from tracks_search where tracks_search match ${match}`.execute(
+        this.db,
+      );
+      return Number(rows[0].n);
+    });
+    return { words, short, match, matches };
+  }
+
   async get(id: string): Promise<LibraryTrack | null> {
     try {
-      const row = await this.db.selectFrom('tracks').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await this.db.selectFrom('tracks').select(TRACK_COLUMNS).where('id', '=', id).executeTakeFirst();
       return row ? toTrack(row) : null;
     } catch (error) {
       throw databaseError(error);
@@ -307,7 +400,7 @@ export class TrackRepository {
     }
   }
 
-  /** Every track in play order, a batch at a time (for the snapshot file), the event loop free between batches. */
+  /** Every track in play order, a batch at a time, the event loop free between batches. */
   async *inPlayOrder(batchSize = 2_000): AsyncGenerator<LibraryTrack[]> {
     let after: TrackPageQuery['after'];
     for (;;) {
@@ -319,12 +412,107 @@ export class TrackRepository {
     }
   }
 
+  /**
+   * Every track in play order as JSON text (each track's JSON.stringify'd LibraryTrack, `separator` between them), a
+   * batch at a time with the event loop free between batches: the `audio-tracks.json` snapshot. On SQLite each track's
+   * JSON is kept on its row by triggers (migration 0003) and a batch comes as one string: a sixth of the cost of rows
+   * made into objects and stringified, which PostgreSQL still does.
+   */
+  async *inPlayOrderAsJson(
+    separator: string,
+    batchSize = SNAPSHOT_BATCH,
+    range: SnapshotRange = {},
+  ): AsyncGenerator<{ json: string; count: number; last: number | null }> {
+    if (this.dialect !== 'sqlite') {
+      if (range.after !== undefined || range.upTo !== undefined) throw new Error('inPlayOrderAsJson: a range is for SQLite only');
+      for await (const batch of this.inPlayOrder(batchSize))
+        yield { json: batch.map((track) => JSON.stringify(track)).join(separator), count: batch.length, last: null };
+      return;
+    }
+    // A batch ends at the batchSize-th track's position, and takes every track at that position (so a tie never
+    // straddles two batches): one statement per batch, the next starting after that position. The ordered subquery
+    // feeds the aggregate in play order straight from the index (an ORDER BY inside group_concat sorts each batch
+    // again: twice the time); the spec checks the order byte for byte against the pages'.
+    let after = range.after ?? null;
+    const upTo = range.upTo ?? Number.POSITIVE_INFINITY;
+    try {
+      for (;;) {
+        const from: RawBuilder<SqlBool> = after === null ? sql<SqlBool>`true` : sql<SqlBool>`position > ${after}`;
+        // The JSON the triggers keep on each track (made here should a row lack it).
+        const result: QueryResult<{ json: string | null; n: number; last: number | null; end: number | null }> = await sql<{
+          json: string | null;
+          n: number;
+          last: number | null;
+          end: number | null;
+        }>`
+          with boundary (position) as (select position from tracks where ${from} order by position, id limit 1 offset ${batchSize - 1})
+          select count(*) as n, max(position) as last, (select position from boundary) as "end", group_concat(json, ${separator}) as json
+          from (
+            select position, coalesce(snapshot_json, ${sql.raw(TRACK_JSON_SQLITE)}) as json from tracks
+            where ${from} and position <= min(coalesce((select position from boundary), 9e999), ${upTo === Number.POSITIVE_INFINITY ? sql.raw('9e999') : upTo})
+            order by position, id
+          )`.execute(this.db);
+        const { n, last, end, json } = result.rows[0];
+        if (Number(n) > 0) yield { json: json ?? '', count: Number(n), last };
+        if (end === null || last === null || end >= upTo) return;
+        after = last;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } catch (error) {
+      throw databaseError(error);
+    }
+  }
+
+  /**
+   * For the snapshot: the library's version, the last change recorded (`seq`), and the positions changed after
+   * change `since` (distinct, ascending), read together. `positions` is null when they are not known: no `since`,
+   * more than `limit` of them, some already forgotten, or PostgreSQL (which records none; seq is 0 there).
+   */
+  async snapshotChanges(since: number | null, limit: number): Promise<SnapshotChanges> {
+    try {
+      if (this.dialect !== 'sqlite') return { version: await this.version(), seq: 0, positions: null };
+      const { rows } = await sql<{ version: number; seq: number | null; changed: number }>`
+        select (select version from library_state where id = 1) as version,
+          (select seq from sqlite_sequence where name = 'library_changes') as seq,
+          (select count(*) from library_changes where seq > ${since ?? 0}) as changed`.execute(this.db);
+      const { version, changed } = rows[0];
+      const seq = Number(rows[0].seq ?? 0);
+      // Every change since `since` still there (seq counts up by one; a reader forgets from the oldest).
+      const known = since !== null && seq >= since && Number(changed) === seq - since && Number(changed) <= limit;
+      if (!known) return { version: Number(version), seq, positions: null };
+      const { rows: changes } = await sql<{ position: number }>`
+        select distinct position from library_changes where seq > ${since} and seq <= ${seq} order by position`.execute(this.db);
+      return { version: Number(version), seq, positions: changes.map((row) => row.position) };
+    } catch (error) {
+      throw databaseError(error);
+    }
+  }
+
+  /** The snapshot has used the changes up to `seq`: they need not be kept. */
+  async forgetChanges(seq: number): Promise<void> {
+    if (this.dialect !== 'sqlite') return;
+    try {
+      await sql`delete from library_changes where seq <= ${seq}`.execute(this.db);
+    } catch (error) {
+      throw databaseError(error);
+    }
+  }
+
+  /**
+   * The query limited to the filter. `lookUp`: the search's indexed words through the index (the other words, and
+   * every word otherwise, with LIKE, which the planner reads in the list's order).
+   */
   private filtered<O>(
     query: SelectQueryBuilder<WaveDatabase, 'tracks', O>,
     filter: TrackFilter,
+    search: Search,
+    lookUp: boolean,
   ): SelectQueryBuilder<WaveDatabase, 'tracks', O> {
     const conditions: Expression<SqlBool>[] = [];
-    for (const word of (filter.search ?? '').toLowerCase().split(/\s+/).filter(Boolean)) {
+    if (lookUp && search.match !== undefined) {
+      conditions.push(sql<SqlBool>`search_rowid in (select rowid from tracks_search where tracks_search match ${search.match})`);
+    }
+    for (const word of lookUp ? search.short : search.words) {
       conditions.push(sql<SqlBool>`search_text like ${`%${escapeLike(word)}%`} escape '\\'`);
     }
     if (filter.genre !== undefined) conditions.push(sql<SqlBool>`lower(genre) = ${filter.genre.toLowerCase()}`);
@@ -333,6 +521,34 @@ export class TrackRepository {
     if (filter.tag !== undefined) conditions.push(sql<SqlBool>`tags like ${`%${escapeLike(JSON.stringify(filter.tag))}%`} escape '\\'`);
     return conditions.length > 0 ? query.where((eb) => eb.and(conditions)) : query;
   }
+}
+
+/** Tracks per statement of the snapshot's JSON: about 110 kB of text, a millisecond of SQLite. */
+const SNAPSHOT_BATCH = 500;
+
+/** Filters' counts remembered at one version of the library (a page through a search asks the same one again and again). */
+const REMEMBERED_COUNTS = 500;
+
+/** Part of the play order: the positions after `after` (from the start without it) up to `upTo`, included. */
+export interface SnapshotRange {
+  after?: number;
+  upTo?: number;
+}
+
+export interface SnapshotChanges {
+  version: number;
+  seq: number;
+  positions: number[] | null;
+}
+
+/** A filter's search words, and on SQLite what the trigram index says of them. */
+interface Search {
+  words: string[];
+  /** The words the index cannot look up (all of them on PostgreSQL). */
+  short: string[];
+  /** The FTS5 query of the others, and how many tracks match it. */
+  match?: string;
+  matches?: number;
 }
 
 function escapeLike(text: string): string {
@@ -362,7 +578,7 @@ function toRow(track: NewTrack, position: number): TracksTable {
   };
 }
 
-function toTrack(row: TracksTable): LibraryTrack {
+function toTrack(row: Pick<TracksTable, (typeof TRACK_COLUMNS)[number]>): LibraryTrack {
   return {
     id: row.id,
     title: row.title,
