@@ -71,11 +71,24 @@ export async function fingerprint(dir: string): Promise<Record<string, string>> 
     // The database's files change with runtime state an accepted request may record (the play history's last-known
     // time); the library in it is compared through the API instead (libraryContent).
     if (!entry.isFile() || /\.db(-wal|-shm)?$/.test(entry.name)) continue;
+    const content = await readFile(join(dir, entry.name));
     out[entry.name] = createHash('sha256')
-      .update(await readFile(join(dir, entry.name)))
+      .update(entry.name === 'audio-tracks.json' ? snapshotTracks(content) : content)
       .digest('hex');
   }
   return out;
+}
+
+/**
+ * The library snapshot's tracks, without its `libraryVersion` header: a change that leaves the tracks as they were
+ * (a reorder into the same order) still raises the version, and the snapshot is rewritten with the new number.
+ */
+function snapshotTracks(content: Buffer): string {
+  try {
+    return JSON.stringify((JSON.parse(content.toString('utf8')) as { tracks: unknown }).tracks);
+  } catch {
+    return content.toString('utf8');
+  }
 }
 
 /** The whole library as the API lists it (the database's content a hostile request must leave as it was). */
