@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { ScanJob } from '../src/contracts/socket-events.js';
+import { makeTone } from '../test/env/media.js';
 import { startWave } from '../test/env/wave-server.js';
 import { percentile, printTable } from './lib/stats.js';
 
@@ -17,26 +16,13 @@ import { percentile, printTable } from './lib/stats.js';
 const FILES = Number(process.env.BENCH_SCAN_FILES ?? 1000);
 const PER_FOLDER = 100;
 
-const run = promisify(execFile);
-
 describe('bench: folder import', () => {
   it(`scans ${FILES} files: first import, unchanged, all touched`, async () => {
     const music = await mkdtemp(join(tmpdir(), 'wave-bench-scan-'));
     const wave = await startWave({ quiet: true, env: { NODE_ENV: 'production' } });
     try {
       const source = join(music, 'source.mp3');
-      await run('ffmpeg', [
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-f',
-        'lavfi',
-        '-i',
-        'sine=frequency=440:duration=1',
-        '-b:a',
-        '32k',
-        source,
-      ]);
+      await makeTone(source, { seconds: 1, bitrate: '32k' });
       const folder = join(music, 'library');
       const files: string[] = [];
       for (let i = 0; i < FILES; i++) {

@@ -7,7 +7,7 @@ import { newTestService, type TestService } from '../../test/factory.js';
 import { WaveEvents, type WaveEventMap } from '../bus/wave-events.js';
 import { WaveValidationPipe } from '../common/wave-validation.pipe.js';
 import { PlayHistoryRepository } from '../repositories/play-history.repository.js';
-import { encodeTrackCursor } from '../tracks/track-cursor.js';
+import { encodePageCursor } from '../common/page-cursor.js';
 import { ListHistoryQueryDto } from './dto/history.dto.js';
 import { HEARTBEAT_INTERVAL_MS, HistoryService } from './history.service.js';
 
@@ -216,7 +216,7 @@ describe('HistoryService (the play history, from the bus, in a real SQLite)', ()
       { cursor: 'not-a-cursor' },
       { cursor: '%%%' },
       { cursor: Buffer.from('{"h":1,"o":"desc","k":"yesterday","i":"x"}').toString('base64url') },
-      { cursor: encodeTrackCursor({ sort: 'position', order: 'asc' }, { key: 1, id: 'x' }) },
+      { cursor: encodePageCursor('tracks', ['position', 'asc'], { key: 1, id: 'x' }) },
     ];
     for (const raw of refusals) {
       await expect(query(raw)).rejects.toMatchObject({
