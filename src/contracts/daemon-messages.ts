@@ -23,6 +23,32 @@ export interface DaemonTrack {
   artist: string;
   /** Seconds (from the library; 0 when unknown). */
   duration: number;
+  /** Set when Wave's programme chose this play (a `set-upcoming` item); absent when the daemon fell back to its own library order. */
+  play?: PlayRef;
+}
+
+/**
+ * Why a library track plays: `rotation` (a rotation playlist), `playlist` (an ordered playlist, or the library in
+ * its order when no playlist applies), `jingle`, `hourly` (a station ID at minute M of the hour), `request` (the queue).
+ */
+export const TRACK_REASONS = ['rotation', 'playlist', 'jingle', 'hourly', 'request'] as const;
+export type TrackReason = (typeof TRACK_REASONS)[number];
+
+/** Which of Wave's decisions a play is: echoed back by the daemon in `track-started` so Wave commits its rotation state. */
+export interface PlayRef {
+  /** Opaque, unique per decision. */
+  itemId: string;
+  reason: TrackReason;
+  /** The playlist it came from; null for a request or the library fallback. */
+  playlistId: string | null;
+}
+
+/** One item of the daemon's look-ahead, as Wave decided it. */
+export interface UpcomingItem {
+  play: PlayRef;
+  track: Omit<DaemonTrack, 'play'>;
+  /** Absolute, or relative to the tracks folder. */
+  path: string;
 }
 
 export interface DaemonStartedMessage {
@@ -42,8 +68,23 @@ export interface TrackEndedMessage {
   event: 'track-ended';
   track: DaemonTrack;
   endedAt: string;
-  /** `finished`: played to its end; `interrupted`: another source took the air, or the daemon stopped. */
-  reason: 'finished' | 'interrupted';
+  /**
+   * `finished`: played to its end; `interrupted`: another source took the air, or the daemon stopped; `skipped`: a
+   * `skip` command ended it (the next track started at once).
+   */
+  reason: 'finished' | 'interrupted' | 'skipped';
+}
+
+/**
+ * The daemon's answer to `set-upcoming`: the programme's plays it started since its previous answer (oldest first,
+ * at most 20), so a Wave that was away while they started still commits them, and what it holds now.
+ */
+export interface UpcomingAcceptedMessage {
+  event: 'upcoming-accepted';
+  started: Array<PlayRef & { trackId: string; startedAt: string }>;
+  /** Item ids of the look-ahead the daemon now holds, in play order. */
+  holding: string[];
+  at: string;
 }
 
 /** What is on air changed (playlist ↔ radio URL ↔ live relay, or silence when nothing can play). */
@@ -108,7 +149,8 @@ export type DaemonMessage =
   | ConnectionMessage
   | StatsMessage
   | DaemonErrorMessage
-  | DaemonStoppedMessage;
+  | DaemonStoppedMessage
+  | UpcomingAcceptedMessage;
 
 /** Wave → daemon. */
 export type DaemonCommand =
@@ -121,7 +163,15 @@ export type DaemonCommand =
    * `ingest: true` marks Wave's own RTMP ingest: a host Wave chose rather than one configured (so not held to
    * WAVE_OUTBOUND_ALLOW), and a stream named by its publisherId, not a key, so ffmpeg may read it directly.
    */
-  | { command: 'switch-source'; source: 'rtmp'; url: string; ingest?: boolean };
+  | { command: 'switch-source'; source: 'rtmp'; url: string; ingest?: boolean }
+  /**
+   * What plays after the current track, in order (Wave's programme; the next one or two). Replaces the look-ahead the
+   * daemon held: an item it already decodes (same itemId, or the same track and path) is kept decoded. When the
+   * look-ahead runs out (Wave away), the daemon goes on in its own library order, so the air is never silent.
+   */
+  | { command: 'set-upcoming'; items: UpcomingItem[] }
+  /** End the current track now: the next (already decoded) starts at once, on the same connection. */
+  | { command: 'skip' };
 
 /** Narrowing for what arrives on `process.on('message')` (a PM2 packet, or a plain command in tests). */
 export function commandFromPacket(packet: unknown): DaemonCommand | null {
