@@ -50,7 +50,7 @@ export interface WaveEventMap {
    * `interrupted` by another source or the daemon stopping; `endedAt` is the daemon's, when it was heard), or Wave
    * learned the daemon does not run (`stopped`; `endedAt` is when Wave learned it).
    */
-  'track.ended': { trackId: string; endedAt: string; reason: 'finished' | 'interrupted' | 'stopped' };
+  'track.ended': { trackId: string; endedAt: string; reason: 'finished' | 'interrupted' | 'skipped' | 'stopped' };
   /**
    * Wave learned the Telegram daemon does not run, after it ran or at boot (raised by NowPlayingService, once per
    * stop): a PM2 read or event, Wave's own stop, or the daemon's `daemon-stopped` report. Nothing is on the air.
