@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import type { StatsMessage } from '../contracts/daemon-messages.js';
+import type { StatsMessage, UpcomingAcceptedMessage, UpcomingItem } from '../contracts/daemon-messages.js';
 import type { ScanJob, ScanProgress, StreamingStatus, TrackChangedEvent } from '../contracts/socket-events.js';
 
 /**
@@ -43,8 +43,15 @@ export interface WaveEventMap {
   'telegram.error': { code: string; message: string; at: string };
   /** A request failed on Wave's side (status ≥ 500): what the on-call engineer should see live. */
   'wave.error': { status: number; code: string; message: string; method: string; route: string; requestId: string; at: string };
-  /** A track started playing on the Telegram stream (when its audio reached the ingest). */
-  'track.changed': TrackChangedEvent;
+  /**
+   * A track started playing on the Telegram stream (when its audio reached the ingest). `itemId` names the programme's
+   * decision it plays (null when the daemon chose it in its own library order), so the programme commits it.
+   */
+  'track.changed': TrackChangedEvent & { itemId: string | null };
+  /** The programme decided what plays after the current track (the look-ahead, in order; raised again after every change). */
+  'programme.upcoming': { items: UpcomingItem[]; at: string };
+  /** The daemon took a look-ahead and said which of the programme's plays it started since it last answered. */
+  'telegram.upcoming.accepted': Omit<UpcomingAcceptedMessage, 'event'>;
   /**
    * The track now playing left the air (raised by NowPlayingService): the daemon reported its end (`finished`, or
    * `interrupted` by another source or the daemon stopping; `endedAt` is the daemon's, when it was heard), or Wave

@@ -10,6 +10,10 @@
  * (the daemon accounts for its pipe and encoder lead), not when it was decoded.
  */
 
+import { TRACK_REASONS, type TrackReason } from './socket-events.js';
+
+export { TRACK_REASONS, type TrackReason };
+
 export const DAEMON_PROCESS_NAME = 'telegram-stream';
 export const DAEMON_MESSAGE_TYPE = 'process:msg';
 export const DAEMON_COMMAND_TOPIC = 'wave';
@@ -27,12 +31,6 @@ export interface DaemonTrack {
   play?: PlayRef;
 }
 
-/**
- * Why a library track plays: `rotation` (a rotation playlist), `playlist` (an ordered playlist, or the library in
- * its order when no playlist applies), `jingle`, `hourly` (a station ID at minute M of the hour), `request` (the queue).
- */
-export const TRACK_REASONS = ['rotation', 'playlist', 'jingle', 'hourly', 'request'] as const;
-export type TrackReason = (typeof TRACK_REASONS)[number];
 
 /** Which of Wave's decisions a play is: echoed back by the daemon in `track-started` so Wave commits its rotation state. */
 export interface PlayRef {

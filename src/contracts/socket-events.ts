@@ -10,6 +10,13 @@
  * Every payload is secret-free: stream keys and tokens never travel over a socket.
  */
 
+/**
+ * Why a library track plays: `rotation` (a rotation playlist), `playlist` (an ordered playlist, or the library in
+ * its order when no playlist applies), `jingle`, `hourly` (a station ID at minute M of the hour), `request` (the queue).
+ */
+export const TRACK_REASONS = ['rotation', 'playlist', 'jingle', 'hourly', 'request'] as const;
+export type TrackReason = (typeof TRACK_REASONS)[number];
+
 export const SOCKET_NAMESPACES = {
   /** Listener widgets: no token, public facts only. */
   public: '/',
@@ -60,6 +67,22 @@ export interface NowPlaying {
   duration: number | null;
   /** When the track's first audio reached the ingest (ISO-8601). */
   startedAt: string;
+  /** Why it plays (null when the daemon chose it itself, in library order, while Wave's programme was not there). */
+  reason: TrackReason | null;
+  /** The playlist it came from (null for a request or the library). */
+  playlistId: string | null;
+  /** What the programme has decided to play after it (null when nothing is decided yet). */
+  next: UpNext | null;
+}
+
+/** The track the programme plays next. */
+export interface UpNext {
+  trackId: string;
+  title: string;
+  artist: string;
+  duration: number;
+  reason: TrackReason;
+  playlistId: string | null;
 }
 
 /** What a listener widget may know: on air or not, live or playlist, what plays, how many listen. */
@@ -118,6 +141,11 @@ export interface StreamingStatus {
 export interface TrackChangedEvent {
   track: { id: string; title: string; artist: string; duration: number };
   startedAt: string;
+  /** Why it plays (null: the daemon's own library order). */
+  reason: TrackReason | null;
+  playlistId: string | null;
+  /** What plays after it, as decided when it started. */
+  next: UpNext | null;
 }
 
 export type SystemEventType =

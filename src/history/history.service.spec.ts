@@ -15,6 +15,8 @@ const T0 = Date.parse('2026-01-01T20:00:00.000Z');
 /** T0 + seconds, as the daemon writes times. */
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
 const track = (id: string) => ({ id, title: `Title ${id}`, artist: `Artist ${id}`, duration: 3 });
+/** A track the daemon chose in its own library order (no programme decision). */
+const inLibraryOrder = { reason: null, playlistId: null, itemId: null, next: null };
 
 const pipe = new WaveValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false });
 
@@ -63,13 +65,13 @@ describe('HistoryService (the play history, from the bus, in a real SQLite)', ()
   });
 
   it('records tracks, a DJ taking the air and handing it back, and the daemon stopping, each row closed when the next starts', async () => {
-    await emit('track.changed', { track: track('a'), startedAt: at(0) });
+    await emit('track.changed', { track: track('a'), startedAt: at(0), ...inLibraryOrder });
     expect(await rows()).toEqual([
       { id: expect.any(String), startedAt: at(0), endedAt: null, source: 'playlist', trackId: 'a', title: 'Title a', artist: 'Artist a' },
     ]);
     // The next track: the first is closed at its start (the daemon's track-ended for it comes first, at the same time).
     await emit('track.ended', { trackId: 'a', endedAt: at(3), reason: 'finished' });
-    await emit('track.changed', { track: track('b'), startedAt: at(3) });
+    await emit('track.changed', { track: track('b'), startedAt: at(3), ...inLibraryOrder });
     // A DJ: the daemon ends the track (interrupted) and reports the live source at the same instant.
     await emit('track.ended', { trackId: 'b', endedAt: at(4.5), reason: 'interrupted' });
     await emit('telegram.source', {
@@ -81,7 +83,7 @@ describe('HistoryService (the play history, from the bus, in a real SQLite)', ()
     });
     // Handed back: the live row ends at the playlist's return, the next track opens its own row.
     await emit('telegram.source', { source: 'playlist', previous: 'rtmp', label: 'playlist', live: false, at: at(10) });
-    await emit('track.changed', { track: track('c'), startedAt: at(10.1) });
+    await emit('track.changed', { track: track('c'), startedAt: at(10.1), ...inLibraryOrder });
     // The daemon stops: now playing's owner ends the track and says the daemon is gone (Wave's clock).
     vi.setSystemTime(T0 + 12_000);
     await emit('track.ended', { trackId: 'c', endedAt: at(12), reason: 'stopped' });
@@ -100,8 +102,8 @@ describe('HistoryService (the play history, from the bus, in a real SQLite)', ()
   });
 
   it('closes the open row when something new starts even without an end report, and when the daemon stops', async () => {
-    await emit('track.changed', { track: track('a'), startedAt: at(0) });
-    await emit('track.changed', { track: track('b'), startedAt: at(3) });
+    await emit('track.changed', { track: track('a'), startedAt: at(0), ...inLibraryOrder });
+    await emit('track.changed', { track: track('b'), startedAt: at(3), ...inLibraryOrder });
     await emit('telegram.source', {
       source: 'url',
       previous: 'playlist',
@@ -121,9 +123,9 @@ describe('HistoryService (the play history, from the bus, in a real SQLite)', ()
 
   it('writes the same facts once (every instance hears them), and a late end report never closes the next play', async () => {
     const facts = async () => {
-      await emit('track.changed', { track: track('a'), startedAt: at(0) });
+      await emit('track.changed', { track: track('a'), startedAt: at(0), ...inLibraryOrder });
       await emit('track.ended', { trackId: 'a', endedAt: at(3), reason: 'finished' });
-      await emit('track.changed', { track: track('a'), startedAt: at(3) });
+      await emit('track.changed', { track: track('a'), startedAt: at(3), ...inLibraryOrder });
     };
     await facts();
     await facts();
@@ -136,7 +138,7 @@ describe('HistoryService (the play history, from the bus, in a real SQLite)', ()
   });
 
   it('at boot closes the rows a previous run left open at the last time it knew: its clean stop, else its last heartbeat or start', async () => {
-    await emit('track.changed', { track: track('a'), startedAt: at(0) });
+    await emit('track.changed', { track: track('a'), startedAt: at(0), ...inLibraryOrder });
     vi.setSystemTime(T0 + 2_000);
     await ctx.close();
     booted = [];
@@ -149,7 +151,7 @@ describe('HistoryService (the play history, from the bus, in a real SQLite)', ()
 
     // A crash (no clean stop): the daemon's stats kept the last-known time, refreshed at most every HEARTBEAT_INTERVAL_MS.
     const hour = 3600;
-    await emit('track.changed', { track: track('b'), startedAt: at(hour) });
+    await emit('track.changed', { track: track('b'), startedAt: at(hour), ...inLibraryOrder });
     const statsAt = (seconds: number) => {
       vi.setSystemTime(T0 + seconds * 1000);
       return emit('telegram.stats', {
@@ -191,7 +193,7 @@ describe('HistoryService (the play history, from the bus, in a real SQLite)', ()
   });
 
   it('pages newest first by an opaque cursor, filters by time range and source, and refuses a cursor of another query', async () => {
-    for (let i = 0; i < 5; i++) await emit('track.changed', { track: track(`t${i}`), startedAt: at(i * 10) });
+    for (let i = 0; i < 5; i++) await emit('track.changed', { track: track(`t${i}`), startedAt: at(i * 10), ...inLibraryOrder });
     await emit('telegram.source', { source: 'url', previous: 'playlist', label: 'https://radio.example/a', live: false, at: at(50) });
 
     const first = await query({ limit: '2' });

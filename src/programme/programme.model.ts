@@ -2,7 +2,7 @@
  * The programme's facts as the decider reads them: playlists, the weekly schedule, the request queue and the
  * rotation state. Repositories map rows to these; the REST DTOs implement the public ones.
  */
-import type { TrackReason } from '../contracts/daemon-messages.js';
+import type { TrackReason } from '../contracts/socket-events.js';
 
 export const PLAYLIST_KINDS = ['rotation', 'ordered', 'jingle', 'hourly'] as const;
 export type PlaylistKind = (typeof PLAYLIST_KINDS)[number];

@@ -106,7 +106,13 @@ export class AdminGateway implements OnGatewayInit<AdminNamespace>, OnGatewayCon
 
   @OnEvent('track.changed')
   trackChanged(event: WaveEventMap['track.changed']): void {
-    this.namespace.emit(SERVER_EVENTS.trackChanged, { track: event.track, startedAt: event.startedAt });
+    this.namespace.emit(SERVER_EVENTS.trackChanged, {
+      track: event.track,
+      startedAt: event.startedAt,
+      reason: event.reason,
+      playlistId: event.playlistId,
+      next: event.next,
+    });
   }
 
   @OnEvent('config.updated')

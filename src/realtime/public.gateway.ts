@@ -67,6 +67,12 @@ export class PublicGateway implements OnGatewayInit<PublicNamespace>, OnGatewayC
 
   @OnEvent('track.changed')
   trackChanged(event: WaveEventMap['track.changed']): void {
-    this.namespace.emit(SERVER_EVENTS.trackChanged, { track: event.track, startedAt: event.startedAt });
+    this.namespace.emit(SERVER_EVENTS.trackChanged, {
+      track: event.track,
+      startedAt: event.startedAt,
+      reason: event.reason,
+      playlistId: event.playlistId,
+      next: event.next,
+    });
   }
 }

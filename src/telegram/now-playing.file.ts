@@ -2,7 +2,8 @@ import type { Logger } from '@nestjs/common';
 import { basename, dirname, join } from 'node:path';
 import { isOrphanedTempFile } from '../repositories/durable-file.js';
 import type { StorageRepository } from '../repositories/storage.repository.js';
-import type { NowPlaying } from '../contracts/socket-events.js';
+import { TRACK_REASONS, type TrackReason } from '../contracts/socket-events.js';
+import type { Playing } from './now-playing.js';
 
 /** `DATA_DIR/<file>`: now playing, apart from the library, so a track change rewrites a few bytes, not the library. */
 export const NOW_PLAYING_FILE = 'now-playing.json';
@@ -17,7 +18,7 @@ let writes = 0;
  * logged; the answers, served from memory, are not affected.
  */
 export class NowPlayingFile {
-  private pending: { value: NowPlaying | null } | null = null;
+  private pending: { value: Playing | null } | null = null;
   private writing: Promise<void> = Promise.resolve();
 
   constructor(
@@ -27,7 +28,7 @@ export class NowPlayingFile {
   ) {}
 
   /** What the file says plays (null: none, or a file that does not hold a now playing, which is logged). Removes temp files of interrupted writes. */
-  async load(): Promise<NowPlaying | null> {
+  async load(): Promise<Playing | null> {
     const name = basename(this.path);
     const entries = await this.storage.list(dirname(this.path)).catch(() => [] as string[]);
     for (const entry of entries.filter((e) => isOrphanedTempFile(name, e))) await this.storage.remove(join(dirname(this.path), entry));
@@ -48,6 +49,9 @@ export class NowPlayingFile {
           artist: parsed.artist,
           duration: parsed.duration,
           startedAt: parsed.startedAt,
+          // A file from before the programme (issue 13) has neither.
+          reason: isTrackReason(parsed.reason) ? parsed.reason : null,
+          playlistId: typeof parsed.playlistId === 'string' ? parsed.playlistId : null,
         };
     } catch {
       // reported below
@@ -57,7 +61,7 @@ export class NowPlayingFile {
   }
 
   /** Stores `value` (null: nothing plays) after the writes before it; returns at once. */
-  save(value: NowPlaying | null): void {
+  save(value: Playing | null): void {
     const queued = this.pending !== null;
     this.pending = { value };
     if (!queued) this.writing = this.writing.then(() => this.writeNewest());
@@ -88,7 +92,11 @@ export class NowPlayingFile {
   }
 }
 
-function isNowPlaying(value: unknown): value is NowPlaying {
+function isTrackReason(value: unknown): value is TrackReason {
+  return typeof value === 'string' && (TRACK_REASONS as readonly string[]).includes(value);
+}
+
+function isNowPlaying(value: unknown): value is Playing & Record<string, unknown> {
   if (!value || typeof value !== 'object') return false;
   const v = value as Record<string, unknown>;
   return (

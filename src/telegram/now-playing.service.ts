@@ -3,10 +3,10 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { join } from 'node:path';
 import { WaveEvents, type WaveEventMap } from '../bus/wave-events.js';
 import { AppConfig } from '../config/app-config.js';
-import type { NowPlaying } from '../contracts/socket-events.js';
+import type { NowPlaying, UpNext } from '../contracts/socket-events.js';
 import { StorageRepository } from '../repositories/storage.repository.js';
-import type { TrackEndedMessage, TrackStartedMessage } from '../contracts/daemon-messages.js';
-import { nextNowPlaying, type NowPlayingFact } from './now-playing.js';
+import type { TrackEndedMessage, TrackStartedMessage, UpcomingItem } from '../contracts/daemon-messages.js';
+import { nextNowPlaying, type NowPlayingFact, type Playing } from './now-playing.js';
 import { NOW_PLAYING_FILE, NowPlayingFile } from './now-playing.file.js';
 
 /**
@@ -20,7 +20,11 @@ import { NOW_PLAYING_FILE, NowPlayingFile } from './now-playing.file.js';
 export class NowPlayingService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(NowPlayingService.name);
   private readonly file: NowPlayingFile;
-  private playing: NowPlaying | null = null;
+  private playing: Playing | null = null;
+  /** The decision that plays now (its item id), when the programme chose it. */
+  private playingItemId: string | null = null;
+  /** The programme's look-ahead as last decided (`programme.upcoming`): what plays next is read from it. */
+  private upcoming: UpcomingItem[] = [];
   /** Whether the daemon runs, as Wave last learned it (null: not learned yet since boot); `telegram.daemon.stopped` is raised once per stop. */
   private daemonRuns: boolean | null = null;
 
@@ -43,19 +47,43 @@ export class NowPlayingService implements OnModuleInit, OnModuleDestroy {
 
   /** What plays now; null while nothing does. */
   current(): NowPlaying | null {
-    return this.playing ? { ...this.playing } : null;
+    return this.playing ? { ...this.playing, next: this.next() } : null;
+  }
+
+  /**
+   * What plays after the current track: the look-ahead's item after the one playing (the look-ahead is decided as a
+   * track starts, so until the programme has decided again it still begins with the track now playing).
+   */
+  next(): UpNext | null {
+    const at = this.playingItemId ? this.upcoming.findIndex((item) => item.play.itemId === this.playingItemId) : -1;
+    const item = this.upcoming[at + 1];
+    if (!item) return null;
+    const { track, play } = item;
+    return { trackId: track.id, title: track.title, artist: track.artist, duration: track.duration, reason: play.reason, playlistId: play.playlistId };
+  }
+
+  @OnEvent('programme.upcoming')
+  upcomingDecided(event: WaveEventMap['programme.upcoming']): void {
+    this.upcoming = event.items;
   }
 
   /** The daemon's `track-started` report: now playing, raised as `track.changed`. */
   trackStarted({ track, startedAt }: Pick<TrackStartedMessage, 'track' | 'startedAt'>): void {
     this.daemonRuns = true;
+    const reason = track.play?.reason ?? null;
+    const playlistId = track.play?.playlistId ?? null;
+    this.playingItemId = track.play?.itemId ?? null;
     this.apply({
       fact: 'track-started',
-      nowPlaying: { trackId: track.id, title: track.title, artist: track.artist, duration: track.duration, startedAt },
+      nowPlaying: { trackId: track.id, title: track.title, artist: track.artist, duration: track.duration, startedAt, reason, playlistId },
     });
     this.events.emit('track.changed', {
       track: { id: track.id, title: track.title, artist: track.artist, duration: track.duration },
       startedAt,
+      reason,
+      playlistId,
+      itemId: this.playingItemId,
+      next: this.next(),
     });
   }
 

@@ -8,15 +8,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SQLITE_FILE } from '../database/database.js';
 import { newTestService, type TestService } from '../../test/factory.js';
 import type { NowPlaying } from '../contracts/socket-events.js';
-import { isRunningState, nextNowPlaying, type NowPlayingFact } from './now-playing.js';
+import { isRunningState, nextNowPlaying, type NowPlayingFact, type Playing } from './now-playing.js';
 import { NOW_PLAYING_FILE } from './now-playing.file.js';
 import { NowPlayingService } from './now-playing.service.js';
 
-const SONG: NowPlaying = { trackId: 't1', title: 'Song', artist: 'Band', duration: 3, startedAt: '2026-01-01T20:00:00.000Z' };
-const NEXT: NowPlaying = { trackId: 't2', title: 'Next', artist: 'Band', duration: 4, startedAt: '2026-01-01T20:00:03.000Z' };
+const SONG: Playing = { trackId: 't1', title: 'Song', artist: 'Band', duration: 3, startedAt: '2026-01-01T20:00:00.000Z', reason: 'rotation', playlistId: 'p1' };
+const NEXT: Playing = { trackId: 't2', title: 'Next', artist: 'Band', duration: 4, startedAt: '2026-01-01T20:00:03.000Z', reason: null, playlistId: null };
 
 describe('now playing, the one rule', () => {
-  it.each<[string, NowPlaying | null, NowPlayingFact, NowPlaying | null]>([
+  it.each<[string, Playing | null, NowPlayingFact, Playing | null]>([
     ['a track start is now playing', null, { fact: 'track-started', nowPlaying: SONG }, SONG],
     ['the next track start replaces it', SONG, { fact: 'track-started', nowPlaying: NEXT }, NEXT],
     ['its end clears it', SONG, { fact: 'track-ended', trackId: 't1' }, null],
@@ -56,11 +56,19 @@ describe('NowPlayingService (memory, and DATA_DIR/now-playing.json apart from th
     return ctx.sut;
   }
 
-  const started = (service: NowPlayingService, np: NowPlaying) =>
+  const started = (service: NowPlayingService, np: Playing, itemId = `item-${np.trackId}`) =>
     service.trackStarted({
-      track: { id: np.trackId, title: np.title, artist: np.artist, duration: np.duration ?? 0 },
+      track: {
+        id: np.trackId,
+        title: np.title,
+        artist: np.artist,
+        duration: np.duration ?? 0,
+        ...(np.reason ? { play: { itemId, reason: np.reason, playlistId: np.playlistId } } : {}),
+      },
       startedAt: np.startedAt,
     });
+  /** What current() answers: the stored now playing and the programme's next. */
+  const answer = (np: Playing, next: NowPlaying['next'] = null): NowPlaying => ({ ...np, next });
 
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'wave-now-playing-spec-'));
@@ -77,13 +85,23 @@ describe('NowPlayingService (memory, and DATA_DIR/now-playing.json apart from th
     const first = await boot();
     expect(first.current()).toBeNull();
     started(first, SONG);
-    expect(first.current()).toEqual(SONG);
+    expect(first.current()).toEqual(answer(SONG));
     expect(emitted).toEqual([
-      ['track.changed', { track: { id: 't1', title: 'Song', artist: 'Band', duration: 3 }, startedAt: SONG.startedAt }],
+      [
+        'track.changed',
+        {
+          track: { id: 't1', title: 'Song', artist: 'Band', duration: 3 },
+          startedAt: SONG.startedAt,
+          reason: 'rotation',
+          playlistId: 'p1',
+          itemId: 'item-t1',
+          next: null,
+        },
+      ],
     ]);
     await first.onModuleDestroy();
     expect(JSON.parse(await readFile(file(), 'utf8'))).toEqual(SONG);
-    expect((await boot()).current()).toEqual(SONG);
+    expect((await boot()).current()).toEqual(answer(SONG));
   });
 
   it('writes a burst of changes as the newest, leaves no temp file, and removes the file when nothing plays', async () => {
@@ -101,9 +119,9 @@ describe('NowPlayingService (memory, and DATA_DIR/now-playing.json apart from th
     const service = await boot();
     started(service, SONG);
     service.tracksUpdated({ reason: 'updated', trackIds: ['t1'], count: 1, at: SONG.startedAt });
-    expect(service.current()).toEqual(SONG);
+    expect(service.current()).toEqual(answer(SONG));
     service.tracksUpdated({ reason: 'deleted', trackIds: ['t1'], count: 0, at: SONG.startedAt });
-    expect(service.current()).toEqual({ ...SONG, duration: null });
+    expect(service.current()).toEqual(answer({ ...SONG, duration: null }));
     await service.saved();
     expect(JSON.parse(await readFile(file(), 'utf8'))).toEqual({ ...SONG, duration: null });
     service.daemonRunning(true);
@@ -145,6 +163,33 @@ describe('NowPlayingService (memory, and DATA_DIR/now-playing.json apart from th
     const service = await boot();
     started(service, SONG);
     service.current()!.title = 'changed';
-    expect(service.current()).toEqual(SONG);
+    expect(service.current()).toEqual(answer(SONG));
+  });
+
+  it("next is the programme's look-ahead item after the one playing, and its first item while none of it plays", async () => {
+    const service = await boot();
+    const item = (id: string, reason: 'rotation' | 'jingle') => ({
+      play: { itemId: `item-${id}`, reason, playlistId: 'p1' },
+      track: { id, title: `Title ${id}`, artist: 'Band', duration: 5 },
+      path: `${id}.mp3`,
+    });
+    const upNext = (id: string, reason: 'rotation' | 'jingle') => ({
+      trackId: id,
+      title: `Title ${id}`,
+      artist: 'Band',
+      duration: 5,
+      reason,
+      playlistId: 'p1',
+    });
+    // Decided as t1 started: [t1 (playing), j1]; then again, from t1 on: [j1, t2].
+    service.upcomingDecided({ items: [item('t1', 'rotation'), item('j1', 'jingle')], at: SONG.startedAt });
+    started(service, SONG);
+    expect(service.current()!.next).toEqual(upNext('j1', 'jingle'));
+    expect(emitted.at(-1)![1]).toMatchObject({ next: upNext('j1', 'jingle') });
+    service.upcomingDecided({ items: [item('j1', 'jingle'), item('t2', 'rotation')], at: SONG.startedAt });
+    expect(service.current()!.next).toEqual(upNext('j1', 'jingle'));
+    // A track the daemon chose itself: the look-ahead's first item plays next.
+    started(service, NEXT);
+    expect(service.current()).toEqual(answer(NEXT, upNext('j1', 'jingle')));
   });
 });

@@ -1,9 +1,12 @@
 import type { NowPlaying } from '../contracts/socket-events.js';
 
+/** Now playing as the rule keeps it and `now-playing.json` stores it; `next` is the programme's, added when read. */
+export type Playing = Omit<NowPlaying, 'next'>;
+
 /** What Wave learns that bears on now playing: the daemon's reports, PM2's word on the daemon, the library. */
 export type NowPlayingFact =
   /** The daemon's `track-started` report (the track's first audio reached the ingest). */
-  | { fact: 'track-started'; nowPlaying: NowPlaying }
+  | { fact: 'track-started'; nowPlaying: Playing }
   /** The daemon's `track-ended` report. */
   | { fact: 'track-ended'; trackId: string }
   /**
@@ -20,7 +23,7 @@ export type NowPlayingFact =
  * so with PM2 slow every answer shows the same track. A track removed from the library plays on to its
  * end (the decoder holds the file); its duration is then null.
  */
-export function nextNowPlaying(current: NowPlaying | null, event: NowPlayingFact): NowPlaying | null {
+export function nextNowPlaying(current: Playing | null, event: NowPlayingFact): Playing | null {
   switch (event.fact) {
     case 'track-started':
       return { ...event.nowPlaying };

@@ -121,6 +121,10 @@ export class TelegramReportListener implements OnModuleInit, OnModuleDestroy {
         return this.errorReported(report);
       case 'daemon-stopped':
         return this.gone(redact(report.reason));
+      case 'upcoming-accepted': {
+        const { event: _event, ...accepted } = report;
+        return this.events.emit('telegram.upcoming.accepted', accepted);
+      }
     }
   }
 
