@@ -12,7 +12,8 @@ export const HEARTBEAT_INTERVAL_MS = 30_000;
 
 /**
  * The play history: what played on the Telegram stream and why, from the facts on the bus.
- * - `track.changed`: a library track started (`playlist`); the row on the air before it ends then.
+ * - `track.changed`: a library track started (its source is why: rotation, playlist, jingle, hourly, request); the row
+ *   on the air before it ends then.
  * - `telegram.source`: the radio URL (`radio`) or a DJ (`live`) took the air, opening a row; back to the playlist
  *   ends the radio or live row (the next `track.changed` opens the track's); silence ends whatever played.
  * - `track.ended` (the daemon's end report, or the daemon known stopped) ends that track's row.
@@ -74,8 +75,9 @@ export class HistoryService implements OnModuleInit, OnModuleDestroy {
   }
 
   @OnEvent('track.changed')
-  trackChanged({ track, startedAt }: WaveEventMap['track.changed']): void {
-    this.startPlay({ source: 'playlist', startedAt, trackId: track.id, title: track.title, artist: track.artist });
+  trackChanged({ track, startedAt, reason }: WaveEventMap['track.changed']): void {
+    // A track the daemon chose itself (Wave's programme away) played in library order.
+    this.startPlay({ source: reason ?? 'playlist', startedAt, trackId: track.id, title: track.title, artist: track.artist });
   }
 
   @OnEvent('telegram.source')

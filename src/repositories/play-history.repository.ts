@@ -3,12 +3,13 @@ import { type Expression, type Kysely, sql, type SqlBool } from 'kysely';
 import { createHash } from 'node:crypto';
 import { Database, databaseError } from '../database/database.js';
 import type { PlayHistoryTable, WaveDatabase } from '../database/schema.js';
+import { TRACK_REASONS } from '../contracts/socket-events.js';
 
 /**
- * Why something played: `playlist` (a library track), `radio` (a radio URL), `live` (a DJ through RTMP),
- * `request` (reserved for programming: a listener's or the operator's request; nothing writes it yet).
+ * Why something played: a library track for one of the programme's reasons (`rotation`, `playlist` — an ordered
+ * playlist or the library in its order —, `jingle`, `hourly`, `request`), a radio URL (`radio`), a DJ through RTMP (`live`).
  */
-export const PLAY_SOURCES = ['playlist', 'radio', 'live', 'request'] as const;
+export const PLAY_SOURCES = [...TRACK_REASONS, 'radio', 'live'] as const;
 export type PlaySource = (typeof PLAY_SOURCES)[number];
 
 /** One row of the history. Times are ISO-8601 UTC (`toISOString()`), so they sort as they compare. */
@@ -18,7 +19,7 @@ export interface Play {
   /** Null while it is on the air. */
   endedAt: string | null;
   source: PlaySource;
-  /** The library track (playlist, request); null for radio and live. */
+  /** The library track; null for radio and live. */
   trackId: string | null;
   title: string;
   artist: string;

@@ -4,7 +4,8 @@ import { WaveError } from '../common/wave-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { Pm2ProcessEvent, Pm2ProcessInfo, Pm2Repository } from '../repositories/pm2.repository.js';
 import { TrackLibrary } from '../tracks/track-library.js';
-import { DAEMON_PROCESS_NAME, type ConnectionState, type DaemonSourceKind } from '../contracts/daemon-messages.js';
+import { DAEMON_COMMAND_TOPIC, DAEMON_PROCESS_NAME, type ConnectionState, type DaemonSourceKind } from '../contracts/daemon-messages.js';
+import type { NowPlaying } from '../contracts/socket-events.js';
 import type { TelegramStatusDto } from './dto/telegram-status.dto.js';
 import { isRunningState } from './now-playing.js';
 import { NowPlayingService } from './now-playing.service.js';
@@ -125,6 +126,26 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
       const restarted = await this.describeDaemon();
       this.reports.launched(restarted, 'restarted by request');
       return this.toStatus(restarted);
+    });
+  }
+
+  /**
+   * Ends the track on the air now: the daemon starts the next (decoded ahead) at once, on the same connection. 409 when
+   * the daemon does not run or plays no track (a radio URL or a DJ is on the air). Answers with the track skipped
+   * and what now comes; the daemon's track reports follow as usual.
+   */
+  skip(): Promise<{ skipped: NowPlaying | null }> {
+    return this.control.runExclusive(async () => {
+      const daemon = await this.describeDaemon();
+      if (!daemon || daemon.status !== 'online')
+        throw new WaveError(409, 'telegram_not_running', 'The Telegram stream is not running: POST /api/stream/telegram/start first');
+      const onAir = this.reports.onAir;
+      if (onAir !== null && onAir !== 'playlist')
+        throw new WaveError(409, 'not_playing_tracks', `The Telegram stream plays ${onAir === 'rtmp' ? 'a live DJ' : 'a radio URL'}, not a track`);
+      const skipped = this.nowPlaying.current();
+      await this.pm2.sendData(daemon.pmId, DAEMON_COMMAND_TOPIC, { command: 'skip' });
+      this.logger.log(`skip requested${skipped ? ` (${skipped.trackId})` : ''}`);
+      return { skipped };
     });
   }
 

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Post, Put } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../common/error-response.dto.js';
 import { TelegramConfigDto, TelegramConfigUpdateResultDto, UpdateTelegramConfigDto } from './dto/telegram-config.dto.js';
-import { TelegramStatusDto } from './dto/telegram-status.dto.js';
+import { SkipResultDto, TelegramStatusDto } from './dto/telegram-status.dto.js';
 import { TelegramConfigService } from './telegram-config.service.js';
 import { TelegramConfigUpdateService } from './telegram-config-update.service.js';
 import { TelegramStreamService } from './telegram-stream.service.js';
@@ -60,6 +60,19 @@ export class TelegramController {
   @ApiErrorResponses(400, 409, 502, 503)
   restart(): Promise<TelegramStatusDto> {
     return this.stream.restart();
+  }
+
+  @Post('skip')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Skip the track on the air',
+    description:
+      'The next track (already decoded) starts at once, on the same connection, with no gap; it is the one `nowPlaying.next` named. 409 when the daemon does not run or a radio URL or a DJ is on the air.',
+  })
+  @ApiOkResponse({ type: SkipResultDto })
+  @ApiErrorResponses(409, 502, 503)
+  skip(): Promise<SkipResultDto> {
+    return this.stream.skip();
   }
 
   @Get('status')

@@ -92,3 +92,8 @@ export class TelegramStatusDto {
   @ApiProperty({ type: String, nullable: true, description: 'When the daemon last reported anything', example: '2026-01-01T20:00:00.000Z' })
   reportedAt!: string | null;
 }
+
+export class SkipResultDto {
+  @ApiProperty({ type: NowPlayingDto, nullable: true, description: 'What was on the air when the skip was asked (its `next` is what now starts)' })
+  skipped!: NowPlayingDto | null;
+}

@@ -1,0 +1,48 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import type { WaveEventMap } from '../bus/wave-events.js';
+import { DAEMON_COMMAND_TOPIC, DAEMON_PROCESS_NAME, type DaemonCommand } from '../contracts/daemon-messages.js';
+import { ProgrammeService } from '../programme/programme.service.js';
+import { Pm2Repository } from '../repositories/pm2.repository.js';
+
+/**
+ * Hands the programme's look-ahead to the running daemon: each `programme.upcoming` becomes a `set-upcoming` command.
+ * When a daemon starts, or a restarted Wave finds one running, the programme decides again, so the daemon holds a
+ * look-ahead from this Wave and reports (upcoming-accepted) what it started while Wave was away.
+ */
+@Injectable()
+export class TelegramProgrammeListener implements OnApplicationBootstrap {
+  private readonly logger = new Logger(TelegramProgrammeListener.name);
+
+  constructor(
+    private readonly pm2: Pm2Repository,
+    private readonly programme: ProgrammeService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      if (!(await this.pm2.connectIfRunning())) return;
+      const daemon = await this.pm2.describe(DAEMON_PROCESS_NAME);
+      if (daemon?.status === 'online') this.programme.decideAgain('a running Telegram daemon was found');
+    } catch (error) {
+      this.logger.warn(`could not look for a running ${DAEMON_PROCESS_NAME}: ${(error as Error).message}`);
+    }
+  }
+
+  @OnEvent('telegram.daemon.started')
+  daemonStarted(): void {
+    this.programme.decideAgain('the Telegram daemon started');
+  }
+
+  @OnEvent('programme.upcoming')
+  async upcoming({ items }: WaveEventMap['programme.upcoming']): Promise<void> {
+    const command: DaemonCommand = { command: 'set-upcoming', items };
+    try {
+      const daemon = await this.pm2.describe(DAEMON_PROCESS_NAME);
+      if (daemon?.status === 'online') await this.pm2.sendData(daemon.pmId, DAEMON_COMMAND_TOPIC, command);
+    } catch (error) {
+      // The daemon keeps the look-ahead it has and then its own library order; the next decision tries again.
+      this.logger.warn(`could not hand the look-ahead to ${DAEMON_PROCESS_NAME}: ${(error as Error).message}`);
+    }
+  }
+}
