@@ -195,4 +195,23 @@ describe('TelegramStreamDaemon: the programme (set-upcoming, skip, upcoming-acce
     ]);
     expect((reports[1] as TrackEndedMessage).endedAt).toBe((reports[2] as TrackStartedMessage).startedAt);
   });
+
+  it('ignores a skip while another source is on the air, and tells Wave why (skip_not_playlist)', async () => {
+    running = await startDaemon([libraryTrack('a'), libraryTrack('b')]);
+    const { daemon, decoder, processes, last, trackReports, advance } = running;
+    decoder('a').stdout.write(Buffer.alloc(bytesForMs(FORMAT, 2000), 1));
+    await advance(100);
+    const url = 'rtmp://127.0.0.1:1935/live/publisher-1';
+    daemon.handleCommand({ command: 'switch-source', source: 'rtmp', url, ingest: true });
+    const relay = processes.spawned.find((p) => p.args.includes(url))!;
+    relay.stdout.write(Buffer.alloc(bytesForMs(FORMAT, 1000), 9));
+    await advance(100);
+    expect(daemon.onAir).toBe('rtmp');
+    const reportsBefore = trackReports().length;
+    daemon.handleCommand({ command: 'skip' });
+    expect(last()).toMatchObject({ event: 'error', code: 'skip_not_playlist' });
+    await advance(100);
+    expect(trackReports()).toHaveLength(reportsBefore);
+    expect(decoder('b').killedWith).toEqual([]);
+  });
 });
