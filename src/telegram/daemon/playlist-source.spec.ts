@@ -323,4 +323,20 @@ describe('PlaylistSource', () => {
     expect(source.holding).toEqual(['y1']);
     expect(processes.spawned.filter((p) => p.args.includes('/data/tracks/x.mp3'))).toHaveLength(1);
   });
+
+  it("goes first with Wave's item even while the library is being read, and keeps a library next on an empty look-ahead", async () => {
+    const { source, decoder, readAll, processes } = setup([track('a'), track('b')]);
+    source.activate(); // the library read is under way
+    source.setUpcoming([item('x1', 'x')]);
+    await tick();
+    expect(processes.spawned.map((p) => p.args.find((arg) => arg.endsWith('.mp3')))).toEqual(['/data/tracks/x.mp3']);
+    decode(decoder('/data/tracks/x.mp3'), 1, 1);
+    await tick();
+    expect(readAll().map((c) => c.track?.play?.itemId)).toEqual(['x1']);
+    await tick();
+    const a = decoder('/data/tracks/a.mp3')!; // the look-ahead ran out: the library from its start
+    source.setUpcoming([]);
+    expect(a.killedWith).toEqual([]);
+    expect(source.holding).toEqual([]);
+  });
 });

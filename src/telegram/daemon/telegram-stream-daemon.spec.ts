@@ -169,7 +169,7 @@ describe('TelegramStreamDaemon: the programme (set-upcoming, skip, upcoming-acce
       daemon.handleCommand({ command: 'set-upcoming', items } as never);
       expect(last()).toMatchObject({ event: 'error', code: 'invalid_command' });
     }
-    expect((last() as DaemonErrorMessage).message).toBe('item 1: path must be a non-empty string');
+    expect((last() as DaemonErrorMessage).message).toBe('item 1: path must be a non-empty string (no NUL)');
     expect(processes.spawned).toHaveLength(spawned);
     expect(x.killedWith).toEqual([]);
     daemon.handleCommand({ command: 'set-upcoming', items: [upcoming('x1', 'x')] });

@@ -435,7 +435,7 @@ function upcomingItem(item: unknown): UpcomingItem | string {
   for (const key of ['id', 'title', 'artist'] as const) if (typeof track[key] !== 'string') return `track.${key} must be a string`;
   if (typeof track.duration !== 'number' || !Number.isFinite(track.duration)) return 'track.duration must be a number';
   // ffmpeg cannot be handed a NUL byte (spawn throws).
-  if (typeof path !== 'string' || path === '' || path.includes('\0')) return 'path must be a non-empty string';
+  if (typeof path !== 'string' || path === '' || path.includes('\0')) return 'path must be a non-empty string (no NUL)';
   return {
     play: { itemId: play.itemId, reason: play.reason as UpcomingItem['play']['reason'], playlistId: play.playlistId },
     track: { id: track.id as string, title: track.title as string, artist: track.artist as string, duration: track.duration },
