@@ -75,7 +75,10 @@ export interface TrackEndedMessage {
 
 /**
  * The daemon's answer to `set-upcoming`: the programme's plays it started since its previous answer (oldest first,
- * at most 20), so a Wave that was away while they started still commits them, and what it holds now.
+ * at most 20: the newest), so a Wave that was away while they started still commits them, and what it holds now.
+ * A play counts as started once its first PCM went on the air, so it may be listed a moment before its
+ * `track-started` (sent when it is heard; `startedAt` is that time): every item Wave sent is either started, held, or
+ * gone (replaced, or reported `track_unplayable`).
  */
 export interface UpcomingAcceptedMessage {
   event: 'upcoming-accepted';
@@ -152,7 +155,10 @@ export type DaemonMessage =
 
 /** Wave → daemon. */
 export type DaemonCommand =
-  /** Re-read `audio-tracks.json` now (the daemon also re-reads it at every track boundary). */
+  /**
+   * Re-read `audio-tracks.json` now (the daemon also re-reads it whenever it picks its next library track). A library
+   * track decoding as the next is picked again from the fresh list; a look-ahead item stays.
+   */
   | { command: 'reload-playlist' }
   /** Put another source on the air on the same connection; `playlist` goes back to the playlist. */
   | { command: 'switch-source'; source: 'playlist' }
@@ -163,12 +169,20 @@ export type DaemonCommand =
    */
   | { command: 'switch-source'; source: 'rtmp'; url: string; ingest?: boolean }
   /**
-   * What plays after the current track, in order (Wave's programme; the next one or two). Replaces the look-ahead the
-   * daemon held: an item it already decodes (same itemId, or the same track and path) is kept decoded. When the
-   * look-ahead runs out (Wave away), the daemon goes on in its own library order, so the air is never silent.
+   * What plays after the current track, in order (Wave's programme; the next one or two, at most 10). Replaces the
+   * look-ahead the daemon held: when the next track it already decodes is the new first item (same itemId, or the
+   * same track and path) that decoder is kept, taking the item's PlayRef. An item that already went on the air is left
+   * out (Wave had not heard it start yet). When the look-ahead runs out (Wave away), the daemon goes on in its own
+   * library order, so the air is never silent. Always answered by `upcoming-accepted`; a malformed packet by an
+   * `error` with code `invalid_command` instead, the look-ahead unchanged.
    */
   | { command: 'set-upcoming'; items: UpcomingItem[] }
-  /** End the current track now: the next (already decoded) starts at once, on the same connection. */
+  /**
+   * End the current track now (`track-ended` with reason `skipped`): the next, already decoded, starts at once on the
+   * same connection; one not decoded yet starts as soon as it has PCM (silence until then). While a radio URL or a
+   * live relay is on the air there is no track to skip: the daemon does nothing and answers with an `error`, code
+   * `skip_not_playlist`.
+   */
   | { command: 'skip' };
 
 /** Narrowing for what arrives on `process.on('message')` (a PM2 packet, or a plain command in tests). */

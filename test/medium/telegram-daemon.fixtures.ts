@@ -27,8 +27,17 @@ export interface StationDir {
   logDir: string;
 }
 
-/** A DATA_DIR with `count` short tracks (alternately quiet and loud sines) and a cover image. */
-export async function makeStation(count: number, seconds: number): Promise<StationDir> {
+/** A track's sine: its frequency and amplitude (0–1 of full scale). */
+export interface Tone {
+  hz: number;
+  amplitude: number;
+}
+
+/**
+ * A DATA_DIR with `count` short tracks and a cover image. The tracks are sines: alternately quiet and loud at 440 Hz,
+ * or `tones[i]` for track i (a ToneListener tells them apart by frequency).
+ */
+export async function makeStation(count: number, seconds: number, tones?: Tone[]): Promise<StationDir> {
   const root = await makeTempDir('tg-station');
   const dataDir = join(root, 'data');
   const logDir = join(root, 'logs');
@@ -36,7 +45,7 @@ export async function makeStation(count: number, seconds: number): Promise<Stati
   const tracks: TrackLibraryFile['tracks'] = [];
   for (let i = 0; i < count; i++) {
     const file = `t${i + 1}.mp3`;
-    const amplitude = i % 2 === 0 ? QUIET : LOUD;
+    const { hz, amplitude } = tones?.[i] ?? { hz: 440, amplitude: i % 2 === 0 ? QUIET : LOUD };
     await run('ffmpeg', [
       '-hide_banner',
       '-loglevel',
@@ -45,7 +54,7 @@ export async function makeStation(count: number, seconds: number): Promise<Stati
       '-f',
       'lavfi',
       '-i',
-      `aevalsrc=${amplitude}*sin(2*PI*440*t):s=44100:d=${seconds}`,
+      `aevalsrc=${amplitude}*sin(2*PI*${hz}*t):s=44100:d=${seconds}`,
       '-ac',
       '2',
       '-b:a',
@@ -122,6 +131,53 @@ export async function runDaemon(station: StationDir, env: Record<string, string>
   };
 }
 
+/**
+ * An ffmpeg reading the ingest as mono s16 PCM at 44.1 kHz, with the low-latency flags from DESIGN.md (or ffmpeg
+ * buffers until the end); `onData` gets each chunk with its arrival time.
+ */
+function spawnIngestListener(url: string, onData: (at: number, data: Buffer) => void): ChildProcess {
+  const child = spawn(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-fflags',
+      'nobuffer',
+      '-probesize',
+      '32768',
+      '-analyzeduration',
+      '0',
+      '-rw_timeout',
+      '5000000',
+      '-i',
+      url,
+      '-vn',
+      '-f',
+      's16le',
+      '-ar',
+      '44100',
+      '-ac',
+      '1',
+      '-flush_packets',
+      '1',
+      'pipe:1',
+    ],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  child.stdout.on('data', (data: Buffer) => onData(Date.now(), data));
+  return child;
+}
+
+function killListener(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
 export interface LevelChange {
   /** Wall-clock ms when the first PCM of the new level reached the listener. */
   at: number;
@@ -141,37 +197,7 @@ export class LevelListener {
   private static readonly WINDOW = 441 * 2;
 
   constructor(url: string) {
-    this.child = spawn(
-      'ffmpeg',
-      [
-        '-hide_banner',
-        '-nostdin',
-        '-loglevel',
-        'error',
-        '-fflags',
-        'nobuffer',
-        '-probesize',
-        '32768',
-        '-analyzeduration',
-        '0',
-        '-rw_timeout',
-        '5000000',
-        '-i',
-        url,
-        '-vn',
-        '-f',
-        's16le',
-        '-ar',
-        '44100',
-        '-ac',
-        '1',
-        '-flush_packets',
-        '1',
-        'pipe:1',
-      ],
-      { stdio: ['ignore', 'pipe', 'ignore'] },
-    );
-    this.child.stdout!.on('data', (data: Buffer) => this.onData(Date.now(), data));
+    this.child = spawnIngestListener(url, (at, data) => this.onData(at, data));
   }
 
   get receivedAny(): boolean {
@@ -196,12 +222,152 @@ export class LevelListener {
   }
 
   stop(): Promise<void> {
-    if (this.child.exitCode !== null) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.child.once('exit', () => resolve());
-      this.child.kill('SIGKILL');
-    });
+    return killListener(this.child);
   }
+}
+
+/** One 10 ms window of what a ToneListener heard. */
+export interface ToneWindow {
+  /** Wall-clock ms when the PCM completing this window reached the listener. */
+  at: number;
+  /** Where the window starts in the audio heard (ms from the listener's first sample): gaps are measured on this. */
+  positionMs: number;
+  /** RMS as a share of full scale (a sine of amplitude A: A/√2). */
+  rms: number;
+  /** Frequency from the zero crossings (±50 Hz per window); 0 when silent. */
+  hz: number;
+  silent: boolean;
+}
+
+/** A run of windows: silence, or one tone at one level. */
+export interface ToneSegment {
+  /** Arrival (wall clock) and audio position of its first window. */
+  at: number;
+  positionMs: number;
+  ms: number;
+  silent: boolean;
+  /** Means over its windows. */
+  hz: number;
+  rms: number;
+}
+
+export interface ToneListenerOptions {
+  /** Below this RMS (share of full scale) a window is silence. */
+  silenceRms?: number;
+}
+
+/**
+ * A listener on the ingest that records, per 10 ms window, the level and the frequency (zero crossings are enough
+ * for the sines of a tone station), so a test can tell which track is heard from the audio alone, when it started,
+ * and whether the air went silent in between.
+ */
+export class ToneListener {
+  static readonly WINDOW_MS = 10;
+  readonly windows: ToneWindow[] = [];
+  private readonly child: ChildProcess;
+  private readonly silenceRms: number;
+  private pending = Buffer.alloc(0);
+  private lastSample = 0;
+  /** 10 ms of mono s16 at 44.1 kHz. */
+  private static readonly WINDOW_BYTES = 441 * 2;
+
+  constructor(url: string, options: ToneListenerOptions = {}) {
+    this.silenceRms = options.silenceRms ?? 0.005;
+    this.child = spawnIngestListener(url, (at, data) => this.onData(at, data));
+  }
+
+  get receivedAny(): boolean {
+    return this.windows.length > 0;
+  }
+
+  /**
+   * Runs of at least `minMs` of silence, optionally only those that overlap the wall-clock span [from, to]. The
+   * listener's own start (before its first sound) is not a gap.
+   */
+  gaps(minMs: number, span: { from?: number; to?: number } = {}): ToneSegment[] {
+    const firstSound = this.windows.findIndex((w) => !w.silent);
+    if (firstSound < 0) return [];
+    return this.runs(this.windows.slice(firstSound)).filter(
+      (run) => run.silent && run.ms >= minMs && run.at + run.ms >= (span.from ?? -Infinity) && run.at <= (span.to ?? Infinity),
+    );
+  }
+
+  /**
+   * What was heard as runs of one tone (or silence), in order. Runs shorter than `minMs` (the window that straddles a
+   * change) are left out, and neighbours of the same tone then merged.
+   */
+  segments(options: { minMs?: number; toleranceHz?: number } = {}): ToneSegment[] {
+    const minMs = options.minMs ?? 50;
+    const tolerance = options.toleranceHz ?? 100;
+    const kept = this.runs(this.windows, tolerance).filter((run) => run.ms >= minMs);
+    const merged: ToneSegment[] = [];
+    for (const run of kept) {
+      const previous = merged.at(-1);
+      if (previous && previous.silent === run.silent && (run.silent || Math.abs(previous.hz - run.hz) <= tolerance)) {
+        const ms = previous.ms + run.ms;
+        previous.hz = (previous.hz * previous.ms + run.hz * run.ms) / ms;
+        previous.rms = (previous.rms * previous.ms + run.rms * run.ms) / ms;
+        previous.ms = run.positionMs + run.ms - previous.positionMs;
+      } else merged.push({ ...run });
+    }
+    return merged;
+  }
+
+  /** The first window at or after `since` (wall clock) that carries `hz` (± toleranceHz). */
+  firstHeard(hz: number, since: number, toleranceHz = 100): ToneWindow | undefined {
+    return this.windows.find((w) => w.at >= since && !w.silent && Math.abs(w.hz - hz) <= toleranceHz);
+  }
+
+  stop(): Promise<void> {
+    return killListener(this.child);
+  }
+
+  /** Consecutive windows of the same kind: silence, or a tone within `toleranceHz` of the run's first windows. */
+  private runs(windows: readonly ToneWindow[], toleranceHz = 100): ToneSegment[] {
+    const runs: ToneSegment[] = [];
+    let run: (ToneSegment & { n: number }) | null = null;
+    for (const w of windows) {
+      const same = run && run.silent === w.silent && (w.silent || Math.abs(run.hz - w.hz) <= toleranceHz);
+      if (run && same) {
+        run.hz = (run.hz * run.n + w.hz) / (run.n + 1);
+        run.rms = (run.rms * run.n + w.rms) / (run.n + 1);
+        run.n += 1;
+        run.ms = w.positionMs + ToneListener.WINDOW_MS - run.positionMs;
+        continue;
+      }
+      if (run) runs.push(withoutCount(run));
+      run = { at: w.at, positionMs: w.positionMs, ms: ToneListener.WINDOW_MS, silent: w.silent, hz: w.hz, rms: w.rms, n: 1 };
+    }
+    if (run) runs.push(withoutCount(run));
+    return runs;
+  }
+
+  private onData(at: number, data: Buffer): void {
+    this.pending = Buffer.concat([this.pending, data]);
+    const size = ToneListener.WINDOW_BYTES;
+    while (this.pending.length >= size) {
+      let sum = 0;
+      let crossings = 0;
+      let previous = this.lastSample;
+      for (let i = 0; i < size; i += 2) {
+        const sample = this.pending.readInt16LE(i);
+        sum += sample * sample;
+        if ((previous < 0 && sample >= 0) || (previous >= 0 && sample < 0)) crossings += 1;
+        previous = sample;
+      }
+      this.lastSample = previous;
+      this.pending = this.pending.subarray(size);
+      const rms = Math.sqrt(sum / (size / 2)) / 32768;
+      const silent = rms < this.silenceRms;
+      // Two crossings per period, over 10 ms.
+      const hz = silent ? 0 : (crossings / 2) * (1000 / ToneListener.WINDOW_MS);
+      this.windows.push({ at, positionMs: this.windows.length * ToneListener.WINDOW_MS, rms, hz, silent });
+    }
+  }
+}
+
+function withoutCount({ n: _n, ...segment }: ToneSegment & { n: number }): ToneSegment {
+  return segment;
 }
 
 /**

@@ -23,6 +23,11 @@ export interface AudioSource {
   read(maxBytes: number): PcmChunk | null;
   /** Nothing more will come (until activated again). */
   readonly finished: boolean;
+  /**
+   * End the current track now (a `skip`): the next one plays from the very next read. True when a track that was on
+   * the air ended. Only the playlist has tracks to skip.
+   */
+  skip?(): boolean;
   /** Release everything for good. */
   close(): void;
 }

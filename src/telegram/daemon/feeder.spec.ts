@@ -35,6 +35,14 @@ class ScriptedSource implements AudioSource {
     this.closed = true;
     this.queue = [];
   }
+  /** Drops what is left of the segment playing: the next segment that starts a track plays next. */
+  skip(): boolean {
+    const head = this.queue[0];
+    if (!head) return false;
+    this.queue.shift();
+    while (this.queue[0] && !this.queue[0].track) this.queue.shift();
+    return true;
+  }
   available(): number {
     return this.queue.reduce((n, s) => n + s.data.length, 0);
   }
@@ -189,5 +197,34 @@ describe('Feeder', () => {
     feeder.switchTo(pending);
     feeder.stop();
     expect([live.closed, pending.closed, base.closed]).toEqual([true, true, false]);
+  });
+
+  it('skip ends the track where the audio written so far ends, and the next track fills the very next tick', () => {
+    const { feeder, at, base, output, events } = setup();
+    base.add(1, 1000, track('a')).add(2, 500, track('b'));
+    at(0);
+    at(20); // 30 frames of a written
+    expect(feeder.skip()).toBe(true);
+    expect(events.at(-1)).toEqual(['track-ended', { track: track('a'), heardAt: 130, reason: 'skipped' }]);
+    const before = output().length;
+    at(40);
+    const tick = [...output().subarray(before)];
+    expect(tick.length).toBe(20 * FRAME);
+    expect(tick.every((b) => b === 2)).toBe(true);
+    expect(events.at(-1)).toEqual(['track-started', { track: track('b'), heardAt: 130 }]);
+    expect(events.filter(([name]) => name === 'track-ended')).toHaveLength(1);
+  });
+
+  it('skip does nothing while another source is on the air', () => {
+    const { feeder, at, base, events } = setup();
+    base.add(1, 1000, track('a'));
+    const live = new ScriptedSource('rtmp').add(9, 100);
+    at(0);
+    feeder.switchTo(live);
+    at(10);
+    expect(feeder.onAir).toBe(live);
+    const count = events.length;
+    expect(feeder.skip()).toBe(false);
+    expect(events).toHaveLength(count);
   });
 });

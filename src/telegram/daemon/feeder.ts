@@ -31,7 +31,7 @@ export interface SwitchOptions {
 /** Emitted events; `heardAt` is monotonic ms (see FeederOptions.now). */
 export interface FeederEvents {
   'track-started': [{ track: DaemonTrack; heardAt: number }];
-  'track-ended': [{ track: DaemonTrack; heardAt: number; reason: 'finished' | 'interrupted' }];
+  'track-ended': [{ track: DaemonTrack; heardAt: number; reason: 'finished' | 'interrupted' | 'skipped' }];
   'source-changed': [{ source: AudioSource; kind: DaemonSourceKind; label: string; heardAt: number }];
   /** A source other than the base left the air (or never made it): it ended, starved, or timed out. */
   'source-failed': [{ source: AudioSource; reason: string }];
@@ -121,6 +121,18 @@ export class Feeder extends EventEmitter<FeederEvents> {
       starveGraceMs: options.starveGraceMs ?? this.options.starveGraceMs,
     };
     source.activate();
+  }
+
+  /**
+   * Ends the base's current track now: it ends where the audio written so far ends, and the next track's first PCM
+   * follows in the next tick. False (nothing done) when another source is on the air, or no track was playing.
+   */
+  skip(): boolean {
+    const base = this.options.base;
+    if (this.current !== base || !base.skip?.()) return false;
+    if (this.track) this.emit('track-ended', { track: this.track, heardAt: this.heardAt(this.clock.position), reason: 'skipped' });
+    this.track = null;
+    return true;
   }
 
   /** Writes what the clock says is due. Public for tests; runs on a timer after start(). */

@@ -37,4 +37,21 @@ describe('PlaylistOrder', () => {
   it('returns null for an empty library', () => {
     expect(new PlaylistOrder({ shuffle: true, loop: true }).next([])).toBeNull();
   });
+
+  it('rewinds to a mark, so a track dropped before it played is picked again (in order and shuffled)', () => {
+    const inOrder = new PlaylistOrder({ shuffle: false, loop: true });
+    const list = tracks('a', 'b', 'c');
+    inOrder.next(list);
+    const mark = inOrder.mark();
+    expect(inOrder.next(list)?.id).toBe('b');
+    inOrder.rewind(mark);
+    expect(take(inOrder, list, 2)).toEqual(['b', 'c']);
+
+    const shuffled = new PlaylistOrder({ shuffle: true, loop: true, random: () => 0.5 });
+    shuffled.next(list);
+    const shuffledMark = shuffled.mark();
+    const dropped = shuffled.next(list)?.id;
+    shuffled.rewind(shuffledMark);
+    expect(shuffled.next(list)?.id).toBe(dropped);
+  });
 });

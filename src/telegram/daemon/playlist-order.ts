@@ -9,6 +9,14 @@ export interface PlaylistOrderOptions {
   random?: () => number;
 }
 
+/** Where an order stood (see PlaylistOrder.mark). */
+export interface OrderMark {
+  previousId: string | null;
+  previousIndex: number;
+  bag: string[];
+  cycles: number;
+}
+
 export class PlaylistOrder {
   private previousId: string | null = null;
   private previousIndex = -1;
@@ -27,6 +35,18 @@ export class PlaylistOrder {
       this.previousIndex = tracks.indexOf(picked);
     }
     return picked;
+  }
+
+  /** Where the order stands now: rewind() to it when a picked track is dropped before it played, so it is picked again. */
+  mark(): OrderMark {
+    return { previousId: this.previousId, previousIndex: this.previousIndex, bag: [...this.bag], cycles: this.cycles };
+  }
+
+  rewind(mark: OrderMark): void {
+    this.previousId = mark.previousId;
+    this.previousIndex = mark.previousIndex;
+    this.bag = [...mark.bag];
+    this.cycles = mark.cycles;
   }
 
   private nextInOrder<T extends OrderedTrack>(tracks: readonly T[]): T | null {

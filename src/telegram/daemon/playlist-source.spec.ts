@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { FakeProcess, FakeProcessRepository } from '../../../test/fakes/process.repository.fake.js';
 import type { PcmChunk } from './audio-source.js';
+import type { UpcomingItem } from '../../contracts/daemon-messages.js';
 import { PlaylistSource, PlaylistTrack } from './playlist-source.js';
 
 const FORMAT = { sampleRate: 1000, channels: 2 };
 const track = (id: string, path = `${id}.mp3`): PlaylistTrack => ({ id, title: id.toUpperCase(), artist: 'Artist', duration: 1, path });
+/** A programme item: `itemId` plays track `id` from `path`. */
+const item = (itemId: string, id: string, path = `${id}.mp3`): UpcomingItem => ({
+  play: { itemId, reason: 'rotation', playlistId: 'pl-1' },
+  track: { id, title: id.toUpperCase(), artist: 'Artist', duration: 1 },
+  path,
+});
 const tick = () => new Promise((r) => setImmediate(r));
 
 function setup(library: PlaylistTrack[], loop = true) {
@@ -130,5 +137,206 @@ describe('PlaylistSource', () => {
     await tick();
     expect(finished).toBe(true);
     expect(source.finished).toBe(true);
+  });
+
+  it('plays the look-ahead in order, each start carrying its PlayRef, then goes on in library order', async () => {
+    const { source, decoder, readAll, processes } = setup([track('a'), track('b')]);
+    source.activate();
+    await tick();
+    source.available(); // a on the air, b decoding as next
+    await tick();
+    const b = decoder('/data/tracks/b.mp3')!;
+    source.setUpcoming([item('x1', 'x'), item('y1', 'y', '/music/y.flac')]);
+    expect(b.killedWith).toEqual(['SIGKILL']);
+    expect(source.holding).toEqual(['x1', 'y1']);
+    decode(decoder('/data/tracks/a.mp3'), 1, 2);
+    decode(decoder('/data/tracks/x.mp3'), 2, 2);
+    await tick();
+    expect(readAll().map((c) => c.track)).toEqual([
+      { id: 'a', title: 'A', artist: 'Artist', duration: 1 },
+      { id: 'x', title: 'X', artist: 'Artist', duration: 1, play: { itemId: 'x1', reason: 'rotation', playlistId: 'pl-1' } },
+    ]);
+    decode(decoder('/music/y.flac'), 3, 2);
+    await tick();
+    expect(readAll().map((c) => [c.track?.id, c.track?.play?.itemId])).toEqual([['y', 'y1']]);
+    expect(source.holding).toEqual([]);
+    await tick();
+    // The look-ahead ran out: b, dropped unplayed for x, is the library's next again.
+    const bs = processes.spawned.filter((p) => p.args.includes('/data/tracks/b.mp3'));
+    expect(bs).toHaveLength(2);
+    decode(bs[1], 4, 2);
+    await tick();
+    expect(readAll().map((c) => [c.track?.id, c.track?.play])).toEqual([['b', undefined]]);
+  });
+
+  it('decodes the next track as soon as the current one is on the air, up to its high-water mark', async () => {
+    const { source, decoder, processes } = setup([track('a'), track('b'), track('c')]);
+    source.activate();
+    await tick();
+    source.available();
+    await tick();
+    const [a, b] = [decoder('/data/tracks/a.mp3')!, decoder('/data/tracks/b.mp3')!];
+    expect(b).toBeDefined();
+    expect(a.exitCode).toBeNull(); // a still decoding
+    b.stdout.write(Buffer.alloc(5000, 2)); // aheadMs 1000 at 1000 Hz stereo: 4000 bytes
+    await tick();
+    expect(b.stdout.isPaused()).toBe(true);
+    // Only the current and the next: c waits for b to go on the air.
+    expect(processes.spawned).toHaveLength(2);
+  });
+
+  it('keeps the next decoder when the new look-ahead starts with it (same itemId, or same track and file)', async () => {
+    const { source, decoder, processes, readAll } = setup([track('a')]);
+    source.activate();
+    await tick();
+    source.available();
+    source.setUpcoming([item('x1', 'x')]);
+    const x = decoder('/data/tracks/x.mp3')!;
+    source.setUpcoming([item('x1', 'x'), item('y1', 'y')]);
+    source.setUpcoming([item('x2', 'x', '/data/tracks/x.mp3'), item('y1', 'y')]); // a new decision for the same file
+    expect(x.killedWith).toEqual([]);
+    expect(processes.spawned.filter((p) => p.args.includes('/data/tracks/x.mp3'))).toHaveLength(1);
+    expect(source.holding).toEqual(['x2', 'y1']);
+    decode(decoder('/data/tracks/a.mp3'), 1, 1);
+    decode(x, 2, 1);
+    await tick();
+    expect(readAll().map((c) => c.track?.play?.itemId)).toEqual([undefined, 'x2']);
+  });
+
+  it('drops the next decoder when the new look-ahead starts with another item, and decodes that one', async () => {
+    const { source, decoder, readAll } = setup([track('a')]);
+    source.activate();
+    await tick();
+    source.available();
+    source.setUpcoming([item('x1', 'x'), item('y1', 'y')]);
+    const x = decoder('/data/tracks/x.mp3')!;
+    source.setUpcoming([item('z1', 'z')]);
+    expect(x.killedWith).toEqual(['SIGKILL']);
+    expect(source.holding).toEqual(['z1']);
+    decode(decoder('/data/tracks/a.mp3'), 1, 1);
+    decode(decoder('/data/tracks/z.mp3'), 3, 1);
+    await tick();
+    expect(readAll().map((c) => c.track?.id)).toEqual(['a', 'z']);
+    // An empty look-ahead drops a programme item too: the library goes on.
+    source.setUpcoming([item('w1', 'w')]);
+    const w = decoder('/data/tracks/w.mp3')!;
+    source.setUpcoming([]);
+    expect(w.killedWith).toEqual(['SIGKILL']);
+    expect(source.holding).toEqual([]);
+  });
+
+  it('reports an undecodable item and tries the next one', async () => {
+    const { source, decoder, readAll, errors } = setup([track('a')]);
+    source.activate();
+    await tick();
+    source.available();
+    source.setUpcoming([item('bad1', 'bad'), item('y1', 'y')]);
+    const bad = decoder('/data/tracks/bad.mp3')!;
+    bad.stderr.write('bad.mp3: No such file or directory\n');
+    bad.exit(1);
+    await tick();
+    expect(errors).toEqual([
+      { code: 'track_unplayable', message: 'track bad (BAD) cannot be decoded: bad.mp3: No such file or directory' },
+    ]);
+    expect(source.holding).toEqual(['y1']);
+    decode(decoder('/data/tracks/a.mp3'), 1, 1);
+    decode(decoder('/data/tracks/y.mp3'), 2, 1);
+    await tick();
+    expect(readAll().map((c) => c.track?.id)).toEqual(['a', 'y']);
+  });
+
+  it('reload re-picks a library track decoding as next, but keeps a programme item', async () => {
+    const library = [track('a'), track('b')];
+    const { source, decoder, processes } = setup(library);
+    source.activate();
+    await tick();
+    source.available();
+    await tick();
+    const b = decoder('/data/tracks/b.mp3')!;
+    library.splice(1, 1, track('c'));
+    source.reload();
+    await tick();
+    expect(b.killedWith).toEqual(['SIGKILL']);
+    const c = decoder('/data/tracks/c.mp3')!;
+    expect(c).toBeDefined();
+    source.setUpcoming([item('x1', 'x')]);
+    const x = decoder('/data/tracks/x.mp3')!;
+    const spawned = processes.spawned.length;
+    source.reload();
+    await tick();
+    expect(x.killedWith).toEqual([]);
+    expect(processes.spawned).toHaveLength(spawned);
+    expect(source.holding).toEqual(['x1']);
+  });
+
+  it('skip ends the current track and the next one, already decoded, comes from the very next read', async () => {
+    const { source, decoder, readAll, processes } = setup([track('a'), track('b')]);
+    source.activate();
+    await tick();
+    source.available();
+    await tick();
+    const a = decoder('/data/tracks/a.mp3')!;
+    a.stdout.write(Buffer.alloc(400, 1));
+    decoder('/data/tracks/b.mp3')!.stdout.write(Buffer.alloc(40, 2));
+    await tick();
+    expect(source.read(40)?.track?.id).toBe('a');
+    expect(source.skip()).toBe(true);
+    expect(a.killedWith).toEqual(['SIGKILL']);
+    const [next, ...rest] = readAll();
+    expect([next.track?.id, next.data.length, next.data[0]]).toEqual(['b', 40, 2]);
+    expect(rest).toEqual([]);
+    // The one after b (a again: the library loops) is decoding as the next already.
+    await tick();
+    expect(processes.spawned.map((p) => p.args.find((arg) => arg.endsWith('.mp3')))).toEqual([
+      '/data/tracks/a.mp3',
+      '/data/tracks/b.mp3',
+      '/data/tracks/a.mp3',
+    ]);
+  });
+
+  it('skip with nothing decoded yet ends the current track; the next plays once it has PCM', async () => {
+    const { source, decoder, readAll } = setup([track('a'), track('b')]);
+    source.activate();
+    await tick();
+    source.available();
+    decoder('/data/tracks/a.mp3')!.stdout.write(Buffer.alloc(40, 1));
+    await tick();
+    readAll();
+    expect(source.skip()).toBe(true);
+    expect(source.read(40)).toBeNull();
+    decode(decoder('/data/tracks/b.mp3'), 2, 1);
+    await tick();
+    expect(readAll().map((c) => c.track?.id)).toEqual(['b']);
+  });
+
+  it('leaves out an item that went on the air already (a look-ahead sent before Wave heard it start)', async () => {
+    const { source, decoder, readAll, processes } = setup([track('a')]);
+    source.activate();
+    await tick();
+    source.available();
+    source.setUpcoming([item('x1', 'x')]);
+    decode(decoder('/data/tracks/a.mp3'), 1, 1);
+    decode(decoder('/data/tracks/x.mp3'), 2, 1);
+    await tick();
+    readAll();
+    source.setUpcoming([item('x1', 'x'), item('y1', 'y')]);
+    expect(source.holding).toEqual(['y1']);
+    expect(processes.spawned.filter((p) => p.args.includes('/data/tracks/x.mp3'))).toHaveLength(1);
+  });
+
+  it("goes first with Wave's item even while the library is being read, and keeps a library next on an empty look-ahead", async () => {
+    const { source, decoder, readAll, processes } = setup([track('a'), track('b')]);
+    source.activate(); // the library read is under way
+    source.setUpcoming([item('x1', 'x')]);
+    await tick();
+    expect(processes.spawned.map((p) => p.args.find((arg) => arg.endsWith('.mp3')))).toEqual(['/data/tracks/x.mp3']);
+    decode(decoder('/data/tracks/x.mp3'), 1, 1);
+    await tick();
+    expect(readAll().map((c) => c.track?.play?.itemId)).toEqual(['x1']);
+    await tick();
+    const a = decoder('/data/tracks/a.mp3')!; // the look-ahead ran out: the library from its start
+    source.setUpcoming([]);
+    expect(a.killedWith).toEqual([]);
+    expect(source.holding).toEqual([]);
   });
 });

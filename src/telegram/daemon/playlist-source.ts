@@ -2,12 +2,12 @@ import { EventEmitter } from 'node:events';
 import { isAbsolute, resolve } from 'node:path';
 import type { ProcessRepository } from '../../repositories/process.repository.js';
 import type { AudioSource, PcmChunk } from './audio-source.js';
-import type { DaemonTrack } from '../../contracts/daemon-messages.js';
+import type { DaemonTrack, UpcomingItem } from '../../contracts/daemon-messages.js';
 import { bytesForMs, PcmFormat } from './pcm.js';
 import { fileDecoderArgs, PcmDecoder } from './pcm-decoder.js';
-import { PlaylistOrder } from './playlist-order.js';
+import { OrderMark, PlaylistOrder } from './playlist-order.js';
 
-/** A library entry as the daemon needs it. */
+/** A library entry as the daemon needs it (or a programme item: then `play` is set). */
 export interface PlaylistTrack extends DaemonTrack {
   /** Absolute, or relative to the tracks folder. */
   path: string;
@@ -17,12 +17,15 @@ export interface PlaylistSourceOptions {
   processes: ProcessRepository;
   ffmpegPath: string;
   format: PcmFormat;
-  /** Re-read at every track boundary, so edits to the library apply without a restart. */
+  /** Re-read whenever the library order picks a track, so edits to the library apply without a restart. */
   loadTracks: () => Promise<PlaylistTrack[]>;
   tracksDir: string;
   shuffle: boolean;
   loop: boolean;
-  /** PCM decoded ahead per track (the next track starts decoding when the current one has this much left). */
+  /**
+   * PCM each decoder holds ahead of the reader (back-pressure pauses it there): the current track's cushion, and
+   * how much of the next one is ready when the current one ends or is skipped.
+   */
   aheadMs?: number;
   /** Wait before re-reading an empty or unplayable playlist. */
   idleRetryMs?: number;
@@ -32,14 +35,23 @@ interface LoadedTrack {
   track: PlaylistTrack;
   decoder: PcmDecoder;
   announced: boolean;
+  /** Stopped by us (replaced, skipped, left the air): its exit is no failure. */
+  dropped: boolean;
+  /** A library track: where the order stood before it was picked, to pick it again if it is dropped before it plays. */
+  orderMark?: OrderMark;
 }
 
+/** Started item ids remembered, so a look-ahead sent before Wave heard an item start does not play it twice. */
+const STARTED_ITEMS_KEPT = 50;
+
 /**
- * The track playlist as one continuous PCM source: each track is decoded by its own ffmpeg, and the next
- * track is decoded ahead while the current one plays out, so a track change leaves no gap.
+ * The playlist as one continuous PCM source: each track is decoded by its own ffmpeg. What plays next is Wave's
+ * programme (the look-ahead it sets with setUpcoming) and, when that runs out, the library in its own order, so
+ * the air is never silent while Wave is away. As soon as a track is current the next one is decoded up to
+ * `aheadMs`, so a track change or a skip leaves no gap. At most two decoders run: the current and the next.
  *
  * Events: `error` ({ code, message }) for an unplayable track or an unreadable library; `finished` when
- * a non-looping playlist has played its last track.
+ * a non-looping library has played its last track.
  */
 export class PlaylistSource extends EventEmitter implements AudioSource {
   readonly kind = 'playlist' as const;
@@ -47,6 +59,9 @@ export class PlaylistSource extends EventEmitter implements AudioSource {
   private readonly order: PlaylistOrder;
   private current: LoadedTrack | null = null;
   private next: LoadedTrack | null = null;
+  /** The programme's items after `next`, not decoding yet. */
+  private upcoming: PlaylistTrack[] = [];
+  private readonly startedItemIds: string[] = [];
   private preparing: Promise<void> | null = null;
   private exhausted = false;
   private closed = false;
@@ -61,7 +76,12 @@ export class PlaylistSource extends EventEmitter implements AudioSource {
   }
 
   get finished(): boolean {
-    return this.exhausted && !this.current && !this.next;
+    return this.exhausted && !this.current && !this.next && this.upcoming.length === 0;
+  }
+
+  /** Item ids of the look-ahead, in play order (the one decoding as next first). */
+  get holding(): string[] {
+    return [this.next?.track, ...this.upcoming].flatMap((track) => (track?.play ? [track.play.itemId] : []));
   }
 
   activate(): void {
@@ -71,17 +91,45 @@ export class PlaylistSource extends EventEmitter implements AudioSource {
 
   deactivate(): void {
     this.dropCurrent();
-    if (!this.next) this.prepareNext();
+    this.prepareNext();
   }
 
-  /** The library changed: decode the next track again from the fresh list. */
+  /** The library changed: decode the next library track again from the fresh list (a programme item stays). */
   reload(): void {
     this.exhausted = false;
-    if (this.next) {
-      this.next.decoder.stop();
-      this.next = null;
-    }
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    if (this.next && !this.next.track.play) this.dropNext();
     this.prepareNext();
+  }
+
+  /**
+   * Replaces the look-ahead with Wave's programme. The next track already decoding is kept when it is the new first
+   * item (same itemId, or the same track and file), taking the item's PlayRef; otherwise the first item is decoded
+   * in its place. An item that already went on the air (Wave had not heard it start yet) is left out. With no items
+   * the library order goes on.
+   */
+  setUpcoming(items: readonly UpcomingItem[]): void {
+    const tracks = items
+      .filter((item) => !this.hasStarted(item.play.itemId))
+      .map((item): PlaylistTrack => ({ ...item.track, play: item.play, path: item.path }));
+    const next = this.next;
+    if (next && tracks.length > 0 && this.sameItem(next.track, tracks[0])) {
+      next.track = tracks[0];
+      this.upcoming = tracks.slice(1);
+      return;
+    }
+    this.upcoming = tracks;
+    if (next && (tracks.length > 0 || next.track.play)) this.dropNext();
+    this.prepareNext();
+  }
+
+  /** Ends the current track now: the next one (already decoding) plays from the next read. */
+  skip(): boolean {
+    const ended = this.current?.announced ?? false;
+    this.dropCurrent();
+    this.promoteIfDone();
+    return ended;
   }
 
   available(): number {
@@ -98,6 +146,10 @@ export class PlaylistSource extends EventEmitter implements AudioSource {
     this.consecutiveFailures = 0;
     if (loaded.announced) return { data };
     loaded.announced = true;
+    if (loaded.track.play) {
+      this.startedItemIds.push(loaded.track.play.itemId);
+      if (this.startedItemIds.length > STARTED_ITEMS_KEPT) this.startedItemIds.shift();
+    }
     return { data, track: publicTrack(loaded.track) };
   }
 
@@ -105,30 +157,51 @@ export class PlaylistSource extends EventEmitter implements AudioSource {
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.dropCurrent();
-    this.next?.decoder.stop();
-    this.next = null;
+    this.dropNext();
+    this.upcoming = [];
   }
 
   private dropCurrent(): void {
-    this.current?.decoder.stop();
+    if (this.current) drop(this.current);
     this.current = null;
   }
 
-  /** Moves to the next track once the current one is drained. */
-  private promoteIfDone(): void {
-    if (this.current && !this.current.decoder.finished) return;
-    if (this.current) this.current = null;
-    if (this.next) {
-      this.current = this.next;
-      this.next = null;
-      // Only one decoder runs at full speed at a time; the next starts when this one has decoded all.
-      if (this.current.decoder.hasExited) this.prepareNext();
-    } else if (!this.preparing && !this.retryTimer) this.prepareNext();
+  private dropNext(): void {
+    const next = this.next;
+    if (!next) return;
+    drop(next);
+    this.next = null;
+    if (next.orderMark) this.order.rewind(next.orderMark);
   }
 
+  private hasStarted(itemId: string): boolean {
+    return this.current?.track.play?.itemId === itemId || this.startedItemIds.includes(itemId);
+  }
+
+  private sameItem(decoding: PlaylistTrack, item: PlaylistTrack): boolean {
+    if (decoding.play && decoding.play.itemId === item.play?.itemId) return true;
+    return decoding.id === item.id && this.resolvePath(decoding.path) === this.resolvePath(item.path);
+  }
+
+  private resolvePath(path: string): string {
+    return isAbsolute(path) ? path : resolve(this.options.tracksDir, path);
+  }
+
+  /** Moves to the next track once the current one is drained, and starts decoding the one after it at once. */
+  private promoteIfDone(): void {
+    if (this.current && !this.current.decoder.finished) return;
+    this.current = this.next;
+    this.next = null;
+    this.prepareNext();
+  }
+
+  /** Decodes the next track: the programme's next item, or else the library's next track. */
   private prepareNext(): void {
-    if (this.closed || this.preparing || this.next || this.exhausted) return;
-    this.preparing = this.loadNext()
+    if (this.closed || this.next) return;
+    const item = this.upcoming.shift();
+    if (item) return this.decode(item);
+    if (this.preparing || this.retryTimer || this.exhausted) return;
+    this.preparing = this.loadFromLibrary()
       .catch((error: Error) => {
         this.emit('error', { code: 'playlist_unreadable', message: error.message });
         this.retryLater();
@@ -138,9 +211,11 @@ export class PlaylistSource extends EventEmitter implements AudioSource {
       });
   }
 
-  private async loadNext(): Promise<void> {
+  private async loadFromLibrary(): Promise<void> {
     const tracks = await this.options.loadTracks();
+    // The programme may have sent an item meanwhile: it went first.
     if (this.closed || this.next) return;
+    const mark = this.order.mark();
     const track = this.order.next(tracks);
     if (!track) {
       if (tracks.length > 0 && !this.options.loop) {
@@ -149,33 +224,31 @@ export class PlaylistSource extends EventEmitter implements AudioSource {
       } else this.retryLater();
       return;
     }
-    const path = isAbsolute(track.path) ? track.path : resolve(this.options.tracksDir, track.path);
+    this.decode(track, mark, tracks.length);
+  }
+
+  private decode(track: PlaylistTrack, orderMark?: OrderMark, librarySize = 0): void {
     const decoder = new PcmDecoder(
       this.options.processes,
       this.options.ffmpegPath,
-      fileDecoderArgs(path, this.options.format),
+      fileDecoderArgs(this.resolvePath(track.path), this.options.format),
       this.options.format,
-      {
-        highWaterBytes: this.aheadBytes,
-      },
+      { highWaterBytes: this.aheadBytes },
     );
-    const loaded: LoadedTrack = { track, decoder, announced: false };
+    const loaded: LoadedTrack = { track, decoder, announced: false, dropped: false, orderMark };
     decoder.once('exit', (exit: { code: number | null; produced: number; stderr: string }) => {
-      if (this.closed) return;
-      if (exit.code !== 0 && exit.produced === 0 && this.current !== loaded && this.next !== loaded) return; // stopped by us
-      if (exit.code !== 0 && exit.produced === 0) {
-        this.consecutiveFailures += 1;
-        this.emit('error', {
-          code: 'track_unplayable',
-          message: `track ${track.id} (${track.title}) cannot be decoded: ${lastLine(exit.stderr)}`,
-        });
-        if (this.next === loaded) this.next = null;
-        if (this.consecutiveFailures >= Math.max(1, tracks.length)) this.retryLater();
-        else this.prepareNext();
-        return;
-      }
-      // This track is fully decoded: start decoding the one after it, so it is ready at the boundary.
-      if (this.current === loaded) this.prepareNext();
+      // A track that produced audio plays what it has; one killed by us is no failure.
+      if (this.closed || loaded.dropped || exit.code === 0 || exit.produced > 0) return;
+      const current = loaded.track;
+      this.emit('error', {
+        code: 'track_unplayable',
+        message: `track ${current.id} (${current.title}) cannot be decoded: ${lastLine(exit.stderr)}`,
+      });
+      if (this.next === loaded) this.next = null;
+      // A programme item gives way to the next item (or the library); the library is retried later when none plays.
+      if (!current.play) this.consecutiveFailures += 1;
+      if (!current.play && this.consecutiveFailures >= Math.max(1, librarySize)) this.retryLater();
+      else this.prepareNext();
     });
     this.next = loaded;
     decoder.start();
@@ -191,8 +264,14 @@ export class PlaylistSource extends EventEmitter implements AudioSource {
   }
 }
 
+function drop(loaded: LoadedTrack): void {
+  loaded.dropped = true;
+  loaded.decoder.stop();
+}
+
 function publicTrack(track: PlaylistTrack): DaemonTrack {
-  return { id: track.id, title: track.title, artist: track.artist, duration: track.duration };
+  const { id, title, artist, duration, play } = track;
+  return play ? { id, title, artist, duration, play } : { id, title, artist, duration };
 }
 
 function lastLine(text: string): string {

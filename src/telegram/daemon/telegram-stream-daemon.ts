@@ -4,7 +4,14 @@ import { hasUrlScheme, INGEST_URL_SCHEMES, publishUrl, RADIO_URL_SCHEMES } from 
 import type { TelegramConfigDocument } from '../telegram-config.document.js';
 import { Backoff } from './backoff.js';
 import { prepareCoverClip } from './cover.js';
-import type { DaemonCommand, DaemonMessage, DaemonSourceKind } from '../../contracts/daemon-messages.js';
+import {
+  TRACK_REASONS,
+  type DaemonCommand,
+  type DaemonMessage,
+  type DaemonSourceKind,
+  type UpcomingAcceptedMessage,
+  type UpcomingItem,
+} from '../../contracts/daemon-messages.js';
 import type { DaemonEnvironment } from './daemon-settings.js';
 import { encoderArgs } from './encoder.js';
 import { Feeder } from './feeder.js';
@@ -59,6 +66,11 @@ const RADIO_START_TIMEOUT_MS = 20_000;
 /** A live source that played (or waited for a publisher) this long resets its retry backoff. */
 const SOURCE_HEALTHY_MS = 10_000;
 
+/** A set-upcoming holds at most this many items (Wave sends the next one or two). */
+export const MAX_UPCOMING_ITEMS = 10;
+/** Programme plays kept for the next upcoming-accepted (the newest, when Wave was away longer). */
+const STARTED_PLAYS_KEPT = 20;
+
 /** `ingest`: Wave's own RTMP ingest (see the switch-source command). */
 export type Preferred = { kind: 'playlist' } | { kind: 'url' | 'rtmp'; url: string; ingest?: boolean };
 
@@ -76,7 +88,11 @@ export class TelegramStreamDaemon {
   private readonly liveBackoff = { url: new Backoff(1000, 30_000), rtmp: new Backoff(1000, 5000) };
   private liveRetryTimer: NodeJS.Timeout | null = null;
   private statsTimer: NodeJS.Timeout | null = null;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Reports waiting for their audio to be heard, in the order they were made. */
+  private readonly heardQueue: Array<{ heardAt: number; fn: () => void }> = [];
+  private heardTimer: NodeJS.Timeout | null = null;
+  /** Programme plays put on the air since the last upcoming-accepted. */
+  private startedPlays: UpcomingAcceptedMessage['started'] = [];
   private readonly startedAt = performance.now();
   private stopped = false;
 
@@ -151,8 +167,8 @@ export class TelegramStreamDaemon {
     this.stopped = true;
     if (this.statsTimer) clearInterval(this.statsTimer);
     if (this.liveRetryTimer) clearTimeout(this.liveRetryTimer);
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    if (this.heardTimer) clearTimeout(this.heardTimer);
+    this.heardQueue.length = 0;
     this.feeder?.stop();
     this.playlist.close();
     await this.connection?.stop();
@@ -187,17 +203,52 @@ export class TelegramStreamDaemon {
         this.engagePreferred();
         return;
       }
+      case 'set-upcoming': {
+        const items = upcomingItems(command);
+        if (typeof items === 'string') {
+          logger.warn(`set-upcoming refused: ${items}`);
+          this.send({ event: 'error', code: 'invalid_command', message: items, at: iso(performance.now()) });
+          return;
+        }
+        this.playlist.setUpcoming(items);
+        const holding = this.playlist.holding;
+        logger.debug(`look-ahead: ${holding.join(', ') || 'none (library order)'}`);
+        const started = this.startedPlays;
+        this.startedPlays = [];
+        this.send({ event: 'upcoming-accepted', started, holding, at: iso(performance.now()) });
+        return;
+      }
+      case 'skip':
+        // Only the playlist has tracks; a radio or a live show ends by switch-source. Wave hears why it did nothing.
+        if (this.feeder.onAir !== this.playlist) {
+          logger.info(`skip ignored: ${this.feeder.onAir.label} is on the air, not the playlist`);
+          this.send({
+            event: 'error',
+            code: 'skip_not_playlist',
+            message: `nothing to skip: ${this.feeder.onAir.label} is on the air`,
+            at: iso(performance.now()),
+          });
+          return;
+        }
+        if (this.feeder.skip()) logger.info('track skipped');
+        else logger.info('skip: no track was playing');
+        return;
     }
   }
 
   private wireEvents(): void {
     const { logger } = this.options;
-    this.feeder.on('track-started', ({ track, heardAt }) =>
+    this.feeder.on('track-started', ({ track, heardAt }) => {
+      // Counted from when it goes on the air, so an upcoming-accepted never lists an item as neither held nor started.
+      if (track.play) {
+        this.startedPlays.push({ ...track.play, trackId: track.id, startedAt: iso(heardAt) });
+        if (this.startedPlays.length > STARTED_PLAYS_KEPT) this.startedPlays.shift();
+      }
       this.atHeard(heardAt, () => {
         logger.info(`now playing: ${track.artist ? `${track.artist} — ` : ''}${track.title} (${track.id})`);
         this.send({ event: 'track-started', track, startedAt: iso(heardAt) });
-      }),
-    );
+      });
+    });
     this.feeder.on('track-ended', ({ track, heardAt, reason }) =>
       this.atHeard(heardAt, () => this.send({ event: 'track-ended', track, endedAt: iso(heardAt), reason })),
     );
@@ -308,17 +359,29 @@ export class TelegramStreamDaemon {
     });
   }
 
-  /** Runs `fn` when the audio due at `heardAt` (monotonic ms) reaches the ingest. */
+  /**
+   * Runs `fn` when the audio due at `heardAt` (monotonic ms) reaches the ingest. Reports go out in the order they were
+   * made: a skipped track's end and the next one's start are heard at one instant, and timers made a tick apart
+   * could swap them.
+   */
   private atHeard(heardAt: number, fn: () => void): void {
     if (this.stopped) return fn();
-    const timer = setTimeout(
+    this.heardQueue.push({ heardAt, fn });
+    if (this.heardQueue.length === 1) this.armHeardTimer();
+  }
+
+  private armHeardTimer(): void {
+    const head = this.heardQueue[0];
+    if (!head) return;
+    this.heardTimer = setTimeout(
       () => {
-        this.timers.delete(timer);
-        fn();
+        this.heardTimer = null;
+        const now = performance.now();
+        while (this.heardQueue.length > 0 && this.heardQueue[0].heardAt <= now + 1) this.heardQueue.shift()!.fn();
+        this.armHeardTimer();
       },
-      Math.max(0, heardAt - performance.now()),
+      Math.max(0, head.heardAt - performance.now()),
     );
-    this.timers.add(timer);
   }
 
   private send(message: DaemonMessage): void {
@@ -342,6 +405,46 @@ export function preferredSource(command: Extract<DaemonCommand, { command: 'swit
   return command.source === 'rtmp' && command.ingest === true
     ? { kind: 'rtmp', url: command.url, ingest: true }
     : { kind: command.source, url: command.url };
+}
+
+/**
+ * The items of a set-upcoming, checked field by field (the packet came over IPC) and copied without anything else it
+ * carried, or why it is refused. Paths are taken as library paths are: absolute, or relative to the tracks folder.
+ */
+export function upcomingItems(command: Extract<DaemonCommand, { command: 'set-upcoming' }>): UpcomingItem[] | string {
+  const items: unknown = command.items;
+  if (!Array.isArray(items)) return 'items must be an array';
+  if (items.length > MAX_UPCOMING_ITEMS) return `at most ${MAX_UPCOMING_ITEMS} items, got ${items.length}`;
+  const checked: UpcomingItem[] = [];
+  for (const [index, item] of items.entries()) {
+    const result = upcomingItem(item);
+    if (typeof result === 'string') return `item ${index}: ${result}`;
+    checked.push(result);
+  }
+  return checked;
+}
+
+function upcomingItem(item: unknown): UpcomingItem | string {
+  if (!isRecord(item)) return 'not an object';
+  const { play, track, path } = item;
+  if (!isRecord(play)) return 'play must be an object';
+  if (typeof play.itemId !== 'string' || play.itemId === '') return 'play.itemId must be a non-empty string';
+  if (!TRACK_REASONS.includes(play.reason as never)) return `play.reason must be one of ${TRACK_REASONS.join(', ')}`;
+  if (play.playlistId !== null && typeof play.playlistId !== 'string') return 'play.playlistId must be a string or null';
+  if (!isRecord(track)) return 'track must be an object';
+  for (const key of ['id', 'title', 'artist'] as const) if (typeof track[key] !== 'string') return `track.${key} must be a string`;
+  if (typeof track.duration !== 'number' || !Number.isFinite(track.duration)) return 'track.duration must be a number';
+  // ffmpeg cannot be handed a NUL byte (spawn throws).
+  if (typeof path !== 'string' || path === '' || path.includes('\0')) return 'path must be a non-empty string (no NUL)';
+  return {
+    play: { itemId: play.itemId, reason: play.reason as UpcomingItem['play']['reason'], playlistId: play.playlistId },
+    track: { id: track.id as string, title: track.title as string, artist: track.artist as string, duration: track.duration },
+    path,
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return !!value && typeof value === 'object' && !Array.isArray(value);
 }
 
 export function sameSource(a: Preferred, b: Preferred): boolean {
