@@ -8,9 +8,9 @@ import { makeCover, makeTone } from '../env/media.js';
 import { createPm2Home, type Pm2Home } from '../env/pm2-home.js';
 import { startRtmpIngest, type RtmpIngest } from '../env/rtmp-ingest.js';
 import { connectSocket } from '../env/sockets.js';
-import { ToneListener } from '../env/tone-listener.js';
 import { waitUntil } from '../env/wait.js';
 import { startWave, type WaveServer } from '../env/wave-server.js';
+import { ToneListener } from '../medium/telegram-daemon.fixtures.js';
 
 // The programme on the air, everything real: Wave (built server) deciding, PM2 running the daemon, a local RTMPS ingest
 // standing in for Telegram, and a listener on it. Every track is a sine of its own frequency, so the listener hears
@@ -19,13 +19,38 @@ import { startWave, type WaveServer } from '../env/wave-server.js';
 const KEY = '1234567890:ProgrammeKeyProgrammeKey';
 /** A non-UTC zone with DST, so the schedule is read in local time. */
 const TIME_ZONE = 'America/New_York';
-const MUSIC = [330, 440, 550, 660];
-const JINGLE = 1500;
-const SHOW = [880, 990];
-const REQUEST = 2000;
+/** 300 Hz apart: the listener tells frequencies apart within ±100 Hz. */
+const MUSIC = [300, 600, 900, 1200];
+const SHOW = [1600, 2000];
+const JINGLE = 2800;
+const REQUEST = 3400;
 const TONES = [...MUSIC, JINGLE, ...SHOW, REQUEST];
 const MUSIC_SECONDS = 4;
 const JINGLE_SECONDS = 1.5;
+
+/** The test tone nearest `hz` (within 100 Hz), or null. */
+function toneAt(hz: number): number | null {
+  return TONES.find((tone) => Math.abs(tone - hz) <= 100) ?? null;
+}
+
+/** The tones heard since `since` (wall clock), in order, each once per run. */
+function heardOrder(listener: ToneListener, since: number): number[] {
+  const order: number[] = [];
+  for (const segment of listener.segments({ minMs: 150 })) {
+    const tone = segment.silent || segment.at < since ? null : toneAt(segment.hz);
+    if (tone !== null && order.at(-1) !== tone) order.push(tone);
+  }
+  return order;
+}
+
+/** When the first run of a tone matching `which` was heard at or after `since`. */
+function firstRun(listener: ToneListener, since: number, which: (tone: number) => boolean): number | undefined {
+  for (const segment of listener.segments({ minMs: 150 })) {
+    const tone = segment.silent || segment.at < since ? null : toneAt(segment.hz);
+    if (tone !== null && which(tone)) return segment.at;
+  }
+  return undefined;
+}
 
 interface Track {
   id: string;
@@ -133,8 +158,8 @@ describe.each(DATABASES)('The programme on the air on %s (Wave → PM2 → daemo
 
   it('plays a jingle after every 2 rotation tracks, heard on the air, on one connection', async () => {
     const since = Date.now();
-    await waitUntil(() => listener.order(TONES, since).length >= 9, 60_000, 'nine tracks heard');
-    const heard = listener.order(TONES, since);
+    await waitUntil(() => heardOrder(listener, since).length >= 9, 60_000, 'nine tracks heard');
+    const heard = heardOrder(listener, since);
     console.info(`[programme] heard: ${heard.join(' ')}`);
     // Find the first jingle; from there the pattern is J M M J M M …
     const first = heard.indexOf(JINGLE);
@@ -153,8 +178,8 @@ describe.each(DATABASES)('The programme on the air on %s (Wave → PM2 → daemo
     const since = Date.now();
     const queued = await call<{ id: string }>(wave, 'POST', '/api/queue', { trackId: idOf.get(REQUEST), position: 0 });
     expect(queued.status, JSON.stringify(queued.body)).toBe(201);
-    await waitUntil(() => listener.firstHeard(REQUEST, TONES, since), 2 * MUSIC_SECONDS * 1000 + 4000, 'the request on the air');
-    const heard = listener.order(TONES, since);
+    await waitUntil(() => firstRun(listener, since, (tone) => tone === REQUEST), 2 * MUSIC_SECONDS * 1000 + 4000, 'the request on the air');
+    const heard = heardOrder(listener, since);
     // What played when it was queued may finish first; the request comes right after it.
     expect(heard.indexOf(REQUEST)).toBeLessThanOrEqual(1);
     await waitUntil(async () => (await call<{ items: unknown[] }>(wave, 'GET', '/api/queue')).body.items.length === 0, 5000, 'the queue empty');
@@ -177,17 +202,17 @@ describe.each(DATABASES)('The programme on the air on %s (Wave → PM2 → daemo
       20_000,
       'a rotation track a second in',
     );
-    const playing = listener.segments(TONES).at(-1)!.tone;
+    const playing = toneAt(listener.segments().filter((s) => !s.silent).at(-1)!.hz);
     const asked = Date.now();
     const skipped = await call<{ skipped: { trackId: string; next: { trackId: string } | null } }>(wave, 'POST', '/api/stream/telegram/skip');
     expect(skipped.status, JSON.stringify(skipped.body)).toBe(200);
     const heardAt = await waitUntil(
-      () => listener.segments(TONES, asked).find((s) => s.tone !== null && s.tone !== playing)?.from,
+      () => firstRun(listener, asked, (tone) => tone !== playing),
       4000,
       'another tone after the skip',
     );
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    const gaps = listener.gaps(100, asked - 500, heardAt + 1000);
+    const gaps = listener.gaps(100, { from: asked - 500, to: heardAt + 1000 });
     console.info(`[programme] skip heard after ${heardAt - asked} ms; gaps ≥ 100 ms around it: ${JSON.stringify(gaps)}`);
     expect(gaps).toEqual([]);
     expect(heardAt - asked).toBeLessThan(3000);
@@ -211,7 +236,7 @@ describe.each(DATABASES)('The programme on the air on %s (Wave → PM2 → daemo
     const endsAt = end.toMillis();
     const createdAt = Date.now();
     const firstShow = await waitUntil(
-      () => listener.segments(TONES, createdAt).find((s) => s.tone !== null && SHOW.includes(s.tone))?.from,
+      () => firstRun(listener, createdAt, (tone) => SHOW.includes(tone)),
       30_000,
       'the show on the air',
     );
@@ -220,7 +245,7 @@ describe.each(DATABASES)('The programme on the air on %s (Wave → PM2 → daemo
     expect(firstShow - startsAt).toBeLessThanOrEqual(MUSIC_SECONDS * 1000 + JINGLE_SECONDS * 1000 + 2500);
     // After its end, the rotation comes back at the next boundary.
     const back = await waitUntil(
-      () => listener.segments(TONES, endsAt).find((s) => s.tone !== null && MUSIC.includes(s.tone))?.from,
+      () => firstRun(listener, endsAt, (tone) => MUSIC.includes(tone)),
       MUSIC_SECONDS * 3000 + 5000,
       'the rotation back after the show',
     );
@@ -244,8 +269,8 @@ describe.each(DATABASES)('The programme on the air on %s (Wave → PM2 → daemo
     wave = await startWave({ dataDir, logDir, env, port: wave.port, socketPort: wave.socketPort });
     await attachSocket();
     // Several boundaries after the restart.
-    await waitUntil(() => listener.order(TONES, stoppedAt).length >= 8, 60_000, 'eight tracks heard after the restart');
-    const gaps = listener.gaps(100, stoppedAt);
+    await waitUntil(() => heardOrder(listener, stoppedAt).length >= 8, 60_000, 'eight tracks heard after the restart');
+    const gaps = listener.gaps(100, { from: stoppedAt });
     console.info(`[programme] restart at ${stoppedAt}: gaps ≥ 100 ms since: ${JSON.stringify(gaps)}`);
     expect(gaps).toEqual([]);
     expect(await publishers()).toEqual([publisherId]);
