@@ -108,8 +108,9 @@ export async function runDaemon(station: StationDir, env: Record<string, string>
   const logger: DaemonLogger = { error: log('error'), warn: log('warn'), info: log('info'), debug: log('debug') };
   const daemon = new TelegramStreamDaemon({
     config,
-    // The local ingest and radios listen on loopback, which the daemon may reach only when allowed.
-    env: daemonEnvironment({ WAVE_OUTBOUND_ALLOW: '127.0.0.1', ...env }),
+    // The local ingest and radios listen on loopback, which the daemon may reach only when allowed; no Wave runs
+    // here to send a programme, so the first track does not wait for one.
+    env: daemonEnvironment({ WAVE_OUTBOUND_ALLOW: '127.0.0.1', TELEGRAM_PROGRAMME_WAIT_MS: '0', ...env }),
     processes: new ProcessRepository(),
     storage,
     logger,

@@ -19,6 +19,8 @@ export interface DaemonEnvironment {
   outputLatencyMs: number;
   /** Which private hosts the configured URLs (server, radio, relay) may reach: WAVE_OUTBOUND_ALLOW, as Wave reads it. */
   outbound: OutboundPolicy;
+  /** How long the first track waits for Wave's programme before the library order picks it (see PlaylistSourceOptions). */
+  programmeWaitMs: number;
 }
 
 export class DaemonSetupError extends Error {}
@@ -38,6 +40,7 @@ export function daemonEnvironment(env: NodeJS.ProcessEnv): DaemonEnvironment {
     stallTimeoutMs: intFromEnv(env, 'TELEGRAM_STALL_TIMEOUT_MS', 10_000, 1000),
     outputLatencyMs: intFromEnv(env, 'TELEGRAM_OUTPUT_LATENCY_MS', DEFAULT_OUTPUT_LATENCY_MS, 0),
     outbound: outboundFromEnv(env),
+    programmeWaitMs: intFromEnv(env, 'TELEGRAM_PROGRAMME_WAIT_MS', DEFAULT_PROGRAMME_WAIT_MS, 0),
   };
 }
 
@@ -57,6 +60,9 @@ function outboundFromEnv(env: NodeJS.ProcessEnv): OutboundPolicy {
  * while ffmpeg held the connection itself.
  */
 export const DEFAULT_OUTPUT_LATENCY_MS = 1000;
+
+/** Wave hears `daemon-started` and answers with a look-ahead within tens of ms; 2 s covers a busy machine. */
+export const DEFAULT_PROGRAMME_WAIT_MS = 2000;
 
 /** Reads and validates `DATA_DIR/telegram-config.json`; the daemon never writes it. */
 export async function readTelegramConfig(dataDir: string, storage: StorageRepository): Promise<TelegramConfigDocument> {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FakeProcess, FakeProcessRepository } from '../../../test/fakes/process.repository.fake.js';
 import type { PcmChunk } from './audio-source.js';
 import type { UpcomingItem } from '../../contracts/daemon-messages.js';
@@ -14,7 +14,7 @@ const item = (itemId: string, id: string, path = `${id}.mp3`): UpcomingItem => (
 });
 const tick = () => new Promise((r) => setImmediate(r));
 
-function setup(library: PlaylistTrack[], loop = true) {
+function setup(library: PlaylistTrack[], loop = true, programmeWaitMs = 0) {
   const processes = new FakeProcessRepository();
   let loads = 0;
   const errors: Array<{ code: string; message: string }> = [];
@@ -31,6 +31,7 @@ function setup(library: PlaylistTrack[], loop = true) {
     loop,
     aheadMs: 1000,
     idleRetryMs: 10,
+    programmeWaitMs,
   });
   source.on('error', (e) => errors.push(e));
   /** The decoder for `path`, once spawned. */
@@ -167,6 +168,31 @@ describe('PlaylistSource', () => {
     decode(bs[1], 4, 2);
     await tick();
     expect(readAll().map((c) => [c.track?.id, c.track?.play])).toEqual([['b', undefined]]);
+  });
+
+  it("waits for Wave's first look-ahead before the library picks the first track, and no longer than programmeWaitMs", async () => {
+    const waits = setup([track('a')], true, 40);
+    waits.source.activate();
+    await tick();
+    expect(waits.processes.spawned).toHaveLength(0);
+    waits.source.setUpcoming([item('x1', 'x')]);
+    expect(waits.processes.spawned.map((p) => p.args.includes('/data/tracks/x.mp3'))).toEqual([true]);
+    expect(waits.loads()).toBe(0);
+
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const alone = setup([track('a')], true, 40);
+      alone.source.activate();
+      await tick();
+      expect(alone.processes.spawned).toHaveLength(0);
+      vi.advanceTimersByTime(40);
+      await tick();
+      expect(alone.decoder('/data/tracks/a.mp3')).toBeDefined();
+      alone.source.close();
+    } finally {
+      vi.useRealTimers();
+    }
+    waits.source.close();
   });
 
   it('decodes the next track as soon as the current one is on the air, up to its high-water mark', async () => {

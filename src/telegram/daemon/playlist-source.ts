@@ -29,6 +29,12 @@ export interface PlaylistSourceOptions {
   aheadMs?: number;
   /** Wait before re-reading an empty or unplayable playlist. */
   idleRetryMs?: number;
+  /**
+   * How long the first track waits for Wave's first look-ahead (from the first activation) before the library order
+   * picks it: Wave decides as soon as it hears the daemon started, so the station's first track is the programme's.
+   * 0: do not wait.
+   */
+  programmeWaitMs?: number;
 }
 
 interface LoadedTrack {
@@ -66,6 +72,9 @@ export class PlaylistSource extends EventEmitter implements AudioSource {
   private exhausted = false;
   private closed = false;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** Set once a look-ahead came (or the wait for the first one is over). */
+  private programmeHeard = false;
+  private programmeWait: { until: number; timer: NodeJS.Timeout | null } | null = null;
   private consecutiveFailures = 0;
   private readonly aheadBytes: number;
 
@@ -86,6 +95,7 @@ export class PlaylistSource extends EventEmitter implements AudioSource {
 
   activate(): void {
     if (this.closed) return;
+    this.programmeWait ??= { until: performance.now() + (this.options.programmeWaitMs ?? 0), timer: null };
     if (!this.current && !this.next) this.prepareNext();
   }
 
@@ -110,6 +120,8 @@ export class PlaylistSource extends EventEmitter implements AudioSource {
    * the library order goes on.
    */
   setUpcoming(items: readonly UpcomingItem[]): void {
+    this.programmeHeard = true;
+    if (this.programmeWait?.timer) clearTimeout(this.programmeWait.timer);
     const tracks = items
       .filter((item) => !this.hasStarted(item.play.itemId))
       .map((item): PlaylistTrack => ({ ...item.track, play: item.play, path: item.path }));
@@ -156,6 +168,7 @@ export class PlaylistSource extends EventEmitter implements AudioSource {
   close(): void {
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.programmeWait?.timer) clearTimeout(this.programmeWait.timer);
     this.dropCurrent();
     this.dropNext();
     this.upcoming = [];
@@ -200,7 +213,7 @@ export class PlaylistSource extends EventEmitter implements AudioSource {
     if (this.closed || this.next) return;
     const item = this.upcoming.shift();
     if (item) return this.decode(item);
-    if (this.preparing || this.retryTimer || this.exhausted) return;
+    if (this.preparing || this.retryTimer || this.exhausted || this.waitingForProgramme()) return;
     this.preparing = this.loadFromLibrary()
       .catch((error: Error) => {
         this.emit('error', { code: 'playlist_unreadable', message: error.message });
@@ -209,6 +222,22 @@ export class PlaylistSource extends EventEmitter implements AudioSource {
       .finally(() => {
         this.preparing = null;
       });
+  }
+
+  /** Before the first look-ahead, the library waits until programmeWaitMs is over (then tries again by itself). */
+  private waitingForProgramme(): boolean {
+    const wait = this.programmeWait;
+    if (this.programmeHeard || !wait) return false;
+    const remaining = wait.until - performance.now();
+    if (remaining <= 0) {
+      this.programmeHeard = true;
+      return false;
+    }
+    wait.timer ??= setTimeout(() => {
+      wait.timer = null;
+      this.prepareNext();
+    }, remaining);
+    return true;
   }
 
   private async loadFromLibrary(): Promise<void> {

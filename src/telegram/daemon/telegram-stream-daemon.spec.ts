@@ -83,7 +83,7 @@ async function startDaemon(library: PlaylistTrack[]) {
   const messages: DaemonMessage[] = [];
   const daemon = new TelegramStreamDaemon({
     config: { ...TELEGRAM_CONFIG_DOCUMENT.defaults(), serverUrl: 'rtmps://127.0.0.1:1/s/', streamKey: '1:key' },
-    env: daemonEnvironment({ TELEGRAM_OUTPUT_LATENCY_MS: '0' }),
+    env: daemonEnvironment({ TELEGRAM_OUTPUT_LATENCY_MS: '0', TELEGRAM_PROGRAMME_WAIT_MS: '0' }),
     processes,
     storage: { stat: () => Promise.resolve({ size: 1 }) } as unknown as StorageRepository,
     logger: { error: noop, warn: noop, info: noop, debug: noop },

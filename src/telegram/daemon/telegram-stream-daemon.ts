@@ -107,6 +107,7 @@ export class TelegramStreamDaemon {
       tracksDir: options.tracksDir,
       shuffle: config.shuffle,
       loop: config.loop,
+      programmeWaitMs: options.env.programmeWaitMs,
     });
     // `rtmp` with no relay URL is Wave's own ingest: its input carries a key, so Wave sends it over IPC
     // once the daemon has started; the playlist plays until then.
