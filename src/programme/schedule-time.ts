@@ -135,7 +135,7 @@ function firstInstantOfOffset(zone: IANAZone, before: number, after: number): nu
 
 /**
  * The next instant after `at` at which the set of active entries may change: an entry's start or end (both passes of
- * a repeated hour), or an offset change (at fall-back an entry may come back on as the wall clock goes back). Looks 8
+ * a repeated hour), or an offset change that changes the set (at fall-back the wall clock goes back). Looks 8
  * days ahead; null when nothing starts or ends in that time.
  */
 export function nextScheduleChange(entries: readonly ScheduleEntry[], timeZone: string, at: number): number | null {
@@ -164,7 +164,15 @@ export function nextScheduleChange(entries: readonly ScheduleEntry[], timeZone: 
   let previousOffset = zone.offset(at);
   for (let t = at + TRANSITION_SCAN_MS; t < limit + TRANSITION_SCAN_MS; t += TRANSITION_SCAN_MS) {
     const offset = zone.offset(t);
-    if (offset !== previousOffset) consider(firstInstantOfOffset(zone, t - TRANSITION_SCAN_MS, t));
+    if (offset !== previousOffset) {
+      // Only where it matters: at fall-back an entry that ended in the repeated hour comes back on, one that began in it goes off.
+      const transition = firstInstantOfOffset(zone, t - TRANSITION_SCAN_MS, t);
+      const ids = (instant: number) =>
+        activeEntries(entries, timeZone, instant)
+          .map((entry) => entry.id)
+          .join('\n');
+      if (ids(transition - 1) !== ids(transition)) consider(transition);
+    }
     previousOffset = offset;
   }
   return next;
