@@ -19,6 +19,10 @@ export interface CatalogTrack {
   hash: number;
 }
 
+/**
+ * Built anew when the library or a playlist changes, never edited in place: the decider keeps each playlist's members
+ * resolved to their tracks per (tracks, trackIds) pair, so a decision walks an array rather than 50,000 map lookups.
+ */
 export interface ProgrammeCatalog {
   tracks: ReadonlyMap<string, CatalogTrack>;
   /** the library's track ids in play order */
@@ -104,6 +108,21 @@ function unitInterval(seed: number, n: number): number {
 // Rotation: a shuffle per cycle, walked by key; the cursor keeps the last key played in order and the keys played
 // ahead of it (where the artist rule made it skip). Every step is one pass over the members, with no sort.
 
+const resolved = new WeakMap<readonly string[], { tracks: ReadonlyMap<string, CatalogTrack>; length: number; members: CatalogTrack[] }>();
+
+/** A playlist's members that are in the library, as tracks; resolved once per (tracks, trackIds) pair, then reused. */
+function membersOf(trackIds: readonly string[], tracks: ReadonlyMap<string, CatalogTrack>): readonly CatalogTrack[] {
+  const cached = resolved.get(trackIds);
+  if (cached !== undefined && cached.tracks === tracks && cached.length === trackIds.length) return cached.members;
+  const members: CatalogTrack[] = [];
+  for (const id of trackIds) {
+    const track = tracks.get(id);
+    if (track !== undefined) members.push(track);
+  }
+  resolved.set(trackIds, { tracks, length: trackIds.length, members });
+  return members;
+}
+
 /** The artists the rule keeps out now: the last `separation` music plays' (an empty artist keeps nothing out). */
 function blockedArtists(recentArtists: readonly string[], separation: number): ReadonlySet<string> | null {
   if (separation <= 0 || recentArtists.length === 0) return null;
@@ -123,8 +142,7 @@ interface RotationPick {
  * gives way rather than silence); `avoid` is passed over unless it is all that remains.
  */
 function smallestRemaining(
-  members: readonly string[],
-  tracks: ReadonlyMap<string, CatalogTrack>,
+  members: readonly CatalogTrack[],
   base: number,
   cursor: { key: number; ahead: readonly number[] },
   blocked: ReadonlySet<string> | null,
@@ -137,10 +155,10 @@ function smallestRemaining(
   let bestKey = 0;
   let bestRank = 3;
   for (let i = 0; i < members.length; i++) {
-    const track = tracks.get(members[i]);
-    if (track === undefined) continue;
+    const track = members[i];
     const key = shuffleKey(track.hash, base);
-    if (key <= after || (ahead !== null && ahead.has(key))) continue;
+    // Cheap tests first: once a free track is found only a smaller key can win, so the set lookups are rare.
+    if (key <= after || (bestRank === 0 && key >= bestKey) || (ahead !== null && ahead.has(key))) continue;
     const rank = track.id === avoid ? 2 : blocked !== null && blocked.has(track.artist) ? 1 : 0;
     if (rank < bestRank || (rank === bestRank && key < bestKey)) {
       best = track;
@@ -155,18 +173,12 @@ function pickRotation(playlist: Playlist, state: ProgrammeState, tracks: Readonl
   const cursor = state.cursors[playlist.id] ?? newCursor();
   const playlistHash = trackHash(playlist.id);
   const blocked = blockedArtists(state.recentArtists, playlist.artistSeparation);
-  const inCycle = smallestRemaining(playlist.trackIds, tracks, cycleBase(state.seed, cursor.cycle, playlistHash), cursor, blocked, null);
+  const members = membersOf(playlist.trackIds, tracks);
+  const inCycle = smallestRemaining(members, cycleBase(state.seed, cursor.cycle, playlistHash), cursor, blocked, null);
   if (inCycle !== null) return { ...inCycle, cycle: cursor.cycle };
   // The cycle is played out: a fresh order, not opening with the track that closed the last one.
   const cycle = cursor.cycle + 1;
-  const fresh = smallestRemaining(
-    playlist.trackIds,
-    tracks,
-    cycleBase(state.seed, cycle, playlistHash),
-    newCursor(),
-    blocked,
-    cursor.lastTrackId,
-  );
+  const fresh = smallestRemaining(members, cycleBase(state.seed, cycle, playlistHash), newCursor(), blocked, cursor.lastTrackId);
   return fresh === null ? null : { ...fresh, cycle };
 }
 
@@ -196,11 +208,10 @@ function rotationCursorAfter(
   const ahead = new Set(cursor.ahead);
   ahead.add(playedKey);
   let lowestUnplayed = Infinity;
-  for (let i = 0; i < playlist.trackIds.length; i++) {
-    const track = tracks.get(playlist.trackIds[i]);
-    if (track === undefined) continue;
-    const key = shuffleKey(track.hash, base);
-    if (key > cursor.key && !ahead.has(key) && key < lowestUnplayed) lowestUnplayed = key;
+  const members = membersOf(playlist.trackIds, tracks);
+  for (let i = 0; i < members.length; i++) {
+    const key = shuffleKey(members[i].hash, base);
+    if (key > cursor.key && key < lowestUnplayed && !ahead.has(key)) lowestUnplayed = key;
   }
   let key = cursor.key;
   const stillAhead: number[] = [];
