@@ -13,6 +13,7 @@ import {
   type ProgrammeCatalog,
 } from '../src/programme/decide-next.js';
 import type { IsoWeekday, Playlist, ProgrammeState, QueueItem, ScheduleEntry } from '../src/programme/programme.model.js';
+import { nextScheduleChange } from '../src/programme/schedule-time.js';
 import { percentile, printTable } from './lib/stats.js';
 
 /**
@@ -20,10 +21,10 @@ import { percentile, printTable } from './lib/stats.js';
  * rotations hold the whole library) over a library of BENCH_PROGRAMME_TRACKS (50,000) tracks, against the same with
  * a 100-track library, in the same run (the two take turns decision by decision, so drift hits both alike).
  *
- * Each library plays BENCH_PROGRAMME_DECISIONS (2,000) items of 4–6 minutes: about a week, in the station's zone
+ * Each library plays BENCH_PROGRAMME_DECISIONS (2,000) items (songs of 5–9 minutes, jingles of seconds): about a week, in the station's zone
  * (Europe/Berlin), with a request now and then. Every rotation starts near the end of its shuffle cycle, so cycles
  * roll over during the run at 50,000 too. Timed: decideNext, planUpcoming(…, 2) (the daemon's look-ahead: two
- * decisions and the state applied between) and afterPlay, each after a warm-up. Target: ≤ 5 ms per decision (p99).
+ * decisions and the state applied between), afterPlay and (for information) nextScheduleChange, each after a warm-up. Target: ≤ 5 ms per decision (p99).
  * A MISS is a measurement, not a failure. Results also go to `.bench-results/programme.json`.
  */
 const LARGE = Number(process.env.BENCH_PROGRAMME_TRACKS ?? 50_000);
@@ -67,7 +68,7 @@ function station(size: number): Station {
   const tracks: CatalogTrack[] = [];
   const artists = Math.max(10, Math.floor(size / 8));
   for (let i = 0; i < size; i++)
-    tracks.push(catalogTrack(`t${String(i).padStart(6, '0')}`, `Artist ${i % artists}`, 240 + ((i * 37) % 121)));
+    tracks.push(catalogTrack(`t${String(i).padStart(6, '0')}`, `Artist ${i % artists}`, 300 + ((i * 37) % 241)));
   const jingles = Array.from({ length: 30 }, (_, i) => catalogTrack(`jingle-${i}`, 'Station', 8 + (i % 10)));
   const all = tracks.map((t) => t.id);
   const slice = (from: number, every: number) => all.filter((_, i) => i % every === from % every);
@@ -91,9 +92,9 @@ function station(size: number): Station {
     playlist('ordered-d', 'ordered', slice(9, 25)),
     playlist('disabled', 'rotation', all, { enabled: false }),
     // Jingles and station IDs
-    playlist('jingle-tracks', 'jingle', jingleIds(0), { everyTracks: 4 }),
+    playlist('jingle-tracks', 'jingle', jingleIds(0), { everyTracks: 6 }),
     playlist('jingle-minutes', 'jingle', jingleIds(10), { everyMinutes: 45 }),
-    playlist('jingle-night', 'jingle', jingleIds(20), { everyTracks: 2 }),
+    playlist('jingle-night', 'jingle', jingleIds(20), { everyTracks: 3 }),
     playlist('id-top', 'hourly', jingleIds(0).slice(0, 3), { minute: 0 }),
     playlist('id-half', 'hourly', jingleIds(10).slice(0, 3), { minute: 30 }),
   ];
@@ -180,7 +181,13 @@ function station(size: number): Station {
 
 /** One station playing its week, a decision at a time. */
 class Simulation {
-  readonly times = { decide: [] as number[], plan2: [] as number[], afterPlay: [] as number[] };
+  readonly times = {
+    decide: [] as number[],
+    decideRotation: [] as number[],
+    plan2: [] as number[],
+    afterPlay: [] as number[],
+    nextChange: [] as number[],
+  };
   readonly reasons: Record<string, number> = {};
   cycles = 0;
   private at = START;
@@ -221,8 +228,15 @@ class Simulation {
     this.step++;
     if (!timed) return;
     this.times.decide.push(decideMs);
+    if (decided.reason === 'rotation') this.times.decideRotation.push(decideMs);
     this.times.plan2.push(planMs);
     this.times.afterPlay.push(afterMs);
+    // Wave asks for the next schedule change once per boundary, not per decision: sampled.
+    if (this.step % 10 === 0) {
+      started = performance.now();
+      nextScheduleChange(schedule, ZONE, this.at);
+      this.times.nextChange.push(performance.now() - started);
+    }
     this.reasons[decided.reason] = (this.reasons[decided.reason] ?? 0) + 1;
   }
 
@@ -245,17 +259,25 @@ describe('bench: programme decider', () => {
     }
     const ops = [
       ['decideNext', 'decide', 1],
+      ['decideNext, rotation picks only', 'decideRotation', 1],
       ['planUpcoming(…, 2)', 'plan2', 2],
       ['afterPlay', 'afterPlay', 0],
+      ['nextScheduleChange (50 entries)', 'nextChange', 0],
     ] as const;
     const figures = ops.map(([name, key, decisions]) => {
       const [s, l] = [small.times[key], large.times[key]];
-      const stats = (values: number[]) => ({ median: percentile(values, 50), p99: percentile(values, 99), max: Math.max(...values) });
+      const stats = (values: number[]) => ({
+        median: percentile(values, 50),
+        p90: percentile(values, 90),
+        p99: percentile(values, 99),
+        max: Math.max(...values),
+      });
       const [sf, lf] = [stats(s), stats(l)];
       // The target is per decision: planUpcoming(…, 2) makes two.
       const perDecisionP99 = decisions > 0 ? lf.p99 / decisions : null;
       return {
         name,
+        key,
         decisions,
         small: sf,
         large: lf,
@@ -273,6 +295,7 @@ describe('bench: programme decider', () => {
           `${SMALL}: median`,
           'p99',
           `${LARGE.toLocaleString('en')}: median`,
+          'p90',
           'p99',
           'max',
           'ratio (median)',
@@ -283,6 +306,7 @@ describe('bench: programme decider', () => {
           ms(f.small.median),
           ms(f.small.p99),
           ms(f.large.median),
+          ms(f.large.p90),
           ms(f.large.p99),
           ms(f.large.max),
           `${f.ratio.toFixed(2)}×`,
@@ -315,8 +339,19 @@ describe('bench: programme decider', () => {
           cyclesRolledOver: { small: small.cycles, large: large.cycles },
           figures: figures.map((f) => ({
             name: f.name,
-            small: { medianMs: round(f.small.median, 4), p99Ms: round(f.small.p99, 4), maxMs: round(f.small.max, 4) },
-            large: { medianMs: round(f.large.median, 4), p99Ms: round(f.large.p99, 4), maxMs: round(f.large.max, 4) },
+            samples: { small: small.times[f.key].length, large: large.times[f.key].length },
+            small: {
+              medianMs: round(f.small.median, 4),
+              p90Ms: round(f.small.p90, 4),
+              p99Ms: round(f.small.p99, 4),
+              maxMs: round(f.small.max, 4),
+            },
+            large: {
+              medianMs: round(f.large.median, 4),
+              p90Ms: round(f.large.p90, 4),
+              p99Ms: round(f.large.p99, 4),
+              maxMs: round(f.large.max, 4),
+            },
             ratio: round(f.ratio),
             p99PerDecisionMs: f.perDecisionP99 === null ? null : round(f.perDecisionP99, 4),
             verdict: f.verdict || null,
