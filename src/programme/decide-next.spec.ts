@@ -383,6 +383,12 @@ describe('decideNext: ordered playlists', () => {
     expect(planned.every((d) => d.reason === 'playlist' && d.playlistId === 'ord')).toBe(true);
   });
 
+  it('the last played removed and the list now shorter than its place: from the start', () => {
+    const cat = catalog(music, [ordered(['m4', 'm5', 'm6'])]);
+    const state: ProgrammeState = { ...afterB, cursors: { ord: { ...afterB.cursors.ord, lastTrackId: 'm9', lastIndex: 4 } } };
+    expect(planUpcoming(input(cat, { schedule: [entry('e', 'ord')], state }), 2).map((d) => d.trackId)).toEqual(['m4', 'm5']);
+  });
+
   it('the library fallback goes on in order after deletions', () => {
     const cat = catalog(music);
     const { state } = play(input(cat), 3);
@@ -430,6 +436,18 @@ describe('decideNext: rotation', () => {
     if (size >= 20) expect(new Set(orders).size).toBe(cycles);
     // A new cycle does not open with the track that closed the last one.
     if (size > 1) for (let i = 1; i < plays.length; i++) expect(plays[i].trackId).not.toBe(plays[i - 1].trackId);
+  });
+
+  it.each([
+    ['two tracks with one trackHash (a collision)', (list: CatalogTrack[]) => list.map((t, i) => (i < 2 ? { ...t, hash: 12345 } : t)), 10],
+    ['four tracks with one trackHash', (list: CatalogTrack[]) => list.map((t, i) => (i < 4 ? { ...t, hash: 7 } : t)), 10],
+    ['a track listed twice: one member', (list: CatalogTrack[]) => list, 10],
+  ])('every member plays once a cycle: %s', (name, edit, size) => {
+    const music = edit(tracks('m', size));
+    const ids = music.map((t) => t.id);
+    const cat = catalog(music, [playlist('rot', { trackIds: name.includes('twice') ? [...ids, 'm3', 'm3'] : ids })]);
+    const { plays } = rotationPlays(cat, size * 4);
+    for (let c = 0; c < 4; c++) expect(new Set(plays.slice(c * size, (c + 1) * size).map((p) => p.trackId)).size).toBe(size);
   });
 
   it('the same seed gives the same order, another seed another', () => {

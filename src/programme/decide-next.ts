@@ -108,19 +108,50 @@ function unitInterval(seed: number, n: number): number {
 // Rotation: a shuffle per cycle, walked by key; the cursor keeps the last key played in order and the keys played
 // ahead of it (where the artist rule made it skip). Every step is one pass over the members, with no sort.
 
-const resolved = new WeakMap<readonly string[], { tracks: ReadonlyMap<string, CatalogTrack>; length: number; members: CatalogTrack[] }>();
+/**
+ * A rotation's members that are in the library, with the hash each is shuffled by. Every key of a cycle is a bijection
+ * of that hash, so distinct hashes never tie; the rare member whose trackHash equals an earlier member's (≈ 25 % odds of
+ * one pair at 50,000 tracks) is given a distinct one, else it would never get past the cursor. A track listed twice is
+ * one member.
+ */
+interface Members {
+  tracks: ReadonlyMap<string, CatalogTrack>;
+  length: number;
+  list: CatalogTrack[];
+  hashes: Uint32Array;
+  /** The members whose hash is not their trackHash (a collision), by id. */
+  rehashed: Map<string, number>;
+}
 
-/** A playlist's members that are in the library, as tracks; resolved once per (tracks, trackIds) pair, then reused. */
-function membersOf(trackIds: readonly string[], tracks: ReadonlyMap<string, CatalogTrack>): readonly CatalogTrack[] {
+const resolved = new WeakMap<readonly string[], Members>();
+
+/** Resolved once per (tracks, trackIds) pair, then reused: a decision walks a typed array, not 50,000 map lookups. */
+function membersOf(trackIds: readonly string[], tracks: ReadonlyMap<string, CatalogTrack>): Members {
   const cached = resolved.get(trackIds);
-  if (cached !== undefined && cached.tracks === tracks && cached.length === trackIds.length) return cached.members;
-  const members: CatalogTrack[] = [];
+  if (cached !== undefined && cached.tracks === tracks && cached.length === trackIds.length) return cached;
+  const list: CatalogTrack[] = [];
+  const hashes: number[] = [];
+  const owner = new Map<number, string>();
+  const rehashed = new Map<string, number>();
   for (const id of trackIds) {
     const track = tracks.get(id);
-    if (track !== undefined) members.push(track);
+    if (track === undefined || rehashed.has(id)) continue;
+    let hash = track.hash >>> 0;
+    const taken = owner.get(hash);
+    if (taken === id) continue;
+    for (let attempt = 1; owner.has(hash); attempt++) hash = fmix32((track.hash + Math.imul(attempt, 0x9e3779b9)) >>> 0);
+    if (hash !== track.hash >>> 0) rehashed.set(id, hash);
+    owner.set(hash, id);
+    list.push(track);
+    hashes.push(hash);
   }
-  resolved.set(trackIds, { tracks, length: trackIds.length, members });
+  const members: Members = { tracks, length: trackIds.length, list, hashes: Uint32Array.from(hashes), rehashed };
+  resolved.set(trackIds, members);
   return members;
+}
+
+function memberHash(members: Members, track: CatalogTrack): number {
+  return members.rehashed.get(track.id) ?? track.hash >>> 0;
 }
 
 /** The artists the rule keeps out now: the last `separation` music plays' (an empty artist keeps nothing out). */
@@ -142,7 +173,7 @@ interface RotationPick {
  * gives way rather than silence); `avoid` is passed over unless it is all that remains.
  */
 function smallestRemaining(
-  members: readonly CatalogTrack[],
+  members: Members,
   base: number,
   cursor: { key: number; ahead: readonly number[] },
   blocked: ReadonlySet<string> | null,
@@ -154,11 +185,12 @@ function smallestRemaining(
   let best: CatalogTrack | null = null;
   let bestKey = 0;
   let bestRank = 3;
-  for (let i = 0; i < members.length; i++) {
-    const track = members[i];
-    const key = shuffleKey(track.hash, base);
+  const { list, hashes } = members;
+  for (let i = 0; i < hashes.length; i++) {
+    const key = shuffleKey(hashes[i], base);
     // Cheap tests first: once a free track is found only a smaller key can win, so the set lookups are rare.
     if (key <= after || (bestRank === 0 && key >= bestKey) || (ahead !== null && ahead.has(key))) continue;
+    const track = list[i];
     const rank = track.id === avoid ? 2 : blocked !== null && blocked.has(track.artist) ? 1 : 0;
     if (rank < bestRank || (rank === bestRank && key < bestKey)) {
       best = track;
@@ -196,21 +228,23 @@ function rotationCursorAfter(
   const played = tracks.get(trackId);
   if (played === undefined) return previous;
   const playlistHash = trackHash(playlist.id);
+  const members = membersOf(playlist.trackIds, tracks);
+  const playedHash = memberHash(members, played);
   let cursor = previous;
   let base = cycleBase(seed, cursor.cycle, playlistHash);
-  let playedKey = shuffleKey(played.hash, base);
+  let playedKey = shuffleKey(playedHash, base);
   if (playedKey <= cursor.key || cursor.ahead.includes(playedKey)) {
     // Played already this cycle: the decider had started the next one.
     cursor = newCursor(cursor.cycle + 1);
     base = cycleBase(seed, cursor.cycle, playlistHash);
-    playedKey = shuffleKey(played.hash, base);
+    playedKey = shuffleKey(playedHash, base);
   }
   const ahead = new Set(cursor.ahead);
   ahead.add(playedKey);
   let lowestUnplayed = Infinity;
-  const members = membersOf(playlist.trackIds, tracks);
-  for (let i = 0; i < members.length; i++) {
-    const key = shuffleKey(members[i].hash, base);
+  const { hashes } = members;
+  for (let i = 0; i < hashes.length; i++) {
+    const key = shuffleKey(hashes[i], base);
     if (key > cursor.key && key < lowestUnplayed && !ahead.has(key)) lowestUnplayed = key;
   }
   let key = cursor.key;
@@ -243,7 +277,9 @@ function nextOrderedIndex(order: readonly string[], cursor: PlaylistCursor, trac
   if (order.length === 0) return -1;
   const place = lastPlace(order, cursor);
   // The last one was removed: the one now in its place comes next (what followed it moved up into it).
-  const first = place >= 0 ? place + 1 : cursor.lastTrackId === null ? 0 : Math.max(cursor.lastIndex, 0);
+  const after = place >= 0 ? place + 1 : cursor.lastTrackId === null ? 0 : Math.max(cursor.lastIndex, 0);
+  // Past the end (the list got shorter than the place it stood at): wrap to the start.
+  const first = after >= order.length ? 0 : after;
   for (let step = 0; step < order.length; step++) {
     const index = (first + step) % order.length;
     if (tracks.has(order[index])) return index;
