@@ -24,13 +24,15 @@ import { percentile, printTable } from './lib/stats.js';
  * Each library plays BENCH_PROGRAMME_DECISIONS (2,000) items (songs of 5–9 minutes, jingles of seconds): about a week, in the station's zone
  * (Europe/Berlin), with a request now and then. Every rotation starts near the end of its shuffle cycle, so cycles
  * roll over during the run at 50,000 too. Timed: decideNext, planUpcoming(…, 2) (the daemon's look-ahead: two
- * decisions and the state applied between), afterPlay and (for information) nextScheduleChange, each after a warm-up. Target: ≤ 5 ms per decision (p99).
+ * decisions and the state applied between), afterPlay and, for information, nextScheduleChange and the first
+ * planUpcoming after a catalog change (when it picks from a rotation, whose members it resolves anew), after a warm-up. Target: ≤ 5 ms per decision (p99).
  * A MISS is a measurement, not a failure. Results also go to `.bench-results/programme.json`.
  */
 const LARGE = Number(process.env.BENCH_PROGRAMME_TRACKS ?? 50_000);
 const SMALL = 100;
 const DECISIONS = Number(process.env.BENCH_PROGRAMME_DECISIONS ?? 2_000);
 const WARMUP = 200;
+const COLD_SAMPLES = 20;
 const TARGET_MS = 5;
 const ZONE = 'Europe/Berlin';
 /** Monday 2026-10-19 00:00 Berlin: the week runs over the fall-back night. */
@@ -187,6 +189,7 @@ class Simulation {
     plan2: [] as number[],
     afterPlay: [] as number[],
     nextChange: [] as number[],
+    cold: [] as number[],
   };
   readonly reasons: Record<string, number> = {};
   cycles = 0;
@@ -240,6 +243,29 @@ class Simulation {
     this.reasons[decided.reason] = (this.reasons[decided.reason] ?? 0) + 1;
   }
 
+  /**
+   * After a library or playlist edit Wave builds a new catalog: the first rotation pick resolves its members again.
+   * Measured apart from the week (each sample copies the whole catalog, and that garbage would be collected inside it).
+   */
+  coldDecisions(samples: number): void {
+    const { catalog, schedule } = this.station;
+    for (let i = 0; i < samples * 4 && this.times.cold.length < samples; i++) {
+      const fresh: ProgrammeCatalog = {
+        tracks: new Map(catalog.tracks),
+        libraryOrder: [...catalog.libraryOrder],
+        // Without jingles and IDs, which would be due at every sample (the state stands still between samples).
+        playlists: catalog.playlists
+          .filter((p) => p.kind === 'rotation' || p.kind === 'ordered')
+          .map((p) => ({ ...p, trackIds: [...p.trackIds] })),
+      };
+      const at = this.at + i * 3_600_000;
+      const started = performance.now();
+      const cold = planUpcoming({ at, timeZone: ZONE, catalog: fresh, schedule, queue: [], state: this.state }, 2);
+      const coldMs = performance.now() - started;
+      if (cold.some((d) => d.reason === 'rotation')) this.times.cold.push(coldMs);
+    }
+  }
+
   get simulatedDays(): number {
     return (this.at - START) / 86_400_000;
   }
@@ -257,12 +283,14 @@ describe('bench: programme decider', () => {
       small.next(i >= WARMUP);
       large.next(i >= WARMUP);
     }
+    for (const simulation of [small, large]) simulation.coldDecisions(COLD_SAMPLES);
     const ops = [
       ['decideNext', 'decide', 1],
       ['decideNext, rotation picks only', 'decideRotation', 1],
       ['planUpcoming(…, 2)', 'plan2', 2],
       ['afterPlay', 'afterPlay', 0],
       ['nextScheduleChange (50 entries)', 'nextChange', 0],
+      ['planUpcoming(…, 2), first after a catalog change', 'cold', 0],
     ] as const;
     const figures = ops.map(([name, key, decisions]) => {
       const [s, l] = [small.times[key], large.times[key]];

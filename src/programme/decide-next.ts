@@ -130,28 +130,41 @@ function membersOf(trackIds: readonly string[], tracks: ReadonlyMap<string, Cata
   const cached = resolved.get(trackIds);
   if (cached !== undefined && cached.tracks === tracks && cached.length === trackIds.length) return cached;
   const list: CatalogTrack[] = [];
-  const hashes: number[] = [];
-  const owner = new Map<number, string>();
-  const rehashed = new Map<string, number>();
   for (const id of trackIds) {
     const track = tracks.get(id);
-    if (track === undefined || rehashed.has(id)) continue;
-    let hash = track.hash >>> 0;
-    const taken = owner.get(hash);
-    if (taken === id) continue;
-    for (let attempt = 1; owner.has(hash); attempt++) hash = fmix32((track.hash + Math.imul(attempt, 0x9e3779b9)) >>> 0);
-    if (hash !== track.hash >>> 0) rehashed.set(id, hash);
-    owner.set(hash, id);
-    list.push(track);
-    hashes.push(hash);
+    if (track !== undefined) list.push(track);
   }
-  const members: Members = { tracks, length: trackIds.length, list, hashes: Uint32Array.from(hashes), rehashed };
+  const hashes = Uint32Array.from(list, (track) => track.hash);
+  const sorted = hashes.slice().sort();
+  let distinct = true;
+  for (let i = 1; i < sorted.length && distinct; i++) distinct = sorted[i] !== sorted[i - 1];
+  const members: Members = { tracks, length: trackIds.length, list, hashes, rehashed: new Map() };
+  // A tie is rare (a track listed twice, or a trackHash collision): only then the slower pass that tells them apart.
+  if (!distinct) Object.assign(members, separateTies(list));
   resolved.set(trackIds, members);
   return members;
 }
 
+/** Drops a track listed again; gives a member whose hash an earlier member has a distinct one. */
+function separateTies(all: readonly CatalogTrack[]): Pick<Members, 'list' | 'hashes' | 'rehashed'> {
+  const list: CatalogTrack[] = [];
+  const hashes: number[] = [];
+  const owner = new Map<number, string>();
+  const rehashed = new Map<string, number>();
+  for (const track of all) {
+    if (rehashed.has(track.id) || owner.get(track.hash) === track.id) continue;
+    let hash = track.hash;
+    for (let attempt = 1; owner.has(hash); attempt++) hash = fmix32((track.hash + Math.imul(attempt, 0x9e3779b9)) >>> 0);
+    if (hash !== track.hash) rehashed.set(track.id, hash);
+    owner.set(hash, track.id);
+    list.push(track);
+    hashes.push(hash);
+  }
+  return { list, hashes: Uint32Array.from(hashes), rehashed };
+}
+
 function memberHash(members: Members, track: CatalogTrack): number {
-  return members.rehashed.get(track.id) ?? track.hash >>> 0;
+  return members.rehashed.get(track.id) ?? track.hash;
 }
 
 /** The artists the rule keeps out now: the last `separation` music plays' (an empty artist keeps nothing out). */
