@@ -64,7 +64,10 @@ export interface PlaylistCursor {
   key: number;
   /** rotation: keys above `key` already played out of order this cycle (an artist rule made it skip ahead). */
   ahead: number[];
-  /** ordered / jingle / hourly: the last track played and its index then (to find the next after an edit). */
+  /**
+   * ordered / jingle / hourly: the last track played and its index then (to find the next after an edit).
+   * rotation: the last track played from it (lastIndex unused), so a new cycle does not open with it.
+   */
   lastTrackId: string | null;
   lastIndex: number;
 }
