@@ -25,6 +25,7 @@ const KIND_FIELDS: Record<PlaylistKind, KindField[]> = {
   jingle: ['everyTracks', 'everyMinutes'],
   hourly: ['minute'],
 };
+const ARTICLE: Record<PlaylistKind, string> = { rotation: 'a', ordered: 'an', jingle: 'a', hourly: 'an' };
 const ALL_KIND_FIELDS: KindField[] = ['weight', 'artistSeparation', 'everyTracks', 'everyMinutes', 'minute'];
 
 /**
@@ -168,7 +169,7 @@ export function kindFields(
   kept: Partial<Pick<Playlist, KindField>>,
 ): Omit<PlaylistFields, 'name' | 'enabled' | 'kind'> & { kind: PlaylistKind } {
   const problems = ALL_KIND_FIELDS.filter((field) => given[field] !== undefined && !KIND_FIELDS[kind].includes(field)).map(
-    (field) => `${field} does not apply to a ${kind} playlist (${kindsOf(field)} only)`,
+    (field) => `${field} does not apply to ${ARTICLE[kind]} ${kind} playlist (${kindsOf(field)} only)`,
   );
   const pick = (field: KindField) => (KIND_FIELDS[kind].includes(field) ? (given[field] ?? kept[field] ?? null) : null);
   const fields = {

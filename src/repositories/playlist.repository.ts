@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Kysely, Transaction } from 'kysely';
 import { Database, databaseError } from '../database/database.js';
 import type { PlaylistsTable, WaveDatabase } from '../database/schema.js';
-import type { Playlist, PlaylistKind } from '../programme/programme.model.js';
+import type { Playlist, PlaylistKind } from '../contracts/programme.js';
 
 /** A playlist without its track ids: what a list of every playlist shows (a rotation may hold 50,000 tracks). */
 export type PlaylistSummary = Omit<Playlist, 'trackIds'> & { trackCount: number };

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { Database, databaseError } from '../database/database.js';
 import type { WaveDatabase } from '../database/schema.js';
-import type { ProgrammeState } from '../programme/programme.model.js';
+import type { ProgrammeState } from '../contracts/programme.js';
 
 /** The zone the settings row starts with (migration 0004). */
 export const DEFAULT_TIME_ZONE = 'UTC';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { Database, databaseError } from '../database/database.js';
 import type { WaveDatabase } from '../database/schema.js';
-import type { QueueItem } from '../programme/programme.model.js';
+import type { QueueItem } from '../contracts/programme.js';
 
 /** A queue item with what the list shows of its track. */
 export interface QueueEntry extends QueueItem {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type Kysely, type Transaction } from 'kysely';
 import { Database, databaseError } from '../database/database.js';
 import type { ScheduleEntriesTable, WaveDatabase } from '../database/schema.js';
-import type { IsoWeekday, ScheduleEntry } from '../programme/programme.model.js';
+import type { IsoWeekday, ScheduleEntry } from '../contracts/programme.js';
 
 export type ScheduleEntryFields = Omit<ScheduleEntry, 'id' | 'createdAt'>;
 
