@@ -71,7 +71,11 @@ describe('QueueService (real SQLite)', () => {
       position: i + 1,
       added_at: '2026-01-01T00:00:00.000Z',
     }));
-    await ctx.module.get<Database>(Database as never).db.insertInto('queue_items').values(rows).execute();
+    await ctx.module
+      .get<Database>(Database as never)
+      .db.insertInto('queue_items')
+      .values(rows)
+      .execute();
     expect(await refusal(service.add({ trackId: 't3' }))).toMatchObject({ status: 409, code: 'queue_full' });
     expect((await service.list()).items).toHaveLength(MAX_QUEUE_LENGTH);
   });
