@@ -34,9 +34,11 @@ const CHUNK = 500;
 @Injectable()
 export class PlaylistRepository {
   private readonly db: Kysely<WaveDatabase>;
+  private readonly dialect: Database['dialect'];
 
   constructor(database: Database) {
     this.db = database.db;
+    this.dialect = database.dialect;
   }
 
   /** Every playlist with its track ids in order, in two statements (the decider reads them all at once). */
@@ -237,8 +239,7 @@ export class PlaylistRepository {
   ): Promise<MembershipOutcome> {
     try {
       return await this.db.transaction().execute(async (trx): Promise<MembershipOutcome> => {
-        if (!(await trx.selectFrom('playlists').select('id').where('id', '=', id).executeTakeFirst()))
-          return { ok: false, reason: 'playlist_missing' };
+        if (!(await lockPlaylist(trx, id, this.dialect))) return { ok: false, reason: 'playlist_missing' };
         const known = new Set<string>();
         for (let i = 0; i < trackIds.length; i += CHUNK) {
           const rows = await trx
@@ -267,6 +268,17 @@ class Refused extends Error {
   constructor(readonly refusal: MembershipRefusal) {
     super(refusal.reason);
   }
+}
+
+/**
+ * Whether the playlist exists; on PostgreSQL its row is locked for the transaction, so two membership changes of one
+ * playlist (from any instance) run one after the other, each reading the positions the other left. SQLite's one
+ * connection runs one transaction at a time anyway.
+ */
+async function lockPlaylist(trx: Transaction<WaveDatabase>, id: string, dialect: Database['dialect']): Promise<boolean> {
+  let select = trx.selectFrom('playlists').select('id').where('id', '=', id);
+  if (dialect === 'postgres') select = select.forUpdate();
+  return (await select.executeTakeFirst()) !== undefined;
 }
 
 async function read(db: Kysely<WaveDatabase>, id: string): Promise<PlaylistWithCount | null> {

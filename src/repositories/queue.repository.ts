@@ -25,9 +25,11 @@ export type QueueInsertOutcome =
 @Injectable()
 export class QueueRepository {
   private readonly db: Kysely<WaveDatabase>;
+  private readonly dialect: Database['dialect'];
 
   constructor(database: Database) {
     this.db = database.db;
+    this.dialect = database.dialect;
   }
 
   /** The queue in order, with each item's track. */
@@ -73,6 +75,9 @@ export class QueueRepository {
   async insert(id: string, trackId: string, position: number | undefined, max: number, at: string): Promise<QueueInsertOutcome> {
     try {
       return await this.db.transaction().execute(async (trx): Promise<QueueInsertOutcome> => {
+        // PostgreSQL: inserts one at a time across instances, so each counts and shifts what the last one left (and
+        // the bound holds). SQLite's one connection runs one transaction at a time anyway.
+        if (this.dialect === 'postgres') await trx.selectFrom('programme_settings').select('id').where('id', '=', 1).forUpdate().execute();
         if (!(await trx.selectFrom('tracks').select('id').where('id', '=', trackId).executeTakeFirst()))
           return { ok: false, reason: 'unknown_track' };
         const { n } = await trx

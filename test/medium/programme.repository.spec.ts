@@ -206,6 +206,22 @@ describe.each(DATABASES)('programme repositories on %s', (_name, open) => {
     expect((await playlists.get('p1'))!.trackIds).not.toContain(track(2).id);
   });
 
+  it('keeps the bound and the places under concurrent writes (one at a time, on either database)', async () => {
+    for (const item of await queue.list()) await queue.remove(item.id);
+    const outcomes = await Promise.all(Array.from({ length: 10 }, (_, i) => queue.insert(`c${i}`, track(10 + i).id, 0, 5, AT)));
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(5);
+    expect(outcomes.filter((o) => !o.ok).map((o) => !o.ok && o.reason)).toEqual(Array(5).fill('full'));
+    // Each went first when it was written: the list is the reverse of the commits, no two at one place.
+    const stored = await database.db.selectFrom('queue_items').select('position').execute();
+    expect(new Set(stored.map((r) => r.position)).size).toBe(5);
+
+    await playlists.create('pc', rotation('Concurrent'), AT);
+    const adds = await Promise.all(Array.from({ length: 8 }, (_, i) => playlists.addTracks('pc', [track(100 + i).id], 0, AT)));
+    expect(adds.every((o) => o.ok)).toBe(true);
+    const members = await database.db.selectFrom('playlist_tracks').select('position').where('playlist_id', '=', 'pc').execute();
+    expect(new Set(members.map((m) => m.position)).size).toBe(8);
+  });
+
   it('saves the decider state as JSON and the time zone', async () => {
     expect(await state.getState()).toBeNull();
     const saved: ProgrammeState = {
