@@ -13,6 +13,7 @@ import { BusModule } from './bus/bus.module.js';
 import { DatabaseRepositoriesModule, RepositoriesModule } from './repositories/repositories.module.js';
 import { HealthModule } from './health/health.module.js';
 import { HistoryModule } from './history/history.module.js';
+import { ProgrammeModule } from './programme/programme.module.js';
 import { RTMP_CONFIG_DOCUMENT } from './rtmp/rtmp-config.document.js';
 import { RtmpModule } from './rtmp/rtmp.module.js';
 import { TELEGRAM_CONFIG_DOCUMENT } from './telegram/telegram-config.document.js';
@@ -34,6 +35,7 @@ const FEATURE_MODULES = [
   TelegramModule,
   TracksModule,
   HistoryModule,
+  ProgrammeModule,
 ];
 
 @Module({})

@@ -16,6 +16,10 @@ import { ProcessRepository } from '../src/repositories/process.repository.js';
 import { StorageRepository } from '../src/repositories/storage.repository.js';
 import { TrackRepository } from '../src/repositories/track.repository.js';
 import { PlayHistoryRepository } from '../src/repositories/play-history.repository.js';
+import { PlaylistRepository } from '../src/repositories/playlist.repository.js';
+import { ProgrammeStateRepository } from '../src/repositories/programme-state.repository.js';
+import { QueueRepository } from '../src/repositories/queue.repository.js';
+import { ScheduleRepository } from '../src/repositories/schedule.repository.js';
 import { Database } from '../src/database/database.js';
 import { RtmpIngestKeys } from '../src/rtmp/ingest-keys.js';
 import { RtmpCallbackServer } from '../src/rtmp/rtmp-callback.server.js';
@@ -116,6 +120,10 @@ export async function newTestService<T>(service: Type<T>, options: TestServiceOp
       { provide: Database, useFactory: () => Database.open(config) },
       TrackRepository,
       PlayHistoryRepository,
+      PlaylistRepository,
+      ScheduleRepository,
+      QueueRepository,
+      ProgrammeStateRepository,
       ...(options.providers ?? []),
       service,
     ],

@@ -1,7 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { StatsMessage, UpcomingAcceptedMessage, UpcomingItem } from '../contracts/daemon-messages.js';
-import type { ScanJob, ScanProgress, StreamingStatus, TrackChangedEvent } from '../contracts/socket-events.js';
+import type {
+  PlaylistsUpdatedEvent,
+  QueueUpdatedEvent,
+  ScanJob,
+  ScanProgress,
+  ScheduleUpdatedEvent,
+  StreamingStatus,
+  TrackChangedEvent,
+} from '../contracts/socket-events.js';
 
 /**
  * Every domain event Wave raises, by name, with its payload. Services emit through WaveEvents;
@@ -71,6 +79,12 @@ export interface WaveEventMap {
   'tracks.scan.finished': ScanJob;
   /** `audio-tracks.json` now holds the library as it was after these changes (readers outside Wave may re-read it). */
   'tracks.snapshot': { count: number; at: string };
+  /** Playlists or their tracks changed (ProgrammeModule, once written): the programme decides again. */
+  'playlists.updated': PlaylistsUpdatedEvent;
+  /** The weekly schedule or the station's time zone changed. */
+  'schedule.updated': ScheduleUpdatedEvent;
+  /** The request queue changed; `count` is its length after the change. */
+  'queue.updated': QueueUpdatedEvent;
 }
 
 export type WaveEventName = keyof WaveEventMap;

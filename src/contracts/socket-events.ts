@@ -40,6 +40,12 @@ export const SERVER_EVENTS = {
   scanProgress: 'scan:progress',
   /** Admin only: a folder import ended (`done` or `failed`), with its full report. */
   scanFinished: 'scan:finished',
+  /** Admin only: playlists were created, changed, removed, or their tracks changed (`GET /api/playlists/:id` for what they are now). */
+  playlistsUpdated: 'playlists:updated',
+  /** Admin only: the weekly schedule or the station's time zone changed (`GET /api/schedule`). */
+  scheduleUpdated: 'schedule:updated',
+  /** Both namespaces: the request queue changed (a request added, removed, or started playing); `GET /api/queue`. */
+  queueUpdated: 'queue:updated',
 } as const;
 
 /** Client → server requests; each answers through the acknowledgement callback. */
@@ -231,9 +237,31 @@ export interface ScanJob extends ScanProgress {
 /** How many skipped and failed files a scan lists (each); the counts go on. */
 export const SCAN_LISTED_PROBLEMS = 100;
 
+/** `playlists:updated`: which playlists changed and how (`tracks`: their tracks were replaced, added or removed). */
+export interface PlaylistsUpdatedEvent {
+  reason: 'created' | 'updated' | 'deleted' | 'tracks';
+  playlistIds: string[];
+  at: string;
+}
+
+/** `schedule:updated`: entries created, changed or removed (a removed playlist takes its entries), or the time zone set (`entryIds` empty). */
+export interface ScheduleUpdatedEvent {
+  reason: 'created' | 'updated' | 'deleted' | 'time_zone';
+  entryIds: string[];
+  at: string;
+}
+
+/** `queue:updated`: the queue's length after the change. */
+export interface QueueUpdatedEvent {
+  reason: 'added' | 'removed' | 'started';
+  count: number;
+  at: string;
+}
+
 export interface PublicServerToClientEvents {
   status: (status: PublicStatus) => void;
   'track:changed': (event: TrackChangedEvent) => void;
+  'queue:updated': (event: QueueUpdatedEvent) => void;
 }
 
 export interface AdminServerToClientEvents {
@@ -244,6 +272,9 @@ export interface AdminServerToClientEvents {
   log: (event: LogEvent) => void;
   'scan:progress': (event: ScanProgress) => void;
   'scan:finished': (job: ScanJob) => void;
+  'playlists:updated': (event: PlaylistsUpdatedEvent) => void;
+  'schedule:updated': (event: ScheduleUpdatedEvent) => void;
+  'queue:updated': (event: QueueUpdatedEvent) => void;
 }
 
 /** The acknowledgement of `subscribe`/`unsubscribe`: the rooms the socket is in afterwards. */

@@ -49,7 +49,12 @@ describe('Database.open on SQLite', () => {
         .selectFrom('kysely_migration' as never)
         .selectAll()
         .execute();
-      expect(applied.map((m) => (m as { name: string }).name)).toEqual(['0001-library', '0002-play-history', '0003-library-at-scale']);
+      expect(applied.map((m) => (m as { name: string }).name)).toEqual([
+        '0001-library',
+        '0002-play-history',
+        '0003-library-at-scale',
+        '0004-programme',
+      ]);
       await again.onApplicationShutdown();
       // Closed cleanly: SQLite folds its WAL back into the file.
       expect((await readdir(dataDir)).sort()).toEqual(['wave.db']);

@@ -7,6 +7,12 @@ export interface WaveDatabase {
   play_history: PlayHistoryTable;
   wave_meta: WaveMetaTable;
   library_state: LibraryStateTable;
+  playlists: PlaylistsTable;
+  playlist_tracks: PlaylistTracksTable;
+  schedule_entries: ScheduleEntriesTable;
+  queue_items: QueueItemsTable;
+  programme_state: ProgrammeStateTable;
+  programme_settings: ProgrammeSettingsTable;
 }
 
 export interface TracksTable {
@@ -45,6 +51,11 @@ export interface PlayHistoryTable {
   track_id: string | null;
   title: string;
   artist: string;
+  /**
+   * The playlist the track played from (migration 0004), null when none (radio, live, the library fallback, rows
+   * from before programming). Optional here: PlayHistoryRepository does not write it yet.
+   */
+  playlist_id?: string | null;
 }
 
 /** Small facts about the database itself (e.g. when `audio-tracks.json` was imported). */
@@ -58,4 +69,64 @@ export interface LibraryStateTable {
   id: number;
   /** PostgreSQL's bigint comes back as a string: read it with Number(). */
   version: number | string;
+}
+
+/** A playlist (migration 0004); the fields of other kinds than its own keep their defaults (ProgrammeModule). */
+export interface PlaylistsTable {
+  id: string;
+  name: string;
+  /** `rotation`, `ordered`, `jingle`, `hourly` (PLAYLIST_KINDS). */
+  kind: string;
+  /** 0 or 1. */
+  enabled: number;
+  weight: number;
+  artist_separation: number;
+  every_tracks: number | null;
+  every_minutes: number | null;
+  minute: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A track in a playlist, once per playlist; `position` orders them (gaps allowed). */
+export interface PlaylistTracksTable {
+  playlist_id: string;
+  track_id: string;
+  position: number;
+}
+
+export interface ScheduleEntriesTable {
+  id: string;
+  playlist_id: string;
+  /** JSON array of ISO weekdays (1 Monday … 7 Sunday). */
+  days: string;
+  /** Local `HH:MM` or `HH:MM:SS`. */
+  start_time: string;
+  end_time: string;
+  /** Local `YYYY-MM-DD`, inclusive; null: no bound. */
+  start_date: string | null;
+  end_date: string | null;
+  priority: number;
+  created_at: string;
+}
+
+/** A request; `position` orders the queue (gaps allowed). */
+export interface QueueItemsTable {
+  id: string;
+  track_id: string;
+  position: number;
+  added_at: string;
+}
+
+/** One row (id 1), once the decider first saved: its ProgrammeState as JSON. */
+export interface ProgrammeStateTable {
+  id: number;
+  state_json: string;
+  updated_at: string;
+}
+
+/** One row (id 1, made by migration 0004): the station's IANA time zone, which the schedule's local times are in. */
+export interface ProgrammeSettingsTable {
+  id: number;
+  time_zone: string;
 }

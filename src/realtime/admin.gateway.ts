@@ -141,6 +141,21 @@ export class AdminGateway implements OnGatewayInit<AdminNamespace>, OnGatewayCon
     this.namespace.emit(SERVER_EVENTS.scanFinished, event);
   }
 
+  @OnEvent('playlists.updated')
+  playlistsUpdated(event: WaveEventMap['playlists.updated']): void {
+    this.namespace.emit(SERVER_EVENTS.playlistsUpdated, event);
+  }
+
+  @OnEvent('schedule.updated')
+  scheduleUpdated(event: WaveEventMap['schedule.updated']): void {
+    this.namespace.emit(SERVER_EVENTS.scheduleUpdated, event);
+  }
+
+  @OnEvent('queue.updated')
+  queueUpdated(event: WaveEventMap['queue.updated']): void {
+    this.namespace.emit(SERVER_EVENTS.queueUpdated, event);
+  }
+
   @OnEvent('rtmp.container.state')
   rtmpContainerState(event: WaveEventMap['rtmp.container.state']): void {
     const running = event.state === 'running';

@@ -75,4 +75,10 @@ export class PublicGateway implements OnGatewayInit<PublicNamespace>, OnGatewayC
       next: event.next,
     });
   }
+
+  /** Listeners' widgets show the queue (requests) too: its length and why it changed, no ids. */
+  @OnEvent('queue.updated')
+  queueUpdated(event: WaveEventMap['queue.updated']): void {
+    this.namespace.emit(SERVER_EVENTS.queueUpdated, { reason: event.reason, count: event.count, at: event.at });
+  }
 }

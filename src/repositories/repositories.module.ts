@@ -3,6 +3,10 @@ import { Database } from '../database/database.js';
 import { DockerRepository } from './docker.repository.js';
 import { NginxStatRepository } from './nginx-stat.repository.js';
 import { PlayHistoryRepository } from './play-history.repository.js';
+import { PlaylistRepository } from './playlist.repository.js';
+import { ProgrammeStateRepository } from './programme-state.repository.js';
+import { QueueRepository } from './queue.repository.js';
+import { ScheduleRepository } from './schedule.repository.js';
 import { Pm2Repository } from './pm2.repository.js';
 import { ProcessRepository } from './process.repository.js';
 import { StorageRepository } from './storage.repository.js';
@@ -15,7 +19,14 @@ import { TrackRepository } from './track.repository.js';
 export const REPOSITORIES = [DockerRepository, NginxStatRepository, Pm2Repository, ProcessRepository, StorageRepository];
 
 /** The repositories of the database's tables: the only code that queries it (the Database connection below them). */
-export const DATABASE_REPOSITORIES = [TrackRepository, PlayHistoryRepository];
+export const DATABASE_REPOSITORIES = [
+  TrackRepository,
+  PlayHistoryRepository,
+  PlaylistRepository,
+  ScheduleRepository,
+  QueueRepository,
+  ProgrammeStateRepository,
+];
 
 /** Global: one instance of each repository per process (one Docker client, one PM2 connection). */
 @Global()

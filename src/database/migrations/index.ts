@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as library from './0001-library.js';
 import * as playHistory from './0002-play-history.js';
 import { libraryAtScale } from './0003-library-at-scale.js';
+import * as programme from './0004-programme.js';
 
 /**
  * Every migration, by name, in the order they apply (Kysely's Migrator sorts by name). Listed here rather than
@@ -14,5 +15,6 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
     '0001-library': library,
     '0002-play-history': playHistory,
     '0003-library-at-scale': libraryAtScale(dialect),
+    '0004-programme': programme,
   };
 }
