@@ -103,3 +103,14 @@ export interface Decision {
   /** The schedule entry whose programme it belongs to, if any. */
   scheduleEntryId: string | null;
 }
+
+/** One decision of the look-ahead, under the id the daemon echoes back when it plays it. */
+export interface PlannedItem extends Decision {
+  itemId: string;
+}
+
+/** What `programme_state` holds: the state after every play so far, and the look-ahead decided from it. */
+export interface StoredProgramme {
+  state: ProgrammeState;
+  planned: PlannedItem[];
+}

@@ -9,7 +9,7 @@ import { QueueRepository } from '../repositories/queue.repository.js';
 import { ScheduleRepository } from '../repositories/schedule.repository.js';
 import { TrackRepository } from '../repositories/track.repository.js';
 import { afterPlay, initialProgrammeState, planUpcoming, trackHash, type CatalogTrack, type ProgrammeCatalog } from './decide-next.js';
-import type { Decision, ProgrammeState } from './programme.model.js';
+import type { Decision, PlannedItem, StoredProgramme } from './programme.model.js';
 import { nextScheduleChange } from './schedule-time.js';
 
 /** How many plays the daemon holds ahead of the one on the air. */
@@ -27,17 +27,6 @@ interface ProgrammeTrack extends CatalogTrack {
 
 interface Catalog extends ProgrammeCatalog {
   tracks: ReadonlyMap<string, ProgrammeTrack>;
-}
-
-/** One decision of the look-ahead, under the id the daemon echoes back when it plays it. */
-export interface PlannedItem extends Decision {
-  itemId: string;
-}
-
-/** What `programme_state` holds: the state after every play so far, and the look-ahead decided from it. */
-export interface StoredProgramme {
-  state: ProgrammeState;
-  planned: PlannedItem[];
 }
 
 /**
@@ -150,7 +139,7 @@ export class ProgrammeService implements OnModuleDestroy {
   private async commit(plays: Array<{ itemId: string; trackId: string; startedAt: number }>): Promise<boolean> {
     const programme = await this.load();
     const catalog = await this.readCatalog();
-    const timeZone = await this.stored.timeZone();
+    const timeZone = await this.stored.getTimeZone();
     let { state } = programme;
     let applied = false;
     for (const play of plays) {
@@ -161,7 +150,7 @@ export class ProgrammeService implements OnModuleDestroy {
       state = afterPlay(state, decision, play.startedAt, catalog, timeZone);
       state = { ...state, appliedItemIds: [...state.appliedItemIds, play.itemId].slice(-20) };
       if (decision.queueItemId && (await this.queue.remove(decision.queueItemId)))
-        this.events.emit('queue.updated', { count: await this.queue.count(), at: new Date().toISOString() });
+        this.events.emit('queue.updated', { reason: 'started', count: await this.queue.count(), at: new Date().toISOString() });
       applied = true;
     }
     if (applied) await this.save({ state, planned: programme.planned });
@@ -176,7 +165,7 @@ export class ProgrammeService implements OnModuleDestroy {
       this.readCatalog(),
       this.schedule.list(),
       this.queue.list(),
-      this.stored.timeZone(),
+      this.stored.getTimeZone(),
     ]);
     const now = Date.now();
     const at = this.onAir ? Math.max(now, this.onAir.startedAt + this.onAir.duration * 1000) : now;
@@ -214,22 +203,13 @@ export class ProgrammeService implements OnModuleDestroy {
     this.scheduleTimer.unref();
   }
 
+  /** The stored programme, or a fresh one (a new seed) before the first play. */
   private async load(): Promise<StoredProgramme> {
-    const text = await this.stored.read();
-    if (text) {
-      try {
-        const parsed = JSON.parse(text) as StoredProgramme;
-        if (parsed && typeof parsed === 'object' && parsed.state && Array.isArray(parsed.planned)) return parsed;
-      } catch {
-        // reported below
-      }
-      this.logger.warn('the stored programme state cannot be read: the rotations start afresh');
-    }
-    return { state: initialProgrammeState(randomInt(2 ** 31)), planned: [] };
+    return (await this.stored.getState()) ?? { state: initialProgrammeState(randomInt(2 ** 31)), planned: [] };
   }
 
   private save(programme: StoredProgramme): Promise<void> {
-    return this.stored.write(JSON.stringify(programme));
+    return this.stored.saveState(programme);
   }
 
   private async readCatalog(): Promise<Catalog> {

@@ -2,12 +2,15 @@ import { Injectable } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { Database, databaseError } from '../database/database.js';
 import type { WaveDatabase } from '../database/schema.js';
-import type { ProgrammeState } from '../contracts/programme.js';
+import type { StoredProgramme } from '../contracts/programme.js';
 
 /** The zone the settings row starts with (migration 0004). */
 export const DEFAULT_TIME_ZONE = 'UTC';
 
-/** The decider's state and the station's time zone (`programme_state`, `programme_settings`; one row each, id 1). */
+/**
+ * The programme's state (the decider's state after every play, and the look-ahead decided from it) and the station's
+ * time zone (`programme_state`, `programme_settings`; one row each, id 1).
+ */
 @Injectable()
 export class ProgrammeStateRepository {
   private readonly db: Kysely<WaveDatabase>;
@@ -16,14 +19,14 @@ export class ProgrammeStateRepository {
     this.db = database.db;
   }
 
-  /** The state last saved; null before the first save, or when what is stored is not JSON of an object. */
-  async getState(): Promise<ProgrammeState | null> {
+  /** What was last saved; null before the first save, or when what is stored is not JSON of one. */
+  async getState(): Promise<StoredProgramme | null> {
     try {
       const row = await this.db.selectFrom('programme_state').select('state_json').where('id', '=', 1).executeTakeFirst();
       if (!row) return null;
       try {
         const parsed: unknown = JSON.parse(row.state_json);
-        return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as ProgrammeState) : null;
+        return isStoredProgramme(parsed) ? parsed : null;
       } catch {
         return null;
       }
@@ -32,8 +35,8 @@ export class ProgrammeStateRepository {
     }
   }
 
-  async saveState(state: ProgrammeState, at: string = new Date().toISOString()): Promise<void> {
-    const state_json = JSON.stringify(state);
+  async saveState(programme: StoredProgramme, at: string = new Date().toISOString()): Promise<void> {
+    const state_json = JSON.stringify(programme);
     try {
       await this.db
         .insertInto('programme_state')
@@ -66,4 +69,10 @@ export class ProgrammeStateRepository {
       throw databaseError(error);
     }
   }
+}
+
+function isStoredProgramme(value: unknown): value is StoredProgramme {
+  if (value === null || typeof value !== 'object') return false;
+  const { state, planned } = value as Partial<StoredProgramme>;
+  return state !== null && typeof state === 'object' && !Array.isArray(state) && Array.isArray(planned);
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MediaProbeModule } from '../media/media-probe.module.js';
+import { ProgrammeModule } from '../programme/programme.module.js';
 import { RtmpModule } from '../rtmp/rtmp.module.js';
 import { TracksModule } from '../tracks/tracks.module.js';
 import { NowPlayingController } from './now-playing.controller.js';
@@ -8,12 +9,13 @@ import { TelegramConfigService } from './telegram-config.service.js';
 import { TelegramConfigUpdateService } from './telegram-config-update.service.js';
 import { TelegramController } from './telegram.controller.js';
 import { TelegramPlaylistListener } from './telegram-playlist.listener.js';
+import { TelegramProgrammeListener } from './telegram-programme.listener.js';
 import { TelegramReportListener } from './telegram-report.listener.js';
 import { TelegramSourceService } from './telegram-source.service.js';
 import { TelegramStreamService } from './telegram-stream.service.js';
 
 @Module({
-  imports: [RtmpModule, MediaProbeModule, TracksModule],
+  imports: [RtmpModule, MediaProbeModule, TracksModule, ProgrammeModule],
   controllers: [TelegramController, NowPlayingController],
   providers: [
     NowPlayingService,
@@ -23,6 +25,7 @@ import { TelegramStreamService } from './telegram-stream.service.js';
     TelegramConfigUpdateService,
     TelegramSourceService,
     TelegramPlaylistListener,
+    TelegramProgrammeListener,
   ],
   exports: [TelegramStreamService, TelegramConfigService, NowPlayingService],
 })

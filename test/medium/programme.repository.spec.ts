@@ -222,7 +222,7 @@ describe.each(DATABASES)('programme repositories on %s', (_name, open) => {
     expect(new Set(members.map((m) => m.position)).size).toBe(8);
   });
 
-  it('saves the decider state as JSON and the time zone', async () => {
+  it('saves the decider state and the look-ahead as JSON, and the time zone', async () => {
     expect(await state.getState()).toBeNull();
     const saved: ProgrammeState = {
       seed: 42,
@@ -235,9 +235,10 @@ describe.each(DATABASES)('programme repositories on %s', (_name, open) => {
       generalPlays: 5,
       appliedItemIds: ['x'],
     };
-    await state.saveState(saved);
-    await state.saveState({ ...saved, generalPlays: 6 });
-    expect(await state.getState()).toEqual({ ...saved, generalPlays: 6 });
+    const planned = [{ itemId: 'i1', trackId: 't2', reason: 'rotation' as const, playlistId: 'p1', queueItemId: null, scheduleEntryId: null }];
+    await state.saveState({ state: saved, planned: [] });
+    await state.saveState({ state: { ...saved, generalPlays: 6 }, planned });
+    expect(await state.getState()).toEqual({ state: { ...saved, generalPlays: 6 }, planned });
     expect(await state.getTimeZone()).toBe('UTC');
     await state.setTimeZone('Europe/Berlin');
     expect(await state.getTimeZone()).toBe('Europe/Berlin');
