@@ -21,7 +21,7 @@ describe('ScheduleService (real SQLite)', () => {
 
   it('starts in UTC, sets a time zone, and keeps entries with their defaults', async () => {
     expect(await service.get()).toEqual({ timeZone: 'UTC', entries: [] });
-    const entry = await service.create({ playlistId: morning, days: [1, 2, 3, 4, 5], start: '06:00', end: '10:00' });
+    const entry = await service.create({ playlistId: morning, days: [5, 1, 2, 3, 4], start: '06:00', end: '10:00' });
     expect(entry).toMatchObject({ playlistId: morning, days: [1, 2, 3, 4, 5], startDate: null, endDate: null, priority: 0 });
     expect(await service.setTimeZone('Europe/Berlin')).toEqual({ timeZone: 'Europe/Berlin', entries: [entry] });
     expect(ctx.events.filter(([name]) => name === 'schedule.updated').map(([, e]) => (e as { reason: string }).reason)).toEqual([

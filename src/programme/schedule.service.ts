@@ -5,7 +5,7 @@ import { WaveError } from '../common/wave-error.js';
 import { ProgrammeStateRepository } from '../repositories/programme-state.repository.js';
 import { ScheduleRepository, type ScheduleContext } from '../repositories/schedule.repository.js';
 import type { CreateScheduleEntryDto, ScheduleDto, UpdateScheduleEntryDto } from './dto/schedule.dto.js';
-import type { ScheduleEntry } from './programme.model.js';
+import type { IsoWeekday, ScheduleEntry } from './programme.model.js';
 import { findConflict, secondsOfDay } from './schedule-overlap.js';
 
 /**
@@ -38,7 +38,7 @@ export class ScheduleService {
     const entry: ScheduleEntry = {
       id: randomUUID(),
       playlistId: dto.playlistId,
-      days: dto.days,
+      days: inWeekOrder(dto.days),
       start: dto.start,
       end: dto.end,
       startDate: dto.startDate ?? null,
@@ -52,7 +52,8 @@ export class ScheduleService {
   }
 
   async update(id: string, dto: UpdateScheduleEntryDto): Promise<ScheduleEntry> {
-    const updated = await this.schedule.update(id, dto, vetChanged);
+    const changes = dto.days === undefined ? dto : { ...dto, days: inWeekOrder(dto.days) };
+    const updated = await this.schedule.update(id, changes, vetChanged);
     if (!updated) throw entryNotFound(id);
     this.changed('updated', [id]);
     return updated;
@@ -67,6 +68,9 @@ export class ScheduleService {
     this.events.emit('schedule.updated', { reason, entryIds, at: new Date().toISOString() });
   }
 }
+
+/** Days as stored and answered: Monday first (the DTO checked they are distinct weekdays). */
+const inWeekOrder = (days: IsoWeekday[]): IsoWeekday[] => [...days].sort((a, b) => a - b);
 
 const entryNotFound = (id: string) => new WaveError(404, 'schedule_entry_not_found', `No schedule entry with id ${id}`);
 

@@ -37,7 +37,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('position', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('playlist_tracks_pk', ['playlist_id', 'track_id'])
     .execute();
-  await db.schema.createIndex('playlist_tracks_order').on('playlist_tracks').columns(['playlist_id', 'position']).execute();
+  // Covering: a playlist's track ids in order come from the index alone (50,000 of them in one read).
+  await db.schema.createIndex('playlist_tracks_order').on('playlist_tracks').columns(['playlist_id', 'position', 'track_id']).execute();
   await db.schema.createIndex('playlist_tracks_track').on('playlist_tracks').column('track_id').execute();
 
   await db.schema
