@@ -31,7 +31,6 @@ export interface DaemonTrack {
   play?: PlayRef;
 }
 
-
 /** Which of Wave's decisions a play is: echoed back by the daemon in `track-started` so Wave commits its rotation state. */
 export interface PlayRef {
   /** Opaque, unique per decision. */

@@ -172,7 +172,10 @@ export class ProgrammeService implements OnModuleDestroy {
     const decisions = planUpcoming({ at, timeZone, catalog, schedule, queue, state: programme.state }, LOOK_AHEAD);
     const planned = keepItemIds(decisions, programme.planned, programme.state.appliedItemIds);
     await this.save({ state: programme.state, planned });
-    this.events.emit('programme.upcoming', { items: planned.flatMap((item) => this.toUpcoming(item, catalog)), at: new Date().toISOString() });
+    this.events.emit('programme.upcoming', {
+      items: planned.flatMap((item) => this.toUpcoming(item, catalog)),
+      at: new Date().toISOString(),
+    });
     this.armScheduleTimer(nextScheduleChange(schedule, timeZone, now), now);
   }
 

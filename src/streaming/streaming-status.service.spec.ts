@@ -28,7 +28,12 @@ class FakeTelegram extends TelegramStatusSource {
 }
 /** Now playing's owner: PM2 finding the daemon stopped (the Telegram read) clears it, as NowPlayingService's rule does. */
 class FakeNowPlaying extends NowPlayingSource {
-  value: NowPlaying | null = { trackId: 't1', title: 'Song', artist: 'Band', duration: 3, startedAt: '2026-01-01T00:00:00.000Z',
+  value: NowPlaying | null = {
+    trackId: 't1',
+    title: 'Song',
+    artist: 'Band',
+    duration: 3,
+    startedAt: '2026-01-01T00:00:00.000Z',
     reason: 'playlist',
     playlistId: null,
     next: null,

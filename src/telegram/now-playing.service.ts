@@ -59,7 +59,14 @@ export class NowPlayingService implements OnModuleInit, OnModuleDestroy {
     const item = this.upcoming[at + 1];
     if (!item) return null;
     const { track, play } = item;
-    return { trackId: track.id, title: track.title, artist: track.artist, duration: track.duration, reason: play.reason, playlistId: play.playlistId };
+    return {
+      trackId: track.id,
+      title: track.title,
+      artist: track.artist,
+      duration: track.duration,
+      reason: play.reason,
+      playlistId: play.playlistId,
+    };
   }
 
   @OnEvent('programme.upcoming')

@@ -12,8 +12,24 @@ import { isRunningState, nextNowPlaying, type NowPlayingFact, type Playing } fro
 import { NOW_PLAYING_FILE } from './now-playing.file.js';
 import { NowPlayingService } from './now-playing.service.js';
 
-const SONG: Playing = { trackId: 't1', title: 'Song', artist: 'Band', duration: 3, startedAt: '2026-01-01T20:00:00.000Z', reason: 'rotation', playlistId: 'p1' };
-const NEXT: Playing = { trackId: 't2', title: 'Next', artist: 'Band', duration: 4, startedAt: '2026-01-01T20:00:03.000Z', reason: null, playlistId: null };
+const SONG: Playing = {
+  trackId: 't1',
+  title: 'Song',
+  artist: 'Band',
+  duration: 3,
+  startedAt: '2026-01-01T20:00:00.000Z',
+  reason: 'rotation',
+  playlistId: 'p1',
+};
+const NEXT: Playing = {
+  trackId: 't2',
+  title: 'Next',
+  artist: 'Band',
+  duration: 4,
+  startedAt: '2026-01-01T20:00:03.000Z',
+  reason: null,
+  playlistId: null,
+};
 
 describe('now playing, the one rule', () => {
   it.each<[string, Playing | null, NowPlayingFact, Playing | null]>([

@@ -140,14 +140,26 @@ describe('TelegramStreamService', () => {
     pm2.report({ event: 'track-started', track: { id: 'x', title: 'Other', artist: 'App', duration: 1 }, startedAt }, 'some-other-app');
     pm2.report({ event: 'connection', state: 'connected', attempt: 0, at: startedAt });
     pm2.report({ event: 'track-started', track: { id: 't1', title: 'Song', artist: 'Band', duration: 3 }, startedAt });
-    const expected = { trackId: 't1', title: 'Song', artist: 'Band', duration: 3, startedAt };
+    // A track the daemon chose in its own library order: no reason, no playlist, nothing decided next yet.
+    const stored = { trackId: 't1', title: 'Song', artist: 'Band', duration: 3, startedAt, reason: null, playlistId: null };
+    const expected = { ...stored, next: null };
     await vi.waitFor(() => expect(nowPlaying.current()).toEqual(expected));
     await nowPlaying.saved();
-    expect(JSON.parse(await readFile(join(dataDir, NOW_PLAYING_FILE), 'utf8'))).toEqual(expected);
+    expect(JSON.parse(await readFile(join(dataDir, NOW_PLAYING_FILE), 'utf8'))).toEqual(stored);
     // A track change writes that small file and nothing else (the library file least of all).
     expect(await filesIn(dataDir)).toEqual({ ...filesBefore, [NOW_PLAYING_FILE]: expect.any(Number) });
 
-    expect(emitted).toContainEqual(['track.changed', { track: { id: 't1', title: 'Song', artist: 'Band', duration: 3 }, startedAt }]);
+    expect(emitted).toContainEqual([
+      'track.changed',
+      {
+        track: { id: 't1', title: 'Song', artist: 'Band', duration: 3 },
+        startedAt,
+        reason: null,
+        playlistId: null,
+        itemId: null,
+        next: null,
+      },
+    ]);
     const status = await service.status();
     expect(status).toMatchObject({ connected: true, connection: 'connected', nowPlaying: expected });
 

@@ -141,7 +141,11 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
         throw new WaveError(409, 'telegram_not_running', 'The Telegram stream is not running: POST /api/stream/telegram/start first');
       const onAir = this.reports.onAir;
       if (onAir !== null && onAir !== 'playlist')
-        throw new WaveError(409, 'not_playing_tracks', `The Telegram stream plays ${onAir === 'rtmp' ? 'a live DJ' : 'a radio URL'}, not a track`);
+        throw new WaveError(
+          409,
+          'not_playing_tracks',
+          `The Telegram stream plays ${onAir === 'rtmp' ? 'a live DJ' : 'a radio URL'}, not a track`,
+        );
       const skipped = this.nowPlaying.current();
       await this.pm2.sendData(daemon.pmId, DAEMON_COMMAND_TOPIC, { command: 'skip' });
       this.logger.log(`skip requested${skipped ? ` (${skipped.trackId})` : ''}`);

@@ -182,7 +182,11 @@ describe.each(DATABASES)('The programme on the air on %s (Wave → PM2 → daemo
     const heard = heardOrder(listener, since);
     // What played when it was queued may finish first; the request comes right after it.
     expect(heard.indexOf(REQUEST)).toBeLessThanOrEqual(1);
-    await waitUntil(async () => (await call<{ items: unknown[] }>(wave, 'GET', '/api/queue')).body.items.length === 0, 5000, 'the queue empty');
+    await waitUntil(
+      async () => (await call<{ items: unknown[] }>(wave, 'GET', '/api/queue')).body.items.length === 0,
+      5000,
+      'the queue empty',
+    );
     expect(socketEvents.some((e) => e.name === 'queue:updated' && e.at >= since)).toBe(true);
     await waitUntil(
       async () => (await history()).some((row) => row.trackId === idOf.get(REQUEST) && row.source === 'request'),
@@ -195,22 +199,28 @@ describe.each(DATABASES)('The programme on the air on %s (Wave → PM2 → daemo
     // Skip in the middle of a rotation track.
     await waitUntil(
       async () => {
-        const np = (await call<{ nowPlaying: { trackId: string; startedAt: string; reason: string } | null }>(wave, 'GET', '/api/tracks/now-playing')).body
-          .nowPlaying;
+        const np = (
+          await call<{ nowPlaying: { trackId: string; startedAt: string; reason: string } | null }>(wave, 'GET', '/api/tracks/now-playing')
+        ).body.nowPlaying;
         return np && MUSIC.includes(toneOf.get(np.trackId) ?? 0) && Date.now() - Date.parse(np.startedAt) > 1000 && np;
       },
       20_000,
       'a rotation track a second in',
     );
-    const playing = toneAt(listener.segments().filter((s) => !s.silent).at(-1)!.hz);
-    const asked = Date.now();
-    const skipped = await call<{ skipped: { trackId: string; next: { trackId: string } | null } }>(wave, 'POST', '/api/stream/telegram/skip');
-    expect(skipped.status, JSON.stringify(skipped.body)).toBe(200);
-    const heardAt = await waitUntil(
-      () => firstRun(listener, asked, (tone) => tone !== playing),
-      4000,
-      'another tone after the skip',
+    const playing = toneAt(
+      listener
+        .segments()
+        .filter((s) => !s.silent)
+        .at(-1)!.hz,
     );
+    const asked = Date.now();
+    const skipped = await call<{ skipped: { trackId: string; next: { trackId: string } | null } }>(
+      wave,
+      'POST',
+      '/api/stream/telegram/skip',
+    );
+    expect(skipped.status, JSON.stringify(skipped.body)).toBe(200);
+    const heardAt = await waitUntil(() => firstRun(listener, asked, (tone) => tone !== playing), 4000, 'another tone after the skip');
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const gaps = listener.gaps(100, { from: asked - 500, to: heardAt + 1000 });
     console.info(`[programme] skip heard after ${heardAt - asked} ms; gaps ≥ 100 ms around it: ${JSON.stringify(gaps)}`);
@@ -220,7 +230,10 @@ describe.each(DATABASES)('The programme on the air on %s (Wave → PM2 → daemo
   });
 
   it('a schedule entry a few seconds long, in local time, switches playlists at the next track boundary and back', async () => {
-    const show = await playlist({ name: 'Show', kind: 'ordered' }, SHOW.map((hz) => idOf.get(hz)!));
+    const show = await playlist(
+      { name: 'Show', kind: 'ordered' },
+      SHOW.map((hz) => idOf.get(hz)!),
+    );
     const local = DateTime.now().setZone(TIME_ZONE);
     const start = local.plus({ seconds: 6 });
     const end = start.plus({ seconds: 8 });
@@ -235,11 +248,7 @@ describe.each(DATABASES)('The programme on the air on %s (Wave → PM2 → daemo
     const startsAt = start.toMillis();
     const endsAt = end.toMillis();
     const createdAt = Date.now();
-    const firstShow = await waitUntil(
-      () => firstRun(listener, createdAt, (tone) => SHOW.includes(tone)),
-      30_000,
-      'the show on the air',
-    );
+    const firstShow = await waitUntil(() => firstRun(listener, createdAt, (tone) => SHOW.includes(tone)), 30_000, 'the show on the air');
     // At the first track boundary after its start (heard ~1 s after it is played; a jingle due then comes first), not before.
     expect(firstShow).toBeGreaterThanOrEqual(startsAt);
     expect(firstShow - startsAt).toBeLessThanOrEqual(MUSIC_SECONDS * 1000 + JINGLE_SECONDS * 1000 + 2500);

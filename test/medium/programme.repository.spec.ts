@@ -235,7 +235,9 @@ describe.each(DATABASES)('programme repositories on %s', (_name, open) => {
       generalPlays: 5,
       appliedItemIds: ['x'],
     };
-    const planned = [{ itemId: 'i1', trackId: 't2', reason: 'rotation' as const, playlistId: 'p1', queueItemId: null, scheduleEntryId: null }];
+    const planned = [
+      { itemId: 'i1', trackId: 't2', reason: 'rotation' as const, playlistId: 'p1', queueItemId: null, scheduleEntryId: null },
+    ];
     await state.saveState({ state: saved, planned: [] });
     await state.saveState({ state: { ...saved, generalPlays: 6 }, planned });
     expect(await state.getState()).toEqual({ state: { ...saved, generalPlays: 6 }, planned });

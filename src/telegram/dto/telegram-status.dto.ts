@@ -94,6 +94,10 @@ export class TelegramStatusDto {
 }
 
 export class SkipResultDto {
-  @ApiProperty({ type: NowPlayingDto, nullable: true, description: 'What was on the air when the skip was asked (its `next` is what now starts)' })
+  @ApiProperty({
+    type: NowPlayingDto,
+    nullable: true,
+    description: 'What was on the air when the skip was asked (its `next` is what now starts)',
+  })
   skipped!: NowPlayingDto | null;
 }
