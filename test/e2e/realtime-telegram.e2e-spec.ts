@@ -76,6 +76,10 @@ describe('Real time: the Telegram daemon changing track reaches socket clients',
     expect(tracks[0]).toEqual({
       track: { id: expect.any(String), title: expect.any(String), artist: expect.any(String), duration: expect.any(Number) },
       startedAt: expect.any(String),
+      // No playlist is defined: the programme plays the library in its order, and says what comes next.
+      reason: 'playlist',
+      playlistId: null,
+      next: expect.objectContaining({ trackId: expect.any(String), reason: 'playlist' }),
     });
     expect(tracks[1].track.id).not.toBe(tracks[0].track.id);
     expect(status.nowPlaying?.trackId).toBe(tracks.find((t) => t.track.id === status.nowPlaying?.trackId)?.track.id);
