@@ -102,11 +102,6 @@ export class PlaylistsService {
     return this.get(id);
   }
 
-  /** Every playlist with its tracks, for the programme. */
-  all(): Promise<Playlist[]> {
-    return this.playlists.all();
-  }
-
   private membership(id: string, outcome: MembershipOutcome): PlaylistWithCount {
     if (outcome.ok) {
       this.changed('tracks', [id]);

@@ -10,6 +10,7 @@ import { ScheduleRepository } from '../repositories/schedule.repository.js';
 import { TrackRepository } from '../repositories/track.repository.js';
 import { afterPlay, initialProgrammeState, planUpcoming, trackHash, type CatalogTrack, type ProgrammeCatalog } from './decide-next.js';
 import type { Decision, PlannedItem, StoredProgramme } from './programme.model.js';
+import { QueueService } from './queue.service.js';
 import { nextScheduleChange } from './schedule-time.js';
 
 /** How many plays the daemon holds ahead of the one on the air. */
@@ -62,6 +63,7 @@ export class ProgrammeService implements OnModuleDestroy {
     private readonly playlists: PlaylistRepository,
     private readonly schedule: ScheduleRepository,
     private readonly queue: QueueRepository,
+    private readonly requests: QueueService,
     private readonly stored: ProgrammeStateRepository,
     private readonly events: WaveEvents,
   ) {}
@@ -81,12 +83,6 @@ export class ProgrammeService implements OnModuleDestroy {
   /** Decide the look-ahead again now (a daemon started, or was found running). */
   decideAgain(why: string): void {
     this.enqueue(`decide again (${why})`, () => this.decide());
-  }
-
-  /** The look-ahead as last decided (for the API). */
-  async upcoming(): Promise<PlannedItem[]> {
-    await this.tail;
-    return (await this.load()).planned;
   }
 
   @OnEvent('track.changed')
@@ -138,23 +134,24 @@ export class ProgrammeService implements OnModuleDestroy {
   /** Applies the plays the daemon started (oldest first) that are not applied yet; true when any was. */
   private async commit(plays: Array<{ itemId: string; trackId: string; startedAt: number }>): Promise<boolean> {
     const programme = await this.load();
-    const catalog = await this.readCatalog();
-    const timeZone = await this.stored.getTimeZone();
-    let { state } = programme;
-    let applied = false;
-    for (const play of plays) {
-      if (state.appliedItemIds.includes(play.itemId)) continue;
+    // A play this Wave never decided (another instance's, or a plan since replaced) is not the rotation's to count.
+    const seen = new Set(programme.state.appliedItemIds);
+    const toApply = plays.flatMap((play) => {
       const decision = programme.planned.find((item) => item.itemId === play.itemId);
-      // A play this Wave never decided (another instance's, or a plan since replaced) is not the rotation's to count.
-      if (!decision || decision.trackId !== play.trackId) continue;
-      state = afterPlay(state, decision, play.startedAt, catalog, timeZone);
-      state = { ...state, appliedItemIds: [...state.appliedItemIds, play.itemId].slice(-20) };
-      if (decision.queueItemId && (await this.queue.remove(decision.queueItemId)))
-        this.events.emit('queue.updated', { reason: 'started', count: await this.queue.count(), at: new Date().toISOString() });
-      applied = true;
+      if (!decision || decision.trackId !== play.trackId || seen.has(play.itemId)) return [];
+      seen.add(play.itemId);
+      return [{ decision, startedAt: play.startedAt }];
+    });
+    if (toApply.length === 0) return false;
+    const [catalog, timeZone] = await Promise.all([this.readCatalog(), this.stored.getTimeZone()]);
+    let { state } = programme;
+    for (const { decision, startedAt } of toApply) {
+      state = afterPlay(state, decision, startedAt, catalog, timeZone);
+      state = { ...state, appliedItemIds: [...state.appliedItemIds, decision.itemId].slice(-20) };
+      if (decision.queueItemId) await this.requests.started(decision.queueItemId);
     }
-    if (applied) await this.save({ state, planned: programme.planned });
-    return applied;
+    await this.save({ state, planned: programme.planned });
+    return true;
   }
 
   /** Decides the look-ahead from the stored state, stores and raises it, and arms the schedule's next boundary. */

@@ -48,11 +48,11 @@ export class QueueService {
   }
 
   /**
-   * For the programme, when request `id` starts playing: it leaves the queue if it is still first. False when it is
-   * not (removed or moved meanwhile, or taken by another instance): nothing changed then.
+   * For the programme, when request `id` starts playing: it leaves the queue, wherever it stands now (a request put
+   * before it after it was decided does not keep it queued). False when it is gone already: nothing changed then.
    */
   async started(id: string): Promise<boolean> {
-    if (!(await this.queue.removeFirstIf(id))) return false;
+    if (!(await this.queue.remove(id))) return false;
     this.changed('started', await this.queue.count());
     return true;
   }

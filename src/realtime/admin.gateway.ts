@@ -105,14 +105,9 @@ export class AdminGateway implements OnGatewayInit<AdminNamespace>, OnGatewayCon
   }
 
   @OnEvent('track.changed')
-  trackChanged(event: WaveEventMap['track.changed']): void {
-    this.namespace.emit(SERVER_EVENTS.trackChanged, {
-      track: event.track,
-      startedAt: event.startedAt,
-      reason: event.reason,
-      playlistId: event.playlistId,
-      next: event.next,
-    });
+  trackChanged({ itemId: _itemId, ...event }: WaveEventMap['track.changed']): void {
+    // The item id is the programme's bookkeeping, not the clients'.
+    this.namespace.emit(SERVER_EVENTS.trackChanged, event);
   }
 
   @OnEvent('config.updated')

@@ -66,14 +66,9 @@ export class PublicGateway implements OnGatewayInit<PublicNamespace>, OnGatewayC
   }
 
   @OnEvent('track.changed')
-  trackChanged(event: WaveEventMap['track.changed']): void {
-    this.namespace.emit(SERVER_EVENTS.trackChanged, {
-      track: event.track,
-      startedAt: event.startedAt,
-      reason: event.reason,
-      playlistId: event.playlistId,
-      next: event.next,
-    });
+  trackChanged({ itemId: _itemId, ...event }: WaveEventMap['track.changed']): void {
+    // The item id is the programme's bookkeeping, not the clients'.
+    this.namespace.emit(SERVER_EVENTS.trackChanged, event);
   }
 
   /** Listeners' widgets show the queue (requests) too: its length and why it changed, no ids. */

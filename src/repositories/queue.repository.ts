@@ -131,21 +131,4 @@ export class QueueRepository {
       throw databaseError(error);
     }
   }
-
-  /**
-   * Removes item `id` if it is first in the queue (a request started playing); false, and nothing removed, when it is
-   * not (an operator removed or moved it meanwhile, or another instance took it already).
-   */
-  async removeFirstIf(id: string): Promise<boolean> {
-    try {
-      return await this.db.transaction().execute(async (trx) => {
-        const first = await trx.selectFrom('queue_items').select('id').orderBy('position').orderBy('id').limit(1).executeTakeFirst();
-        if (first?.id !== id) return false;
-        const [result] = await trx.deleteFrom('queue_items').where('id', '=', id).execute();
-        return Number(result?.numDeletedRows ?? 0) > 0;
-      });
-    } catch (error) {
-      throw databaseError(error);
-    }
-  }
 }

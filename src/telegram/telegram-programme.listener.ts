@@ -21,7 +21,6 @@ export class TelegramProgrammeListener implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     try {
-      if (!(await this.pm2.connectIfRunning())) return;
       const daemon = await this.pm2.describe(DAEMON_PROCESS_NAME);
       if (daemon?.status === 'online') this.programme.decideAgain('a running Telegram daemon was found');
     } catch (error) {

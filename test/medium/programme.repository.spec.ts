@@ -192,8 +192,8 @@ describe.each(DATABASES)('programme repositories on %s', (_name, open) => {
       [2, 'q2', track(2).id],
     ]);
     expect((await queue.list())[0]).toMatchObject({ title: 'Title 3', artist: 'Artist 3', duration: 103, addedAt: AT });
-    expect(await queue.removeFirstIf('q1')).toBe(false);
-    expect(await queue.removeFirstIf('q3')).toBe(true);
+    expect(await queue.remove('q3')).toBe(true);
+    expect(await queue.remove('q3')).toBe(false);
     expect(await queue.insert('q5', track(5).id, 1, 3, AT)).toMatchObject({ ok: true, item: { position: 1 } });
     expect(await queue.insert('q6', track(6).id, 4, 10, AT)).toEqual({ ok: false, reason: 'position_out_of_range', length: 3 });
     expect(await queue.insert('q7', 'nope', 0, 10, AT)).toEqual({ ok: false, reason: 'unknown_track' });
