@@ -11,7 +11,7 @@ const decision = (trackId: string, reason: Decision['reason'] = 'rotation', queu
 });
 
 describe('keepItemIds: a decision the look-ahead already held keeps its id', () => {
-  it.each<[string, Decision[], Array<Decision & { itemId: string }>, string[], Array<string | 'new'>]>([
+  it.each<[string, Decision[], Array<Decision & { itemId: string }>, string[], string[]]>([
     [
       'the same decisions keep their ids',
       [decision('a'), decision('b')],
