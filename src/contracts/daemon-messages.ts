@@ -11,6 +11,7 @@
  */
 
 import { TRACK_REASONS, type TrackReason } from './socket-events.js';
+import type { TrackLoudness } from './track-library.js';
 
 export { TRACK_REASONS, type TrackReason };
 
@@ -46,6 +47,37 @@ export interface UpcomingItem {
   track: Omit<DaemonTrack, 'play'>;
   /** Absolute, or relative to the tracks folder. */
   path: string;
+  /** How to play the file: its measured loudness and cue points (absent: as it is, start to end). */
+  sound?: TrackSound;
+}
+
+/** What the daemon needs of a track to play it at the station's loudness and without its silent ends. */
+export interface TrackSound {
+  loudness: TrackLoudness | null;
+  /** Seconds into the file (see LibraryTrack.cueIn / cueOut); null: the file's start / end. */
+  cueIn: number | null;
+  cueOut: number | null;
+}
+
+/**
+ * How the daemon shapes the sound: the Telegram config's sound settings (TelegramConfigDocument), read at start and
+ * sent again with `set-sound` whenever they change, applied from the next track or switch on.
+ */
+export interface SoundSettings {
+  /** Play every measured track at `loudnessTarget` (gain from its integrated loudness, a limiter at -1 dBTP). */
+  normalize: boolean;
+  /** LUFS, -23…-9. */
+  loudnessTarget: number;
+  /** Seconds two tracks overlap, 0…10 (0: back to back). */
+  crossfadeSec: number;
+  /** Also crossfade into and out of jingles and hourly IDs (false: they start and end clean). */
+  crossfadeJingles: boolean;
+  /** Leading and trailing audio below this level is skipped (dBFS, -80…-20); the analysis measures it. */
+  silenceThresholdDb: number;
+  /** Fade between the programme and a live source (a DJ, a radio URL) at each switch, ms, 0…5000. */
+  liveFadeMs: number;
+  /** A real-time loudness control on live and radio sources, towards `loudnessTarget`. */
+  liveLoudness: boolean;
 }
 
 export interface DaemonStartedMessage {
@@ -182,7 +214,13 @@ export type DaemonCommand =
    * live relay is on the air there is no track to skip: the daemon does nothing and answers with an `error`, code
    * `skip_not_playlist`.
    */
-  | { command: 'skip' };
+  | { command: 'skip' }
+  /**
+   * New sound settings (the config changed while the daemon runs): loudness applies from the next track decoded (the
+   * next one is decoded again), the crossfade from the next track change, the live fade and loudness control from the
+   * next switch. A malformed packet is answered by an `error` with code `invalid_command`, the settings unchanged.
+   */
+  | { command: 'set-sound'; sound: SoundSettings };
 
 /** Narrowing for what arrives on `process.on('message')` (a PM2 packet, or a plain command in tests). */
 export function commandFromPacket(packet: unknown): DaemonCommand | null {

@@ -25,6 +25,25 @@ export interface LibraryTrack {
   /** Seconds, from ffprobe. */
   duration: number;
   addedAt: string;
+  /** The loudness analysis' result (EBU R128); null (or absent, in a file an older Wave wrote) until it was measured. */
+  loudness?: TrackLoudness | null;
+  /**
+   * Where playing starts and ends, in seconds into the file: the operator's cue where one is set, else the end of the
+   * leading silence and the start of the trailing silence the analysis found; null (or absent): the file's own start
+   * or end.
+   */
+  cueIn?: number | null;
+  cueOut?: number | null;
+}
+
+/** One ffmpeg pass over the whole file measures it when it enters the library (a background job measures older tracks). */
+export interface TrackLoudness {
+  /** Integrated loudness, LUFS (EBU R128 / ITU-R BS.1770). */
+  integratedLufs: number;
+  /** Loudness range, LU. */
+  rangeLu: number;
+  /** True peak, dBTP. */
+  truePeakDbtp: number;
 }
 
 /** The file's content (other fields a reader does not know are ignored). */

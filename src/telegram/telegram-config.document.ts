@@ -1,4 +1,5 @@
-import { IsBoolean, IsIn, IsInt, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import type { SoundSettings } from '../contracts/daemon-messages.js';
 import type { DocumentDefinition } from '../documents/document-store.service.js';
 import { INGEST_URL_SCHEMES, IsUrlWithScheme, RADIO_URL_SCHEMES } from './stream-url.js';
 
@@ -8,6 +9,13 @@ export type TelegramSource = (typeof TELEGRAM_SOURCES)[number];
 
 export const AUDIO_BITRATES_KBPS = { min: 64, max: 320 } as const;
 export const SAMPLE_RATES = [44100, 48000] as const;
+/** The sound settings' ranges (see SoundSettings in contracts/daemon-messages.ts). */
+export const SOUND_LIMITS = {
+  loudnessTarget: { min: -23, max: -9 },
+  crossfadeSec: { min: 0, max: 10 },
+  silenceThresholdDb: { min: -80, max: -20 },
+  liveFadeMs: { min: 0, max: 5000 },
+} as const;
 
 /**
  * `DATA_DIR/telegram-config.json`: how the Telegram daemon streams. Written by Wave, read (only) by the
@@ -64,6 +72,50 @@ export class TelegramConfigDocument {
 
   @IsBoolean()
   loop!: boolean;
+
+  // Sound (SoundSettings): a running daemon takes them live, from its next track or switch.
+
+  /** Play every measured track at `loudnessTarget` (EBU R128), true peak at most -1 dBTP (a limiter). */
+  @IsBoolean()
+  normalize!: boolean;
+
+  /** LUFS: -16 suits phones and streaming, -23 is EBU broadcast. */
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(SOUND_LIMITS.loudnessTarget.min)
+  @Max(SOUND_LIMITS.loudnessTarget.max)
+  loudnessTarget!: number;
+
+  /** Seconds two tracks overlap (0: back to back). */
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(SOUND_LIMITS.crossfadeSec.min)
+  @Max(SOUND_LIMITS.crossfadeSec.max)
+  crossfadeSec!: number;
+
+  /** Also crossfade into and out of jingles and hourly station IDs. */
+  @IsBoolean()
+  crossfadeJingles!: boolean;
+
+  /** Leading and trailing audio below this level is skipped (dBFS). */
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(SOUND_LIMITS.silenceThresholdDb.min)
+  @Max(SOUND_LIMITS.silenceThresholdDb.max)
+  silenceThresholdDb!: number;
+
+  /** The fade between the programme and a live DJ or radio URL at each switch (ms). */
+  @IsInt()
+  @Min(SOUND_LIMITS.liveFadeMs.min)
+  @Max(SOUND_LIMITS.liveFadeMs.max)
+  liveFadeMs!: number;
+
+  /** A real-time loudness control on live and radio sources, towards `loudnessTarget`. */
+  @IsBoolean()
+  liveLoudness!: boolean;
+}
+
+/** The sound settings of a config, as the daemon takes them. */
+export function soundSettings(config: TelegramConfigDocument): SoundSettings {
+  const { normalize, loudnessTarget, crossfadeSec, crossfadeJingles, silenceThresholdDb, liveFadeMs, liveLoudness } = config;
+  return { normalize, loudnessTarget, crossfadeSec, crossfadeJingles, silenceThresholdDb, liveFadeMs, liveLoudness };
 }
 
 /** What the daemon cannot start without and the config lacks (Wave answers 400 with it; the daemon refuses to run). */
@@ -86,5 +138,12 @@ export const TELEGRAM_CONFIG_DOCUMENT: DocumentDefinition<TelegramConfigDocument
     coverImage: '',
     shuffle: false,
     loop: true,
+    normalize: true,
+    loudnessTarget: -16,
+    crossfadeSec: 2,
+    crossfadeJingles: true,
+    silenceThresholdDb: -50,
+    liveFadeMs: 500,
+    liveLoudness: true,
   }),
 };

@@ -8,7 +8,7 @@ import { MediaProbeService } from '../media/media-probe.service.js';
 import { resolveServerFile } from '../media/server-file.js';
 import { StorageRepository } from '../repositories/storage.repository.js';
 import type { TelegramConfigDto, UpdateTelegramConfigDto } from './dto/telegram-config.dto.js';
-import { TELEGRAM_CONFIG_DOCUMENT, type TelegramConfigDocument } from './telegram-config.document.js';
+import { soundSettings, TELEGRAM_CONFIG_DOCUMENT, type TelegramConfigDocument } from './telegram-config.document.js';
 
 export interface TelegramConfigChange {
   before: TelegramConfigDocument;
@@ -110,6 +110,7 @@ export function toConfigView(config: TelegramConfigDocument): TelegramConfigDto 
     coverImage: config.coverImage,
     shuffle: config.shuffle,
     loop: config.loop,
+    ...soundSettings(config),
   };
 }
 

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { HasNoControlCharacters, IsOptionalNonNull } from '../../common/validators.js';
 import { INGEST_URL_SCHEMES, IsUrlWithScheme, RADIO_URL_SCHEMES } from '../stream-url.js';
-import { AUDIO_BITRATES_KBPS, SAMPLE_RATES, TELEGRAM_SOURCES, type TelegramSource } from '../telegram-config.document.js';
+import { AUDIO_BITRATES_KBPS, SAMPLE_RATES, SOUND_LIMITS, TELEGRAM_SOURCES, type TelegramSource } from '../telegram-config.document.js';
 
 /** PUT body: the fields to change (others keep their value). A rejected update changes nothing. */
 export class UpdateTelegramConfigDto {
@@ -86,6 +86,80 @@ export class UpdateTelegramConfigDto {
   @IsOptionalNonNull()
   @IsBoolean()
   loop?: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      'Loudness normalization: every measured track plays at `loudnessTarget` (gain from its EBU R128 integrated loudness, a limiter keeps the true peak at -1 dBTP at most). Live: applies from the next track',
+    example: true,
+  })
+  @IsOptionalNonNull()
+  @IsBoolean()
+  normalize?: boolean;
+
+  @ApiPropertyOptional({
+    description: 'The station loudness in LUFS: -16 suits phones and streaming, -23 is EBU R128 broadcast. Live: from the next track',
+    minimum: SOUND_LIMITS.loudnessTarget.min,
+    maximum: SOUND_LIMITS.loudnessTarget.max,
+    example: -16,
+  })
+  @IsOptionalNonNull()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(SOUND_LIMITS.loudnessTarget.min)
+  @Max(SOUND_LIMITS.loudnessTarget.max)
+  loudnessTarget?: number;
+
+  @ApiPropertyOptional({
+    description: 'Seconds two tracks overlap, mixed on the one connection (0: back to back). Live: from the next track change',
+    minimum: SOUND_LIMITS.crossfadeSec.min,
+    maximum: SOUND_LIMITS.crossfadeSec.max,
+    example: 2,
+  })
+  @IsOptionalNonNull()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(SOUND_LIMITS.crossfadeSec.min)
+  @Max(SOUND_LIMITS.crossfadeSec.max)
+  crossfadeSec?: number;
+
+  @ApiPropertyOptional({
+    description: 'Also crossfade into and out of jingles and hourly station IDs (false: they start and end clean)',
+    example: true,
+  })
+  @IsOptionalNonNull()
+  @IsBoolean()
+  crossfadeJingles?: boolean;
+
+  @ApiPropertyOptional({
+    description: "Leading and trailing audio below this level (dBFS) is skipped: the analysis sets each track's cue points from it",
+    minimum: SOUND_LIMITS.silenceThresholdDb.min,
+    maximum: SOUND_LIMITS.silenceThresholdDb.max,
+    example: -50,
+  })
+  @IsOptionalNonNull()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(SOUND_LIMITS.silenceThresholdDb.min)
+  @Max(SOUND_LIMITS.silenceThresholdDb.max)
+  silenceThresholdDb?: number;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    description: 'The fade between the programme and a live DJ or radio URL at each switch, in ms. Live: from the next switch',
+    minimum: SOUND_LIMITS.liveFadeMs.min,
+    maximum: SOUND_LIMITS.liveFadeMs.max,
+    example: 500,
+  })
+  @IsOptionalNonNull()
+  @IsInt()
+  @Min(SOUND_LIMITS.liveFadeMs.min)
+  @Max(SOUND_LIMITS.liveFadeMs.max)
+  liveFadeMs?: number;
+
+  @ApiPropertyOptional({
+    description: 'A real-time loudness control on live DJ and radio URL sources, towards `loudnessTarget`. Live: from the next switch',
+    example: true,
+  })
+  @IsOptionalNonNull()
+  @IsBoolean()
+  liveLoudness?: boolean;
 }
 
 /** The Telegram config as Wave shows it: the stream key is never returned, only masked. */
@@ -128,6 +202,27 @@ export class TelegramConfigDto {
 
   @ApiProperty({ example: true })
   loop!: boolean;
+
+  @ApiProperty({ example: true })
+  normalize!: boolean;
+
+  @ApiProperty({ description: 'LUFS', example: -16 })
+  loudnessTarget!: number;
+
+  @ApiProperty({ description: 'Seconds', example: 2 })
+  crossfadeSec!: number;
+
+  @ApiProperty({ example: true })
+  crossfadeJingles!: boolean;
+
+  @ApiProperty({ description: 'dBFS', example: -50 })
+  silenceThresholdDb!: number;
+
+  @ApiProperty({ type: 'integer', description: 'ms', example: 500 })
+  liveFadeMs!: number;
+
+  @ApiProperty({ example: true })
+  liveLoudness!: boolean;
 }
 
 export class TelegramConfigUpdateResultDto extends TelegramConfigDto {
