@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { TelegramConfigUpdateResultDto, UpdateTelegramConfigDto } from './dto/telegram-config.dto.js';
-import type { TelegramConfigDocument } from './telegram-config.document.js';
+import type { SoundSettings } from '../contracts/daemon-messages.js';
+import { soundSettings, TELEGRAM_CONFIG_DOCUMENT, type TelegramConfigDocument } from './telegram-config.document.js';
 import { TelegramConfigService, toConfigView } from './telegram-config.service.js';
 import { TelegramSourceService } from './telegram-source.service.js';
 import { TelegramStreamService } from './telegram-stream.service.js';
@@ -17,6 +18,8 @@ const RESTART_FIELDS: Array<keyof TelegramConfigDocument> = [
 ];
 /** Settings a running daemon takes live (the source it plays, and whether a DJ may take the air). */
 const SOURCE_FIELDS = ['source', 'radioUrl', 'relayUrl', 'liveTakeover'] as const;
+/** Sound settings: a running daemon takes them live too (`set-sound`), from its next track or switch. */
+const SOUND_FIELDS = Object.keys(soundSettings(TELEGRAM_CONFIG_DOCUMENT.defaults())) as Array<keyof SoundSettings>;
 
 /**
  * `PUT /api/stream/telegram/config`: saves the config and applies it. While the daemon runs, a source change
@@ -36,8 +39,10 @@ export class TelegramConfigUpdateService {
     const running = await this.stream.running();
     const sourceChanged = SOURCE_FIELDS.some((field) => before[field] !== after[field]);
     const switched = running && sourceChanged ? await this.sources.sourceConfigured() : true;
-    // A source switch the daemon could not be told of (PM2 failing; logged) is read at its next start.
-    const restartRequired = running && (!switched || RESTART_FIELDS.some((field) => before[field] !== after[field]));
+    const soundChanged = SOUND_FIELDS.some((field) => before[field] !== after[field]);
+    const soundApplied = running && soundChanged ? await this.stream.applySound(soundSettings(after)) : true;
+    // A switch or sound the daemon could not be told of (PM2 failing; logged) is read at its next start.
+    const restartRequired = running && (!switched || !soundApplied || RESTART_FIELDS.some((field) => before[field] !== after[field]));
     return { ...toConfigView(after), restartRequired };
   }
 }

@@ -4,7 +4,13 @@ import { WaveError } from '../common/wave-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { Pm2ProcessEvent, Pm2ProcessInfo, Pm2Repository } from '../repositories/pm2.repository.js';
 import { TrackLibrary } from '../tracks/track-library.js';
-import { DAEMON_COMMAND_TOPIC, DAEMON_PROCESS_NAME, type ConnectionState, type DaemonSourceKind } from '../contracts/daemon-messages.js';
+import {
+  DAEMON_COMMAND_TOPIC,
+  DAEMON_PROCESS_NAME,
+  type ConnectionState,
+  type DaemonSourceKind,
+  type SoundSettings,
+} from '../contracts/daemon-messages.js';
 import type { NowPlaying } from '../contracts/socket-events.js';
 import type { TelegramStatusDto } from './dto/telegram-status.dto.js';
 import { isRunningState } from './now-playing.js';
@@ -151,6 +157,22 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
       this.logger.log(`skip requested${skipped ? ` (${skipped.trackId})` : ''}`);
       return { skipped };
     });
+  }
+
+  /**
+   * Hands the running daemon new sound settings (it applies them from its next track or switch). False when no daemon
+   * runs or it could not be told (logged): it reads them from the config at its next start.
+   */
+  async applySound(sound: SoundSettings): Promise<boolean> {
+    try {
+      const daemon = await this.describeDaemon();
+      if (!daemon || daemon.status !== 'online') return false;
+      await this.pm2.sendData(daemon.pmId, DAEMON_COMMAND_TOPIC, { command: 'set-sound', sound });
+      return true;
+    } catch (error) {
+      this.logger.warn(`the daemon could not be given the new sound settings: ${(error as Error).message}`);
+      return false;
+    }
   }
 
   /** PM2's view of the daemon; its answer is now playing's word on whether the daemon runs. */

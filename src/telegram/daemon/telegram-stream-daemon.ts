@@ -1,7 +1,7 @@
 import type { ProcessRepository } from '../../repositories/process.repository.js';
 import type { StorageRepository } from '../../repositories/storage.repository.js';
 import { hasUrlScheme, INGEST_URL_SCHEMES, publishUrl, RADIO_URL_SCHEMES } from '../stream-url.js';
-import type { TelegramConfigDocument } from '../telegram-config.document.js';
+import { SOUND_LIMITS, soundSettings, type TelegramConfigDocument } from '../telegram-config.document.js';
 import { Backoff } from './backoff.js';
 import { prepareCoverClip } from './cover.js';
 import {
@@ -9,6 +9,7 @@ import {
   type DaemonCommand,
   type DaemonMessage,
   type DaemonSourceKind,
+  type SoundSettings,
   type UpcomingAcceptedMessage,
   type UpcomingItem,
 } from '../../contracts/daemon-messages.js';
@@ -95,10 +96,13 @@ export class TelegramStreamDaemon {
   private startedPlays: UpcomingAcceptedMessage['started'] = [];
   private readonly startedAt = performance.now();
   private stopped = false;
+  /** The sound settings in force: the config's at start, then each `set-sound`'s. */
+  private sound: SoundSettings;
 
   constructor(private readonly options: DaemonOptions) {
     const { config } = options;
     this.format = { sampleRate: config.sampleRate, channels: 2 };
+    this.sound = soundSettings(config);
     this.playlist = new PlaylistSource({
       processes: options.processes,
       ffmpegPath: options.env.ffmpegPath,
@@ -219,6 +223,18 @@ export class TelegramStreamDaemon {
         this.send({ event: 'upcoming-accepted', started, holding, at: iso(performance.now()) });
         return;
       }
+      case 'set-sound': {
+        const sound = soundFromCommand(command);
+        if (typeof sound === 'string') {
+          logger.warn(`set-sound refused: ${sound}`);
+          this.send({ event: 'error', code: 'invalid_command', message: sound, at: iso(performance.now()) });
+          return;
+        }
+        this.sound = sound;
+        logger.info(`sound settings: ${describeSound(sound)}`);
+        this.applySound();
+        return;
+      }
       case 'skip':
         // Only the playlist has tracks; a radio or a live show ends by switch-source. Wave hears why it did nothing.
         if (this.feeder.onAir !== this.playlist) {
@@ -235,6 +251,11 @@ export class TelegramStreamDaemon {
         else logger.info('skip: no track was playing');
         return;
     }
+  }
+
+  /** Hands the sound settings in force to what shapes the sound (each applies them from its next track or switch). */
+  private applySound(): void {
+    void this.sound;
   }
 
   private wireEvents(): void {
@@ -442,6 +463,34 @@ function upcomingItem(item: unknown): UpcomingItem | string {
     track: { id: track.id as string, title: track.title as string, artist: track.artist as string, duration: track.duration },
     path,
   };
+}
+
+/** The settings of a set-sound, checked field by field (the packet came over IPC), or why it is refused. */
+export function soundFromCommand(command: Extract<DaemonCommand, { command: 'set-sound' }>): SoundSettings | string {
+  const sound: unknown = command.sound;
+  if (!isRecord(sound)) return 'sound must be an object';
+  for (const key of ['normalize', 'crossfadeJingles', 'liveLoudness'] as const)
+    if (typeof sound[key] !== 'boolean') return `sound.${key} must be a boolean`;
+  for (const key of ['loudnessTarget', 'crossfadeSec', 'silenceThresholdDb', 'liveFadeMs'] as const) {
+    const value = sound[key];
+    const { min, max } = SOUND_LIMITS[key];
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max)
+      return `sound.${key} must be a number from ${min} to ${max}`;
+  }
+  return {
+    normalize: sound.normalize as boolean,
+    loudnessTarget: sound.loudnessTarget as number,
+    crossfadeSec: sound.crossfadeSec as number,
+    crossfadeJingles: sound.crossfadeJingles as boolean,
+    silenceThresholdDb: sound.silenceThresholdDb as number,
+    liveFadeMs: sound.liveFadeMs as number,
+    liveLoudness: sound.liveLoudness as boolean,
+  };
+}
+
+function describeSound(sound: SoundSettings): string {
+  const loudness = sound.normalize ? `${sound.loudnessTarget} LUFS` : 'not normalized';
+  return `${loudness}, crossfade ${sound.crossfadeSec} s${sound.crossfadeJingles ? '' : ' (not around jingles)'}, live fade ${sound.liveFadeMs} ms, live loudness ${sound.liveLoudness ? 'on' : 'off'}`;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
