@@ -7,6 +7,7 @@ import type { StorageRepository } from '../../repositories/storage.repository.js
 import { TRACK_LIBRARY_FILE, TRACKS_DIR, type TrackLibraryFile } from '../../contracts/track-library.js';
 import { missingStartSettings, TELEGRAM_CONFIG_DOCUMENT, TelegramConfigDocument } from '../telegram-config.document.js';
 import type { PlaylistTrack } from './playlist-source.js';
+import { librarySoundOf } from './track-sound.js';
 
 /** Daemon knobs from the environment (Wave's own settings are validated in src/config/env.validation.ts). */
 export interface DaemonEnvironment {
@@ -100,13 +101,17 @@ export async function readPlaylist(dataDir: string, storage: StorageRepository):
       (t): t is Record<string, unknown> =>
         !!t && typeof t === 'object' && 'id' in t && typeof t.id === 'string' && 'path' in t && typeof t.path === 'string',
     )
-    .map((t) => ({
-      id: t.id as string,
-      path: t.path as string,
-      title: typeof t.title === 'string' ? t.title : '',
-      artist: typeof t.artist === 'string' ? t.artist : '',
-      duration: typeof t.duration === 'number' ? t.duration : 0,
-    }));
+    .map((t) => {
+      const sound = librarySoundOf(t);
+      return {
+        id: t.id as string,
+        path: t.path as string,
+        title: typeof t.title === 'string' ? t.title : '',
+        artist: typeof t.artist === 'string' ? t.artist : '',
+        duration: typeof t.duration === 'number' ? t.duration : 0,
+        ...(sound ? { sound } : {}),
+      };
+    });
 }
 
 export function tracksDir(dataDir: string): string {

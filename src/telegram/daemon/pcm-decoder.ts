@@ -3,6 +3,7 @@ import type { Writable } from 'node:stream';
 import type { ManagedProcess, ProcessRepository } from '../../repositories/process.repository.js';
 import { FETCH_PROTOCOL_WHITELIST } from '../stream-url.js';
 import { frameBytes, PcmBuffer, PcmFormat } from './pcm.js';
+import { cueInputArgs, gainFilter, type TrackShaping } from './sound.js';
 
 /** Every decoder: no banner, no stdin (it is the daemon's), errors only on stderr. */
 const QUIET_ARGS = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
@@ -12,9 +13,17 @@ function pcmOutputArgs(format: PcmFormat): string[] {
   return ['-vn', '-f', 's16le', '-ar', String(format.sampleRate), '-ac', String(format.channels), '-flush_packets', '1', 'pipe:1'];
 }
 
-/** A playlist file decoded as fast as the reader takes it. */
-export function fileDecoderArgs(path: string, format: PcmFormat): string[] {
-  return [...QUIET_ARGS, '-i', path, ...pcmOutputArgs(format)];
+/** A playlist file decoded as fast as the reader takes it: its cued part, at its gain (see sound.ts). */
+export function fileDecoderArgs(path: string, format: PcmFormat, shaping?: TrackShaping): string[] {
+  const filter = shaping ? gainFilter(shaping) : null;
+  return [
+    ...QUIET_ARGS,
+    ...(shaping ? cueInputArgs(shaping) : []),
+    '-i',
+    path,
+    ...(filter ? ['-af', filter] : []),
+    ...pcmOutputArgs(format),
+  ];
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { FakeProcess, FakeProcessRepository } from '../../../test/fakes/process.repository.fake.js';
 import type { PcmChunk } from './audio-source.js';
-import type { UpcomingItem } from '../../contracts/daemon-messages.js';
+import type { SoundSettings, UpcomingItem } from '../../contracts/daemon-messages.js';
 import { PlaylistSource, PlaylistTrack } from './playlist-source.js';
 
 const FORMAT = { sampleRate: 1000, channels: 2 };
@@ -14,7 +14,23 @@ const item = (itemId: string, id: string, path = `${id}.mp3`): UpcomingItem => (
 });
 const tick = () => new Promise((r) => setImmediate(r));
 
-function setup(library: PlaylistTrack[], loop = true, programmeWaitMs = 0) {
+/** At 1000 frames/s a millisecond is a frame: a 4-frame crossfade is 0.004 s. */
+const SOUND: SoundSettings = {
+  normalize: true,
+  loudnessTarget: -16,
+  crossfadeSec: 0.004,
+  crossfadeJingles: true,
+  silenceThresholdDb: -50,
+  liveFadeMs: 0,
+  liveLoudness: false,
+};
+const measured = (integratedLufs: number, cues: { cueIn?: number; cueOut?: number } = {}) => ({
+  loudness: { integratedLufs, rangeLu: 2, truePeakDbtp: integratedLufs + 3 },
+  cueIn: cues.cueIn ?? null,
+  cueOut: cues.cueOut ?? null,
+});
+
+function setup(library: PlaylistTrack[], loop = true, programmeWaitMs = 0, sound?: SoundSettings) {
   const processes = new FakeProcessRepository();
   let loads = 0;
   const errors: Array<{ code: string; message: string }> = [];
@@ -32,6 +48,7 @@ function setup(library: PlaylistTrack[], loop = true, programmeWaitMs = 0) {
     aheadMs: 1000,
     idleRetryMs: 10,
     programmeWaitMs,
+    sound,
   });
   source.on('error', (e) => errors.push(e));
   /** The decoder for `path`, once spawned. */
@@ -364,5 +381,108 @@ describe('PlaylistSource', () => {
     source.setUpcoming([]);
     expect(a.killedWith).toEqual([]);
     expect(source.holding).toEqual([]);
+  });
+
+  describe('sound', () => {
+    /** a (10 frames of 0x1010) then b (10 frames of 0x2020), both decoded; what the feeder reads, 100 frames at a time. */
+    async function twoTracks(sound: SoundSettings, items?: [UpcomingItem, UpcomingItem]) {
+      const fixture = setup([track('a'), track('b')], true, 0, sound);
+      const { source, decoder } = fixture;
+      if (items) source.setUpcoming(items);
+      source.activate();
+      await tick();
+      source.available();
+      decode(decoder('/data/tracks/a.mp3'), 0x10, 10);
+      await tick();
+      decode(decoder('/data/tracks/b.mp3'), 0x20, 10);
+      await tick();
+      const chunks: PcmChunk[] = [];
+      let chunk: PcmChunk | null;
+      while ((chunk = source.read(400))) chunks.push(chunk);
+      return { ...fixture, chunks };
+    }
+    const frames = (data: Buffer) => Array.from({ length: data.length / 4 }, (_, i) => data.readInt16LE(i * 4));
+
+    it('crossfades: the next track starts under the last 4 frames of the current one, announced with the first of them', async () => {
+      const { chunks } = await twoTracks(SOUND);
+      expect(chunks.map((c) => [c.track?.id, c.data.length / 4])).toEqual([
+        ['a', 6],
+        ['b', 4],
+        [undefined, 6],
+      ]);
+      const mixed = frames(chunks[1].data);
+      expect(mixed[0]).toBe(0x1010); // the fade starts on a alone …
+      expect(mixed[3]).toBeGreaterThan(0x1010); // … and b comes up under it
+      expect(frames(chunks[2].data)).toEqual(Array(6).fill(0x2020));
+    });
+
+    it('plays back to back with crossfade 0, and around a jingle when jingles are not crossfaded', async () => {
+      const plain = await twoTracks({ ...SOUND, crossfadeSec: 0 });
+      expect(plain.chunks.map((c) => [c.track?.id, c.data.length / 4])).toEqual([
+        ['a', 10],
+        ['b', 10],
+      ]);
+      const jingle = await twoTracks({ ...SOUND, crossfadeJingles: false }, [
+        item('A', 'a'),
+        { ...item('J', 'b'), play: { itemId: 'J', reason: 'jingle', playlistId: 'pl-j' } },
+      ]);
+      expect(jingle.chunks.map((c) => [c.track?.id, c.data.length / 4])).toEqual([
+        ['a', 10],
+        ['b', 10],
+      ]);
+    });
+
+    it('decodes a measured track at its gain, from its cue-in to its cue-out', async () => {
+      const { source, decoder } = setup([], true, 0, SOUND);
+      source.setUpcoming([{ ...item('A', 'a'), sound: measured(-30, { cueIn: 3, cueOut: 60 }) }]);
+      source.activate();
+      await tick();
+      expect(decoder('/data/tracks/a.mp3')?.args.join(' ')).toMatch(
+        /-ss 3\.000 -t 57\.000 -i \/data\/tracks\/a\.mp3 -af volume=14\.00dB -vn/,
+      );
+    });
+
+    it('decodes the next track again when new settings change its gain; the one on the air plays on', async () => {
+      const { source, decoder, processes } = setup([], true, 0, SOUND);
+      source.setUpcoming([
+        { ...item('A', 'a'), sound: measured(-20) },
+        { ...item('B', 'b'), sound: measured(-20) },
+      ]);
+      source.activate();
+      await tick();
+      source.available();
+      decode(decoder('/data/tracks/a.mp3'), 1, 10);
+      await tick();
+      const first = decoder('/data/tracks/b.mp3')!;
+      expect(first.args).toContain('volume=4.00dB');
+      source.setSound({ ...SOUND, loudnessTarget: -23 });
+      await tick();
+      expect(first.killedWith).toEqual(['SIGKILL']);
+      const again = processes.spawned.filter((p) => p.args.includes('/data/tracks/b.mp3'));
+      expect(again.map((p) => p.args.find((a) => a.startsWith('volume=')))).toEqual(['volume=4.00dB', 'volume=-3.00dB']);
+      expect(source.holding).toEqual(['B']);
+      source.setSound({ ...SOUND, loudnessTarget: -23, crossfadeSec: 1 }); // same gain: kept
+      expect(processes.spawned.filter((p) => p.args.includes('/data/tracks/b.mp3'))).toHaveLength(2);
+    });
+
+    it('a skip during a crossfade ends both tracks: the next one plays from the next read', async () => {
+      const fixture = setup([track('a'), track('b'), track('c')], true, 0, SOUND);
+      const { source, decoder } = fixture;
+      source.activate();
+      await tick();
+      source.available();
+      decode(decoder('/data/tracks/a.mp3'), 0x10, 10);
+      await tick();
+      decode(decoder('/data/tracks/b.mp3'), 0x20, 10);
+      await tick();
+      source.read(24); // 6 frames of a
+      expect(source.read(8)?.track?.id).toBe('b'); // the fade began
+      await tick();
+      decode(decoder('/data/tracks/c.mp3'), 0x30, 10);
+      await tick();
+      expect(source.skip()).toBe(true);
+      const next = source.read(400);
+      expect([next?.track?.id, frames(next!.data)[0]]).toEqual(['c', 0x3030]);
+    });
   });
 });

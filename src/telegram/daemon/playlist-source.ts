@@ -2,16 +2,30 @@ import { EventEmitter } from 'node:events';
 import { isAbsolute, resolve } from 'node:path';
 import type { ProcessRepository } from '../../repositories/process.repository.js';
 import type { AudioSource, PcmChunk } from './audio-source.js';
-import type { DaemonTrack, UpcomingItem } from '../../contracts/daemon-messages.js';
-import { bytesForMs, PcmFormat } from './pcm.js';
+import type { DaemonTrack, SoundSettings, TrackSound, UpcomingItem } from '../../contracts/daemon-messages.js';
+import { bytesForMs, frameBytes, PcmFormat } from './pcm.js';
 import { fileDecoderArgs, PcmDecoder } from './pcm-decoder.js';
 import { OrderMark, PlaylistOrder } from './playlist-order.js';
+import { mayCrossfade, mixCrossfade, trackShaping, type TrackShaping } from './sound.js';
 
 /** A library entry as the daemon needs it (or a programme item: then `play` is set). */
 export interface PlaylistTrack extends DaemonTrack {
   /** Absolute, or relative to the tracks folder. */
   path: string;
+  /** Its measured loudness and cue points, when known. */
+  sound?: TrackSound;
 }
+
+/** Without sound settings tracks play as they are, back to back. */
+const PLAIN_SOUND: SoundSettings = {
+  normalize: false,
+  loudnessTarget: -16,
+  crossfadeSec: 0,
+  crossfadeJingles: true,
+  silenceThresholdDb: -50,
+  liveFadeMs: 0,
+  liveLoudness: false,
+};
 
 export interface PlaylistSourceOptions {
   processes: ProcessRepository;
@@ -35,6 +49,8 @@ export interface PlaylistSourceOptions {
    * 0: do not wait.
    */
   programmeWaitMs?: number;
+  /** Loudness and crossfade (see setSound); without them tracks play as they are, back to back. */
+  sound?: SoundSettings;
 }
 
 interface LoadedTrack {
@@ -45,6 +61,17 @@ interface LoadedTrack {
   dropped: boolean;
   /** A library track: where the order stood before it was picked, to pick it again if it is dropped before it plays. */
   orderMark?: OrderMark;
+  /** How it is decoded (gain, cues): from the sound settings in force when its decoder started. */
+  shaping: TrackShaping;
+  /** The library's size when a library track was picked (how many failures in a row mean none plays). */
+  librarySize: number;
+}
+
+/** A track fading out under the next one: its last PCM, read and mixed until it is drained. */
+interface Fade {
+  outgoing: LoadedTrack;
+  totalFrames: number;
+  doneFrames: number;
 }
 
 /** Started item ids remembered, so a look-ahead sent before Wave heard an item start does not play it twice. */
@@ -54,7 +81,12 @@ const STARTED_ITEMS_KEPT = 50;
  * The playlist as one continuous PCM source: each track is decoded by its own ffmpeg. What plays next is Wave's
  * programme (the look-ahead it sets with setUpcoming) and, when that runs out, the library in its own order, so
  * the air is never silent while Wave is away. As soon as a track is current the next one is decoded up to
- * `aheadMs`, so a track change or a skip leaves no gap. At most two decoders run: the current and the next.
+ * `aheadMs`, so a track change or a skip leaves no gap. At most two decoders run: the current and the next (during a
+ * crossfade, the track fading out has ended its decoding: only its buffered tail is left).
+ *
+ * Sound: each track is decoded at the gain that brings its measured loudness to the target, from its cue-in to its
+ * cue-out (sound.ts). With a crossfade, once the current track's decoder has ended and what is left of it fits in the
+ * crossfade, the next one (already decoded ahead) starts under it: both are read and mixed until the old one is drained.
  *
  * Events: `error` ({ code, message }) for an unplayable track or an unreadable library; `finished` when
  * a non-looping library has played its last track.
@@ -76,16 +108,43 @@ export class PlaylistSource extends EventEmitter implements AudioSource {
   private programmeHeard = false;
   private programmeWait: { until: number; timer: NodeJS.Timeout | null } | null = null;
   private consecutiveFailures = 0;
-  private readonly aheadBytes: number;
+  private sound: SoundSettings;
+  private fade: Fade | null = null;
+  private readonly frame: number;
 
   constructor(private readonly options: PlaylistSourceOptions) {
     super();
     this.order = new PlaylistOrder({ shuffle: options.shuffle, loop: options.loop });
-    this.aheadBytes = bytesForMs(options.format, options.aheadMs ?? 3000);
+    this.sound = options.sound ?? PLAIN_SOUND;
+    this.frame = frameBytes(options.format);
   }
 
   get finished(): boolean {
-    return this.exhausted && !this.current && !this.next && this.upcoming.length === 0;
+    return this.exhausted && !this.fade && !this.current && !this.next && this.upcoming.length === 0;
+  }
+
+  /**
+   * New sound settings: the crossfade applies from the next track change; the next track, when its gain or cues
+   * change with them, is decoded again (the one on the air plays on as it is).
+   */
+  setSound(sound: SoundSettings): void {
+    this.sound = sound;
+    this.decodeNextAgainIfReshaped();
+  }
+
+  /** The next track decodes again when the gain or cues it should have are not the ones its decoder started with. */
+  private decodeNextAgainIfReshaped(): void {
+    const next = this.next;
+    if (!next || sameShaping(next.shaping, trackShaping(next.track.sound, this.sound))) return;
+    drop(next);
+    this.next = null;
+    this.decode(next.track, next.orderMark, next.librarySize);
+  }
+
+  /** PCM each decoder holds ahead: enough that a track's decoder has ended before its last crossfade's worth is read. */
+  private get aheadBytes(): number {
+    const aheadMs = Math.max(this.options.aheadMs ?? 3000, 2 * this.sound.crossfadeSec * 1000 + 1000);
+    return bytesForMs(this.options.format, aheadMs);
   }
 
   /** Item ids of the look-ahead, in play order (the one decoding as next first). */
@@ -124,11 +183,13 @@ export class PlaylistSource extends EventEmitter implements AudioSource {
     if (this.programmeWait?.timer) clearTimeout(this.programmeWait.timer);
     const tracks = items
       .filter((item) => !this.hasStarted(item.play.itemId))
-      .map((item): PlaylistTrack => ({ ...item.track, play: item.play, path: item.path }));
+      .map((item): PlaylistTrack => ({ ...item.track, play: item.play, path: item.path, sound: item.sound }));
     const next = this.next;
     if (next && tracks.length > 0 && this.sameItem(next.track, tracks[0])) {
       next.track = tracks[0];
       this.upcoming = tracks.slice(1);
+      // A library track Wave now sends with its loudness or cues.
+      this.decodeNextAgainIfReshaped();
       return;
     }
     this.upcoming = tracks;
@@ -136,7 +197,7 @@ export class PlaylistSource extends EventEmitter implements AudioSource {
     this.prepareNext();
   }
 
-  /** Ends the current track now: the next one (already decoding) plays from the next read. */
+  /** Ends the current track now (and one fading out under it): the next one (already decoding) plays from the next read. */
   skip(): boolean {
     const ended = this.current?.announced ?? false;
     this.dropCurrent();
@@ -146,23 +207,19 @@ export class PlaylistSource extends EventEmitter implements AudioSource {
 
   available(): number {
     this.promoteIfDone();
-    return this.current?.decoder.available ?? 0;
+    return (this.fade?.outgoing.decoder.available ?? 0) + (this.current?.decoder.available ?? 0);
   }
 
   read(maxBytes: number): PcmChunk | null {
     this.promoteIfDone();
+    if (!this.fade) this.startFadeIfDue();
+    if (this.fade) return this.readFade(maxBytes);
     const loaded = this.current;
     if (!loaded) return null;
-    const data = loaded.decoder.read(maxBytes);
+    const data = loaded.decoder.read(Math.min(maxBytes, this.bytesBeforeFade(loaded)));
     if (!data) return null;
     this.consecutiveFailures = 0;
-    if (loaded.announced) return { data };
-    loaded.announced = true;
-    if (loaded.track.play) {
-      this.startedItemIds.push(loaded.track.play.itemId);
-      if (this.startedItemIds.length > STARTED_ITEMS_KEPT) this.startedItemIds.shift();
-    }
-    return { data, track: publicTrack(loaded.track) };
+    return this.chunkOf(loaded, data);
   }
 
   close(): void {
@@ -174,7 +231,74 @@ export class PlaylistSource extends EventEmitter implements AudioSource {
     this.upcoming = [];
   }
 
+  /** `data` of `loaded`, marked as its start when it is the first PCM of it on the air. */
+  private chunkOf(loaded: LoadedTrack, data: Buffer): PcmChunk {
+    if (loaded.announced) return { data };
+    loaded.announced = true;
+    if (loaded.track.play) {
+      this.startedItemIds.push(loaded.track.play.itemId);
+      if (this.startedItemIds.length > STARTED_ITEMS_KEPT) this.startedItemIds.shift();
+    }
+    return { data, track: publicTrack(loaded.track) };
+  }
+
+  /**
+   * The crossfade the current track's end may get now, in bytes (0: none): its decoder has ended (its whole rest is
+   * buffered), the next is decoded and ready, and the settings allow it between these two.
+   */
+  private fadeBytes(): number {
+    const { current, next } = this;
+    if (!current || !next || !current.decoder.hasExited || next.decoder.available === 0) return 0;
+    if (!mayCrossfade(current.track.play?.reason, next.track.play?.reason, this.sound)) return 0;
+    return bytesForMs(this.options.format, this.sound.crossfadeSec * 1000);
+  }
+
+  /** How much of the current track may be read before its crossfade must start (all of it when none is due). */
+  private bytesBeforeFade(current: LoadedTrack): number {
+    const fadeBytes = this.fadeBytes();
+    return fadeBytes === 0 ? Infinity : Math.max(this.frame, current.decoder.available - fadeBytes);
+  }
+
+  /** Once the current track's rest fits in the crossfade, the next one starts under it. */
+  private startFadeIfDue(): void {
+    const { current, next } = this;
+    const fadeBytes = this.fadeBytes();
+    // A track fades out only once it went on the air (its first read announces it).
+    if (!current || !next || !current.announced || fadeBytes === 0) return;
+    const left = current.decoder.available;
+    if (left === 0 || left > fadeBytes) return;
+    this.fade = { outgoing: current, totalFrames: left / this.frame, doneFrames: 0 };
+    this.current = next;
+    this.next = null;
+    this.prepareNext();
+  }
+
+  /** The outgoing track's tail mixed with the incoming one's start; the incoming one is announced with the first of it. */
+  private readFade(maxBytes: number): PcmChunk | null {
+    const fade = this.fade!;
+    const incoming = this.current;
+    const tail = fade.outgoing.decoder.read(maxBytes);
+    if (!tail) {
+      this.endFade();
+      return this.read(maxBytes);
+    }
+    const head = incoming?.decoder.read(tail.length) ?? null;
+    // The incoming track is decoded ahead; should it fall behind, the tail fades out over silence meanwhile.
+    const under =
+      head && head.length === tail.length ? head : Buffer.concat([head ?? Buffer.alloc(0)], tail.length).fill(0, head?.length ?? 0);
+    const data = mixCrossfade(tail, under, this.options.format.channels, fade.doneFrames, fade.totalFrames);
+    fade.doneFrames += tail.length / this.frame;
+    if (fade.outgoing.decoder.available === 0) this.endFade();
+    return incoming ? this.chunkOf(incoming, data) : { data };
+  }
+
+  private endFade(): void {
+    if (this.fade) drop(this.fade.outgoing);
+    this.fade = null;
+  }
+
   private dropCurrent(): void {
+    this.endFade();
     if (this.current) drop(this.current);
     this.current = null;
   }
@@ -257,14 +381,15 @@ export class PlaylistSource extends EventEmitter implements AudioSource {
   }
 
   private decode(track: PlaylistTrack, orderMark?: OrderMark, librarySize = 0): void {
+    const shaping = trackShaping(track.sound, this.sound);
     const decoder = new PcmDecoder(
       this.options.processes,
       this.options.ffmpegPath,
-      fileDecoderArgs(this.resolvePath(track.path), this.options.format),
+      fileDecoderArgs(this.resolvePath(track.path), this.options.format, shaping),
       this.options.format,
       { highWaterBytes: this.aheadBytes },
     );
-    const loaded: LoadedTrack = { track, decoder, announced: false, dropped: false, orderMark };
+    const loaded: LoadedTrack = { track, decoder, announced: false, dropped: false, orderMark, shaping, librarySize };
     decoder.once('exit', (exit: { code: number | null; produced: number; stderr: string }) => {
       // A track that produced audio plays what it has; one killed by us is no failure.
       if (this.closed || loaded.dropped || exit.code === 0 || exit.produced > 0) return;
@@ -296,6 +421,10 @@ export class PlaylistSource extends EventEmitter implements AudioSource {
 function drop(loaded: LoadedTrack): void {
   loaded.dropped = true;
   loaded.decoder.stop();
+}
+
+function sameShaping(a: TrackShaping, b: TrackShaping): boolean {
+  return a.gainDb === b.gainDb && a.limit === b.limit && a.startSec === b.startSec && a.durationSec === b.durationSec;
 }
 
 function publicTrack(track: PlaylistTrack): DaemonTrack {

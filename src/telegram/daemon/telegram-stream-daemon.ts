@@ -20,6 +20,7 @@ import { IngestConnection, IngestTarget } from './ingest-connection.js';
 import { LiveSource } from './live-source.js';
 import { bytesForMs, PcmClock, PcmFormat } from './pcm.js';
 import { PlaylistSource, PlaylistTrack } from './playlist-source.js';
+import { trackSoundOf } from './track-sound.js';
 
 export interface DaemonLogger {
   error(message: string, meta?: object): unknown;
@@ -104,6 +105,7 @@ export class TelegramStreamDaemon {
     this.format = { sampleRate: config.sampleRate, channels: 2 };
     this.sound = soundSettings(config);
     this.playlist = new PlaylistSource({
+      sound: this.sound,
       processes: options.processes,
       ffmpegPath: options.env.ffmpegPath,
       format: this.format,
@@ -255,7 +257,7 @@ export class TelegramStreamDaemon {
 
   /** Hands the sound settings in force to what shapes the sound (each applies them from its next track or switch). */
   private applySound(): void {
-    void this.sound;
+    this.playlist.setSound(this.sound);
   }
 
   private wireEvents(): void {
@@ -448,7 +450,7 @@ export function upcomingItems(command: Extract<DaemonCommand, { command: 'set-up
 
 function upcomingItem(item: unknown): UpcomingItem | string {
   if (!isRecord(item)) return 'not an object';
-  const { play, track, path } = item;
+  const { play, track, path, sound } = item;
   if (!isRecord(play)) return 'play must be an object';
   if (typeof play.itemId !== 'string' || play.itemId === '') return 'play.itemId must be a non-empty string';
   if (!TRACK_REASONS.includes(play.reason as never)) return `play.reason must be one of ${TRACK_REASONS.join(', ')}`;
@@ -458,10 +460,13 @@ function upcomingItem(item: unknown): UpcomingItem | string {
   if (typeof track.duration !== 'number' || !Number.isFinite(track.duration)) return 'track.duration must be a number';
   // ffmpeg cannot be handed a NUL byte (spawn throws).
   if (typeof path !== 'string' || path === '' || path.includes('\0')) return 'path must be a non-empty string (no NUL)';
+  const checkedSound = sound === undefined ? undefined : trackSoundOf(sound);
+  if (typeof checkedSound === 'string') return `sound: ${checkedSound}`;
   return {
     play: { itemId: play.itemId, reason: play.reason as UpcomingItem['play']['reason'], playlistId: play.playlistId },
     track: { id: track.id as string, title: track.title as string, artist: track.artist as string, duration: track.duration },
     path,
+    ...(checkedSound ? { sound: checkedSound } : {}),
   };
 }
 

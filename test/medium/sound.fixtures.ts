@@ -1,0 +1,182 @@
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** What ffmpeg's ebur128 filter measured (its summary). */
+export interface MeasuredLoudness {
+  integratedLufs: number;
+  truePeakDbtp: number;
+}
+
+/** Integrated loudness and true peak of a file, or of raw stereo s16le PCM at 44.1 kHz, by ffmpeg's ebur128. */
+export async function measureLoudness(input: string | Buffer): Promise<MeasuredLoudness> {
+  const source = typeof input === 'string' ? ['-i', input] : ['-f', 's16le', '-ar', '44100', '-ac', '2', '-i', 'pipe:0'];
+  const child = spawn('ffmpeg', ['-hide_banner', '-nostats', '-nostdin', ...source, '-af', 'ebur128=peak=true', '-f', 'null', '-'], {
+    stdio: [typeof input === 'string' ? 'ignore' : 'pipe', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (data: Buffer) => (stderr = (stderr + data.toString()).slice(-4000)));
+  if (typeof input !== 'string') child.stdin!.end(input);
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ebur128 exited ${code}: ${stderr.slice(-500)}`))));
+  });
+  const summary = stderr.slice(stderr.lastIndexOf('Summary:'));
+  const integrated = /I:\s+(-?[\d.]+|-inf) LUFS/.exec(summary);
+  const peak = /True peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS/.exec(summary);
+  if (!integrated || !peak) throw new Error(`no ebur128 summary in: ${summary}`);
+  const value = (text: string) => (text === '-inf' ? -Infinity : Number(text));
+  return { integratedLufs: value(integrated[1]), truePeakDbtp: value(peak[1]) };
+}
+
+export interface ToneTrack {
+  hz: number;
+  /** Integrated loudness it is made at (LUFS). */
+  lufs: number;
+  seconds: number;
+  /** Digital silence before and after the tone (seconds). */
+  leadingSilence?: number;
+  trailingSilence?: number;
+  /** Adds a 0.5 ms burst of 3 kHz every half second, this much above the tone's peak (dB): a track only a limiter can raise. */
+  clicksDb?: number;
+}
+
+/**
+ * A stereo MP3 of a sine at `lufs` (measured with ebur128 and corrected by the difference: within ~0.1 LU), with
+ * optional silence around it.
+ */
+export async function makeToneTrack(path: string, track: ToneTrack): Promise<void> {
+  const quiet = ['-hide_banner', '-loglevel', 'error', '-y'];
+  const raw = `${path}.raw.wav`;
+  const clicks = track.clicksDb ? `+${(0.1 * 10 ** (track.clicksDb / 20)).toFixed(4)}*lt(mod(t\\,0.5)\\,0.0005)*sin(2*PI*3000*t)` : '';
+  const tone = `aevalsrc=0.1*sin(2*PI*${track.hz}*t)${clicks}:s=44100:d=${track.seconds}`;
+  await run('ffmpeg', [...quiet, '-f', 'lavfi', '-i', tone, '-ac', '2', raw]);
+  const { integratedLufs } = await measureLoudness(raw);
+  const gain = (track.lufs - integratedLufs).toFixed(2);
+  const lead = Math.round((track.leadingSilence ?? 0) * 1000);
+  const filters = [`volume=${gain}dB`];
+  if (lead > 0) filters.push(`adelay=${lead}|${lead}`);
+  if (track.trailingSilence) filters.push(`apad=pad_dur=${track.trailingSilence}`);
+  await run('ffmpeg', [...quiet, '-i', raw, '-af', filters.join(','), '-ac', '2', '-b:a', '192k', path]);
+  await rm(raw, { force: true });
+}
+
+/** A chunk of what the recorder heard, with when it arrived (wall clock). */
+interface Arrival {
+  at: number;
+  /** Frame index of its first frame in the recording. */
+  frame: number;
+}
+
+/**
+ * A listener on the ingest (the low-latency flags from DESIGN.md) that keeps everything it hears as stereo s16le at
+ * 44.1 kHz, so a test can measure the loudness of what went on the air and find the tones in it.
+ */
+export class PcmRecorder {
+  static readonly RATE = 44100;
+  private readonly chunks: Buffer[] = [];
+  private readonly arrivals: Arrival[] = [];
+  private bytes = 0;
+  private readonly child: ChildProcess;
+
+  constructor(url: string) {
+    this.child = spawn(
+      'ffmpeg',
+      [
+        ...['-hide_banner', '-nostdin', '-loglevel', 'error', '-fflags', 'nobuffer', '-probesize', '32768', '-analyzeduration', '0'],
+        ...['-rw_timeout', '5000000', '-i', url, '-vn', '-f', 's16le', '-ar', String(PcmRecorder.RATE), '-ac', '2'],
+        ...['-flush_packets', '1', 'pipe:1'],
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    this.child.stdout!.on('data', (data: Buffer) => {
+      this.arrivals.push({ at: Date.now(), frame: Math.floor(this.bytes / 4) });
+      this.chunks.push(data);
+      this.bytes += data.length;
+    });
+  }
+
+  /** Seconds recorded. */
+  get seconds(): number {
+    return this.bytes / 4 / PcmRecorder.RATE;
+  }
+
+  /** The recording from second `from` to second `to` (stereo s16le). */
+  pcm(from = 0, to = this.seconds): Buffer {
+    const all = Buffer.concat(this.chunks, this.bytes);
+    const start = Math.max(0, Math.floor(from * PcmRecorder.RATE)) * 4;
+    const end = Math.min(this.bytes, Math.floor(to * PcmRecorder.RATE) * 4);
+    return all.subarray(start, Math.max(start, end));
+  }
+
+  /** When the audio at second `at` of the recording arrived (wall clock ms, to the chunk). */
+  arrivalOf(at: number): number {
+    const frame = at * PcmRecorder.RATE;
+    let found = this.arrivals[0]?.at ?? 0;
+    for (const arrival of this.arrivals) {
+      if (arrival.frame > frame) break;
+      found = arrival.at;
+    }
+    return found;
+  }
+
+  stop(): Promise<void> {
+    const child = this.child;
+    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  }
+}
+
+/** One window of a recording: the level of each tone asked for (RMS share of full scale, Goertzel on the left channel). */
+export interface ToneLevels {
+  /** Seconds into the recording. */
+  at: number;
+  /** RMS of the window (share of full scale). */
+  rms: number;
+  levels: Record<number, number>;
+}
+
+/** The recording cut in `windowMs` windows, each with the level of every tone in `tones` (Hz). */
+export function toneLevels(pcm: Buffer, tones: readonly number[], windowMs = 50): ToneLevels[] {
+  const size = Math.floor((PcmRecorder.RATE * windowMs) / 1000);
+  const windows: ToneLevels[] = [];
+  for (let start = 0; (start + size) * 4 <= pcm.length; start += size) {
+    let sum = 0;
+    for (let i = 0; i < size; i++) sum += pcm.readInt16LE((start + i) * 4) ** 2;
+    const levels: Record<number, number> = {};
+    for (const hz of tones) levels[hz] = goertzel(pcm, start, size, hz);
+    windows.push({ at: start / PcmRecorder.RATE, rms: Math.sqrt(sum / size) / 32768, levels });
+  }
+  return windows;
+}
+
+/** The amplitude of `hz` in a window of the left channel, as RMS share of full scale. */
+function goertzel(pcm: Buffer, start: number, size: number, hz: number): number {
+  const coefficient = 2 * Math.cos((2 * Math.PI * hz) / PcmRecorder.RATE);
+  let s1 = 0;
+  let s2 = 0;
+  for (let i = 0; i < size; i++) {
+    const s = pcm.readInt16LE((start + i) * 4) / 32768 + coefficient * s1 - s2;
+    s2 = s1;
+    s1 = s;
+  }
+  const power = s1 * s1 + s2 * s2 - coefficient * s1 * s2;
+  return Math.sqrt(power) / size / Math.SQRT1_2;
+}
+
+/** Runs of windows where `test` holds, as [from, to] seconds. */
+export function spans(windows: readonly ToneLevels[], test: (w: ToneLevels) => boolean, windowMs = 50): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const w of windows) {
+    if (!test(w)) continue;
+    const last = out.at(-1);
+    if (last && Math.abs(last[1] - w.at) < 1e-6) last[1] = w.at + windowMs / 1000;
+    else out.push([w.at, w.at + windowMs / 1000]);
+  }
+  return out;
+}
