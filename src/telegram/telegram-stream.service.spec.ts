@@ -236,6 +236,34 @@ describe('TelegramStreamService', () => {
     expect((await configUpdates.update({ audioBitrateKbps: 160 })).restartRequired).toBe(true);
   });
 
+  it('hands a running daemon changed sound settings live (set-sound), and nothing when they did not change', async () => {
+    await configure();
+    addTrack();
+    await service.start();
+    const result = await configUpdates.update({ loudnessTarget: -23, crossfadeSec: 4.5 });
+    expect(result).toMatchObject({ loudnessTarget: -23, crossfadeSec: 4.5, normalize: true, restartRequired: false });
+    expect(pm2.sent).toEqual([
+      {
+        pmId: 0,
+        topic: 'wave',
+        data: {
+          command: 'set-sound',
+          sound: {
+            normalize: true,
+            loudnessTarget: -23,
+            crossfadeSec: 4.5,
+            crossfadeJingles: true,
+            silenceThresholdDb: -50,
+            liveFadeMs: 500,
+            liveLoudness: true,
+          },
+        },
+      },
+    ]);
+    await configUpdates.update({ loudnessTarget: -23 });
+    expect(pm2.sent).toHaveLength(1);
+  });
+
   it('masks credentials and the RTMP key in source URLs, and keeps the stored URL when its masked view is sent back', async () => {
     const radioUrl = 'https://dj:radio-password@radio.example/stream.mp3?token=radio-token-123';
     const relayUrl = 'rtmp://ingest.example:1935/live/relay-key-abcdef';

@@ -44,6 +44,27 @@ describe('daemon settings', () => {
     await expect(readPlaylist(dataDir, storage)).resolves.toEqual([{ id: 'a', path: 'a.mp3', title: 'A', artist: 'X', duration: 3 }]);
   });
 
+  it("reads each track's loudness and cues, and plays a track whose sound it cannot read as it is", async () => {
+    const loudness = { integratedLufs: -21.5, rangeLu: 4.2, truePeakDbtp: -3.1 };
+    const base = { path: 'a.mp3', title: 'A', artist: 'X', duration: 30 };
+    await writeFile(
+      join(dataDir, 'audio-tracks.json'),
+      JSON.stringify({
+        tracks: [
+          { id: 'measured', ...base, loudness, cueIn: 0.5, cueOut: 29 },
+          { id: 'pending', ...base, loudness: null, cueIn: null, cueOut: null },
+          { id: 'broken', ...base, loudness: { integratedLufs: '-20' }, cueIn: 1, cueOut: null },
+        ],
+      }),
+    );
+    const tracks = await readPlaylist(dataDir, storage);
+    expect(tracks.map((t) => [t.id, t.sound])).toEqual([
+      ['measured', { loudness, cueIn: 0.5, cueOut: 29 }],
+      ['pending', { loudness: null, cueIn: null, cueOut: null }],
+      ['broken', undefined],
+    ]);
+  });
+
   it('validates its environment knobs', () => {
     expect(daemonEnvironment({ TELEGRAM_OUTPUT_TS_OFFSET_MS: '16770000' })).toMatchObject({
       outputTsOffsetMs: 16_770_000,

@@ -8,7 +8,7 @@ import type {
   UpcomingItem,
 } from '../../contracts/daemon-messages.js';
 import type { StorageRepository } from '../../repositories/storage.repository.js';
-import { TELEGRAM_CONFIG_DOCUMENT } from '../telegram-config.document.js';
+import { soundSettings, TELEGRAM_CONFIG_DOCUMENT } from '../telegram-config.document.js';
 import { daemonEnvironment } from './daemon-settings.js';
 import { bytesForMs } from './pcm.js';
 import type { PlaylistTrack } from './playlist-source.js';
@@ -163,6 +163,9 @@ describe('TelegramStreamDaemon: the programme (set-upcoming, skip, upcoming-acce
       [{ ...good, track: { ...good.track, duration: '3' } }],
       [{ ...good, path: '' }],
       [{ ...good, path: 'a\0b.mp3' }],
+      [{ ...good, sound: 'loud' }],
+      [{ ...good, sound: { loudness: { integratedLufs: 'x', rangeLu: 1, truePeakDbtp: -3 }, cueIn: null, cueOut: null } }],
+      [{ ...good, sound: { loudness: null, cueIn: -1, cueOut: null } }],
       [good, { ...good, path: 42 }],
     ];
     for (const items of bad) {
@@ -213,5 +216,25 @@ describe('TelegramStreamDaemon: the programme (set-upcoming, skip, upcoming-acce
     await advance(100);
     expect(trackReports()).toHaveLength(reportsBefore);
     expect(decoder('b').killedWith).toEqual([]);
+  });
+
+  it('set-sound: the next track decodes again at its new gain; a malformed packet is refused (invalid_command)', async () => {
+    running = await startDaemon([libraryTrack('a')]);
+    const { daemon, decoder, last, advance } = running;
+    decoder('a').stdout.write(Buffer.alloc(bytesForMs(FORMAT, 1000), 1));
+    await advance(40);
+    const loudness = { integratedLufs: -20, rangeLu: 2, truePeakDbtp: -12 };
+    daemon.handleCommand({ command: 'set-upcoming', items: [{ ...upcoming('x1', 'x'), sound: { loudness, cueIn: 1.5, cueOut: null } }] });
+    const x = decoder('x');
+    expect(x.args).toEqual(expect.arrayContaining(['-ss', '1.500', 'volume=4.00dB']));
+    const sound = { ...soundSettings(TELEGRAM_CONFIG_DOCUMENT.defaults()), loudnessTarget: -23 };
+    for (const bad of [null, { ...sound, loudnessTarget: -5 }, { ...sound, crossfadeSec: 11 }, { ...sound, normalize: 'yes' }]) {
+      daemon.handleCommand({ command: 'set-sound', sound: bad } as never);
+      expect(last()).toMatchObject({ event: 'error', code: 'invalid_command' });
+    }
+    expect(x.killedWith).toEqual([]);
+    daemon.handleCommand({ command: 'set-sound', sound });
+    expect(x.killedWith).toEqual(['SIGKILL']);
+    expect(decoder('x').args).toEqual(expect.arrayContaining(['-ss', '1.500', 'volume=-3.00dB']));
   });
 });
