@@ -4,7 +4,7 @@ import { HistoryService } from './history.service.js';
 
 /**
  * The play history (`GET /api/history`). It depends on no other feature: it hears what plays from the bus
- * (`track.changed`, `track.ended`, `telegram.source`, `telegram.daemon.stopped`) and writes through PlayHistoryRepository.
+ * (`track.changed`, `telegram.upcoming.accepted`, `track.ended`, `telegram.source`, `telegram.daemon.stopped`) and writes through PlayHistoryRepository.
  */
 @Module({
   controllers: [HistoryController],

@@ -7,6 +7,7 @@ import { newTestService, type TestService } from '../../test/factory.js';
 import { WaveEvents, type WaveEventMap } from '../bus/wave-events.js';
 import { WaveValidationPipe } from '../common/wave-validation.pipe.js';
 import { PlayHistoryRepository } from '../repositories/play-history.repository.js';
+import { TrackRepository } from '../repositories/track.repository.js';
 import { encodePageCursor } from '../common/page-cursor.js';
 import { ListHistoryQueryDto } from './dto/history.dto.js';
 import { HEARTBEAT_INTERVAL_MS, HistoryService } from './history.service.js';
@@ -99,6 +100,57 @@ describe('HistoryService (the play history, from the bus, in a real SQLite)', ()
     ]);
     // Newest first by default.
     expect((await service.list()).items.map((row) => row.trackId)).toEqual(['c', null, 'b', 'a']);
+  });
+
+  it("records the programme's plays the daemon started while Wave was away, each ending where the next starts", async () => {
+    await ctx
+      .get(TrackRepository)
+      .insert(
+        ['x', 'y'].map((id) => ({
+          ...track(id),
+          album: '',
+          genre: '',
+          tags: [],
+          path: `${id}.mp3`,
+          addedAt: at(-60),
+          fileSize: null,
+          fileMtimeMs: null,
+        })),
+      );
+    const play = (itemId: string, trackId: string, startedAt: string) => ({
+      itemId,
+      reason: 'rotation' as const,
+      playlistId: 'pl-1',
+      trackId,
+      startedAt,
+    });
+    // Heard before Wave stopped, then a restarted Wave's first look-ahead is answered with what started meanwhile.
+    await emit('track.changed', { track: track('a'), startedAt: at(0), reason: 'rotation', playlistId: 'pl-1', itemId: 'i-a', next: null });
+    await emit('track.ended', { trackId: 'a', endedAt: at(2), reason: 'interrupted' });
+    await emit('telegram.upcoming.accepted', {
+      started: [play('i-a', 'a', at(0)), play('i-x', 'x', at(4)), play('i-y', 'y', at(8))],
+      holding: [],
+      at: at(9),
+    });
+    // The next start Wave hears, and the same answer repeated: nothing twice.
+    await emit('track.changed', {
+      track: track('b'),
+      startedAt: at(12),
+      reason: 'rotation',
+      playlistId: 'pl-1',
+      itemId: 'i-b',
+      next: null,
+    });
+    await emit('telegram.upcoming.accepted', { started: [play('i-y', 'y', at(8)), play('i-b', 'b', at(12))], holding: [], at: at(13) });
+    expect((await rows()).map(({ source, trackId, title, startedAt, endedAt }) => [source, trackId, title, startedAt, endedAt])).toEqual([
+      ['rotation', 'a', 'Title a', at(0), at(2)],
+      ['rotation', 'x', 'Title x', at(4), at(8)],
+      ['rotation', 'y', 'Title y', at(8), at(12)],
+      ['rotation', 'b', 'Title b', at(12), null],
+    ]);
+    // One heard late, between two rows already there, ends where the next one starts.
+    await emit('telegram.upcoming.accepted', { started: [play('i-w', 'x', at(6))], holding: [], at: at(14) });
+    expect((await rows()).find((row) => row.startedAt === at(6))).toMatchObject({ trackId: 'x', endedAt: at(8) });
   });
 
   it('closes the open row when something new starts even without an end report, and when the daemon stops', async () => {

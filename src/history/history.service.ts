@@ -4,6 +4,7 @@ import type { WaveEventMap } from '../bus/wave-events.js';
 import { redact } from '../common/redaction.js';
 import { WaveError } from '../common/wave-error.js';
 import { PlayHistoryRepository, type NewPlay, type PlaySource } from '../repositories/play-history.repository.js';
+import { TrackRepository } from '../repositories/track.repository.js';
 import { DEFAULT_HISTORY_PAGE_SIZE, parseInstant, type ListHistoryQueryDto, type PlayPageDto } from './dto/history.dto.js';
 import { decodeHistoryCursor, encodeHistoryCursor, type HistoryListShape } from './history-cursor.js';
 
@@ -23,8 +24,9 @@ export const HEARTBEAT_INTERVAL_MS = 30_000;
  * At boot, rows a previous run left open are closed at the last time Wave knew what was on the air: a row's start,
  * a heartbeat (every HEARTBEAT_INTERVAL_MS while the daemon reports stats) or a clean stop; boot time when none
  * is stored. After a crash a row is thus at most that interval short, never days long. A Wave restarted while the
- * daemon plays on starts recording again at the next start: the track that played across the restart ends at the
- * stop.
+ * daemon plays on hears of the programme's plays that started meanwhile from the daemon's answer to its first
+ * look-ahead (`telegram.upcoming.accepted`), and records them late, each ending where the next row starts; the track
+ * that played across the restart ends at the stop.
  *
  * Several instances: for now every instance writes what it hears (each gets the daemon's reports over PM2's bus).
  * Rows are idempotent per (startedAt, source, trackId) and closes only touch open rows, so the facts are stored
@@ -38,7 +40,10 @@ export class HistoryService implements OnModuleInit, OnModuleDestroy {
   private tail: Promise<void> = Promise.resolve();
   private lastHeartbeat = 0;
 
-  constructor(private readonly history: PlayHistoryRepository) {}
+  constructor(
+    private readonly history: PlayHistoryRepository,
+    private readonly tracks: TrackRepository,
+  ) {}
 
   /** Before any event is delivered (Nest subscribes listeners at bootstrap): close what a previous run left open. */
   async onModuleInit(): Promise<void> {
@@ -78,6 +83,28 @@ export class HistoryService implements OnModuleInit, OnModuleDestroy {
   trackChanged({ track, startedAt, reason }: WaveEventMap['track.changed']): void {
     // A track the daemon chose itself (Wave's programme away) played in library order.
     this.startPlay({ source: reason ?? 'playlist', startedAt, trackId: track.id, title: track.title, artist: track.artist });
+  }
+
+  /**
+   * The programme's plays the daemon started since its previous answer, oldest first: usually ones heard already as
+   * `track.changed` (the same row: rows are idempotent), but after a Wave restart also those it started meanwhile.
+   */
+  @OnEvent('telegram.upcoming.accepted')
+  playsStarted({ started }: WaveEventMap['telegram.upcoming.accepted']): void {
+    for (const play of started) {
+      const startedAt = stored(play.startedAt);
+      if (!startedAt) continue;
+      void this.write(`record the ${play.reason} play of ${play.trackId}`, async () => {
+        const track = await this.tracks.get(play.trackId);
+        await this.history.start({
+          source: play.reason,
+          startedAt,
+          trackId: play.trackId,
+          title: track?.title ?? '',
+          artist: track?.artist ?? '',
+        });
+      });
+    }
   }
 
   @OnEvent('telegram.source')

@@ -67,7 +67,8 @@ export class PlayHistoryRepository {
 
   /**
    * Puts `play` on the air: every open row that started before it is closed at its start, then the row is
-   * inserted (unless a row with the same start, source and track is there already). One transaction.
+   * inserted (unless a row with the same start, source and track is there already). A play heard late (a row started
+   * after it is there already) ends where the first of those starts. One transaction.
    */
   async start(play: NewPlay): Promise<Play> {
     const row: PlayHistoryTable = {
@@ -87,6 +88,20 @@ export class PlayHistoryRepository {
           .values(row)
           .onConflict((oc) => oc.doNothing())
           .execute();
+        const later = await trx
+          .selectFrom('play_history')
+          .select((eb) => eb.fn.min('started_at').as('next'))
+          .where('started_at', '>', play.startedAt)
+          .executeTakeFirst();
+        if (later?.next) {
+          await trx
+            .updateTable('play_history')
+            .set({ ended_at: later.next })
+            .where('id', '=', row.id)
+            .where('ended_at', 'is', null)
+            .execute();
+          row.ended_at = later.next;
+        }
         await upsertLastKnown(trx, play.startedAt);
       });
       return toPlay(row);
