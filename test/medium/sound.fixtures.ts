@@ -180,3 +180,58 @@ export function spans(windows: readonly ToneLevels[], test: (w: ToneLevels) => b
   }
   return out;
 }
+
+/** What a recording says of the sound on the air: see analyseOnAir. */
+export interface OnAirSound {
+  /** Per track: its loudness heard alone (its crossfades left out), and how long its tone was on the air. */
+  tracks: Array<{ id: string; integratedLufs: number; truePeakDbtp: number; heardSec: number }>;
+  /** Seconds both tones of neighbours (in the order given) were above `presentRms` at once. */
+  overlaps: number[];
+  /** The longest silence (RMS under 0.005) after the first half second, in seconds. */
+  longestSilenceSec: number;
+}
+
+/**
+ * Finds each track in a recording by its tone (its last whole run on the air: the recorder may have joined during the
+ * first), measures what was heard of it alone with ebur128, and how neighbours (in `tracks`' order) overlapped.
+ */
+export async function analyseOnAir(
+  recorder: PcmRecorder,
+  tracks: ReadonlyArray<{ id: string; hz: number }>,
+  presentRms = 0.02,
+): Promise<OnAirSound> {
+  const tones = tracks.map((t) => t.hz);
+  const windows = toneLevels(recorder.pcm(), tones);
+  const measured: OnAirSound['tracks'] = [];
+  for (const track of tracks) {
+    const run = spans(windows, (w) => w.levels[track.hz] > presentRms)
+      .filter(([from, to]) => from > 0.5 && to - from > 2)
+      .at(-1);
+    if (!run) throw new Error(`${track.id} (${track.hz} Hz) was not heard whole`);
+    const alone = spans(
+      windows,
+      (w) => w.at >= run[0] && w.at < run[1] && tones.every((hz) => hz === track.hz || w.levels[hz] <= presentRms),
+    ).sort((a, b) => b[1] - b[0] - (a[1] - a[0]))[0];
+    const loudness = await measureLoudness(recorder.pcm(alone[0] + 0.2, alone[1] - 0.2));
+    measured.push({ id: track.id, ...loudness, heardSec: run[1] - run[0] });
+  }
+  const overlaps = tracks.slice(1).map((track, i) => {
+    const previous = tracks[i].hz;
+    const both = spans(windows, (w) => w.levels[previous] > presentRms && w.levels[track.hz] > presentRms);
+    return Math.max(0, ...both.map(([from, to]) => to - from));
+  });
+  const silences = spans(windows, (w) => w.rms < 0.005).filter(([from]) => from > 0.5);
+  return { tracks: measured, overlaps, longestSilenceSec: Math.max(0, ...silences.map(([from, to]) => to - from)) };
+}
+
+/** One line of figures for the test's output. */
+export function describeOnAir(sound: OnAirSound, made: ReadonlyArray<{ id: string; lufs: number }>): string {
+  const tracks = sound.tracks.map((t) => {
+    const lufs = made.find((m) => m.id === t.id)?.lufs;
+    return `${t.id} (made at ${lufs} LUFS): ${t.integratedLufs} LUFS, true peak ${t.truePeakDbtp} dBTP, ${t.heardSec.toFixed(2)} s heard`;
+  });
+  return (
+    `${tracks.join('; ')}; overlaps ${sound.overlaps.map((s) => `${s.toFixed(2)} s`).join(', ')}; ` +
+    `longest silence ${(sound.longestSilenceSec * 1000).toFixed(0)} ms`
+  );
+}
