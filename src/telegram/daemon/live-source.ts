@@ -30,7 +30,8 @@ export interface SourceFailure {
 /**
  * A source that arrives in real time: an internet radio (`url`) or a live RTMP stream relayed (`rtmp`).
  * One decoder per activation; `finished` once it has ended (EOF, network error, timeout) and drained.
- * Emits `exit` (DecoderExit) when its decoder ends.
+ * Emits `first-audio` ({ afterMs }: from the decoder's start to its first PCM, for the hand-over's timings) and
+ * `exit` (DecoderExit) when its decoder ends.
  *
  * A configured URL is fetched by the daemon itself and piped into ffmpeg, so its credentials (a radio's
  * password or token, a relay's key) are in no process's arguments, and every connection, redirects
@@ -73,6 +74,8 @@ export class LiveSource extends EventEmitter implements AudioSource {
       feed: direct ? undefined : (stdin) => (http ? this.feedRadio(stdin) : this.feedRtmp(stdin)),
     });
     decoder.once('exit', (exit: DecoderExit) => this.emit('exit', { ...exit, stderr: redact(exit.stderr) }));
+    const startedAt = performance.now();
+    decoder.once('first-data', () => this.emit('first-audio', { afterMs: performance.now() - startedAt }));
     this.decoder = decoder;
     decoder.start();
   }

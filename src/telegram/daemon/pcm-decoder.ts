@@ -70,7 +70,8 @@ export interface DecoderExit {
 }
 
 /**
- * One ffmpeg decoding to PCM into a buffer. Emits `exit` (DecoderExit) when the process ends; `finished`
+ * One ffmpeg decoding to PCM into a buffer. Emits `first-data` with its first PCM and `exit` (DecoderExit) when the
+ * process ends; `finished`
  * is true once it has ended and every whole frame has been read.
  */
 export class PcmDecoder extends EventEmitter {
@@ -119,6 +120,7 @@ export class PcmDecoder extends EventEmitter {
     if (this.feed) this.feed(child.stdin);
     else child.stdin.end();
     child.stdout.on('data', (data: Buffer) => {
+      if (this.producedBytes === 0) this.emit('first-data');
       this.producedBytes += data.length;
       this.buffer.push(data);
       if (this.buffer.length > this.highWater && !this.paused) {
