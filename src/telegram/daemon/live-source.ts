@@ -19,6 +19,8 @@ export interface LiveSourceOptions {
   policy: OutboundPolicy;
   /** Wave's own RTMP ingest (a host Wave chose; stream names are publisherIds): ffmpeg reads it directly. */
   ingest?: boolean;
+  /** The real-time loudness control's target (LUFS), or null for none (the sound settings' liveLoudness, loudnessTarget). */
+  loudnessTargetLufs?: number | null;
 }
 
 /** Why the input of a source failed, when it did (the daemon reports it with this code). */
@@ -68,7 +70,12 @@ export class LiveSource extends EventEmitter implements AudioSource {
     const { format } = this.options;
     const direct = this.kind === 'rtmp' && this.options.ingest;
     const http = /^https?:\/\//.test(this.url);
-    const args = direct ? liveDecoderArgs(this.url, format) : http ? pipedRadioDecoderArgs(format) : pipedFlvDecoderArgs(format);
+    const loudness = this.options.loudnessTargetLufs ?? null;
+    const args = direct
+      ? liveDecoderArgs(this.url, format, loudness)
+      : http
+        ? pipedRadioDecoderArgs(format, loudness)
+        : pipedFlvDecoderArgs(format, loudness);
     const decoder = new PcmDecoder(this.options.processes, this.options.ffmpegPath, args, format, {
       capBytes: bytesForMs(format, this.options.capMs),
       feed: direct ? undefined : (stdin) => (http ? this.feedRadio(stdin) : this.feedRtmp(stdin)),

@@ -344,6 +344,8 @@ export class TelegramStreamDaemon {
       capMs: preferred.kind === 'rtmp' ? RELAY_BUFFER_MS : RADIO_BUFFER_MS,
       policy: this.options.env.outbound,
       ingest: preferred.ingest === true,
+      // Read when the source is made: a set-sound applies from the next switch.
+      loudnessTargetLufs: this.sound.liveLoudness ? this.sound.loudnessTarget : null,
     });
     source.once('first-audio', ({ afterMs }: { afterMs: number }) =>
       this.options.logger.info(`first audio from ${source.label} ${Math.round(afterMs)} ms after its decoder started`),
