@@ -315,6 +315,70 @@ describe('Live DJ takeover end to end (DJ → Wave RTMP ingest → Wave → daem
     );
   });
 
+  it('take puts a DJ on the air with the takeover off, release takes them off (a fade, same session) until they publish again', async () => {
+    const djUrl = `rtmp://127.0.0.1:${rtmpPort}/live/${DJ_KEY}`;
+    const [session] = await telegramIngest.publishers('s');
+    const noDj = await call<{ code: string }>(wave, 'POST', '/api/stream/live/take');
+    expect(noDj.status).toBe(409);
+    expect(noDj.body.code).toBe('no_live_dj');
+    expect((await call(wave, 'PUT', '/api/stream/telegram/config', { liveTakeover: false })).status).toBe(200);
+
+    dj = startDj(djUrl);
+    await waitUntil(async () => (await telegramIngest.publishers('s')).length === 1, 1000, 'the Telegram session');
+    await new Promise((r) => setTimeout(r, 2500)); // live, but the takeover is off: the playlist plays on
+    expect(listener.firstHeard(DJ_HZ, Date.now() - 2000)).toBeUndefined();
+
+    const takenAt = Date.now();
+    const take = await call<{ action: string; publisherId: string }>(wave, 'POST', '/api/stream/live/take');
+    expect(take.status, JSON.stringify(take.body)).toBe(200);
+    expect(take.body.action).toBe('take');
+    const djHeard = await waitUntil(() => listener.firstHeard(DJ_HZ, takenAt), 5000, 'the taken DJ heard');
+    const status = await waitUntil(
+      async () => {
+        const found = await call<TelegramStatus & { liveOverride: { action: string } | null }>(wave, 'GET', '/api/stream/telegram/status');
+        return found.body.live ? found.body : undefined;
+      },
+      5000,
+      'status: the taken DJ live',
+    );
+    expect(status.liveOverride?.action).toBe('take');
+
+    await new Promise((r) => setTimeout(r, 1500));
+    const releasedAt = Date.now();
+    const release = await call<{ action: string }>(wave, 'POST', '/api/stream/live/release');
+    expect(release.status, JSON.stringify(release.body)).toBe(200);
+    const playlistHeard = await waitUntil(() => listener.firstHeard(PLAYLIST_HZ, releasedAt), 5000, 'the programme after the release');
+    // The takeover back on and the DJ still publishing the same session: they stay off the air.
+    expect((await call(wave, 'PUT', '/api/stream/telegram/config', { liveTakeover: true })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(listener.firstHeard(DJ_HZ, playlistHeard.at + 700)).toBeUndefined();
+    const released = await call<{ liveOverride: { action: string } | null }>(wave, 'GET', '/api/stream/telegram/status');
+    expect(released.body.liveOverride?.action).toBe('release');
+    const gaps = listener.gaps(1, { from: takenAt, to: Date.now() });
+    console.info(
+      `[takeover] take → DJ heard: ${djHeard.at - takenAt} ms; release → programme heard: ${playlistHeard.at - releasedAt} ms; longest silence: ${Math.max(0, ...gaps.map((g) => g.ms))} ms`,
+    );
+    expect(Math.max(0, ...gaps.map((g) => g.ms))).toBeLessThanOrEqual(MAX_GAP_MS);
+
+    // A new session of the same DJ ends the release: with the takeover on, they have the air again.
+    await stopProcess(dj, 'SIGINT');
+    await new Promise((r) => setTimeout(r, 500));
+    const againAt = Date.now();
+    dj = startDj(djUrl);
+    await waitUntil(() => listener.firstHeard(DJ_HZ, againAt), 5000, 'the DJ publishing again heard');
+    await waitUntil(
+      async () => (await call<{ liveOverride: unknown }>(wave, 'GET', '/api/stream/telegram/status')).body.liveOverride === null,
+      3000,
+      'the release ended',
+    );
+    await stopProcess(dj, 'SIGINT');
+
+    // No reconnect throughout: the same Telegram session; the events told the story.
+    expect((await telegramIngest.publishers('s')).map((p) => p.publisher.id)).toEqual([session.publisher.id]);
+    const overrides = systemEvents.filter((e) => e.type === 'telegram.live.override').map((e) => e.details.action);
+    expect(overrides).toEqual(['take', 'release', 'none']);
+  });
+
   it('never shows either key: config, events and both logs', async () => {
     const config = await call<{ relayUrl: string }>(wave, 'GET', '/api/stream/telegram/config');
     expect(config.body.relayUrl).toBe('');
