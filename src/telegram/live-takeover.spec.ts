@@ -358,6 +358,49 @@ describe("TelegramSourceService (live takeover from nginx /stat and the daemon's
     expect(logged.join('\n')).not.toContain(DJ_KEY);
   });
 
+  it('take puts a live DJ on the air with the takeover off; release hands back and keeps that session off, through a Wave restart', async () => {
+    await moduleRef.get(TelegramConfigService).update({ liveTakeover: false });
+    await startDaemon();
+    const sources = () => moduleRef.get(TelegramSourceService);
+    await expect(sources().take()).rejects.toMatchObject({ code: 'no_live_dj', status: 409 });
+
+    goLive(DJ_KEY);
+    await decided();
+    expect(commands()).toEqual([]);
+    expect(await sources().take()).toMatchObject({ action: 'take', publisherId: publisherIdOf(DJ_KEY) });
+    expect(commands()).toEqual([djInput(DJ_KEY)]);
+    heard('rtmp');
+    expect(emitted).toContainEqual(['telegram.live.override', expect.objectContaining({ action: 'take' })]);
+
+    expect(await sources().release()).toMatchObject({ action: 'release', publisherId: publisherIdOf(DJ_KEY) });
+    expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'playlist' });
+    heard('playlist');
+    await expect(sources().release()).rejects.toMatchObject({ code: 'no_live_dj' });
+
+    // The takeover turned on, nginx re-reporting the session, a restarted Wave: the released DJ stays off.
+    await configUpdates.update({ liveTakeover: true });
+    events.emit('rtmp.publish.started', event(DJ_KEY));
+    events.emit('rtmp.publish.stopped', event(DJ_KEY));
+    await decided();
+    await moduleRef.close();
+    await boot();
+    pm2.report({ event: 'daemon-started', pid: 4242, at: new Date().toISOString(), source: 'playlist' });
+    heard('playlist');
+    await decided();
+    expect(commands().filter((c) => c.source === 'rtmp')).toHaveLength(1);
+    expect(await sources().overrideView()).toMatchObject({ action: 'release' });
+
+    // The DJ publishes again (a new session, a new client id): the release ends and the takeover gives them the air.
+    live.delete(DJ_KEY);
+    events.emit('rtmp.publish.stopped', event(DJ_KEY));
+    events.emit('rtmp.publish.started', event(DJ_KEY));
+    live.set(DJ_KEY, { since: Date.now(), clientId: 99 });
+    await decided();
+    expect(commands().at(-1)).toEqual(djInput(DJ_KEY));
+    expect(await sources().overrideView()).toBeNull();
+    expect(JSON.stringify(emitted)).not.toContain(DJ_KEY);
+  });
+
   it('a refused duplicate publisher of the live key (on_publish, then on_publish_done) leaves the DJ on the air', async () => {
     await startDaemon();
     goLive(DJ_KEY);
