@@ -17,6 +17,7 @@ import { ProgrammeModule } from './programme/programme.module.js';
 import { RTMP_CONFIG_DOCUMENT } from './rtmp/rtmp-config.document.js';
 import { RtmpModule } from './rtmp/rtmp.module.js';
 import { TELEGRAM_CONFIG_DOCUMENT } from './telegram/telegram-config.document.js';
+import { LIVE_OVERRIDE_DOCUMENT } from './telegram/live-override.document.js';
 import { TelegramModule } from './telegram/telegram.module.js';
 import { TracksModule } from './tracks/tracks.module.js';
 import { MonitoringModule } from './monitoring/monitoring.module.js';
@@ -46,7 +47,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         // audio-tracks.json is not among them: the library is in the database, and LibrarySnapshotService keeps that file.
-        DocumentsModule.forRoot([RTMP_CONFIG_DOCUMENT, TELEGRAM_CONFIG_DOCUMENT]),
+        DocumentsModule.forRoot([RTMP_CONFIG_DOCUMENT, TELEGRAM_CONFIG_DOCUMENT, LIVE_OVERRIDE_DOCUMENT]),
         BusModule,
         RepositoriesModule,
         DatabaseRepositoriesModule.forRoot(database),

@@ -45,6 +45,11 @@ export interface WaveEventMap {
    * relay (a DJ on air), `previous` what played before. `label` carries no credentials or keys.
    */
   'telegram.source': { source: string; previous: string | null; label: string; live: boolean; at: string };
+  /**
+   * The operator took a live DJ onto the air or released them (POST /api/stream/live/take, /release), or the session
+   * an override named ended (`none`). `publisherId` is opaque (never the key).
+   */
+  'telegram.live.override': { action: 'take' | 'release' | 'none'; publisherId: string; reason: string; at: string };
   /** The daemon's periodic stream stats (every ~5 s while it runs). */
   'telegram.stats': Omit<StatsMessage, 'event'>;
   /** The daemon reported an error, or exited without being asked to (message redacted). */

@@ -162,7 +162,9 @@ export type SystemEventType =
   | 'rtmp.publisher.connected'
   | 'rtmp.publisher.disconnected'
   | 'telegram.status'
-  | 'telegram.source.changed';
+  | 'telegram.source.changed'
+  /** The operator took a live DJ onto the air or released them, or the session an override named ended (`details.action`: take, release, none). */
+  | 'telegram.live.override';
 
 export interface SystemEvent {
   type: SystemEventType;

@@ -198,6 +198,18 @@ export class AdminGateway implements OnGatewayInit<AdminNamespace>, OnGatewayCon
     this.system({ type: 'telegram.source.changed', message, details: { source, previous, label, live }, at: event.at });
   }
 
+  @OnEvent('telegram.live.override')
+  telegramLiveOverride(event: WaveEventMap['telegram.live.override']): void {
+    const { action, publisherId, reason } = event;
+    const message =
+      action === 'take'
+        ? 'The operator put the live DJ on the air'
+        : action === 'release'
+          ? 'The operator took the live DJ off the air'
+          : `Live override ended (${reason})`;
+    this.system({ type: 'telegram.live.override', message, details: { action, publisherId, reason }, at: event.at });
+  }
+
   @OnEvent('telegram.error')
   telegramError(event: WaveEventMap['telegram.error']): void {
     this.namespace.emit(SERVER_EVENTS.error, {

@@ -9,7 +9,7 @@ export abstract class LiveIngest {
    * the engine only where nginx does not answer, and not with `askEngine: false`). Empty when no ingest
    * runs; throws when neither answers (a DockerTimeoutError when the engine did not answer in its bound).
    */
-  abstract livePublishers(options?: { askEngine?: boolean }): Promise<Array<{ publisherId: string }>>;
+  abstract livePublishers(options?: { askEngine?: boolean }): Promise<Array<{ publisherId: string; clientId?: number }>>;
 
   /** The ingest's input for its first stream key: `rtmp://<host>:<port>/<application>/<publisherId>` (no key in it). */
   abstract liveInputUrl(): Promise<string>;

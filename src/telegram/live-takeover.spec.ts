@@ -18,7 +18,16 @@ import { RtmpService } from '../rtmp/rtmp.service.js';
 import { TrackLibrary } from '../tracks/track-library.js';
 import { MediaProbeService } from '../media/media-probe.service.js';
 import type { DaemonSourceKind } from '../contracts/daemon-messages.js';
-import { onDaemonStarted, onDjPublished, onDjUnpublished, onSourceConfigured, type TakeoverContext } from './live-takeover.js';
+import {
+  onDaemonStarted,
+  onDjPublished,
+  onDjUnpublished,
+  onReleaseRequested,
+  onSourceConfigured,
+  onTakeRequested,
+  overrideInForce,
+  type TakeoverContext,
+} from './live-takeover.js';
 import { TelegramConfigService } from './telegram-config.service.js';
 import { TelegramConfigUpdateService } from './telegram-config-update.service.js';
 import { TelegramReportListener } from './telegram-report.listener.js';
@@ -124,6 +133,94 @@ describe('live takeover decisions', () => {
 
 /** The configured HTTP port, where the fake nginx serves /stat. */
 const STAT_PORT = 18080;
+
+describe('operator take and release decisions', () => {
+  const context = (over: Partial<TakeoverContext> = {}): TakeoverContext => ({
+    enabled: false,
+    configuredSource: 'playlist',
+    daemonRunning: true,
+    livePublishers: ['a'],
+    onAir: 'playlist',
+    ...over,
+  });
+  const take = { action: 'take', publisherId: 'a' } as const;
+  const release = { action: 'release', publisherId: 'a' } as const;
+
+  it.each([
+    [
+      'the first DJ live, takeover off',
+      context({ livePublishers: ['a', 'b'] }),
+      { ok: true, override: take, decision: { action: 'take-air', publisherId: 'a' } },
+    ],
+    [
+      'a released DJ back (a take ends the release)',
+      context({ override: release }),
+      { ok: true, override: take, decision: { action: 'take-air', publisherId: 'a' } },
+    ],
+    [
+      'the DJ already taken, again',
+      context({ override: take, onAir: 'rtmp' }),
+      { ok: true, override: take, decision: { action: 'take-air', publisherId: 'a' } },
+    ],
+    ['nobody live', context({ livePublishers: [] }), { ok: false, code: 'no_live_dj' }],
+    ['who is live unknown', context({ livePublishers: null }), { ok: false, code: 'no_live_dj' }],
+    ['no daemon', context({ daemonRunning: false }), { ok: false, code: 'telegram_not_running' }],
+  ])('take: %s', (_, ctx, expected) => {
+    expect(onTakeRequested(ctx)).toMatchObject(expected);
+  });
+
+  it.each([
+    [
+      'the taken DJ, back to the programme',
+      context({ override: take, onAir: 'rtmp' }),
+      { ok: true, override: release, decision: { action: 'hand-back' } },
+    ],
+    [
+      'the takeover DJ, back to the programme',
+      context({ enabled: true, onAir: 'rtmp' }),
+      { ok: true, override: release, decision: { action: 'hand-back' } },
+    ],
+    [
+      'the takeover DJ, the next DJ live takes the air',
+      context({ enabled: true, onAir: 'rtmp', livePublishers: ['a', 'b'] }),
+      { ok: true, override: release, decision: { action: 'take-air', publisherId: 'b' } },
+    ],
+    ['nobody on the air', context({ enabled: true }), { ok: false, code: 'no_live_dj' }],
+    ['nobody live', context({ enabled: true, onAir: 'rtmp', livePublishers: [] }), { ok: false, code: 'no_live_dj' }],
+    ['the relay the operator configured', context({ configuredSource: 'rtmp', onAir: 'rtmp' }), { ok: false, code: 'no_live_dj' }],
+    ['no daemon', context({ daemonRunning: false, onAir: 'rtmp' }), { ok: false, code: 'telegram_not_running' }],
+  ])('release: %s', (_, ctx, expected) => {
+    expect(onReleaseRequested(ctx)).toMatchObject(expected);
+  });
+
+  it('a released DJ stays off through nginx re-reporting the session, and the rules go on for everyone else', () => {
+    const released = context({ enabled: true, override: release });
+    expect(onDjPublished(released, 'a')).toMatchObject({ action: 'none', reason: 'that DJ was released until they publish again' });
+    expect(onDjUnpublished(released, 'a')).toMatchObject({ action: 'none' }); // still listed: the duplicate's publish_done
+    expect(onSourceConfigured(released)).toEqual({ action: 'hand-back' });
+    expect(onDaemonStarted(released, false)).toMatchObject({ action: 'none' });
+    expect(onDjPublished({ ...released, livePublishers: ['a', 'b'] }, 'b')).toEqual({ action: 'take-air', publisherId: 'b' });
+  });
+
+  it('a taken DJ keeps the air with the takeover off, and hands back when they stop', () => {
+    const taken = context({ override: take, onAir: 'rtmp' });
+    expect(onSourceConfigured(taken)).toMatchObject({ action: 'none' });
+    expect(onDaemonStarted({ ...taken, onAir: null }, false)).toEqual({ action: 'take-air', publisherId: 'a' });
+    expect(onDjPublished({ ...taken, livePublishers: ['a', 'b'] }, 'b')).toMatchObject({ action: 'none', reason: 'a DJ has the air' });
+    // The session is gone, so the override is no longer in force (overrideInForce): no override in the context.
+    expect(onDjUnpublished(context({ livePublishers: [], onAir: 'rtmp' }), 'a')).toEqual({ action: 'hand-back' });
+  });
+
+  it.each([
+    ['the same session listed', [{ publisherId: 'a', clientId: 7 }], true],
+    ['a new session of the same publisher', [{ publisherId: 'a', clientId: 9 }], false],
+    ['the publisher gone', [{ publisherId: 'b', clientId: 7 }], false],
+    ['nobody live', [], false],
+    ['the ingest cannot be asked', null, true],
+  ])('an override of session a#7 is in force with %s', (_, sessions, expected) => {
+    expect(overrideInForce({ publisherId: 'a', clientId: 7 }, sessions)).toBe(expected);
+  });
+});
 
 describe("TelegramSourceService (live takeover from nginx /stat and the daemon's report; fake PM2 and Docker)", () => {
   let dataDir: string;
@@ -259,6 +356,49 @@ describe("TelegramSourceService (live takeover from nginx /stat and the daemon's
 
     expect(JSON.stringify(emitted)).not.toContain(DJ_KEY);
     expect(logged.join('\n')).not.toContain(DJ_KEY);
+  });
+
+  it('take puts a live DJ on the air with the takeover off; release hands back and keeps that session off, through a Wave restart', async () => {
+    await moduleRef.get(TelegramConfigService).update({ liveTakeover: false });
+    await startDaemon();
+    const sources = () => moduleRef.get(TelegramSourceService);
+    await expect(sources().take()).rejects.toMatchObject({ code: 'no_live_dj', status: 409 });
+
+    goLive(DJ_KEY);
+    await decided();
+    expect(commands()).toEqual([]);
+    expect(await sources().take()).toMatchObject({ action: 'take', publisherId: publisherIdOf(DJ_KEY) });
+    expect(commands()).toEqual([djInput(DJ_KEY)]);
+    heard('rtmp');
+    expect(emitted).toContainEqual(['telegram.live.override', expect.objectContaining({ action: 'take' })]);
+
+    expect(await sources().release()).toMatchObject({ action: 'release', publisherId: publisherIdOf(DJ_KEY) });
+    expect(commands().at(-1)).toEqual({ command: 'switch-source', source: 'playlist' });
+    heard('playlist');
+    await expect(sources().release()).rejects.toMatchObject({ code: 'no_live_dj' });
+
+    // The takeover turned on, nginx re-reporting the session, a restarted Wave: the released DJ stays off.
+    await configUpdates.update({ liveTakeover: true });
+    events.emit('rtmp.publish.started', event(DJ_KEY));
+    events.emit('rtmp.publish.stopped', event(DJ_KEY));
+    await decided();
+    await moduleRef.close();
+    await boot();
+    pm2.report({ event: 'daemon-started', pid: 4242, at: new Date().toISOString(), source: 'playlist' });
+    heard('playlist');
+    await decided();
+    expect(commands().filter((c) => c.source === 'rtmp')).toHaveLength(1);
+    expect(await sources().overrideView()).toMatchObject({ action: 'release' });
+
+    // The DJ publishes again (a new session, a new client id): the release ends and the takeover gives them the air.
+    live.delete(DJ_KEY);
+    events.emit('rtmp.publish.stopped', event(DJ_KEY));
+    events.emit('rtmp.publish.started', event(DJ_KEY));
+    live.set(DJ_KEY, { since: Date.now(), clientId: 99 });
+    await decided();
+    expect(commands().at(-1)).toEqual(djInput(DJ_KEY));
+    expect(await sources().overrideView()).toBeNull();
+    expect(JSON.stringify(emitted)).not.toContain(DJ_KEY);
   });
 
   it('a refused duplicate publisher of the live key (on_publish, then on_publish_done) leaves the DJ on the air', async () => {

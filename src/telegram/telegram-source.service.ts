@@ -1,7 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { Mutex } from 'async-mutex';
-import type { WaveEventMap } from '../bus/wave-events.js';
+import { WaveEvents, type WaveEventMap } from '../bus/wave-events.js';
+import { WaveError } from '../common/wave-error.js';
+import { DocumentStore } from '../documents/document-store.service.js';
 import { DockerTimeoutError } from '../repositories/docker.repository.js';
 import { Pm2Repository } from '../repositories/pm2.repository.js';
 import { LiveIngest } from '../rtmp/live-ingest.js';
@@ -10,10 +12,16 @@ import {
   onDaemonStarted,
   onDjPublished,
   onDjUnpublished,
+  onReleaseRequested,
   onSourceConfigured,
+  onTakeRequested,
+  overrideInForce,
+  type LiveSession,
+  type OverrideOutcome,
   type TakeoverContext,
   type TakeoverDecision,
 } from './live-takeover.js';
+import { LIVE_OVERRIDE_DOCUMENT, type LiveOverrideDocument } from './live-override.document.js';
 import type { TelegramConfigDocument } from './telegram-config.document.js';
 import { TelegramConfigService } from './telegram-config.service.js';
 import { TelegramReportListener } from './telegram-report.listener.js';
@@ -40,7 +48,81 @@ export class TelegramSourceService {
     private readonly configs: TelegramConfigService,
     private readonly ingest: LiveIngest,
     private readonly reports: TelegramReportListener,
+    private readonly store: DocumentStore,
+    private readonly events: WaveEvents,
   ) {}
+
+  /** POST /api/stream/live/take: the live DJ on the air even with `liveTakeover` off (409 when nobody is live). */
+  take(): Promise<LiveOverrideView> {
+    return this.override('take', onTakeRequested);
+  }
+
+  /** POST /api/stream/live/release: the DJ off the air, back to the programme, and off until they publish again. */
+  release(): Promise<LiveOverrideView> {
+    return this.override('release', onReleaseRequested);
+  }
+
+  /** The override in force as stored (a session that ended is cleared at the next decision). */
+  async overrideView(): Promise<LiveOverrideView | null> {
+    const stored = await this.store.read(LIVE_OVERRIDE_DOCUMENT);
+    return stored.action === 'none' ? null : { action: stored.action, publisherId: stored.publisherId, at: stored.at ?? '' };
+  }
+
+  private async override(action: 'take' | 'release', decideFrom: (context: TakeoverContext) => OverrideOutcome): Promise<LiveOverrideView> {
+    const outcome = await this.decisions.runExclusive(async () => {
+      const { context, daemon, sessions } = await this.readContext(`${action} requested`, performance.now());
+      const result = decideFrom(context);
+      if (!result.ok) throw new WaveError(409, result.code, result.reason);
+      const session = sessions?.find((s) => s.publisherId === result.override.publisherId);
+      const at = new Date().toISOString();
+      await this.store.update(LIVE_OVERRIDE_DOCUMENT, () => ({
+        action,
+        publisherId: result.override.publisherId,
+        clientId: session?.clientId ?? null,
+        at,
+      }));
+      const config = await this.configs.read();
+      const command =
+        result.decision.action === 'take-air' ? await this.djCommand(result.decision.publisherId) : await this.configuredCommand(config);
+      if (command && daemon) await this.pm2.sendData(daemon.pmId, DAEMON_COMMAND_TOPIC, command);
+      this.logger.log(`the operator ${action === 'take' ? 'took' : 'released'} the live DJ ${result.override.publisherId}`);
+      return { action, publisherId: result.override.publisherId, at };
+    });
+    this.events.emit('telegram.live.override', { ...outcome, reason: `${action} by the operator` });
+    return outcome;
+  }
+
+  /** What a decision decides from, read fresh: the config, PM2, nginx's sessions and the stored override (cleared once its session ended). */
+  private async readContext(cause: string, queuedAt: number) {
+    const config = await this.configs.read();
+    const daemon = await this.pm2.describe(DAEMON_PROCESS_NAME);
+    const daemonRunning = daemon?.status === 'online';
+    const sessions = daemonRunning ? await this.liveSessions(cause, queuedAt) : [];
+    const override = await this.overrideInForce(sessions);
+    const context: TakeoverContext = {
+      enabled: config.liveTakeover,
+      configuredSource: config.source,
+      daemonRunning,
+      livePublishers: sessions ? sessions.map((s) => s.publisherId) : null,
+      onAir: this.reports.onAir,
+      override,
+    };
+    return { config, daemon, context, sessions };
+  }
+
+  private async overrideInForce(sessions: LiveSession[] | null): Promise<TakeoverContext['override']> {
+    const stored: LiveOverrideDocument = await this.store.read(LIVE_OVERRIDE_DOCUMENT);
+    if (stored.action === 'none') return null;
+    if (overrideInForce(stored, sessions)) return { action: stored.action, publisherId: stored.publisherId };
+    await this.store.update(LIVE_OVERRIDE_DOCUMENT, () => LIVE_OVERRIDE_DOCUMENT.defaults());
+    this.events.emit('telegram.live.override', {
+      action: 'none',
+      publisherId: stored.publisherId,
+      at: new Date().toISOString(),
+      reason: `the ${stored.action === 'take' ? 'taken' : 'released'} session ended`,
+    });
+    return null;
+  }
 
   @OnEvent('rtmp.publish.started')
   async publishStarted(event: WaveEventMap['rtmp.publish.started']): Promise<void> {
@@ -86,16 +168,7 @@ export class TelegramSourceService {
     const queuedAt = performance.now();
     const decision = this.decisions
       .runExclusive(async () => {
-        const config = await this.configs.read();
-        const daemon = await this.pm2.describe(DAEMON_PROCESS_NAME);
-        const daemonRunning = daemon?.status === 'online';
-        const context: TakeoverContext = {
-          enabled: config.liveTakeover,
-          configuredSource: config.source,
-          daemonRunning,
-          livePublishers: daemonRunning ? await this.livePublishers(cause, queuedAt) : [],
-          onAir: this.reports.onAir,
-        };
+        const { config, daemon, context } = await this.readContext(cause, queuedAt);
         const decision = decideFrom(context, config);
         if (decision.action === 'none' || !daemon) {
           if (decision.action === 'none') this.logger.debug(`${cause}: no source change (${decision.reason})`);
@@ -124,9 +197,12 @@ export class TelegramSourceService {
    * a decision queued behind one the engine left waiting its whole bound asks nginx alone, not the engine
    * again (a source change right after the daemon started would otherwise wait two bounds).
    */
-  private async livePublishers(cause: string, queuedAt: number): Promise<string[] | null> {
+  private async liveSessions(cause: string, queuedAt: number): Promise<LiveSession[] | null> {
     try {
-      return (await this.ingest.livePublishers({ askEngine: this.engineTimedOutAt < queuedAt })).map((p) => p.publisherId);
+      return (await this.ingest.livePublishers({ askEngine: this.engineTimedOutAt < queuedAt })).map((p) => ({
+        publisherId: p.publisherId,
+        clientId: p.clientId ?? null,
+      }));
     } catch (error) {
       if (error instanceof DockerTimeoutError) this.engineTimedOutAt = performance.now();
       this.logger.warn(`${cause}: who is live on the RTMP ingest is unknown (${(error as Error).message}); deciding as if no DJ were live`);
@@ -153,6 +229,13 @@ export class TelegramSourceService {
     }
     return { command: 'switch-source', source: 'playlist' };
   }
+}
+
+/** An operator's take or release, as status and events show it (the publisher id is opaque, never the key). */
+export interface LiveOverrideView {
+  action: 'take' | 'release';
+  publisherId: string;
+  at: string;
 }
 
 /** `rtmp` with no relay URL: the daemon waits for Wave to tell it its own ingest's input. */

@@ -5,6 +5,7 @@ import { TelegramConfigDto, TelegramConfigUpdateResultDto, UpdateTelegramConfigD
 import { SkipResultDto, TelegramStatusDto } from './dto/telegram-status.dto.js';
 import { TelegramConfigService } from './telegram-config.service.js';
 import { TelegramConfigUpdateService } from './telegram-config-update.service.js';
+import { TelegramSourceService } from './telegram-source.service.js';
 import { TelegramStreamService } from './telegram-stream.service.js';
 
 @ApiTags('telegram')
@@ -14,6 +15,7 @@ export class TelegramController {
     private readonly stream: TelegramStreamService,
     private readonly configService: TelegramConfigService,
     private readonly configUpdates: TelegramConfigUpdateService,
+    private readonly sources: TelegramSourceService,
   ) {}
 
   @Get('config')
@@ -79,7 +81,8 @@ export class TelegramController {
   @ApiOperation({ summary: "The daemon's PM2 state, resources, ingest connection and now playing" })
   @ApiOkResponse({ type: TelegramStatusDto })
   @ApiErrorResponses(502, 503)
-  status(): Promise<TelegramStatusDto> {
-    return this.stream.status();
+  async status(): Promise<TelegramStatusDto> {
+    const [status, liveOverride] = await Promise.all([this.stream.status(), this.sources.overrideView()]);
+    return { ...status, liveOverride };
   }
 }

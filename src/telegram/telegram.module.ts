@@ -3,6 +3,7 @@ import { MediaProbeModule } from '../media/media-probe.module.js';
 import { ProgrammeModule } from '../programme/programme.module.js';
 import { RtmpModule } from '../rtmp/rtmp.module.js';
 import { TracksModule } from '../tracks/tracks.module.js';
+import { LiveController } from './live.controller.js';
 import { NowPlayingController } from './now-playing.controller.js';
 import { NowPlayingService } from './now-playing.service.js';
 import { TelegramConfigService } from './telegram-config.service.js';
@@ -16,7 +17,7 @@ import { TelegramStreamService } from './telegram-stream.service.js';
 
 @Module({
   imports: [RtmpModule, MediaProbeModule, TracksModule, ProgrammeModule],
-  controllers: [TelegramController, NowPlayingController],
+  controllers: [TelegramController, NowPlayingController, LiveController],
   providers: [
     NowPlayingService,
     TelegramReportListener,

@@ -12,21 +12,27 @@ import { RtmpIngest, startRtmpIngest } from '../env/rtmp-ingest.js';
 import { connectSocket } from '../env/sockets.js';
 import { call } from '../env/http.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
-import { LevelListener, LOUD, QUIET } from '../medium/telegram-daemon.fixtures.js';
+import { LOUD, QUIET, ToneListener } from '../medium/telegram-daemon.fixtures.js';
 import { waitUntil } from '../env/wait.js';
 import { makeCover, liveAudioArgs } from '../env/media.js';
 
 // The headline feature end to end, everything real: Wave (built server), its RTMP ingest in Docker,
 // PM2 running the Telegram daemon, a local RTMPS ingest standing in for Telegram, ffmpeg as the DJ.
 // The playlist is a quiet 440 Hz tone, the DJ a loud 1000 Hz one: a listener on the Telegram side
-// tells them apart by level, so it hears when the DJ takes the air and when the playlist is back.
+// tells them apart by frequency, so it hears when the DJ takes the air and when the playlist is back, and
+// whether the air went silent in between (the loudness control on the DJ changes the level, not the tone).
 
 const TELEGRAM_KEY = '1234567890:TakeoverKeyTakeoverKey';
 const DJ_KEY = 'dj-takeover-5e6f7a8b9c';
 const CONTAINER = `wave-rtmp-takeover-${process.pid}`;
 const TRACK_SECONDS = 6;
-/** DESIGN.md measured 1.4 s (switch-in) and 0.9 s (switch-back) for the daemon alone; Wave adds the callback path. */
-const SWITCH_BOUND_MS = 5000;
+/** Issue #14: DJ start → heard at the Telegram side ≤ 1.5 s, DJ stop → programme heard ≤ 1.0 s (with margin on a busy 2-core machine). */
+const SWITCH_IN_BOUND_MS = 1800;
+const SWITCH_BACK_BOUND_MS = 1300;
+/** No silence longer than this at either switch. */
+const MAX_GAP_MS = 200;
+const DJ_HZ = 1000;
+const PLAYLIST_HZ = 440;
 const run = promisify(execFile);
 
 interface TelegramStatus {
@@ -49,11 +55,70 @@ function stopProcess(child: ChildProcess, signal: NodeJS.Signals): Promise<void>
   });
 }
 
+interface LogEntry {
+  at: number;
+  message: string;
+}
+
+/** The JSON lines of a winston log file (Wave's or the daemon's), with their timestamps. */
+async function logEntries(path: string): Promise<LogEntry[]> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  return text.split('\n').flatMap((line) => {
+    try {
+      const entry = JSON.parse(line) as { timestamp: string; message: string };
+      return [{ at: Date.parse(entry.timestamp), message: entry.message }];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
+ * Where a switch's time goes: each stage is the first log entry after `since` matching its pattern (Wave's callback,
+ * Wave's command, the daemon's stages), then the listener hearing it. Printed as `stage +ms (Δ from the stage before)`.
+ */
+async function breakdown(
+  logDir: string,
+  since: number,
+  stages: Array<[name: string, file: 'wave' | 'daemon', pattern: RegExp]>,
+  heardAt: number,
+): Promise<{ text: string; ms: Record<string, number> }> {
+  const logs = { wave: await logEntries(join(logDir, 'wave.log')), daemon: await logEntries(join(logDir, 'telegram-stream.log')) };
+  const ms: Record<string, number> = {};
+  const parts: string[] = [];
+  let previous = since;
+  for (const [name, file, pattern] of [...stages, ['heard at the Telegram side', 'wave', /$^/] as const]) {
+    const at = name === 'heard at the Telegram side' ? heardAt : logs[file].find((e) => e.at >= since - 5 && pattern.test(e.message))?.at;
+    if (at === undefined) {
+      parts.push(`${name} ?`);
+      continue;
+    }
+    ms[name] = at - since;
+    parts.push(`${name} +${at - since} (Δ${at - previous})`);
+    previous = at;
+  }
+  return { text: parts.join(' → '), ms };
+}
+
+const SWITCH_IN_STAGES: Array<[string, 'wave' | 'daemon', RegExp]> = [
+  ['on_publish at Wave', 'wave', /^Publisher on air/],
+  ['switch-source sent', 'wave', /went live: a DJ takes the air/],
+  ['daemon told', 'daemon', /^switch to rtmp requested/],
+  ['first PCM', 'daemon', /^first audio from/],
+  ['feeder on the DJ', 'daemon', /^feeder switched to rtmp/],
+];
+const SWITCH_BACK_STAGES: Array<[string, 'wave' | 'daemon', RegExp]> = [
+  ['on_publish_done at Wave', 'wave', /^Publisher left the air/],
+  ['switch-source sent', 'wave', /stopped: the configured playlist goes on the air/],
+  ['daemon told', 'daemon', /^switch to playlist requested/],
+  ['feeder on the playlist', 'daemon', /^feeder switched to playlist/],
+];
+
 describe('Live DJ takeover end to end (DJ → Wave RTMP ingest → Wave → daemon → Telegram-side ingest, one connection)', () => {
   let home: Pm2Home;
   let telegramIngest: RtmpIngest;
   let wave: WaveServer;
-  let listener: LevelListener;
+  let listener: ToneListener;
   let admin: Socket;
   let dj: ChildProcess | undefined;
   let dataDir: string;
@@ -150,17 +215,17 @@ describe('Live DJ takeover end to end (DJ → Wave RTMP ingest → Wave → daem
       'the daemon to publish to the Telegram-side ingest',
     );
     const sessionId = session.publisher.id;
-    listener = new LevelListener(`${telegramIngest.rtmpUrl('s')}${TELEGRAM_KEY}`);
+    listener = new ToneListener(`${telegramIngest.rtmpUrl('s')}${TELEGRAM_KEY}`);
     await waitUntil(() => listener.receivedAny, 10_000, 'the listener to hear the playlist');
     await waitUntil(async () => (await telegramStatus()).source?.kind === 'playlist', 10_000, 'status: the playlist on the air');
-    expect(listener.changes.filter((c) => c.loud)).toEqual([]);
+    expect(listener.firstHeard(DJ_HZ, 0)).toBeUndefined();
 
     // The DJ goes live on Wave's ingest with a valid key.
     const djStartedAt = Date.now();
     dj = startDj(`rtmp://127.0.0.1:${rtmpPort}/live/${DJ_KEY}`);
     const djHeard = await waitUntil(
-      () => listener.changes.find((c) => c.loud && c.at >= djStartedAt),
-      SWITCH_BOUND_MS + 5000,
+      () => listener.firstHeard(DJ_HZ, djStartedAt),
+      SWITCH_IN_BOUND_MS + 5000,
       'the DJ heard at the Telegram-side ingest',
     );
     const switchInMs = djHeard.at - djStartedAt;
@@ -186,7 +251,7 @@ describe('Live DJ takeover end to end (DJ → Wave RTMP ingest → Wave → daem
       await stopProcess(duplicate, 'SIGKILL');
     }
     await new Promise((r) => setTimeout(r, 2500));
-    expect(listener.changes.filter((c) => c.at > djHeard.at)).toEqual([]);
+    expect(listener.firstHeard(PLAYLIST_HZ, djHeard.at + 1000)).toBeUndefined();
     expect((await telegramStatus()).source?.kind).toBe('rtmp');
     // nginx did report the refused session as gone (the case the takeover must see through).
     expect(systemEvents.filter((e) => e.type === 'rtmp.publisher.disconnected' && e.receivedAt >= djStartedAt)).toHaveLength(1);
@@ -195,8 +260,8 @@ describe('Live DJ takeover end to end (DJ → Wave RTMP ingest → Wave → daem
     const djStoppedAt = Date.now();
     await stopProcess(dj, 'SIGINT');
     const playlistHeard = await waitUntil(
-      () => listener.changes.find((c) => !c.loud && c.at >= djStoppedAt),
-      SWITCH_BOUND_MS + 5000,
+      () => listener.firstHeard(PLAYLIST_HZ, djStoppedAt),
+      SWITCH_BACK_BOUND_MS + 5000,
       'the playlist heard again',
     );
     const switchBackMs = playlistHeard.at - djStoppedAt;
@@ -209,10 +274,21 @@ describe('Live DJ takeover end to end (DJ → Wave RTMP ingest → Wave → daem
       'status: the playlist back on the air',
     );
 
+    await new Promise((r) => setTimeout(r, 500));
+    const inStages = await breakdown(logDir, djStartedAt, SWITCH_IN_STAGES, djHeard.at);
+    const backStages = await breakdown(logDir, djStoppedAt, SWITCH_BACK_STAGES, playlistHeard.at);
+    const gapsIn = listener.gaps(1, { from: djHeard.at - 1500, to: djHeard.at + 1000 });
+    const gapsBack = listener.gaps(1, { from: djStoppedAt, to: playlistHeard.at + 1000 });
+    const longest = (gaps: Array<{ ms: number }>) => Math.max(0, ...gaps.map((g) => g.ms));
     console.info(`[takeover] DJ process start → DJ heard at the Telegram-side ingest: ${switchInMs} ms`);
+    console.info(`[takeover]   ${inStages.text}`);
     console.info(`[takeover] DJ stop → playlist heard again: ${switchBackMs} ms`);
-    expect(switchInMs).toBeLessThanOrEqual(SWITCH_BOUND_MS);
-    expect(switchBackMs).toBeLessThanOrEqual(SWITCH_BOUND_MS);
+    console.info(`[takeover]   ${backStages.text}`);
+    console.info(`[takeover] longest silence at the switch in: ${longest(gapsIn)} ms, at the switch back: ${longest(gapsBack)} ms`);
+    expect(switchInMs).toBeLessThanOrEqual(SWITCH_IN_BOUND_MS);
+    expect(switchBackMs).toBeLessThanOrEqual(SWITCH_BACK_BOUND_MS);
+    expect(longest(gapsIn)).toBeLessThanOrEqual(MAX_GAP_MS);
+    expect(longest(gapsBack)).toBeLessThanOrEqual(MAX_GAP_MS);
 
     // One Telegram session throughout, and PM2 never restarted the daemon.
     const publishers = await telegramIngest.publishers('s');
@@ -237,6 +313,70 @@ describe('Live DJ takeover end to end (DJ → Wave RTMP ingest → Wave → daem
     console.info(
       `[takeover] DJ start → 'DJ on air' event at /admin: ${sourceEvents[0].receivedAt - djStartedAt} ms; DJ stop → hand-back event: ${sourceEvents[1].receivedAt - djStoppedAt} ms`,
     );
+  });
+
+  it('take puts a DJ on the air with the takeover off, release takes them off (a fade, same session) until they publish again', async () => {
+    const djUrl = `rtmp://127.0.0.1:${rtmpPort}/live/${DJ_KEY}`;
+    const [session] = await telegramIngest.publishers('s');
+    const noDj = await call<{ code: string }>(wave, 'POST', '/api/stream/live/take');
+    expect(noDj.status).toBe(409);
+    expect(noDj.body.code).toBe('no_live_dj');
+    expect((await call(wave, 'PUT', '/api/stream/telegram/config', { liveTakeover: false })).status).toBe(200);
+
+    dj = startDj(djUrl);
+    await waitUntil(async () => (await telegramIngest.publishers('s')).length === 1, 1000, 'the Telegram session');
+    await new Promise((r) => setTimeout(r, 2500)); // live, but the takeover is off: the playlist plays on
+    expect(listener.firstHeard(DJ_HZ, Date.now() - 2000)).toBeUndefined();
+
+    const takenAt = Date.now();
+    const take = await call<{ action: string; publisherId: string }>(wave, 'POST', '/api/stream/live/take');
+    expect(take.status, JSON.stringify(take.body)).toBe(200);
+    expect(take.body.action).toBe('take');
+    const djHeard = await waitUntil(() => listener.firstHeard(DJ_HZ, takenAt), 5000, 'the taken DJ heard');
+    const status = await waitUntil(
+      async () => {
+        const found = await call<TelegramStatus & { liveOverride: { action: string } | null }>(wave, 'GET', '/api/stream/telegram/status');
+        return found.body.live ? found.body : undefined;
+      },
+      5000,
+      'status: the taken DJ live',
+    );
+    expect(status.liveOverride?.action).toBe('take');
+
+    await new Promise((r) => setTimeout(r, 1500));
+    const releasedAt = Date.now();
+    const release = await call<{ action: string }>(wave, 'POST', '/api/stream/live/release');
+    expect(release.status, JSON.stringify(release.body)).toBe(200);
+    const playlistHeard = await waitUntil(() => listener.firstHeard(PLAYLIST_HZ, releasedAt), 5000, 'the programme after the release');
+    // The takeover back on and the DJ still publishing the same session: they stay off the air.
+    expect((await call(wave, 'PUT', '/api/stream/telegram/config', { liveTakeover: true })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(listener.firstHeard(DJ_HZ, playlistHeard.at + 700)).toBeUndefined();
+    const released = await call<{ liveOverride: { action: string } | null }>(wave, 'GET', '/api/stream/telegram/status');
+    expect(released.body.liveOverride?.action).toBe('release');
+    const gaps = listener.gaps(1, { from: takenAt, to: Date.now() });
+    console.info(
+      `[takeover] take → DJ heard: ${djHeard.at - takenAt} ms; release → programme heard: ${playlistHeard.at - releasedAt} ms; longest silence: ${Math.max(0, ...gaps.map((g) => g.ms))} ms`,
+    );
+    expect(Math.max(0, ...gaps.map((g) => g.ms))).toBeLessThanOrEqual(MAX_GAP_MS);
+
+    // A new session of the same DJ ends the release: with the takeover on, they have the air again.
+    await stopProcess(dj, 'SIGINT');
+    await new Promise((r) => setTimeout(r, 500));
+    const againAt = Date.now();
+    dj = startDj(djUrl);
+    await waitUntil(() => listener.firstHeard(DJ_HZ, againAt), 5000, 'the DJ publishing again heard');
+    await waitUntil(
+      async () => (await call<{ liveOverride: unknown }>(wave, 'GET', '/api/stream/telegram/status')).body.liveOverride === null,
+      3000,
+      'the release ended',
+    );
+    await stopProcess(dj, 'SIGINT');
+
+    // No reconnect throughout: the same Telegram session; the events told the story.
+    expect((await telegramIngest.publishers('s')).map((p) => p.publisher.id)).toEqual([session.publisher.id]);
+    const overrides = systemEvents.filter((e) => e.type === 'telegram.live.override').map((e) => e.details.action);
+    expect(overrides).toEqual(['take', 'release', 'none']);
   });
 
   it('never shows either key: config, events and both logs', async () => {

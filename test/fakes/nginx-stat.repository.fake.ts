@@ -9,6 +9,8 @@ import {
 export interface FakeStream {
   since: number;
   bitrateIn?: number;
+  /** nginx's client id of the publishing connection (default: its place in the list, from 1). */
+  clientId?: number;
 }
 
 /** One nginx-rtmp serving /stat on a port: its application and the streams publishing to it, by name. */
@@ -33,9 +35,9 @@ export class FakeNginx {
   /** The `rtmp_stat all` document nginx-rtmp would serve now. */
   xml(): string {
     const streams = [...this.streams].map(
-      ([name, { since, bitrateIn }], i) =>
+      ([name, { since, bitrateIn, clientId }], i) =>
         `<stream><name>${name}</name><time>${Date.now() - since}</time><bw_in>${bitrateIn}</bw_in><nclients>1</nclients>` +
-        `<client><id>${i + 1}</id><address>172.17.0.1</address><publishing/></client><publishing/></stream>`,
+        `<client><id>${clientId ?? i + 1}</id><address>172.17.0.1</address><publishing/></client><publishing/></stream>`,
     );
     return (
       `<rtmp><nginx_version>1.22.1</nginx_version><uptime>1</uptime><naccepted>${this.streams.size}</naccepted><server><application>` +

@@ -38,6 +38,12 @@ export function encoderArgs(settings: EncoderSettings): string[] {
     settings.coverClip,
     '-thread_queue_size',
     '1024',
+    // Raw PCM needs no probing; probed, ffmpeg reads ~1 s of it before it starts the cover's -re clock, and FLV
+    // interleaving then holds every audio packet that long behind its video (measured: 1.0 s → 0.01 s).
+    '-probesize',
+    '32',
+    '-analyzeduration',
+    '0',
     '-f',
     's16le',
     '-ar',

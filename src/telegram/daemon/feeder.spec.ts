@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AudioSource, PcmChunk } from './audio-source.js';
 import type { DaemonSourceKind, DaemonTrack } from '../../contracts/daemon-messages.js';
-import { Feeder } from './feeder.js';
+import { Feeder, mixFade } from './feeder.js';
 import { PcmClock } from './pcm.js';
 
 const FORMAT = { sampleRate: 1000, channels: 2 }; // 1 frame per ms keeps the arithmetic readable
@@ -21,6 +21,16 @@ class ScriptedSource implements AudioSource {
 
   add(fill: number, frames: number, track?: DaemonTrack): this {
     this.queue.push({ data: Buffer.alloc(frames * FRAME, fill), track });
+    return this;
+  }
+
+  /** `frames` frames whose every sample is `sample` (s16). */
+  addLevel(sample: number, frames: number, track?: DaemonTrack): this {
+    return this.addData(samples(Array<number>(frames * 2).fill(sample)), track);
+  }
+
+  addData(data: Buffer, track?: DaemonTrack): this {
+    this.queue.push({ data, track });
     return this;
   }
 
@@ -61,11 +71,31 @@ class ScriptedSource implements AudioSource {
 
 const track = (id: string): DaemonTrack => ({ id, title: id, artist: '', duration: 0 });
 
-function setup(base = new ScriptedSource('playlist')) {
+function samples(values: number[]): Buffer {
+  const data = Buffer.alloc(values.length * 2);
+  values.forEach((v, i) => data.writeInt16LE(v, i * 2));
+  return data;
+}
+
+/** The left channel of s16 stereo, one value per frame. */
+function left(data: Buffer): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < data.length; i += FRAME) out.push(data.readInt16LE(i));
+  return out;
+}
+
+function setup(base = new ScriptedSource('playlist'), fadeMs = 0) {
   let now = 0;
   const written: Buffer[] = [];
   const events: Array<[string, unknown]> = [];
-  const feeder = new Feeder({ clock: new PcmClock(FORMAT, 0, 10), base, now: () => now, outputLatencyMs: 100, starveGraceMs: 50 });
+  const feeder = new Feeder({
+    clock: new PcmClock(FORMAT, 0, 10),
+    base,
+    now: () => now,
+    outputLatencyMs: 100,
+    starveGraceMs: 50,
+    fadeMs,
+  });
   feeder.setSink({ write: (d) => written.push(Buffer.from(d)) });
   for (const name of ['track-started', 'track-ended', 'source-changed', 'source-failed'] as const) {
     feeder.on(name, (e: unknown) => events.push([name, e]));
@@ -226,5 +256,137 @@ describe('Feeder', () => {
     const count = events.length;
     expect(feeder.skip()).toBe(false);
     expect(events).toHaveLength(count);
+  });
+});
+
+describe('mixFade', () => {
+  it('ramps the incoming source up and the outgoing one down, linearly over the fade, per frame and channel', () => {
+    const incoming = samples([1000, -1000, 1000, -1000, 1000, -1000, 1000, -1000]);
+    const outgoing = samples([-2000, 2000, -2000, 2000, -2000, 2000, -2000, 2000]);
+    const mixed = mixFade(incoming, outgoing, FRAME, 2, 8); // frames 2…5 of 8
+    expect([...new Int16Array(new Uint8Array(mixed).buffer)]).toEqual([-1250, 1250, -875, 875, -500, 500, -125, 125]);
+  });
+
+  it('clips instead of wrapping, and past the fade plays the incoming source alone', () => {
+    const loud = samples([30000, -30000, 30000, -30000]);
+    expect([...new Int16Array(new Uint8Array(mixFade(loud, loud, FRAME, 1, 2)).buffer)]).toEqual([30000, -30000, 30000, -30000]);
+    const mixed = mixFade(samples([32767, -32768, 20000, 20000]), samples([32767, -32768, 9, 9]), FRAME, 0, 2);
+    expect([...new Int16Array(new Uint8Array(mixed).buffer)]).toEqual([32767, -32768, 10005, 10005]);
+    expect(left(mixFade(samples([7, 7, 7, 7]), samples([5, 5, 5, 5]), FRAME, 10, 4))).toEqual([7, 7]);
+  });
+});
+
+describe('Feeder fades at source switches', () => {
+  it('fades the programme out under the DJ: both are mixed for fadeMs, then the playlist leaves (its track interrupted)', () => {
+    const { feeder, at, base, output, events } = setup(undefined, 40);
+    base.addLevel(1000, 1000, track('a'));
+    const live = new ScriptedSource('rtmp');
+    at(0); // 10 frames of the playlist
+    feeder.switchTo(live);
+    live.addLevel(3000, 200);
+    const before = output().length;
+    at(20); // 20 frames: the first half of the 40-frame fade
+    expect(feeder.onAir).toBe(live);
+    expect(base.available()).toBe(970 * FRAME); // still read (it fades out), not deactivated
+    const half = left(output().subarray(before));
+    expect(half[0]).toBe(1000);
+    expect(half[10]).toBe(Math.round(3000 * (10 / 40) + 1000 * (30 / 40)));
+    expect(half[19]).toBe(Math.round(3000 * (19 / 40) + 1000 * (21 / 40)));
+    expect(events.map(([name]) => name)).toEqual(['track-started', 'source-changed']);
+    expect(events[1][1]).toMatchObject({ kind: 'rtmp', heardAt: 110 }); // the DJ is heard from the fade's start
+    at(40); // the fade's last 20 frames
+    expect(base.available()).toBe(0); // deactivated: the track on the air stopped
+    expect(events.at(-1)).toEqual(['track-ended', { track: track('a'), heardAt: 150, reason: 'interrupted' }]);
+    at(60);
+    expect(left(output()).slice(-20)).toEqual(Array<number>(20).fill(3000));
+    expect(feeder.silenceMs).toBe(0);
+  });
+
+  it('fades the DJ out under the programme when Wave switches back: the playlist resumes at once, the relay closes after the fade', () => {
+    const { feeder, at, base, output, events } = setup(undefined, 40);
+    const live = new ScriptedSource('rtmp').addLevel(3000, 1000);
+    feeder.switchTo(live);
+    at(0);
+    expect(feeder.onAir).toBe(live);
+    at(100); // the fade from silence to the DJ is long over
+    base.addLevel(1000, 500, track('next'));
+    const before = output().length;
+    feeder.switchTo(base);
+    expect(feeder.onAir).toBe(base);
+    at(120);
+    const mixed = left(output().subarray(before));
+    expect(mixed[0]).toBe(3000);
+    expect(mixed[10]).toBe(Math.round(1000 * (10 / 40) + 3000 * (30 / 40)));
+    expect(events.filter(([n]) => n === 'track-started')[0][1]).toEqual({ track: track('next'), heardAt: 210 });
+    expect(live.closed).toBe(false);
+    at(140);
+    expect(live.closed).toBe(true);
+    at(160);
+    expect(left(output()).slice(-20)).toEqual(Array<number>(20).fill(1000));
+  });
+
+  it('a DJ who stopped has nothing to fade out: the programme comes in at full level from the next tick', () => {
+    const { feeder, at, base, output } = setup(undefined, 400);
+    const live = new ScriptedSource('rtmp').addLevel(3000, 110);
+    feeder.switchTo(live);
+    at(0);
+    at(100); // the DJ's last audio written
+    base.addLevel(1000, 500);
+    feeder.switchTo(base);
+    const before = output().length;
+    at(120); // the relay gives nothing: this tick ramps from 0, and the fade ends
+    expect(live.closed).toBe(true);
+    at(140);
+    const heard = left(output().subarray(before));
+    expect(heard.slice(0, 20)).toEqual(Array.from({ length: 20 }, (_, i) => Math.round(1000 * (i / 400))));
+    expect(heard.slice(20)).toEqual(Array<number>(20).fill(1000));
+  });
+
+  it('a switch during a fade drops what was fading out, and a switch back picks up the programme where it was', () => {
+    const { feeder, at, base, events } = setup(undefined, 40);
+    base.addLevel(1000, 1000, track('a'));
+    const live = new ScriptedSource('rtmp').addLevel(3000, 1000);
+    at(0);
+    feeder.switchTo(live);
+    at(10); // the fade to the DJ starts
+    feeder.switchTo(base); // Wave takes the DJ off again mid-fade
+    expect(feeder.onAir).toBe(base);
+    expect(base.active).toBe(true);
+    at(60);
+    expect(live.closed).toBe(true);
+    expect(events.filter(([n]) => n === 'track-ended')).toEqual([]); // track a was never off the air
+    const other = new ScriptedSource('url').addLevel(5000, 1000);
+    feeder.switchTo(other);
+    at(70);
+    const third = new ScriptedSource('url').addLevel(7000, 1000);
+    feeder.switchTo(third);
+    at(80);
+    expect(feeder.onAir).toBe(third);
+    // The playlist, still fading out under `other`, leaves at once; `other` fades out under `third`.
+    expect(events.filter(([n]) => n === 'track-ended')).toEqual([
+      ['track-ended', { track: track('a'), heardAt: 180, reason: 'interrupted' }],
+    ]);
+    expect(other.closed).toBe(false);
+    at(120);
+    expect(other.closed).toBe(true);
+  });
+
+  it('cuts when fadeMs is 0, and a new fade length applies from the next switch', () => {
+    const { feeder, at, base, output } = setup();
+    base.addLevel(1000, 1000);
+    const live = new ScriptedSource('rtmp').addLevel(3000, 1000);
+    at(0);
+    feeder.switchTo(live);
+    const before = output().length;
+    at(20);
+    expect(left(output().subarray(before))).toEqual(Array<number>(20).fill(3000));
+    expect(base.active).toBe(false);
+    feeder.setFadeMs(40);
+    base.addLevel(1000, 1000);
+    feeder.switchTo(base);
+    at(40);
+    expect(live.closed).toBe(false);
+    at(60);
+    expect(live.closed).toBe(true);
   });
 });

@@ -19,6 +19,8 @@ export interface FeederOptions {
   /** A source other than the base with no audio for this long goes off the air (unless switchTo says otherwise). */
   starveGraceMs: number;
   tickMs?: number;
+  /** Fade between the outgoing and the incoming source at each switch (default 0: a cut). */
+  fadeMs?: number;
 }
 
 export interface SwitchOptions {
@@ -42,7 +44,7 @@ export interface FeederEvents {
  * the sink, taken from the source on the air, and silence when that source has nothing ready — so the
  * encoder never starves, and nothing piles up ahead. Switching sources happens between two ticks on the
  * same connection: a new source goes on the air with its first PCM, and the base (playlist) takes over
- * again when it ends.
+ * again when it ends. With `fadeMs`, a switch is a crossfade: both sources are read and mixed for that long.
  */
 export class Feeder extends EventEmitter<FeederEvents> {
   private readonly clock: PcmClock;
@@ -56,6 +58,9 @@ export class Feeder extends EventEmitter<FeederEvents> {
   private sink: PcmSink | null = null;
   private silenceBytes = 0;
   private silenceChunk: Buffer;
+  /** At a switch, the source leaving the air while the new one fades in (`done` of `frames` written so far). */
+  private fade: { from: AudioSource; frames: number; done: number } | null = null;
+  private fadeMs: number;
 
   constructor(private readonly options: FeederOptions) {
     super();
@@ -65,6 +70,12 @@ export class Feeder extends EventEmitter<FeederEvents> {
     this.lastAudioAt = options.now();
     this.starveGraceMs = options.starveGraceMs;
     this.silenceChunk = Buffer.alloc(this.frame * 4096);
+    this.fadeMs = options.fadeMs ?? 0;
+  }
+
+  /** The fade at the next switch (the sound settings' `liveFadeMs`); 0 cuts. A fade under way keeps its length. */
+  setFadeMs(ms: number): void {
+    this.fadeMs = Math.max(0, ms);
   }
 
   get onAir(): AudioSource {
@@ -94,6 +105,8 @@ export class Feeder extends EventEmitter<FeederEvents> {
     this.track = null;
     this.pending?.source.close();
     this.pending = null;
+    if (this.fade && this.fade.from !== this.options.base) this.fade.from.close();
+    this.fade = null;
     if (this.current !== this.options.base) this.current.close();
   }
 
@@ -139,30 +152,46 @@ export class Feeder extends EventEmitter<FeederEvents> {
   tick(now = this.options.now()): void {
     this.checkPending(now);
     this.checkCurrent(now);
-    let remaining = this.clock.bytesDue(now);
-    if (remaining === 0) return;
+    const bytes = this.clock.bytesDue(now);
+    if (bytes === 0) return;
+    const start = this.clock.position;
+    const incoming = this.pull(this.current, bytes, start);
+    let data = incoming.data;
+    let audio = incoming.audio;
+    const fade = this.fade;
+    if (fade) {
+      const outgoing = this.pull(fade.from, bytes, start);
+      data = mixFade(incoming.data, outgoing.data, this.frame, fade.done, fade.frames);
+      fade.done += bytes / this.frame;
+      audio = Math.max(audio, outgoing.audio);
+      // A live source that ran dry (the DJ stopped) has nothing left to fade out: the incoming goes to full level now.
+      const dry = outgoing.audio === 0 && fade.from !== this.options.base;
+      if (fade.done >= fade.frames || dry) this.endFade(start + bytes / this.frame);
+    }
+    if (incoming.audio > 0) this.lastAudioAt = now;
+    this.silenceBytes += bytes - audio;
+    this.sink?.write(data);
+    this.clock.advance(bytes);
+  }
+
+  /** Exactly `bytes` from `source` (silence where it has nothing ready), and how much of it was audio. */
+  private pull(source: AudioSource, bytes: number, startFrame: number): { data: Buffer; audio: number } {
     const parts: Buffer[] = [];
     let written = 0;
-    while (remaining > 0) {
-      const chunk = this.current.read(remaining);
+    while (written < bytes) {
+      const chunk = source.read(bytes - written);
       if (!chunk) break;
-      if (chunk.track) this.startTrack(chunk.track, this.clock.position + written / this.frame);
+      if (chunk.track) this.startTrack(chunk.track, startFrame + written / this.frame);
       parts.push(chunk.data);
       written += chunk.data.length;
-      remaining -= chunk.data.length;
     }
-    if (written > 0) this.lastAudioAt = now;
-    if (remaining > 0) {
-      this.silenceBytes += remaining;
-      while (remaining > 0) {
-        const n = Math.min(remaining, this.silenceChunk.length);
-        parts.push(this.silenceChunk.subarray(0, n));
-        remaining -= n;
-        written += n;
-      }
+    const audio = written;
+    while (written < bytes) {
+      const n = Math.min(bytes - written, this.silenceChunk.length);
+      parts.push(this.silenceChunk.subarray(0, n));
+      written += n;
     }
-    this.sink?.write(parts.length === 1 ? parts[0] : Buffer.concat(parts, written));
-    this.clock.advance(written);
+    return { data: parts.length === 1 ? parts[0] : Buffer.concat(parts, written), audio };
   }
 
   private checkPending(now: number): void {
@@ -189,19 +218,46 @@ export class Feeder extends EventEmitter<FeederEvents> {
     this.emit('source-failed', { source, reason: source.finished ? 'ended' : `no audio for ${duration(this.starveGraceMs)}` });
   }
 
+  /**
+   * `source` goes on the air from the next frame written. With a fade, what played fades out under it over `fadeMs`
+   * (both are read and mixed) and leaves when the fade ends; a source that has ended has nothing to fade out.
+   */
   private goOnAir(source: AudioSource): void {
     const previous = this.current;
     const at = this.clock.position;
-    if (this.track) {
-      this.emit('track-ended', { track: this.track, heardAt: this.heardAt(at), reason: 'interrupted' });
-      this.track = null;
+    // A fade still running: what it was fading out leaves now (unless it is the one coming back).
+    if (this.fade) {
+      const from = this.fade.from;
+      this.fade = null;
+      if (from !== source) this.retire(from, at);
     }
-    if (previous === this.options.base) previous.deactivate();
-    else previous.close();
     this.current = source;
     this.lastAudioAt = this.options.now();
     source.activate();
+    const frames = Math.round((this.fadeMs * this.clock.format.sampleRate) / 1000);
+    if (frames > 0 && !previous.finished) this.fade = { from: previous, frames, done: 0 };
+    else this.retire(previous, at);
     this.emit('source-changed', { source, kind: source.kind, label: source.label, heardAt: this.heardAt(at) });
+  }
+
+  /** The fade is over: what it faded out leaves the air at `frame`. */
+  private endFade(frame: number): void {
+    const from = this.fade?.from;
+    this.fade = null;
+    if (from) this.retire(from, frame);
+  }
+
+  /** `source` left the air at `frame`: the base stops its track (it keeps the next one decoded), any other closes. */
+  private retire(source: AudioSource, frame: number): void {
+    if (source !== this.options.base) {
+      source.close();
+      return;
+    }
+    if (this.track) {
+      this.emit('track-ended', { track: this.track, heardAt: this.heardAt(frame), reason: 'interrupted' });
+      this.track = null;
+    }
+    source.deactivate();
   }
 
   private startTrack(track: DaemonTrack, frame: number): void {
@@ -214,6 +270,25 @@ export class Feeder extends EventEmitter<FeederEvents> {
   private heardAt(frame: number): number {
     return this.clock.timeOfFrame(frame) + this.options.outputLatencyMs;
   }
+}
+
+/**
+ * One tick of a crossfade: `incoming` ramps up and `outgoing` down, linearly over `total` frames of which `done` were
+ * written before this tick; s16le, any channel count, clipped.
+ */
+export function mixFade(incoming: Buffer, outgoing: Buffer, frameSize: number, done: number, total: number): Buffer {
+  const out = Buffer.allocUnsafe(incoming.length);
+  const channels = frameSize / 2;
+  const frames = incoming.length / frameSize;
+  for (let f = 0; f < frames; f++) {
+    const gain = Math.min(1, (done + f) / total);
+    for (let c = 0; c < channels; c++) {
+      const offset = f * frameSize + c * 2;
+      const mixed = Math.round(incoming.readInt16LE(offset) * gain + outgoing.readInt16LE(offset) * (1 - gain));
+      out.writeInt16LE(mixed > 32767 ? 32767 : mixed < -32768 ? -32768 : mixed, offset);
+    }
+  }
+  return out;
 }
 
 function duration(ms: number): string {

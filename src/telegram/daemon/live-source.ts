@@ -19,6 +19,8 @@ export interface LiveSourceOptions {
   policy: OutboundPolicy;
   /** Wave's own RTMP ingest (a host Wave chose; stream names are publisherIds): ffmpeg reads it directly. */
   ingest?: boolean;
+  /** The real-time loudness control's target (LUFS), or null for none (the sound settings' liveLoudness, loudnessTarget). */
+  loudnessTargetLufs?: number | null;
 }
 
 /** Why the input of a source failed, when it did (the daemon reports it with this code). */
@@ -30,7 +32,8 @@ export interface SourceFailure {
 /**
  * A source that arrives in real time: an internet radio (`url`) or a live RTMP stream relayed (`rtmp`).
  * One decoder per activation; `finished` once it has ended (EOF, network error, timeout) and drained.
- * Emits `exit` (DecoderExit) when its decoder ends.
+ * Emits `first-audio` ({ afterMs }: from the decoder's start to its first PCM, for the hand-over's timings) and
+ * `exit` (DecoderExit) when its decoder ends.
  *
  * A configured URL is fetched by the daemon itself and piped into ffmpeg, so its credentials (a radio's
  * password or token, a relay's key) are in no process's arguments, and every connection, redirects
@@ -67,12 +70,19 @@ export class LiveSource extends EventEmitter implements AudioSource {
     const { format } = this.options;
     const direct = this.kind === 'rtmp' && this.options.ingest;
     const http = /^https?:\/\//.test(this.url);
-    const args = direct ? liveDecoderArgs(this.url, format) : http ? pipedRadioDecoderArgs(format) : pipedFlvDecoderArgs(format);
+    const loudness = this.options.loudnessTargetLufs ?? null;
+    const args = direct
+      ? liveDecoderArgs(this.url, format, loudness)
+      : http
+        ? pipedRadioDecoderArgs(format, loudness)
+        : pipedFlvDecoderArgs(format, loudness);
     const decoder = new PcmDecoder(this.options.processes, this.options.ffmpegPath, args, format, {
       capBytes: bytesForMs(format, this.options.capMs),
       feed: direct ? undefined : (stdin) => (http ? this.feedRadio(stdin) : this.feedRtmp(stdin)),
     });
     decoder.once('exit', (exit: DecoderExit) => this.emit('exit', { ...exit, stderr: redact(exit.stderr) }));
+    const startedAt = performance.now();
+    decoder.once('first-data', () => this.emit('first-audio', { afterMs: performance.now() - startedAt }));
     this.decoder = decoder;
     decoder.start();
   }

@@ -146,6 +146,7 @@ export class TelegramStreamDaemon {
       outputLatencyMs: env.outputLatencyMs,
       starveGraceMs: RADIO_STARVE_GRACE_MS,
       tickMs: FEED_TICK_MS,
+      fadeMs: this.sound.liveFadeMs,
     });
     this.connection = new IngestConnection({
       processes: this.options.processes,
@@ -258,6 +259,7 @@ export class TelegramStreamDaemon {
   /** Hands the sound settings in force to what shapes the sound (each applies them from its next track or switch). */
   private applySound(): void {
     this.playlist.setSound(this.sound);
+    this.feeder?.setFadeMs(this.sound.liveFadeMs);
   }
 
   private wireEvents(): void {
@@ -276,12 +278,14 @@ export class TelegramStreamDaemon {
     this.feeder.on('track-ended', ({ track, heardAt, reason }) =>
       this.atHeard(heardAt, () => this.send({ event: 'track-ended', track, endedAt: iso(heardAt), reason })),
     );
-    this.feeder.on('source-changed', ({ kind, label, heardAt }) =>
+    this.feeder.on('source-changed', ({ kind, label, heardAt }) => {
+      // The hand-over's stages, for the e2e's breakdown: the feeder switched now, the ingest hears it at heardAt.
+      logger.info(`feeder switched to ${label} (heard in ~${Math.round(heardAt - performance.now())} ms)`);
       this.atHeard(heardAt, () => {
         logger.info(`on air: ${label}`);
         this.send({ event: 'source-changed', source: kind, label, at: iso(heardAt) });
-      }),
-    );
+      });
+    });
     this.feeder.on('source-failed', ({ source, reason }) => {
       if (!this.live || source !== this.live.source) return;
       // A refused connection (outbound_refused) or a failed fetch says more than "ended before any audio".
@@ -343,7 +347,12 @@ export class TelegramStreamDaemon {
       capMs: preferred.kind === 'rtmp' ? RELAY_BUFFER_MS : RADIO_BUFFER_MS,
       policy: this.options.env.outbound,
       ingest: preferred.ingest === true,
+      // Read when the source is made: a set-sound applies from the next switch.
+      loudnessTargetLufs: this.sound.liveLoudness ? this.sound.loudnessTarget : null,
     });
+    source.once('first-audio', ({ afterMs }: { afterMs: number }) =>
+      this.options.logger.info(`first audio from ${source.label} ${Math.round(afterMs)} ms after its decoder started`),
+    );
     source.on('exit', (exit: { code: number | null; stderr: string }) => {
       if (exit.code !== 0 && exit.stderr) this.options.logger.debug(`${source.label} decoder: ${exit.stderr.split('\n').pop()}`);
     });

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { LiveOverrideDto } from './live-override.dto.js';
 import { NowPlayingDto } from './now-playing.dto.js';
 
 export class TelegramSourceDto {
@@ -79,6 +80,14 @@ export class TelegramStatusDto {
 
   @ApiProperty({ description: 'A DJ is on the air (the live RTMP relay), e.g. through the live takeover', example: false })
   live!: boolean;
+
+  @ApiProperty({
+    type: LiveOverrideDto,
+    nullable: true,
+    required: false,
+    description: "The operator's take or release of a live DJ in force (GET status only; null: none)",
+  })
+  liveOverride?: LiveOverrideDto | null;
 
   @ApiProperty({ type: NowPlayingDto, nullable: true })
   nowPlaying!: NowPlayingDto | null;
