@@ -115,6 +115,30 @@ describe('TrackRepository (SQLite: search through the trigram index, totals, the
     await repository.update('t0004', { album: 'x\u2028y', genre: '' });
     await repository.remove('t0005');
     await repository.insert([{ ...tracks[5], id: 'added', duration: 12.5 }]);
+    // Measured tracks (whole, fractional, negative and zero numbers), failures, operator cues over detected ones.
+    const stamp = (id: string) => ({
+      id,
+      path: `/music/${Number(id.slice(1))}.mp3`,
+      duration: 1,
+      position: 0,
+      fileSize: null,
+      fileMtimeMs: null,
+    });
+    await repository.recordAnalysis(
+      stamp('t0010'),
+      { loudness: { integratedLufs: -23, rangeLu: 0, truePeakDbtp: -0.0001 }, cueIn: 3, cueOut: 97.0004, thresholdDb: -50 },
+      'x',
+    );
+    await repository.recordAnalysis(
+      stamp('t0011'),
+      { loudness: { integratedLufs: -14.126, rangeLu: 7.1, truePeakDbtp: 0.3 }, cueIn: null, cueOut: 0.1 + 0.2, thresholdDb: -50 },
+      'x',
+    );
+    await repository.recordAnalysisFailure(stamp('t0012'), 'silent', -50, 'x');
+    await repository.update('t0010', { cueIn: 1.23456 });
+    await repository.update('t0013', { cueOut: 12 });
+    expect((await repository.get('t0010'))?.cueIn).toBe(1.235);
+    expect((await repository.get('t0011'))?.loudness).toEqual({ integratedLufs: -14.13, rangeLu: 7.1, truePeakDbtp: 0.3 });
     // Tracks sharing a place (no API makes them, a hand-edited database may): a tie across a batch's end.
     await sql`update tracks set position = 100 where position between 95 and 105`.execute(database.db);
     const inOrder = [];
