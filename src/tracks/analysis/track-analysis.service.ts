@@ -82,10 +82,11 @@ export class TrackAnalysisService implements OnApplicationBootstrap, OnModuleDes
   @OnEvent('sound.settings')
   soundSettings({ silenceThresholdDb }: WaveEventMap['sound.settings']): void {
     if (silenceThresholdDb === this.thresholdDb) return;
-    const first = this.thresholdDb === null;
     this.thresholdDb = silenceThresholdDb;
-    // The first settings at boot: the boot run (after BOOT_DELAY_MS) uses them.
-    if (!first || this.bootTimer === null) this.request();
+    // The settings known (at boot, or changed): the boot run need not wait any longer.
+    if (this.bootTimer) clearTimeout(this.bootTimer);
+    this.bootTimer = null;
+    this.request();
   }
 
   @OnEvent('tracks.updated')
