@@ -50,7 +50,7 @@ export class AudioAnalysisRepository {
       const child = execFile(
         'ffmpeg',
         args,
-        { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: MAX_LOG_BYTES, encoding: 'utf8' },
+        { timeout: Math.max(1, Math.ceil(timeoutMs)), killSignal: 'SIGKILL', maxBuffer: MAX_LOG_BYTES, encoding: 'utf8' },
         (error, _stdout, stderr) => {
           if (!error) return resolve(stderr);
           const code = (error as NodeJS.ErrnoException).code;

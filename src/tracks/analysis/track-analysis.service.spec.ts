@@ -15,7 +15,7 @@ function track(i: number, fields: Partial<NewTrack> = {}): NewTrack {
     genre: '',
     tags: [],
     path: `${i}.mp3`,
-    duration: 10,
+    duration: 10.05,
     addedAt: '2026-01-01T00:00:00.000Z',
     fileSize: 100 + i,
     fileMtimeMs: 1_700_000_000_000,
@@ -64,6 +64,8 @@ describe('TrackAnalysisService', () => {
     expect(most).toBe(1);
     expect(ffmpeg.calls.map((call) => call.path)).toEqual([`${ctx.dataDir}/tracks/1.mp3`, `${ctx.dataDir}/tracks/2.mp3`, '/music/3.flac']);
     expect(ffmpeg.calls[0].filter).toContain('silencedetect=n=-50dB');
+    // A whole number of ms (child_process refuses another), longer for a longer track.
+    expect(Number.isInteger(ffmpeg.calls[0].timeoutMs)).toBe(true);
     const stored = await tracks.get('t2');
     expect(stored).toMatchObject({ loudness: { integratedLufs: -18.4, rangeLu: 5.2, truePeakDbtp: -0.7 }, cueIn: 1.5, cueOut: 9.25 });
     expect(service.statusOf(stored!)).toBe('analysed');

@@ -175,7 +175,7 @@ export class TrackAnalysisService implements OnApplicationBootstrap, OnModuleDes
 
   private async analyse(track: TrackToAnalyse, thresholdDb: number): Promise<AnalysisOutcome> {
     const file = isAbsolute(track.path) ? track.path : join(this.tracksDir, track.path);
-    const timeoutMs = BASE_TIMEOUT_MS + (track.duration * 1000) / MIN_SPEED;
+    const timeoutMs = Math.ceil(BASE_TIMEOUT_MS + (track.duration * 1000) / MIN_SPEED);
     try {
       return analysisOutcome(await this.analysis.analyse(file, analysisFilter(thresholdDb), timeoutMs), track.duration);
     } catch (error) {
