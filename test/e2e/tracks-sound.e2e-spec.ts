@@ -5,6 +5,7 @@ import type { LibraryTrack } from '../../src/contracts/track-library.js';
 import { makeTempDir } from '../env/index.js';
 import { call } from '../env/http.js';
 import { makeMeasuredTone } from '../env/media.js';
+import { connectSocket, nextEvent } from '../env/sockets.js';
 import { startWave, type WaveServer } from '../env/wave-server.js';
 
 // The loudness analysis through the built server: an upload is measured by the real ffmpeg in the background, the
@@ -43,6 +44,8 @@ describe('Track loudness and cues end to end (SQLite)', () => {
   });
 
   it('measures an upload, shows its loudness and detected cues, and takes the operator cues (400 naming the field otherwise)', async () => {
+    const admin = await connectSocket(`${wave.socketUrl}/admin`);
+    const idle = nextEvent<Progress>(admin, 'analysis:progress', 30_000, (p) => p.analysed === 1 && !p.running);
     const form = new FormData();
     form.append('file', new Blob([await readFile(file)]), 'intro-outro.mp3');
     const res = await fetch(`${wave.baseUrl}/api/tracks/upload`, { method: 'POST', body: form });
@@ -57,6 +60,10 @@ describe('Track loudness and cues end to end (SQLite)', () => {
       },
       { timeout: 30_000, interval: 200 },
     );
+
+    // The admin room heard it too (throttled; the last once the job went idle).
+    expect(await idle).toMatchObject({ total: 1, analysed: 1, pending: 0, currentTrackId: null });
+    admin.disconnect();
 
     const track = (await call<TrackView>(wave, 'GET', `/api/tracks/${added.id}`)).body;
     expect(Math.abs(track.loudness!.integratedLufs + 20)).toBeLessThanOrEqual(1);
