@@ -9,6 +9,7 @@ import { WaveEvents } from '../src/bus/wave-events.js';
 import { AppConfig } from '../src/config/app-config.js';
 import { DocumentStore } from '../src/documents/document-store.service.js';
 import { validateEnvironment } from '../src/config/env.validation.js';
+import { AudioAnalysisRepository } from '../src/repositories/audio-analysis.repository.js';
 import { DockerRepository } from '../src/repositories/docker.repository.js';
 import { NginxStatRepository } from '../src/repositories/nginx-stat.repository.js';
 import { Pm2Repository } from '../src/repositories/pm2.repository.js';
@@ -25,6 +26,7 @@ import { RtmpIngestKeys } from '../src/rtmp/ingest-keys.js';
 import { RtmpCallbackServer } from '../src/rtmp/rtmp-callback.server.js';
 import { RtmpConfigService } from '../src/rtmp/rtmp-config.service.js';
 import { RtmpPublishAuthService } from '../src/rtmp/rtmp-publish-auth.service.js';
+import { FakeAudioAnalysisRepository } from './fakes/audio-analysis.repository.fake.js';
 import { FakeDockerRepository } from './fakes/docker.repository.fake.js';
 import { FakeNginxStatRepository } from './fakes/nginx-stat.repository.fake.js';
 import { FakePm2Repository } from './fakes/pm2.repository.fake.js';
@@ -44,6 +46,7 @@ export const RTMP_TEST_PROVIDERS: Provider[] = [
  * the real StorageRepository, on the temp DATA_DIR the spec owns.
  */
 export interface FakeRepositories {
+  audioAnalysis: FakeAudioAnalysisRepository;
   docker: FakeDockerRepository;
   nginxStat: FakeNginxStatRepository;
   pm2: FakePm2Repository;
@@ -53,6 +56,7 @@ export interface FakeRepositories {
 
 export function newFakeRepositories(): FakeRepositories {
   return {
+    audioAnalysis: new FakeAudioAnalysisRepository(),
     docker: new FakeDockerRepository(),
     nginxStat: new FakeNginxStatRepository(),
     pm2: new FakePm2Repository(),
@@ -64,6 +68,7 @@ export function newFakeRepositories(): FakeRepositories {
 /** Nest providers binding each repository to its fake: nothing under test reaches an outside system. */
 export function fakeRepositoryProviders(fakes: FakeRepositories): Provider[] {
   return [
+    { provide: AudioAnalysisRepository, useValue: fakes.audioAnalysis },
     { provide: DockerRepository, useValue: fakes.docker },
     { provide: NginxStatRepository, useValue: fakes.nginxStat },
     { provide: Pm2Repository, useValue: fakes.pm2 },

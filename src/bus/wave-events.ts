@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { StatsMessage, UpcomingAcceptedMessage, UpcomingItem } from '../contracts/daemon-messages.js';
 import type {
+  AnalysisProgress,
   PlaylistsUpdatedEvent,
   QueueUpdatedEvent,
   ScanJob,
@@ -82,6 +83,13 @@ export interface WaveEventMap {
   'tracks.scan.progress': ScanProgress;
   /** A folder import ended (`done` or `failed`). */
   'tracks.scan.finished': ScanJob;
+  /** The loudness analysis' counts (TrackAnalysisService, at most ~2 a second, and once when it goes idle). */
+  'tracks.analysis.progress': AnalysisProgress;
+  /**
+   * The sound settings the library's analysis depends on, from the Telegram config (raised at boot and after each
+   * change of it): cues are detected below `silenceThresholdDb`.
+   */
+  'sound.settings': { silenceThresholdDb: number; at: string };
   /** `audio-tracks.json` now holds the library as it was after these changes (readers outside Wave may re-read it). */
   'tracks.snapshot': { count: number; at: string };
   /** Playlists or their tracks changed (ProgrammeModule, once written): the programme decides again. */

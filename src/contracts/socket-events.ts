@@ -40,6 +40,8 @@ export const SERVER_EVENTS = {
   scanProgress: 'scan:progress',
   /** Admin only: a folder import ended (`done` or `failed`), with its full report. */
   scanFinished: 'scan:finished',
+  /** Admin only: the loudness analysis' counts while it measures (`GET /api/tracks/analysis`), at most ~2 a second, and once when it goes idle. */
+  analysisProgress: 'analysis:progress',
   /** Admin only: playlists were created, changed, removed, or their tracks changed (`GET /api/playlists/:id` for what they are now). */
   playlistsUpdated: 'playlists:updated',
   /** Admin only: the weekly schedule or the station's time zone changed (`GET /api/schedule`). */
@@ -226,6 +228,27 @@ export interface ScanProgress {
   finishedAt: string | null;
 }
 
+/**
+ * `analysis:progress` and `GET /api/tracks/analysis`: how much of the library the loudness analysis has measured at
+ * the current silence threshold. `total` = `analysed` + `failed` + `pending`.
+ */
+export interface AnalysisProgress {
+  total: number;
+  /** Measured (loudness and cues) at the current threshold. */
+  analysed: number;
+  /** Whose analysis failed (silent, unreadable, timed out): measured again only when the file or the threshold changes. */
+  failed: number;
+  /** Still to be measured (new, changed file, or detected at another threshold). */
+  pending: number;
+  /** Whether the job is measuring now (one track at a time). */
+  running: boolean;
+  /** The track being measured, null when none. */
+  currentTrackId: string | null;
+  /** dBFS: the silence threshold cues are detected at (the Telegram config's `silenceThresholdDb`). */
+  thresholdDb: number;
+  at: string;
+}
+
 /** `scan:finished` and `GET /api/tracks/scan/:id`: the counts and the first problems. */
 export interface ScanJob extends ScanProgress {
   /** The first skipped files (SCAN_LISTED_PROBLEMS), with the reason; `skipped` counts them all. */
@@ -274,6 +297,7 @@ export interface AdminServerToClientEvents {
   log: (event: LogEvent) => void;
   'scan:progress': (event: ScanProgress) => void;
   'scan:finished': (job: ScanJob) => void;
+  'analysis:progress': (event: AnalysisProgress) => void;
   'playlists:updated': (event: PlaylistsUpdatedEvent) => void;
   'schedule:updated': (event: ScheduleUpdatedEvent) => void;
   'queue:updated': (event: QueueUpdatedEvent) => void;

@@ -35,6 +35,21 @@ export interface TracksTable {
   file_mtime_ms: number | null;
   /** Lower-case title, artist, album and genre, one per line: what search matches. */
   search_text: string;
+  /** The loudness analysis (migration 0005): EBU R128 integrated loudness (LUFS, to 0.01), range (LU), true peak (dBTP). */
+  loudness_integrated_lufs: number | null;
+  loudness_range_lu: number | null;
+  loudness_true_peak_dbtp: number | null;
+  /** When the analysis last ran (null: to be measured); `analysis_error` its failure's code, null when it succeeded. */
+  analysed_at: string | null;
+  analysis_error: string | null;
+  /** Seconds (to 0.001) where the leading silence ends and the trailing one starts; null: none found. */
+  cue_in_detected: number | null;
+  cue_out_detected: number | null;
+  /** dBFS: the silence threshold the detection used (another one set since: the track is analysed again). */
+  cue_threshold_db: number | null;
+  /** The operator's own cues (seconds), which win over the detected ones. */
+  cue_in_operator: number | null;
+  cue_out_operator: number | null;
   // SQLite only (migration 0003), kept by triggers and left out here: `search_rowid`, the track's row in the
   // `tracks_search` full-text index, and `snapshot_json`, the track as `audio-tracks.json` holds it. Beside the table:
   // `tracks_search` and `library_changes` (positions changed, for the snapshot), queried with raw SQL.

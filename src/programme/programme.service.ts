@@ -2,7 +2,7 @@ import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { randomInt, randomUUID } from 'node:crypto';
 import { WaveEvents, type WaveEventMap } from '../bus/wave-events.js';
-import type { UpcomingItem } from '../contracts/daemon-messages.js';
+import type { TrackSound, UpcomingItem } from '../contracts/daemon-messages.js';
 import { PlaylistRepository } from '../repositories/playlist.repository.js';
 import { ProgrammeStateRepository } from '../repositories/programme-state.repository.js';
 import { QueueRepository } from '../repositories/queue.repository.js';
@@ -24,6 +24,8 @@ const MAX_TIMER_MS = 6 * 3600_000;
 interface ProgrammeTrack extends CatalogTrack {
   title: string;
   path: string;
+  /** Its loudness and cues, as the daemon plays it (the decider does not read them). */
+  sound: TrackSound;
 }
 
 interface Catalog extends ProgrammeCatalog {
@@ -184,6 +186,7 @@ export class ProgrammeService implements OnModuleDestroy {
         play: { itemId: item.itemId, reason: item.reason, playlistId: item.playlistId },
         track: { id: track.id, title: track.title, artist: track.artist, duration: track.duration },
         path: track.path,
+        sound: track.sound,
       },
     ];
   }
@@ -225,6 +228,7 @@ export class ProgrammeService implements OnModuleDestroy {
           artist: track.artist,
           duration: track.duration,
           path: track.path,
+          sound: { loudness: track.loudness ?? null, cueIn: track.cueIn ?? null, cueOut: track.cueOut ?? null },
           hash: trackHash(track.id),
         });
         libraryOrder.push(track.id);

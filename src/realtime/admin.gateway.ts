@@ -136,6 +136,11 @@ export class AdminGateway implements OnGatewayInit<AdminNamespace>, OnGatewayCon
     this.namespace.emit(SERVER_EVENTS.scanFinished, event);
   }
 
+  @OnEvent('tracks.analysis.progress')
+  analysisProgress(event: WaveEventMap['tracks.analysis.progress']): void {
+    this.namespace.emit(SERVER_EVENTS.analysisProgress, event);
+  }
+
   @OnEvent('playlists.updated')
   playlistsUpdated(event: WaveEventMap['playlists.updated']): void {
     this.namespace.emit(SERVER_EVENTS.playlistsUpdated, event);

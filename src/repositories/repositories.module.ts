@@ -1,5 +1,6 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { Database } from '../database/database.js';
+import { AudioAnalysisRepository } from './audio-analysis.repository.js';
 import { DockerRepository } from './docker.repository.js';
 import { NginxStatRepository } from './nginx-stat.repository.js';
 import { PlayHistoryRepository } from './play-history.repository.js';
@@ -16,7 +17,14 @@ import { TrackRepository } from './track.repository.js';
  * Every outside system Wave drives, each behind its one repository (as immich keeps one list). Services
  * read as the story and inject these; unit specs swap them for the stateful fakes in test/fakes/.
  */
-export const REPOSITORIES = [DockerRepository, NginxStatRepository, Pm2Repository, ProcessRepository, StorageRepository];
+export const REPOSITORIES = [
+  AudioAnalysisRepository,
+  DockerRepository,
+  NginxStatRepository,
+  Pm2Repository,
+  ProcessRepository,
+  StorageRepository,
+];
 
 /** The repositories of the database's tables: the only code that queries it (the Database connection below them). */
 export const DATABASE_REPOSITORIES = [

@@ -1,11 +1,13 @@
 import 'reflect-metadata';
-import { sql } from 'kysely';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Database } from '../database/database.js';
-import { type NewTrack, TrackRepository, type TrackPageQuery } from './track.repository.js';
+import { Database, SQLITE_FILE } from '../database/database.js';
+import { migrationsFor } from '../database/migrations/index.js';
+import { libraryTrack, type NewTrack, TrackRepository, type TrackPageQuery } from './track.repository.js';
 
 const WORDS = ['night', 'Nightfall', 'midnight', 'ab', 'a"b', 'x%y', 'under_score', 'ΣΊΓΜΑ', 'ünïcode', '日本語', 'r&b', 'love', 'glove'];
 
@@ -115,6 +117,30 @@ describe('TrackRepository (SQLite: search through the trigram index, totals, the
     await repository.update('t0004', { album: 'x\u2028y', genre: '' });
     await repository.remove('t0005');
     await repository.insert([{ ...tracks[5], id: 'added', duration: 12.5 }]);
+    // Measured tracks (whole, fractional, negative and zero numbers), failures, operator cues over detected ones.
+    const stamp = (id: string) => ({
+      id,
+      path: `/music/${Number(id.slice(1))}.mp3`,
+      duration: 1,
+      position: 0,
+      fileSize: null,
+      fileMtimeMs: null,
+    });
+    await repository.recordAnalysis(
+      stamp('t0010'),
+      { loudness: { integratedLufs: -23, rangeLu: 0, truePeakDbtp: -0.0001 }, cueIn: 3, cueOut: 97.0004, thresholdDb: -50 },
+      'x',
+    );
+    await repository.recordAnalysis(
+      stamp('t0011'),
+      { loudness: { integratedLufs: -14.126, rangeLu: 7.1, truePeakDbtp: 0.3 }, cueIn: null, cueOut: 0.1 + 0.2, thresholdDb: -50 },
+      'x',
+    );
+    await repository.recordAnalysisFailure(stamp('t0012'), 'silent', -50, 'x');
+    await repository.update('t0010', { cueIn: 1.23456 });
+    await repository.update('t0013', { cueOut: 12 });
+    expect((await repository.get('t0010'))?.cueIn).toBe(1.235);
+    expect((await repository.get('t0011'))?.loudness).toEqual({ integratedLufs: -14.13, rangeLu: 7.1, truePeakDbtp: 0.3 });
     // Tracks sharing a place (no API makes them, a hand-edited database may): a tie across a batch's end.
     await sql`update tracks set position = 100 where position between 95 and 105`.execute(database.db);
     const inOrder = [];
@@ -130,5 +156,28 @@ describe('TrackRepository (SQLite: search through the trigram index, totals, the
     expect(JSON.parse(`[${json}]`)).toEqual(inOrder);
     // Byte for byte (whole seconds without a `.0`, the shortest digits that read back the same number).
     expect(json === inOrder.map((track) => JSON.stringify(track)).join(',')).toBe(true);
+  });
+
+  it('rewrites the JSON of a library made before migration 0005 in its new shape', async () => {
+    await database.db.destroy();
+    await rm(dataDir, { recursive: true, force: true });
+    dataDir = await mkdtemp(join(tmpdir(), 'wave-tracks-'));
+    const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new SQLite(join(dataDir, SQLITE_FILE)) }) });
+    const migrations = migrationsFor('sqlite');
+    const { error } = await new Migrator({ db: old, provider: { getMigrations: () => Promise.resolve(migrations) } }).migrateTo(
+      '0004-programme',
+    );
+    expect(error).toBeUndefined();
+    await sql`insert into tracks (id, position, title, artist, album, genre, tags, path, duration, added_at, search_text)
+      values ('old', 1, 'Old', 'A', '', '', '[]', 'old.mp3', 12.5, '2026-01-01T00:00:00.000Z', 'old')`.execute(old);
+    await old.destroy();
+
+    database = await Database.open({ dataDir });
+    repository = new TrackRepository(database);
+    let json = '';
+    for await (const batch of repository.inPlayOrderAsJson(',')) json += batch.json;
+    const [track] = (await repository.page({ sort: 'position', order: 'asc', limit: 10 })).tracks;
+    expect(json).toBe(JSON.stringify(libraryTrack(track)));
+    expect(JSON.parse(json)).toMatchObject({ id: 'old', loudness: null, cueIn: null, cueOut: null });
   });
 });

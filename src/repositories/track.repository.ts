@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { type Expression, type Kysely, type QueryResult, type RawBuilder, type SelectQueryBuilder, sql, type SqlBool } from 'kysely';
-import type { LibraryTrack } from '../contracts/track-library.js';
+import type { LibraryTrack, TrackLoudness } from '../contracts/track-library.js';
 import { Database, databaseError } from '../database/database.js';
-import { TRACK_JSON_SQLITE } from '../database/migrations/0003-library-at-scale.js';
+import { TRACK_JSON_SQLITE_0005 as TRACK_JSON_SQLITE } from '../database/migrations/0005-sound.js';
 import type { TracksTable, WaveDatabase } from '../database/schema.js';
 
 /** What the list sorts by; each has an index ending in id (migration 0001). */
@@ -33,12 +33,64 @@ export interface TrackPageQuery extends TrackFilter {
 }
 
 export interface TrackPage {
-  tracks: LibraryTrack[];
+  tracks: StoredTrack[];
   /** The sort key and id of the last track, when more tracks follow. */
   last: { key: string | number; id: string } | null;
 }
 
-export type TrackChanges = Partial<Pick<LibraryTrack, 'title' | 'artist' | 'album' | 'genre' | 'tags'>>;
+export type TrackChanges = Partial<Pick<LibraryTrack, 'title' | 'artist' | 'album' | 'genre' | 'tags'>> & {
+  /** The operator's cues (seconds; null: back to the detected one). */
+  cueIn?: number | null;
+  cueOut?: number | null;
+};
+
+/** Where a track's effective cue comes from: the operator's own, the analysis' silence detection, or none (the file's end). */
+export type CueSource = 'operator' | 'detected' | null;
+
+/** A track's analysis as stored: what the library view shows beside the LibraryTrack. */
+export interface TrackSoundState {
+  /** When the analysis last ran; null: not yet (or the file changed since). */
+  analysedAt: string | null;
+  /** The failure's code when it failed (e.g. `silent`, `unreadable`, `timeout`). */
+  error: string | null;
+  /** The silence threshold (dBFS) the cue detection used. */
+  thresholdDb: number | null;
+  cueInDetected: number | null;
+  cueOutDetected: number | null;
+  cueInOperator: number | null;
+  cueOutOperator: number | null;
+}
+
+/** A track with its analysis' state (without `sound`: the LibraryTrack, as the snapshot writes it). */
+export interface StoredTrack extends LibraryTrack {
+  sound: TrackSoundState;
+}
+
+/** What the analysis job needs of a track, and the file stamp its result is recorded against. */
+export interface TrackToAnalyse {
+  id: string;
+  path: string;
+  duration: number;
+  position: number;
+  fileSize: number | null;
+  fileMtimeMs: number | null;
+}
+
+/** One analysis' result (numbers are rounded when stored: loudness to 0.01, seconds to 0.001). */
+export interface AnalysisResult {
+  loudness: TrackLoudness;
+  cueIn: number | null;
+  cueOut: number | null;
+  thresholdDb: number;
+}
+
+/** The library's analysis at one threshold: `analysed` measured at it, `failed` whose last analysis failed, `pending` the rest. */
+export interface AnalysisCounts {
+  total: number;
+  analysed: number;
+  failed: number;
+  pending: number;
+}
 
 /** The size and modification time a stored track's file had when it was read. */
 export interface FileStamp {
@@ -73,8 +125,29 @@ const SORT_KEYS: Record<TrackSort, ReturnType<typeof sql<string | number>>> = {
   duration: sql<number>`duration`,
 };
 
-/** The columns a LibraryTrack is made of (the rest — search text, file stamps, the snapshot's JSON — stay in the database). */
-const TRACK_COLUMNS = ['id', 'title', 'artist', 'album', 'genre', 'tags', 'path', 'duration', 'added_at'] as const;
+/** The columns a LibraryTrack and its analysis' state are made of (the rest — search text, file stamps, the snapshot's JSON — stay in the database). */
+const TRACK_COLUMNS = [
+  'id',
+  'title',
+  'artist',
+  'album',
+  'genre',
+  'tags',
+  'path',
+  'duration',
+  'added_at',
+  'loudness_integrated_lufs',
+  'loudness_range_lu',
+  'loudness_true_peak_dbtp',
+  'analysed_at',
+  'analysis_error',
+  'cue_in_detected',
+  'cue_out_detected',
+  'cue_threshold_db',
+  'cue_in_operator',
+  'cue_out_operator',
+] as const;
+type TrackRow = Pick<TracksTable, (typeof TRACK_COLUMNS)[number]>;
 
 /** Rows a reorder updates per statement; the event loop gets a turn between statements. */
 const REORDER_CHUNK = 500;
@@ -130,7 +203,7 @@ export class TrackRepository {
       const more = rows.length > query.limit;
       const shown = more ? rows.slice(0, query.limit) : rows;
       const lastRow = shown.at(-1);
-      return { tracks: shown.map(toTrack), last: more && lastRow ? { key: lastRow.sort_key, id: lastRow.id } : null };
+      return { tracks: shown.map(toStored), last: more && lastRow ? { key: lastRow.sort_key, id: lastRow.id } : null };
     } catch (error) {
       throw databaseError(error);
     }
@@ -216,10 +289,10 @@ export class TrackRepository {
     return { words, short, match, matches };
   }
 
-  async get(id: string): Promise<LibraryTrack | null> {
+  async get(id: string): Promise<StoredTrack | null> {
     try {
       const row = await this.db.selectFrom('tracks').select(TRACK_COLUMNS).where('id', '=', id).executeTakeFirst();
-      return row ? toTrack(row) : null;
+      return row ? toStored(row) : null;
     } catch (error) {
       throw databaseError(error);
     }
@@ -283,12 +356,19 @@ export class TrackRepository {
   }
 
   /** The changed track, or null when there is none with this id. */
-  async update(id: string, changes: TrackChanges): Promise<LibraryTrack | null> {
+  async update(id: string, changes: TrackChanges): Promise<StoredTrack | null> {
     try {
       return await this.db.transaction().execute(async (trx) => {
-        const row = await trx.selectFrom('tracks').selectAll().where('id', '=', id).executeTakeFirst();
+        const row = await trx.selectFrom('tracks').select(TRACK_COLUMNS).where('id', '=', id).executeTakeFirst();
         if (!row) return null;
-        const next = { ...toTrack(row), ...changes };
+        const { cueIn, cueOut, ...fields } = changes;
+        const next: TrackRow = {
+          ...row,
+          ...fields,
+          tags: JSON.stringify(fields.tags ?? parseTags(row.tags)),
+          ...(cueIn !== undefined && { cue_in_operator: roundTo(cueIn, 1000) }),
+          ...(cueOut !== undefined && { cue_out_operator: roundTo(cueOut, 1000) }),
+        };
         await trx
           .updateTable('tracks')
           .set({
@@ -296,12 +376,14 @@ export class TrackRepository {
             artist: next.artist,
             album: next.album,
             genre: next.genre,
-            tags: JSON.stringify(next.tags),
+            tags: next.tags,
             search_text: searchText(next),
+            cue_in_operator: next.cue_in_operator,
+            cue_out_operator: next.cue_out_operator,
           })
           .where('id', '=', id)
           .execute();
-        return next;
+        return toStored(next);
       });
     } catch (error) {
       throw databaseError(error);
@@ -312,7 +394,7 @@ export class TrackRepository {
   async remove(id: string): Promise<LibraryTrack | null> {
     try {
       const row = await this.db.deleteFrom('tracks').where('id', '=', id).returningAll().executeTakeFirst();
-      return row ? toTrack(row) : null;
+      return row ? libraryTrack(toStored(row)) : null;
     } catch (error) {
       throw databaseError(error);
     }
@@ -385,9 +467,22 @@ export class TrackRepository {
             continue;
           }
           const { title, artist, album, genre, duration } = metadata;
+          // New content: measured again (the old loudness and silences are not this file's); the operator's cues
+          // stay where the new file still reaches them.
           const rows = await trx
             .updateTable('tracks')
-            .set({ ...stamp, title, artist, album, genre, duration, search_text: searchText(metadata) })
+            .set({
+              ...stamp,
+              title,
+              artist,
+              album,
+              genre,
+              duration,
+              search_text: searchText(metadata),
+              ...NOT_ANALYSED,
+              cue_in_operator: sql<number | null>`case when cue_in_operator < ${duration} then cue_in_operator end`,
+              cue_out_operator: sql<number | null>`case when cue_out_operator <= ${duration} then cue_out_operator end`,
+            })
             .where('path', '=', path)
             .returning('id')
             .execute();
@@ -400,12 +495,104 @@ export class TrackRepository {
     }
   }
 
+  /**
+   * Tracks the analysis has still to measure at `thresholdDb` (never analysed, their file changed since, or their cues
+   * detected at another threshold), in play order after `after` (a track's position and id), `limit` of them.
+   */
+  async needingAnalysis(
+    thresholdDb: number,
+    limit: number,
+    after: Pick<TrackToAnalyse, 'position' | 'id'> | null = null,
+  ): Promise<TrackToAnalyse[]> {
+    try {
+      let query = this.db
+        .selectFrom('tracks')
+        .select(['id', 'path', 'duration', 'position', 'file_size', 'file_mtime_ms'])
+        .where((eb) =>
+          eb.or([eb('analysed_at', 'is', null), eb('cue_threshold_db', 'is', null), eb('cue_threshold_db', '<>', thresholdDb)]),
+        );
+      if (after !== null) query = query.where(sql<SqlBool>`(position, id) > (${after.position}, ${after.id})`);
+      const rows = await query.orderBy('position').orderBy('id').limit(limit).execute();
+      return rows.map((row) => ({
+        id: row.id,
+        path: row.path,
+        duration: Number(row.duration),
+        position: Number(row.position),
+        fileSize: row.file_size === null ? null : Number(row.file_size),
+        fileMtimeMs: row.file_mtime_ms === null ? null : Number(row.file_mtime_ms),
+      }));
+    } catch (error) {
+      throw databaseError(error);
+    }
+  }
+
+  /** How much of the library is measured at `thresholdDb`. */
+  async analysisCounts(thresholdDb: number): Promise<AnalysisCounts> {
+    try {
+      const current = sql<SqlBool>`analysed_at is not null and cue_threshold_db = ${thresholdDb}`;
+      const row = await this.db
+        .selectFrom('tracks')
+        .select((eb) => [
+          eb.fn.countAll().as('total'),
+          sql<number>`coalesce(sum(case when ${current} and analysis_error is null then 1 else 0 end), 0)`.as('analysed'),
+          sql<number>`coalesce(sum(case when ${current} and analysis_error is not null then 1 else 0 end), 0)`.as('failed'),
+        ])
+        .executeTakeFirstOrThrow();
+      const [total, analysed, failed] = [row.total, row.analysed, row.failed].map(Number);
+      return { total, analysed, failed, pending: total - analysed - failed };
+    } catch (error) {
+      throw databaseError(error);
+    }
+  }
+
+  /**
+   * Stores an analysis' result on the track, if its file is still the one measured (same path and stamp): true when it
+   * was stored. The same result written twice (two instances measuring one track) leaves the same row.
+   */
+  async recordAnalysis(track: TrackToAnalyse, result: AnalysisResult, at: string): Promise<boolean> {
+    return this.recordAnalysisRow(track, {
+      loudness_integrated_lufs: roundTo(result.loudness.integratedLufs, 100),
+      loudness_range_lu: roundTo(result.loudness.rangeLu, 100),
+      loudness_true_peak_dbtp: roundTo(result.loudness.truePeakDbtp, 100),
+      analysed_at: at,
+      analysis_error: null,
+      cue_in_detected: roundTo(result.cueIn, 1000),
+      cue_out_detected: roundTo(result.cueOut, 1000),
+      cue_threshold_db: result.thresholdDb,
+    });
+  }
+
+  /** Records that the analysis of this file failed (`code`): it is not measured again until its file or the threshold changes. */
+  async recordAnalysisFailure(track: TrackToAnalyse, code: string, thresholdDb: number, at: string): Promise<boolean> {
+    return this.recordAnalysisRow(track, { ...NOT_ANALYSED, analysed_at: at, analysis_error: code, cue_threshold_db: thresholdDb });
+  }
+
+  private async recordAnalysisRow(track: TrackToAnalyse, values: Partial<TracksTable>): Promise<boolean> {
+    try {
+      const result = await this.db
+        .updateTable('tracks')
+        .set(values)
+        .where('id', '=', track.id)
+        .where('path', '=', track.path)
+        .where((eb) =>
+          eb.and([
+            track.fileSize === null ? eb('file_size', 'is', null) : eb('file_size', '=', track.fileSize),
+            track.fileMtimeMs === null ? eb('file_mtime_ms', 'is', null) : eb('file_mtime_ms', '=', track.fileMtimeMs),
+          ]),
+        )
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    } catch (error) {
+      throw databaseError(error);
+    }
+  }
+
   /** Every track in play order, a batch at a time, the event loop free between batches. */
   async *inPlayOrder(batchSize = 2_000): AsyncGenerator<LibraryTrack[]> {
     let after: TrackPageQuery['after'];
     for (;;) {
       const page = await this.page({ sort: 'position', order: 'asc', limit: batchSize, after });
-      if (page.tracks.length > 0) yield page.tracks;
+      if (page.tracks.length > 0) yield page.tracks.map(libraryTrack);
       if (!page.last) return;
       after = page.last;
       await new Promise((resolve) => setImmediate(resolve));
@@ -560,6 +747,26 @@ function searchText(track: Pick<LibraryTrack, 'title' | 'artist' | 'album' | 'ge
   return [track.title, track.artist, track.album, track.genre].join('\n').toLowerCase();
 }
 
+/** A track's analysis forgotten: to be measured again. */
+const NOT_ANALYSED = {
+  loudness_integrated_lufs: null,
+  loudness_range_lu: null,
+  loudness_true_peak_dbtp: null,
+  analysed_at: null,
+  analysis_error: null,
+  cue_in_detected: null,
+  cue_out_detected: null,
+  cue_threshold_db: null,
+} as const satisfies Partial<TracksTable>;
+
+/** `value` rounded to 1/`per` (null stays null): what is stored, so both databases' JSON and JS's write the same digits. */
+export function roundTo<T extends number | null>(value: T, per: number): T {
+  if (value === null) return value;
+  const rounded = Math.round(value * per) / per;
+  // -0 reads back as 0 from SQLite's text; stored as 0 so every path agrees.
+  return (rounded === 0 ? 0 : rounded) as T;
+}
+
 function toRow(track: NewTrack, position: number): TracksTable {
   return {
     id: track.id,
@@ -575,11 +782,27 @@ function toRow(track: NewTrack, position: number): TracksTable {
     file_size: track.fileSize,
     file_mtime_ms: track.fileMtimeMs,
     search_text: searchText(track),
+    ...NOT_ANALYSED,
+    cue_in_operator: null,
+    cue_out_operator: null,
   };
 }
 
-function toTrack(row: Pick<TracksTable, (typeof TRACK_COLUMNS)[number]>): LibraryTrack {
-  return {
+const numberOrNull = (value: number | null): number | null => (value === null ? null : Number(value));
+
+/** The row as the LibraryTrack the snapshot writes (its fields in TRACK_JSON_SQLITE_0005's order) and its analysis' state. */
+function toStored(row: TrackRow): StoredTrack {
+  const integrated = numberOrNull(row.loudness_integrated_lufs);
+  const sound: TrackSoundState = {
+    analysedAt: row.analysed_at,
+    error: row.analysis_error,
+    thresholdDb: numberOrNull(row.cue_threshold_db),
+    cueInDetected: numberOrNull(row.cue_in_detected),
+    cueOutDetected: numberOrNull(row.cue_out_detected),
+    cueInOperator: numberOrNull(row.cue_in_operator),
+    cueOutOperator: numberOrNull(row.cue_out_operator),
+  };
+  const track: LibraryTrack = {
     id: row.id,
     title: row.title,
     artist: row.artist,
@@ -589,7 +812,23 @@ function toTrack(row: Pick<TracksTable, (typeof TRACK_COLUMNS)[number]>): Librar
     path: row.path,
     duration: Number(row.duration),
     addedAt: row.added_at,
+    loudness:
+      integrated === null
+        ? null
+        : {
+            integratedLufs: integrated,
+            rangeLu: Number(row.loudness_range_lu ?? 0),
+            truePeakDbtp: Number(row.loudness_true_peak_dbtp ?? 0),
+          },
+    cueIn: sound.cueInOperator ?? sound.cueInDetected,
+    cueOut: sound.cueOutOperator ?? sound.cueOutDetected,
   };
+  return { ...track, sound };
+}
+
+/** The LibraryTrack of a stored track (its analysis' state left out). */
+export function libraryTrack({ sound: _sound, ...track }: StoredTrack): LibraryTrack {
+  return track;
 }
 
 function parseTags(text: string): string[] {

@@ -12,6 +12,7 @@ import { TelegramController } from './telegram.controller.js';
 import { TelegramPlaylistListener } from './telegram-playlist.listener.js';
 import { TelegramProgrammeListener } from './telegram-programme.listener.js';
 import { TelegramReportListener } from './telegram-report.listener.js';
+import { TelegramSoundListener } from './telegram-sound.listener.js';
 import { TelegramSourceService } from './telegram-source.service.js';
 import { TelegramStreamService } from './telegram-stream.service.js';
 
@@ -27,6 +28,7 @@ import { TelegramStreamService } from './telegram-stream.service.js';
     TelegramSourceService,
     TelegramPlaylistListener,
     TelegramProgrammeListener,
+    TelegramSoundListener,
   ],
   exports: [TelegramStreamService, TelegramConfigService, NowPlayingService],
 })

@@ -39,11 +39,12 @@ describe('LibrarySnapshotService (audio-tracks.json beside the database)', () =>
     await writeFile(join(dataDir, 'audio-tracks.json'), JSON.stringify({ tracks: [SEED_TRACK] }));
     ctx = await newTestService(LibrarySnapshotService, { dataDir });
     const repository = ctx.get(TrackRepository);
-    expect((await repository.page({ sort: 'position', order: 'asc', limit: 10 })).tracks).toEqual([
-      { ...SEED_TRACK, album: '', genre: '', tags: [] },
+    const unmeasured = { loudness: null, cueIn: null, cueOut: null };
+    expect((await repository.page({ sort: 'position', order: 'asc', limit: 10 })).tracks).toMatchObject([
+      { ...SEED_TRACK, album: '', genre: '', tags: [], ...unmeasured },
     ]);
     // Rewritten at boot in the new shape.
-    expect((await snapshot(ctx.dataDir)).tracks).toEqual([{ ...SEED_TRACK, album: '', genre: '', tags: [] }]);
+    expect((await snapshot(ctx.dataDir)).tracks).toEqual([{ ...SEED_TRACK, album: '', genre: '', tags: [], ...unmeasured }]);
 
     // Emptied and restarted: the file is not imported again (the database was imported once).
     await repository.remove('seed-1');

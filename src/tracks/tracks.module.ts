@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MediaProbeModule } from '../media/media-probe.module.js';
+import { TrackAnalysisController } from './analysis/track-analysis.controller.js';
+import { TrackAnalysisService } from './analysis/track-analysis.service.js';
 import { LibrarySnapshotService } from './library-snapshot.service.js';
 import { LibraryScanController } from './scan/library-scan.controller.js';
 import { LibraryScanService } from './scan/library-scan.service.js';
@@ -10,8 +12,14 @@ import { TracksService } from './tracks.service.js';
 /** The track library. It depends on no other feature: changes go out as `tracks.updated`, and others ask through TrackLibrary. */
 @Module({
   imports: [MediaProbeModule],
-  controllers: [TracksController, LibraryScanController],
-  providers: [TracksService, LibrarySnapshotService, LibraryScanService, { provide: TrackLibrary, useExisting: TracksService }],
+  controllers: [TrackAnalysisController, TracksController, LibraryScanController],
+  providers: [
+    TracksService,
+    LibrarySnapshotService,
+    LibraryScanService,
+    TrackAnalysisService,
+    { provide: TrackLibrary, useExisting: TracksService },
+  ],
   exports: [TracksService, TrackLibrary],
 })
 export class TracksModule {}

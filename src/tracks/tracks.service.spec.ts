@@ -8,6 +8,8 @@ import { newTestService, type TestService } from '../../test/factory.js';
 import type { FakeProcessRepository } from '../../test/fakes/process.repository.fake.js';
 import { ExecError, type ExecResult } from '../repositories/process.repository.js';
 import { MediaProbeService } from '../media/media-probe.service.js';
+import { analysisLog } from '../../test/fakes/audio-analysis.repository.fake.js';
+import { TrackAnalysisService } from './analysis/track-analysis.service.js';
 import { LibrarySnapshotService } from './library-snapshot.service.js';
 import { TracksService, titleFromFileName } from './tracks.service.js';
 
@@ -43,7 +45,10 @@ describe('TracksService', () => {
     await symlink('/etc/passwd', join(music, 'passwd.mp3'));
     await mkdir(join(dataDir, 'data', 'tracks'), { recursive: true });
     await symlink('/etc', join(dataDir, 'data', 'tracks', 'etc'));
-    ctx = await newTestService(TracksService, { providers: [MediaProbeService, LibrarySnapshotService], dataDir: join(dataDir, 'data') });
+    ctx = await newTestService(TracksService, {
+      providers: [MediaProbeService, LibrarySnapshotService, TrackAnalysisService],
+      dataDir: join(dataDir, 'data'),
+    });
     service = ctx.sut;
     processes = ctx.fakes.process;
     processes.onExec = ffprobe;
@@ -110,7 +115,9 @@ describe('TracksService', () => {
 
   it('raises tracks.updated for each change (the library file is rewritten on it: library-snapshot.service.spec.ts)', async () => {
     await Promise.all([1, 2, 3].map(() => service.addByPath({ path: join(music, 'song.mp3') })));
-    await vi.waitFor(() => expect(emitted.filter(([name]) => name === 'tracks.updated')).toHaveLength(3));
+    // (The loudness analysis raises its results as `updated`.)
+    const added = () => emitted.filter(([name, event]) => name === 'tracks.updated' && (event as { reason: string }).reason === 'added');
+    await vi.waitFor(() => expect(added()).toHaveLength(3));
     expect(emitted[0][1]).toMatchObject({ reason: 'added', trackIds: [expect.any(String)] });
     expect((await service.list()).total).toBe(3);
   });
@@ -176,5 +183,56 @@ describe('TracksService', () => {
     });
     expect(await service.update(track.id, { tags: [' night ', 'night'] })).toMatchObject({ tags: ['night'] });
     expect((await service.list({ tag: 'night' })).total).toBe(1);
+  });
+
+  it("shows the loudness and cues the analysis measured, and takes the operator's cues (null: the detected ones again)", async () => {
+    ctx.fakes.audioAnalysis.onAnalyse = () =>
+      Promise.resolve(
+        analysisLog({
+          integratedLufs: -16.2,
+          seconds: 3.25,
+          silences: [
+            [0, 0.5],
+            [3, 3.25],
+          ],
+        }),
+      );
+    const added = await service.addByPath({ path: join(music, 'song.mp3') });
+    await ctx.get(TrackAnalysisService).idle();
+    expect(await service.get(added.id)).toMatchObject({
+      loudness: { integratedLufs: -16.2 },
+      cueIn: 0.5,
+      cueOut: 3,
+      cueInSource: 'detected',
+      cueOutSource: 'detected',
+      analysis: { status: 'analysed', error: null, thresholdDb: -50, cueInDetected: 0.5, cueOutDetected: 3 },
+    });
+    expect(await service.update(added.id, { cueIn: 1.25 })).toMatchObject({ cueIn: 1.25, cueInSource: 'operator', cueOut: 3 });
+    expect(await service.update(added.id, { cueIn: null, cueOut: 2 })).toMatchObject({
+      cueIn: 0.5,
+      cueInSource: 'detected',
+      cueOut: 2,
+      cueOutSource: 'operator',
+    });
+
+    for (const [changes, field] of [
+      [{ cueIn: -1 }, 'cueIn'],
+      [{ cueIn: 3.25 }, 'cueIn'],
+      [{ cueOut: 4 }, 'cueOut'],
+      [{ cueOut: 0 }, 'cueOut'],
+      [{ cueIn: Number.NaN }, 'cueIn'],
+      [{ cueIn: 2.5 }, 'cueIn'], // past the operator's cue-out (2)
+      [{ cueOut: 0.4 }, 'cueOut'], // before the detected cue-in (0.5)
+      [{ cueIn: 1, cueOut: 1 }, 'cueIn'],
+    ] as const) {
+      const error = await service.update(added.id, changes).then(
+        () => null,
+        (e: unknown) => e as { status: number; code: string; details: string[] },
+      );
+      expect(error, JSON.stringify(changes)).toMatchObject({ status: 400, code: 'invalid_cue' });
+      expect(JSON.stringify(error), JSON.stringify(changes)).toContain(field);
+    }
+    expect(await service.get(added.id)).toMatchObject({ cueIn: 0.5, cueOut: 2 });
+    await expect(service.update('nope', { cueIn: 1 })).rejects.toMatchObject({ status: 404 });
   });
 });

@@ -16,12 +16,14 @@ import {
   MAX_TAGS,
   type AddTrackDto,
   type ListTracksQueryDto,
+  type TrackDto,
   type TrackPageDto,
   type UpdateTrackDto,
 } from './dto/track.dto.js';
+import { TrackAnalysisService } from './analysis/track-analysis.service.js';
 import { decodeTrackCursor, encodeTrackCursor } from './track-cursor.js';
 import { LibrarySnapshotService } from './library-snapshot.service.js';
-import { TrackRepository, type TrackFilter } from '../repositories/track.repository.js';
+import { TrackRepository, type StoredTrack, type TrackFilter, type TrackPageQuery } from '../repositories/track.repository.js';
 import { MediaProbeService, type AudioMetadata } from '../media/media-probe.service.js';
 import { isInside, resolveServerFile } from '../media/server-file.js';
 import { StorageRepository, type FileInfo } from '../repositories/storage.repository.js';
@@ -44,6 +46,7 @@ export class TracksService implements TrackLibrary {
     private readonly events: WaveEvents,
     private readonly storage: StorageRepository,
     private readonly snapshot: LibrarySnapshotService,
+    private readonly analysis: TrackAnalysisService,
   ) {
     this.tracksDir = join(config.dataDir, TRACKS_DIR);
   }
@@ -56,13 +59,40 @@ export class TracksService implements TrackLibrary {
       this.tracks.page({ ...shape, limit: query.limit ?? DEFAULT_PAGE_SIZE, after }),
       this.tracks.count(filterOf(query)),
     ]);
-    return { tracks: page.tracks, nextCursor: page.last ? encodeTrackCursor(shape, page.last) : null, total };
+    return {
+      tracks: page.tracks.map((track) => this.view(track)),
+      nextCursor: page.last ? encodeTrackCursor(shape, page.last) : null,
+      total,
+    };
   }
 
-  async get(id: string): Promise<LibraryTrack> {
+  async get(id: string): Promise<TrackDto> {
     const track = await this.tracks.get(id);
     if (!track) throw notFound(id);
-    return track;
+    return this.view(track);
+  }
+
+  /** The track as the API shows it: the LibraryTrack, where its cues come from, and its analysis' state. */
+  view(track: StoredTrack): TrackDto {
+    const { sound, ...libraryTrack } = track;
+    const source = (operator: number | null, detected: number | null) =>
+      operator !== null ? 'operator' : detected !== null ? 'detected' : null;
+    return {
+      ...libraryTrack,
+      loudness: track.loudness ?? null,
+      cueIn: track.cueIn ?? null,
+      cueOut: track.cueOut ?? null,
+      cueInSource: source(sound.cueInOperator, sound.cueInDetected),
+      cueOutSource: source(sound.cueOutOperator, sound.cueOutDetected),
+      analysis: {
+        status: this.analysis.statusOf(track),
+        analysedAt: sound.analysedAt,
+        error: sound.error,
+        thresholdDb: sound.thresholdDb,
+        cueInDetected: sound.cueInDetected,
+        cueOutDetected: sound.cueOutDetected,
+      },
+    };
   }
 
   async publishPlaylist(): Promise<number> {
@@ -71,7 +101,7 @@ export class TracksService implements TrackLibrary {
   }
 
   /** Adds a file already on the server (absolute, or relative to DATA_DIR/tracks). */
-  async addByPath(dto: AddTrackDto): Promise<LibraryTrack> {
+  async addByPath(dto: AddTrackDto): Promise<TrackDto> {
     const file = await resolveServerFile(
       dto.path,
       { field: 'path', code: 'invalid_path', baseDir: this.tracksDir, baseName: 'DATA_DIR/tracks' },
@@ -84,7 +114,7 @@ export class TracksService implements TrackLibrary {
   }
 
   /** Stores an uploaded file (multipart field `file`; optional `title`/`artist` fields before it). */
-  async upload(request: FastifyRequest): Promise<LibraryTrack> {
+  async upload(request: FastifyRequest): Promise<TrackDto> {
     if (!request.isMultipart()) throw new WaveError(415, 'multipart_required', 'Send the track as multipart/form-data with a `file` field');
     let part: MultipartFile | undefined;
     try {
@@ -127,11 +157,16 @@ export class TracksService implements TrackLibrary {
     }
   }
 
-  async update(id: string, dto: UpdateTrackDto): Promise<LibraryTrack> {
+  async update(id: string, dto: UpdateTrackDto): Promise<TrackDto> {
+    if (dto.cueIn !== undefined || dto.cueOut !== undefined) {
+      const current = await this.tracks.get(id);
+      if (!current) throw notFound(id);
+      checkCues(current, dto);
+    }
     const updated = await this.tracks.update(id, { ...dto, ...(dto.tags !== undefined && { tags: checkTags(dto.tags) }) });
     if (!updated) throw notFound(id);
     await this.changed('updated', [id]);
-    return updated;
+    return this.view(updated);
   }
 
   /** Removes a track (and its file when Wave stored it). The daemon finishes a playing track undisturbed. */
@@ -144,7 +179,7 @@ export class TracksService implements TrackLibrary {
   }
 
   /** Puts the tracks in the given order; `trackIds` must name every track exactly once. */
-  async reorder(trackIds: string[]): Promise<LibraryTrack[]> {
+  async reorder(trackIds: string[]): Promise<TrackDto[]> {
     const mismatch = await this.tracks.reorder(trackIds);
     if (mismatch) {
       throw new WaveError(409, 'order_mismatch', [
@@ -166,8 +201,13 @@ export class TracksService implements TrackLibrary {
       ]);
     }
     await this.changed('reordered', trackIds);
-    const ordered: LibraryTrack[] = [];
-    for await (const batch of this.tracks.inPlayOrder()) ordered.push(...batch);
+    const ordered: TrackDto[] = [];
+    let after: TrackPageQuery['after'];
+    do {
+      const page = await this.tracks.page({ sort: 'position', order: 'asc', limit: 2_000, after });
+      ordered.push(...page.tracks.map((track) => this.view(track)));
+      after = page.last ?? undefined;
+    } while (after);
     return ordered;
   }
 
@@ -178,7 +218,7 @@ export class TracksService implements TrackLibrary {
     fileName: string,
     info: FileInfo | null,
     id: string = randomUUID(),
-  ): Promise<LibraryTrack> {
+  ): Promise<TrackDto> {
     const track: LibraryTrack = {
       id,
       title: given.title ?? (metadata.title || titleFromFileName(fileName)).slice(0, MAX_TAG_LENGTH),
@@ -192,7 +232,8 @@ export class TracksService implements TrackLibrary {
     };
     await this.tracks.insert([{ ...track, fileSize: info?.size ?? null, fileMtimeMs: info?.mtimeMs ?? null }]);
     await this.changed('added', [track.id]);
-    return track;
+    const stored = await this.tracks.get(track.id);
+    return stored ? this.view(stored) : this.view({ ...track, loudness: null, cueIn: null, cueOut: null, sound: NOT_MEASURED });
   }
 
   private async changed(reason: WaveEventMap['tracks.updated']['reason'], trackIds: string[]): Promise<void> {
@@ -214,6 +255,38 @@ export class TracksService implements TrackLibrary {
       `The file is larger than the upload limit of ${this.config.trackUploadMaxBytes / 1024 / 1024} MiB (TRACK_UPLOAD_MAX_MB)`,
     );
   }
+}
+
+const NOT_MEASURED: StoredTrack['sound'] = {
+  analysedAt: null,
+  error: null,
+  thresholdDb: null,
+  cueInDetected: null,
+  cueOutDetected: null,
+  cueInOperator: null,
+  cueOutOperator: null,
+};
+
+/**
+ * The operator's cues of a PATCH against the track (400 `invalid_cue` naming the field, nothing changed): each within
+ * the file (cue-in below its duration, cue-out at most it), and the cue-in before the cue-out that will apply.
+ */
+export function checkCues(track: StoredTrack, changes: Pick<UpdateTrackDto, 'cueIn' | 'cueOut'>): void {
+  const problems: string[] = [];
+  const { cueIn, cueOut } = changes;
+  if (typeof cueIn === 'number' && !(Number.isFinite(cueIn) && cueIn >= 0 && cueIn < track.duration))
+    problems.push(`cueIn must be a number of seconds from 0 to below the duration (${track.duration} s)`);
+  if (typeof cueOut === 'number' && !(Number.isFinite(cueOut) && cueOut > 0 && cueOut <= track.duration))
+    problems.push(`cueOut must be a number of seconds above 0 and at most the duration (${track.duration} s)`);
+  if (problems.length === 0) {
+    const effectiveIn = cueIn === undefined ? (track.cueIn ?? null) : (cueIn ?? track.sound.cueInDetected);
+    const effectiveOut = cueOut === undefined ? (track.cueOut ?? null) : (cueOut ?? track.sound.cueOutDetected);
+    if (effectiveIn !== null && effectiveOut !== null && effectiveIn >= effectiveOut) {
+      const field = cueIn !== undefined && cueIn !== null ? 'cueIn' : 'cueOut';
+      problems.push(`${field} must leave cueIn (${effectiveIn} s) before cueOut (${effectiveOut} s)`);
+    }
+  }
+  if (problems.length > 0) throw new WaveError(400, 'invalid_cue', problems);
 }
 
 /** Uploads are stored as `<id><extension>` in DATA_DIR/tracks; files added by path belong to the operator. */

@@ -24,6 +24,20 @@ interface Track {
 /** Root reads any file, so an unreadable one cannot be made: that item is left out when the suite runs as root. */
 const AS_ROOT = process.getuid?.() === 0;
 
+/** A track view without what the background loudness analysis changes meanwhile. */
+function withoutSound<T extends object>(track: T): Omit<T, 'loudness' | 'cueIn' | 'cueOut' | 'cueInSource' | 'cueOutSource' | 'analysis'> {
+  const {
+    loudness: _l,
+    cueIn: _i,
+    cueOut: _o,
+    cueInSource: _is,
+    cueOutSource: _os,
+    analysis: _a,
+    ...rest
+  } = track as T & Record<string, unknown>;
+  return rest;
+}
+
 describe('Folder import end to end', () => {
   let wave: WaveServer;
   let admin: Socket;
@@ -138,7 +152,7 @@ describe('Folder import end to end', () => {
     const before = (await tracks()).tracks;
     const again = await scan(music);
     expect(again.finished).toMatchObject({ state: 'done', added: 0, updated: 0, unchanged: 10, skipped: 4 });
-    expect((await tracks()).tracks).toEqual(before);
+    expect((await tracks()).tracks.map(withoutSound)).toEqual(before.map(withoutSound));
 
     // The file replaced by a new encoding with other tags: same path, another size and modification time.
     const file = join(music, 'Late Hours', '02.mp3');

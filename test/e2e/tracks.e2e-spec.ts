@@ -61,6 +61,20 @@ async function upload(wave: WaveServer, name: string, content: Buffer, fields: R
   return { status: res.status, body: (await res.json()) as Track & Answer };
 }
 
+/** A track view without what the background loudness analysis changes meanwhile. */
+function withoutSound<T extends object>(track: T): Omit<T, 'loudness' | 'cueIn' | 'cueOut' | 'cueInSource' | 'cueOutSource' | 'analysis'> {
+  const {
+    loudness: _l,
+    cueIn: _i,
+    cueOut: _o,
+    cueInSource: _is,
+    cueOutSource: _os,
+    analysis: _a,
+    ...rest
+  } = track as T & Record<string, unknown>;
+  return rest;
+}
+
 describe.each(DATABASES)('Track library end to end on %s', (_name, databaseEnv) => {
   let wave: WaveServer;
   let media: string;
@@ -98,7 +112,7 @@ describe.each(DATABASES)('Track library end to end on %s', (_name, databaseEnv) 
     expect(body).toMatchObject({ title: 'Night Drive', artist: 'Wave Ensemble', album: 'Late Hours', genre: 'Synthwave', path: song });
     expect(body.duration).toBeCloseTo(2, 0);
     expect((await call<Answer>(wave, 'GET', '/api/tracks')).body.tracks!.map((t) => t.id)).toEqual([body.id]);
-    expect((await call<Answer>(wave, 'GET', `/api/tracks/${body.id}`)).body).toEqual(body);
+    expect(withoutSound((await call<Answer>(wave, 'GET', `/api/tracks/${body.id}`)).body)).toEqual(withoutSound(body));
     expect((await call<Answer>(wave, 'GET', '/api/tracks/no-such-track')).body.code).toBe('track_not_found');
     // The library file follows in the background.
     await vi.waitFor(async () => expect(await snapshotIds(wave.dataDir)).toEqual([body.id]), { timeout: 5_000 });

@@ -68,3 +68,36 @@ export function liveAudioArgs(
     output,
   ];
 }
+
+export interface MeasuredToneOptions {
+  /** Integrated loudness the tone is made at (EBU R128: a 1 kHz mono sine at full scale is -3.01 LUFS). */
+  lufs: number;
+  seconds: number;
+  /** Digital silence before and after the tone, seconds. */
+  leadingSilence?: number;
+  trailingSilence?: number;
+}
+
+/** A 1 kHz mono tone at a known loudness, with silent ends if asked, written by the real ffmpeg (44.1 kHz). */
+export async function makeMeasuredTone(
+  path: string,
+  { lufs, seconds, leadingSilence = 0, trailingSilence = 0 }: MeasuredToneOptions,
+): Promise<void> {
+  // lavfi's sine has an amplitude of 1/8.
+  const gain = 8 * 10 ** ((lufs + 3.01) / 20);
+  const tone = `sine=frequency=1000:sample_rate=44100:duration=${seconds},volume=${gain}`;
+  const silence = (s: number) => `anullsrc=r=44100:cl=mono:d=${s}`;
+  const parts = [leadingSilence > 0 && silence(leadingSilence), tone, trailingSilence > 0 && silence(trailingSilence)].filter(
+    (part): part is string => typeof part === 'string',
+  );
+  await run('ffmpeg', [
+    ...QUIET,
+    '-y',
+    ...parts.flatMap((part) => ['-f', 'lavfi', '-i', part]),
+    '-filter_complex',
+    `${parts.map((_, i) => `[${i}:a]`).join('')}concat=n=${parts.length}:v=0:a=1[out]`,
+    '-map',
+    '[out]',
+    path,
+  ]);
+}

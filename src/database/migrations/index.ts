@@ -3,6 +3,7 @@ import * as library from './0001-library.js';
 import * as playHistory from './0002-play-history.js';
 import { libraryAtScale } from './0003-library-at-scale.js';
 import * as programme from './0004-programme.js';
+import { sound } from './0005-sound.js';
 
 /**
  * Every migration, by name, in the order they apply (Kysely's Migrator sorts by name). Listed here rather than
@@ -16,5 +17,6 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
     '0002-play-history': playHistory,
     '0003-library-at-scale': libraryAtScale(dialect),
     '0004-programme': programme,
+    '0005-sound': sound(dialect),
   };
 }

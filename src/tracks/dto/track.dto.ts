@@ -1,9 +1,25 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
 import { MAX_JSON_ARRAY_ITEMS } from '../../common/json-body-limits.js';
 import { HasNoControlCharacters, IsArrayOfStrings, IsOptionalNonNull } from '../../common/validators.js';
-import type { LibraryTrack } from '../../contracts/track-library.js';
+import type { AnalysisProgress } from '../../contracts/socket-events.js';
+import type { LibraryTrack, TrackLoudness } from '../../contracts/track-library.js';
+import type { CueSource } from '../../repositories/track.repository.js';
+import type { TrackAnalysisStatus } from '../analysis/track-analysis.service.js';
 import { TRACK_SORTS, type TrackSort } from '../../repositories/track.repository.js';
 
 /** Labels per track, and characters per label. */
@@ -11,6 +27,54 @@ export const MAX_TAGS = 32;
 export const MAX_TAG_CHARACTERS = 64;
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
+
+export class TrackLoudnessDto implements TrackLoudness {
+  @ApiProperty({ description: 'Integrated loudness, LUFS (EBU R128)', example: -14.2 })
+  integratedLufs!: number;
+
+  @ApiProperty({ description: 'Loudness range, LU', example: 6.8 })
+  rangeLu!: number;
+
+  @ApiProperty({ description: 'True peak, dBTP', example: -0.9 })
+  truePeakDbtp!: number;
+}
+
+export const TRACK_ANALYSIS_STATUSES: TrackAnalysisStatus[] = ['pending', 'running', 'analysed', 'failed'];
+const CUE_SOURCES = ['operator', 'detected'];
+
+export class TrackAnalysisDto {
+  @ApiProperty({
+    enum: TRACK_ANALYSIS_STATUSES,
+    description:
+      '`pending`: not measured at the current silence threshold yet (new, file changed, threshold changed); `running`: being measured now; `failed`: see `error`',
+  })
+  status!: TrackAnalysisStatus;
+
+  @ApiProperty({ type: String, nullable: true, description: 'When it was last measured', example: '2026-01-01T20:00:05.000Z' })
+  analysedAt!: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Why the last analysis failed: `silent`, `unreadable`, `timeout`, `no_measurement`',
+    example: null,
+  })
+  error!: string | null;
+
+  @ApiProperty({ type: Number, nullable: true, description: 'dBFS: the silence threshold the cues were detected at', example: -50 })
+  thresholdDb!: number | null;
+
+  @ApiProperty({ type: Number, nullable: true, description: 'Seconds: where the leading silence ends (null: none found)', example: 1.2 })
+  cueInDetected!: number | null;
+
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'Seconds: where the trailing silence starts (null: none found)',
+    example: 212.05,
+  })
+  cueOutDetected!: number | null;
+}
 
 export class TrackDto implements LibraryTrack {
   @ApiProperty({ example: '3b0e8f1c-2a4d-4b6e-9f10-7c2d5e8a9b01' })
@@ -43,6 +107,60 @@ export class TrackDto implements LibraryTrack {
 
   @ApiProperty({ example: '2026-01-01T20:00:00.000Z' })
   addedAt!: string;
+
+  @ApiProperty({ type: TrackLoudnessDto, nullable: true, description: 'The loudness analysis (EBU R128); null until measured' })
+  loudness!: TrackLoudnessDto | null;
+
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: "Seconds: where playing starts (the operator's cue, else the end of the leading silence); null: the file's start",
+    example: 1.2,
+  })
+  cueIn!: number | null;
+
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: "Seconds: where playing ends (the operator's cue, else the start of the trailing silence); null: the file's end",
+    example: 212.05,
+  })
+  cueOut!: number | null;
+
+  @ApiProperty({ enum: CUE_SOURCES, nullable: true, description: 'Where `cueIn` comes from (null: there is none)' })
+  cueInSource!: CueSource;
+
+  @ApiProperty({ enum: CUE_SOURCES, nullable: true, description: 'Where `cueOut` comes from (null: there is none)' })
+  cueOutSource!: CueSource;
+
+  @ApiProperty({ type: TrackAnalysisDto, description: "The loudness analysis' state" })
+  analysis!: TrackAnalysisDto;
+}
+
+export class AnalysisProgressDto implements AnalysisProgress {
+  @ApiProperty({ example: 1200 })
+  total!: number;
+
+  @ApiProperty({ description: 'Measured at the current silence threshold', example: 1150 })
+  analysed!: number;
+
+  @ApiProperty({ description: 'Whose analysis failed (measured again only when the file or the threshold changes)', example: 2 })
+  failed!: number;
+
+  @ApiProperty({ description: 'Still to be measured', example: 48 })
+  pending!: number;
+
+  @ApiProperty({ description: 'Whether the job is measuring now (one track at a time)' })
+  running!: boolean;
+
+  @ApiProperty({ type: String, nullable: true, description: 'The track being measured' })
+  currentTrackId!: string | null;
+
+  @ApiProperty({ description: "dBFS: the silence threshold (the Telegram config's `silenceThresholdDb`)", example: -50 })
+  thresholdDb!: number;
+
+  @ApiProperty({ example: '2026-01-01T20:00:00.000Z' })
+  at!: string;
 }
 
 export class TrackListDto {
@@ -192,6 +310,30 @@ export class UpdateTrackDto {
   @ArrayMaxSize(MAX_TAGS)
   @IsArrayOfStrings(MAX_TAG_CHARACTERS)
   tags?: string[];
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    minimum: 0,
+    description: "Seconds: the operator's cue-in (below the duration and the cue-out); null goes back to the detected one",
+    example: 1.5,
+  })
+  @ValidateIf((_object: object, value: unknown) => value !== undefined && value !== null)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  cueIn?: number | null;
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    minimum: 0,
+    description: "Seconds: the operator's cue-out (above the cue-in, at most the duration); null goes back to the detected one",
+    example: 210,
+  })
+  @ValidateIf((_object: object, value: unknown) => value !== undefined && value !== null)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  cueOut?: number | null;
 }
 
 export class ReorderTracksDto {
