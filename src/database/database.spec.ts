@@ -54,6 +54,7 @@ describe('Database.open on SQLite', () => {
         '0002-play-history',
         '0003-library-at-scale',
         '0004-programme',
+        '0005-sound',
       ]);
       await again.onApplicationShutdown();
       // Closed cleanly: SQLite folds its WAL back into the file.
