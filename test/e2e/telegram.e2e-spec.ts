@@ -106,6 +106,8 @@ describe('Telegram stream end to end (Wave → PM2 → daemon → RTMPS ingest)'
       { streamKey: KEY, coverImage: '/nonexistent/cover.png' },
       { streamKey: KEY, coverImage: '/etc/hostname' }, // readable, but a system file and no image
       { streamKey: KEY, bogus: true },
+      { streamKey: KEY, loudnessTarget: -5 }, // louder than -9 LUFS
+      { streamKey: KEY, crossfadeSec: 11 },
     ]) {
       const res = await call<Answer>(wave, 'PUT', '/api/stream/telegram/config', body);
       expect({ body, status: res.status }).toEqual({ body, status: 400 });
@@ -117,6 +119,8 @@ describe('Telegram stream end to end (Wave → PM2 → daemon → RTMPS ingest)'
       serverUrl: ingest.rtmpsServerUrl,
       streamKey: KEY,
       coverImage: join(media, 'cover.png'),
+      // Back to back: now playing changes every TRACK_SECONDS (crossfades are test/e2e/sound.e2e-spec.ts's).
+      crossfadeSec: 0,
     });
     expect(saved).toMatchObject({ status: 200, body: { streamKey: '****jjKK', streamKeySet: true, restartRequired: false } });
     expect(JSON.stringify(saved.body)).not.toContain(KEY);

@@ -416,6 +416,19 @@ describe('PlaylistSource', () => {
       expect(frames(chunks[2].data)).toEqual(Array(6).fill(0x2020));
     });
 
+    it('crossfades at most half of either track', async () => {
+      // 8 ms tracks: a 6 ms crossfade overlaps them by 4 ms.
+      const { chunks } = await twoTracks({ ...SOUND, crossfadeSec: 0.006 }, [
+        { ...item('A', 'a'), track: { ...item('A', 'a').track, duration: 0.008 } },
+        { ...item('B', 'b'), track: { ...item('B', 'b').track, duration: 0.008 } },
+      ]);
+      expect(chunks.map((c) => [c.track?.id, c.data.length / 4])).toEqual([
+        ['a', 6],
+        ['b', 4],
+        [undefined, 6],
+      ]);
+    });
+
     it('plays back to back with crossfade 0, and around a jingle when jingles are not crossfaded', async () => {
       const plain = await twoTracks({ ...SOUND, crossfadeSec: 0 });
       expect(plain.chunks.map((c) => [c.track?.id, c.data.length / 4])).toEqual([

@@ -250,7 +250,9 @@ export class PlaylistSource extends EventEmitter implements AudioSource {
     const { current, next } = this;
     if (!current || !next || !current.decoder.hasExited || next.decoder.available === 0) return 0;
     if (!mayCrossfade(current.track.play?.reason, next.track.play?.reason, this.sound)) return 0;
-    return bytesForMs(this.options.format, this.sound.crossfadeSec * 1000);
+    // Never more than half of either track (a short jingle is not swallowed by the songs around it).
+    const halves = [current, next].map(playingSeconds).filter((seconds) => seconds > 0).map((seconds) => seconds / 2);
+    return bytesForMs(this.options.format, Math.min(this.sound.crossfadeSec, ...halves) * 1000);
   }
 
   /** How much of the current track may be read before its crossfade must start (all of it when none is due). */
@@ -421,6 +423,11 @@ export class PlaylistSource extends EventEmitter implements AudioSource {
 function drop(loaded: LoadedTrack): void {
   loaded.dropped = true;
   loaded.decoder.stop();
+}
+
+/** How long a track plays between its cues, from the library's duration (0 when unknown). */
+function playingSeconds(loaded: LoadedTrack): number {
+  return loaded.shaping.durationSec ?? Math.max(0, loaded.track.duration - loaded.shaping.startSec);
 }
 
 function sameShaping(a: TrackShaping, b: TrackShaping): boolean {
