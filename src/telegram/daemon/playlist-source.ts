@@ -251,7 +251,10 @@ export class PlaylistSource extends EventEmitter implements AudioSource {
     if (!current || !next || !current.decoder.hasExited || next.decoder.available === 0) return 0;
     if (!mayCrossfade(current.track.play?.reason, next.track.play?.reason, this.sound)) return 0;
     // Never more than half of either track (a short jingle is not swallowed by the songs around it).
-    const halves = [current, next].map(playingSeconds).filter((seconds) => seconds > 0).map((seconds) => seconds / 2);
+    const halves = [current, next]
+      .map(playingSeconds)
+      .filter((seconds) => seconds > 0)
+      .map((seconds) => seconds / 2);
     return bytesForMs(this.options.format, Math.min(this.sound.crossfadeSec, ...halves) * 1000);
   }
 
