@@ -112,7 +112,15 @@ describe.skipIf(!canMount)('DATA_DIR on a nearly full disk (tmpfs, needs root on
     // Nothing moved aside, no temp file left (SQLite's -wal and -shm are there while it runs). The background snapshot
     // of audio-tracks.json may be mid-attempt (its temp file exists until the full disk refuses it and it is removed),
     // so a leftover is one still there after a few seconds.
-    const files = ['audio-tracks.json', 'filler.bin', 'rtmp-ingest.key', 'streaming-config.json', 'telegram-config.json', 'wave.db'];
+    const files = [
+      'audio-tracks.json',
+      'filler.bin',
+      'rtmp-ingest.key',
+      'streaming-config.json',
+      'telegram-config.json',
+      'telegram-live-override.json',
+      'wave.db',
+    ];
     const withoutWal = async () => (await readdir(dataDir)).filter((f) => f !== 'wave.db-wal' && f !== 'wave.db-shm').sort();
     await vi.waitFor(async () => expect(await withoutWal()).toEqual(files), { timeout: 5000, interval: 100 });
 

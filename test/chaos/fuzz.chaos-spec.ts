@@ -34,7 +34,8 @@ const HUGE_ARRAY = `[${'1,'.repeat(99_999)}1]`;
 /** Raw JSON texts that are wrong for a field of `schema`: every one must be refused, none may change anything. */
 function hostileValues(schema: SchemaObject): Array<[string, string]> {
   const values: Array<[string, string]> = [
-    ['null', 'null'],
+    // null is a value where the schema says so (e.g. a cue reset to the detected one).
+    ...(schema.nullable ? [] : ([['null', 'null']] as Array<[string, string]>)),
     ['an object', '{"a":1}'],
     ['nested 2,000 levels', nestedJson(2000)],
     ['100,000 elements', HUGE_ARRAY],
@@ -50,8 +51,9 @@ function hostileValues(schema: SchemaObject): Array<[string, string]> {
       ['a number', '12345'],
       ['true', 'true'],
     );
+  if (schema.type === 'integer') values.push(['a fraction', '1.5']);
   if (schema.type === 'integer' || schema.type === 'number')
-    values.push(['a fraction', '1.5'], ['-1', '-1'], ['1e309', '1e309'], ['a numeric string', '"123"'], ['true', 'true']);
+    values.push(['-1', '-1'], ['1e309', '1e309'], ['a numeric string', '"123"'], ['true', 'true']);
   if (schema.type === 'boolean') values.push(['1', '1'], ['"true"', '"true"']);
   if (schema.type === 'array')
     values.push(['a number', '7'], ['strings that are no keys or ids', '["text", ""]'], ['an array of arrays', '[[1],[2]]']);

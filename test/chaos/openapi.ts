@@ -3,6 +3,7 @@ export interface SchemaObject {
   $ref?: string;
   type?: string;
   enum?: Array<string | number>;
+  nullable?: boolean;
   items?: SchemaObject;
   properties?: Record<string, SchemaObject>;
   allOf?: SchemaObject[];

@@ -65,6 +65,10 @@ describe('Play history end to end (Wave → PM2 → daemon → RTMPS ingest → 
       serverUrl: ingest.rtmpsServerUrl,
       streamKey: KEY,
       coverImage: join(media, 'cover.png'),
+      // Back to back and as loud as they were made: each row is TRACK_SECONDS long, and the listener tells the quiet
+      // tracks from the loud one by level (test/e2e/sound.e2e-spec.ts hears crossfades and loudness).
+      crossfadeSec: 0,
+      normalize: false,
     });
     expect(config.status, JSON.stringify(config.body)).toBe(200);
   });

@@ -136,6 +136,9 @@ describe.each(DATABASES)('The programme on the air on %s (Wave → PM2 → daemo
       serverUrl: ingest.rtmpsServerUrl,
       streamKey: KEY,
       coverImage: join(media, 'cover.png'),
+      // Back to back: the listener tells tracks apart by their tone, which a crossfade mixes (test/e2e/sound.e2e-spec.ts
+      // hears crossfades).
+      crossfadeSec: 0,
     });
     expect(config.status, JSON.stringify(config.body)).toBe(200);
     await attachSocket();
