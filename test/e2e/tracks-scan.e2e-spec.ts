@@ -8,6 +8,7 @@ import { call } from '../env/http.js';
 import { makeTone } from '../env/media.js';
 import { connectSocket, nextEvent } from '../env/sockets.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
+import { withoutSound } from '../env/track-views.js';
 
 // A folder import through the built server: real files made by ffmpeg, real ffprobe, the real database, progress
 // over Socket.IO.
@@ -23,20 +24,6 @@ interface Track {
 
 /** Root reads any file, so an unreadable one cannot be made: that item is left out when the suite runs as root. */
 const AS_ROOT = process.getuid?.() === 0;
-
-/** A track view without what the background loudness analysis changes meanwhile. */
-function withoutSound<T extends object>(track: T): Omit<T, 'loudness' | 'cueIn' | 'cueOut' | 'cueInSource' | 'cueOutSource' | 'analysis'> {
-  const {
-    loudness: _l,
-    cueIn: _i,
-    cueOut: _o,
-    cueInSource: _is,
-    cueOutSource: _os,
-    analysis: _a,
-    ...rest
-  } = track as T & Record<string, unknown>;
-  return rest;
-}
 
 describe('Folder import end to end', () => {
   let wave: WaveServer;

@@ -5,6 +5,7 @@ import { createDatabase, makeTempDir, testEnv } from '../env/index.js';
 import { call } from '../env/http.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
 import { makeTone } from '../env/media.js';
+import { withoutSound } from '../env/track-views.js';
 
 // The track library through the built server: real ffprobe on real files, in each database Wave runs on.
 
@@ -59,20 +60,6 @@ async function upload(wave: WaveServer, name: string, content: Buffer, fields: R
   form.append('file', new Blob([content]), name);
   const res = await fetch(`${wave.baseUrl}/api/tracks/upload`, { method: 'POST', body: form });
   return { status: res.status, body: (await res.json()) as Track & Answer };
-}
-
-/** A track view without what the background loudness analysis changes meanwhile. */
-function withoutSound<T extends object>(track: T): Omit<T, 'loudness' | 'cueIn' | 'cueOut' | 'cueInSource' | 'cueOutSource' | 'analysis'> {
-  const {
-    loudness: _l,
-    cueIn: _i,
-    cueOut: _o,
-    cueInSource: _is,
-    cueOutSource: _os,
-    analysis: _a,
-    ...rest
-  } = track as T & Record<string, unknown>;
-  return rest;
 }
 
 describe.each(DATABASES)('Track library end to end on %s', (_name, databaseEnv) => {

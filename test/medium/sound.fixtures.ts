@@ -1,6 +1,7 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { expect } from 'vitest';
 
 const run = promisify(execFile);
 
@@ -234,4 +235,22 @@ export function describeOnAir(sound: OnAirSound, made: ReadonlyArray<{ id: strin
     `${tracks.join('; ')}; overlaps ${sound.overlaps.map((s) => `${s.toFixed(2)} s`).join(', ')}; ` +
     `longest silence ${(sound.longestSilenceSec * 1000).toFixed(0)} ms`
   );
+}
+
+/**
+ * What the issue asks of the sound on the air: every track within 1 LU of `target`, true peak at most -1 dBTP;
+ * neighbours overlapping for about the crossfade (each tone is under the presence level near its own end of the fade);
+ * no silence of 200 ms; and the track `padded` (3 s of silence at each end of its tone) heard for its tone only.
+ */
+export function expectSoundOnAir(sound: OnAirSound, target: number, crossfadeSec: number, padded: { id: string; toneSec: number }): void {
+  for (const track of sound.tracks) {
+    expect(Math.abs(track.integratedLufs - target), `${track.id}: ${track.integratedLufs} LUFS`).toBeLessThanOrEqual(1);
+    expect(track.truePeakDbtp, `${track.id} true peak`).toBeLessThanOrEqual(-1);
+  }
+  for (const overlap of sound.overlaps) {
+    expect(overlap).toBeGreaterThanOrEqual(1.2);
+    expect(overlap).toBeLessThanOrEqual(crossfadeSec + 0.3);
+  }
+  expect(sound.longestSilenceSec).toBeLessThan(0.2);
+  expect(sound.tracks.find((t) => t.id === padded.id)!.heardSec).toBeLessThan(padded.toneSec + 1);
 }
