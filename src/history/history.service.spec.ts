@@ -103,20 +103,18 @@ describe('HistoryService (the play history, from the bus, in a real SQLite)', ()
   });
 
   it("records the programme's plays the daemon started while Wave was away, each ending where the next starts", async () => {
-    await ctx
-      .get(TrackRepository)
-      .insert(
-        ['x', 'y'].map((id) => ({
-          ...track(id),
-          album: '',
-          genre: '',
-          tags: [],
-          path: `${id}.mp3`,
-          addedAt: at(-60),
-          fileSize: null,
-          fileMtimeMs: null,
-        })),
-      );
+    await ctx.get(TrackRepository).insert(
+      ['x', 'y'].map((id) => ({
+        ...track(id),
+        album: '',
+        genre: '',
+        tags: [],
+        path: `${id}.mp3`,
+        addedAt: at(-60),
+        fileSize: null,
+        fileMtimeMs: null,
+      })),
+    );
     const play = (itemId: string, trackId: string, startedAt: string) => ({
       itemId,
       reason: 'rotation' as const,
