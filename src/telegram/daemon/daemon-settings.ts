@@ -56,12 +56,11 @@ function outboundFromEnv(env: NodeJS.ProcessEnv): OutboundPolicy {
 
 /**
  * Feeder due time → audio arriving at a low-latency listener on the ingest: pipe, encoder, FLV
- * interleaving with the 5 fps cover, the daemon's RTMP client, TLS, nginx-rtmp. Measured 0.10–0.11 s with
- * test/medium/telegram-daemon-latency.spec.ts (it prints the figures); it was ~1.05 s while the encoder analysed its
- * PCM input (~1 s read before the cover's -re clock started, which interleaving then held every audio packet behind),
- * and 0.27 s with a 32-byte probe as well (which also cost ~3 % of a core).
+ * interleaving with the 5 fps cover, the daemon's RTMP client, TLS, nginx-rtmp. Measured 0.27–0.28 s with
+ * test/medium/telegram-daemon-latency.spec.ts (it prints the figures); it was ~1.05 s while the encoder probed its
+ * PCM input (~1 s read before the cover's -re clock started, which interleaving then held every audio packet behind).
  */
-export const DEFAULT_OUTPUT_LATENCY_MS = 110;
+export const DEFAULT_OUTPUT_LATENCY_MS = 280;
 
 /** Wave hears `daemon-started` and answers with a look-ahead within tens of ms; 2 s covers a busy machine. */
 export const DEFAULT_PROGRAMME_WAIT_MS = 2000;
