@@ -46,7 +46,11 @@ describe('PlaylistsService (real SQLite)', () => {
       'a jingle playlist needs everyTracks (1–100), everyMinutes (1–1440) or both',
     ]);
     expect((await refusal(service.create({ name: 'x', kind: 'hourly' }))).code).toBe('invalid_playlist');
-    expect((await service.list()).playlists.map((p) => p.name)).toEqual(['Day', 'Ids', 'News']);
+    // In the order made: by creation time, ties (made in the same millisecond) by id.
+    const { playlists } = await service.list();
+    const made = [...playlists].sort((x, y) => x.createdAt.localeCompare(y.createdAt) || x.id.localeCompare(y.id));
+    expect(playlists.map((p) => p.id)).toEqual(made.map((p) => p.id));
+    expect(playlists.map((p) => p.name).sort()).toEqual(['Day', 'Ids', 'News']);
     expect(events('playlists.updated')).toHaveLength(3);
   });
 

@@ -70,7 +70,7 @@ export class TelegramSourceService {
 
   private async override(action: 'take' | 'release', decideFrom: (context: TakeoverContext) => OverrideOutcome): Promise<LiveOverrideView> {
     const outcome = await this.decisions.runExclusive(async () => {
-      const { context, daemon, sessions } = await this.readContext(`${action} requested`, performance.now());
+      const { config, context, daemon, sessions } = await this.readContext(`${action} requested`, performance.now());
       const result = decideFrom(context);
       if (!result.ok) throw new WaveError(409, result.code, result.reason);
       const session = sessions?.find((s) => s.publisherId === result.override.publisherId);
@@ -81,7 +81,6 @@ export class TelegramSourceService {
         clientId: session?.clientId ?? null,
         at,
       }));
-      const config = await this.configs.read();
       const command =
         result.decision.action === 'take-air' ? await this.djCommand(result.decision.publisherId) : await this.configuredCommand(config);
       if (command && daemon) await this.pm2.sendData(daemon.pmId, DAEMON_COMMAND_TOPIC, command);

@@ -347,10 +347,16 @@ describe('fuzz of every OpenAPI operation', () => {
         .filter((a) => a.answer.status >= 400 && errorShapeProblem(a.answer))
         .map((a) => `${show(a)}: ${errorShapeProblem(a.answer)}`),
     ).toEqual([]);
-    // A hostile JSON body is refused wherever a route takes one.
+    // A hostile JSON body is refused wherever a route takes one (a connection Wave cut while a body over the limit was
+    // still being sent is a refusal too: the check above allows no other cut).
     const jsonBodyOps = new Set(operations.filter((op) => op.jsonBody).map((op) => `${op.method} ${op.path}`));
     const accepted = answered.filter(
-      (a) => jsonBodyOps.has(a.op) && a.answer.status < 400 && !a.variant.startsWith('?') && !a.variant.startsWith('unknown and'),
+      (a) =>
+        jsonBodyOps.has(a.op) &&
+        a.answer.status > 0 &&
+        a.answer.status < 400 &&
+        !a.variant.startsWith('?') &&
+        !a.variant.startsWith('unknown and'),
     );
     expect(accepted.map(show)).toEqual([]);
     expect(await fingerprint(wave.dataDir)).toEqual(before);

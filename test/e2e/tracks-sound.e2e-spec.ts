@@ -1,3 +1,4 @@
+import type { AnalysisProgress } from '../../src/contracts/socket-events.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -19,16 +20,6 @@ interface TrackView extends LibraryTrack {
   message?: string[] | string;
 }
 
-interface Progress {
-  total: number;
-  analysed: number;
-  failed: number;
-  pending: number;
-  running: boolean;
-  currentTrackId: string | null;
-  thresholdDb: number;
-}
-
 describe('Track loudness and cues end to end (SQLite)', () => {
   let wave: WaveServer;
   let file: string;
@@ -45,7 +36,7 @@ describe('Track loudness and cues end to end (SQLite)', () => {
 
   it('measures an upload, shows its loudness and detected cues, and takes the operator cues (400 naming the field otherwise)', async () => {
     const admin = await connectSocket(`${wave.socketUrl}/admin`);
-    const idle = nextEvent<Progress>(admin, 'analysis:progress', 30_000, (p) => p.analysed === 1 && !p.running);
+    const idle = nextEvent<AnalysisProgress>(admin, 'analysis:progress', 30_000, (p) => p.analysed === 1 && !p.running);
     const form = new FormData();
     form.append('file', new Blob([await readFile(file)]), 'intro-outro.mp3');
     const res = await fetch(`${wave.baseUrl}/api/tracks/upload`, { method: 'POST', body: form });
@@ -55,7 +46,7 @@ describe('Track loudness and cues end to end (SQLite)', () => {
 
     await vi.waitFor(
       async () => {
-        const progress = (await call<Progress>(wave, 'GET', '/api/tracks/analysis')).body;
+        const progress = (await call<AnalysisProgress>(wave, 'GET', '/api/tracks/analysis')).body;
         expect(progress).toMatchObject({ total: 1, analysed: 1, pending: 0, failed: 0, running: false, thresholdDb: -50 });
       },
       { timeout: 30_000, interval: 200 },

@@ -64,6 +64,22 @@ export async function makeToneTrack(path: string, track: ToneTrack): Promise<voi
   await rm(raw, { force: true });
 }
 
+/** The issue's three loudnesses (distinct tones, 8 s each). */
+export const ISSUE_TRACKS: ReadonlyArray<ToneTrack & { id: string }> = [
+  { id: 'quiet', hz: 500, lufs: -30, seconds: 8 },
+  { id: 'middle', hz: 1000, lufs: -20, seconds: 8 },
+  { id: 'loud', hz: 1500, lufs: -8, seconds: 8 },
+];
+/** A 6 s tone inside 3 s of silence each side: its cues must leave the silence out (see expectSoundOnAir). */
+export const PADDED_TRACK: ToneTrack & { id: string } = {
+  id: 'padded',
+  hz: 2000,
+  lufs: -16,
+  seconds: 6,
+  leadingSilence: 3,
+  trailingSilence: 3,
+};
+
 /** A chunk of what the recorder heard, with when it arrived (wall clock). */
 interface Arrival {
   at: number;
@@ -240,9 +256,9 @@ export function describeOnAir(sound: OnAirSound, made: ReadonlyArray<{ id: strin
 /**
  * What the issue asks of the sound on the air: every track within 1 LU of `target`, true peak at most -1 dBTP;
  * neighbours overlapping for about the crossfade (each tone is under the presence level near its own end of the fade);
- * no silence of 200 ms; and the track `padded` (3 s of silence at each end of its tone) heard for its tone only.
+ * no silence of 200 ms; and PADDED_TRACK heard for its tone only.
  */
-export function expectSoundOnAir(sound: OnAirSound, target: number, crossfadeSec: number, padded: { id: string; toneSec: number }): void {
+export function expectSoundOnAir(sound: OnAirSound, target: number, crossfadeSec: number): void {
   for (const track of sound.tracks) {
     expect(Math.abs(track.integratedLufs - target), `${track.id}: ${track.integratedLufs} LUFS`).toBeLessThanOrEqual(1);
     expect(track.truePeakDbtp, `${track.id} true peak`).toBeLessThanOrEqual(-1);
@@ -252,5 +268,5 @@ export function expectSoundOnAir(sound: OnAirSound, target: number, crossfadeSec
     expect(overlap).toBeLessThanOrEqual(crossfadeSec + 0.3);
   }
   expect(sound.longestSilenceSec).toBeLessThan(0.2);
-  expect(sound.tracks.find((t) => t.id === padded.id)!.heardSec).toBeLessThan(padded.toneSec + 1);
+  expect(sound.tracks.find((t) => t.id === PADDED_TRACK.id)!.heardSec).toBeLessThan(PADDED_TRACK.seconds + 1);
 }

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { AudioSource, PcmChunk } from './audio-source.js';
 import type { DaemonSourceKind, DaemonTrack } from '../../contracts/daemon-messages.js';
-import { Feeder, mixFade } from './feeder.js';
+import { Feeder } from './feeder.js';
+import { mixCrossfade } from './sound.js';
 import { PcmClock } from './pcm.js';
 
 const FORMAT = { sampleRate: 1000, channels: 2 }; // 1 frame per ms keeps the arithmetic readable
 const FRAME = 4;
+const CHANNELS = FORMAT.channels;
 
 /** A source with scripted PCM: each segment is a fill byte, a length in frames and maybe a track. */
 class ScriptedSource implements AudioSource {
@@ -259,20 +261,22 @@ describe('Feeder', () => {
   });
 });
 
-describe('mixFade', () => {
+describe('mixCrossfade, linear (the fade at a source switch)', () => {
   it('ramps the incoming source up and the outgoing one down, linearly over the fade, per frame and channel', () => {
     const incoming = samples([1000, -1000, 1000, -1000, 1000, -1000, 1000, -1000]);
     const outgoing = samples([-2000, 2000, -2000, 2000, -2000, 2000, -2000, 2000]);
-    const mixed = mixFade(incoming, outgoing, FRAME, 2, 8); // frames 2…5 of 8
+    const mixed = mixCrossfade(outgoing, incoming, CHANNELS, 2, 8, 'linear'); // frames 2…5 of 8
     expect([...new Int16Array(new Uint8Array(mixed).buffer)]).toEqual([-1250, 1250, -875, 875, -500, 500, -125, 125]);
   });
 
   it('clips instead of wrapping, and past the fade plays the incoming source alone', () => {
     const loud = samples([30000, -30000, 30000, -30000]);
-    expect([...new Int16Array(new Uint8Array(mixFade(loud, loud, FRAME, 1, 2)).buffer)]).toEqual([30000, -30000, 30000, -30000]);
-    const mixed = mixFade(samples([32767, -32768, 20000, 20000]), samples([32767, -32768, 9, 9]), FRAME, 0, 2);
+    expect([...new Int16Array(new Uint8Array(mixCrossfade(loud, loud, CHANNELS, 1, 2, 'linear')).buffer)]).toEqual([
+      30000, -30000, 30000, -30000,
+    ]);
+    const mixed = mixCrossfade(samples([32767, -32768, 9, 9]), samples([32767, -32768, 20000, 20000]), CHANNELS, 0, 2, 'linear');
     expect([...new Int16Array(new Uint8Array(mixed).buffer)]).toEqual([32767, -32768, 10005, 10005]);
-    expect(left(mixFade(samples([7, 7, 7, 7]), samples([5, 5, 5, 5]), FRAME, 10, 4))).toEqual([7, 7]);
+    expect(left(mixCrossfade(samples([5, 5, 5, 5]), samples([7, 7, 7, 7]), CHANNELS, 10, 4, 'linear'))).toEqual([7, 7]);
   });
 });
 

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { AudioSource } from './audio-source.js';
 import type { DaemonSourceKind, DaemonTrack } from '../../contracts/daemon-messages.js';
 import { frameBytes, msForBytes, PcmClock } from './pcm.js';
+import { mixCrossfade } from './sound.js';
 
 /** Where the feeder writes PCM: the encoder's stdin while connected. */
 export interface PcmSink {
@@ -161,7 +162,7 @@ export class Feeder extends EventEmitter<FeederEvents> {
     const fade = this.fade;
     if (fade) {
       const outgoing = this.pull(fade.from, bytes, start);
-      data = mixFade(incoming.data, outgoing.data, this.frame, fade.done, fade.frames);
+      data = mixCrossfade(outgoing.data, incoming.data, this.clock.format.channels, fade.done, fade.frames, 'linear');
       fade.done += bytes / this.frame;
       audio = Math.max(audio, outgoing.audio);
       // A live source that ran dry (the DJ stopped) has nothing left to fade out: the incoming goes to full level now.
@@ -270,25 +271,6 @@ export class Feeder extends EventEmitter<FeederEvents> {
   private heardAt(frame: number): number {
     return this.clock.timeOfFrame(frame) + this.options.outputLatencyMs;
   }
-}
-
-/**
- * One tick of a crossfade: `incoming` ramps up and `outgoing` down, linearly over `total` frames of which `done` were
- * written before this tick; s16le, any channel count, clipped.
- */
-export function mixFade(incoming: Buffer, outgoing: Buffer, frameSize: number, done: number, total: number): Buffer {
-  const out = Buffer.allocUnsafe(incoming.length);
-  const channels = frameSize / 2;
-  const frames = incoming.length / frameSize;
-  for (let f = 0; f < frames; f++) {
-    const gain = Math.min(1, (done + f) / total);
-    for (let c = 0; c < channels; c++) {
-      const offset = f * frameSize + c * 2;
-      const mixed = Math.round(incoming.readInt16LE(offset) * gain + outgoing.readInt16LE(offset) * (1 - gain));
-      out.writeInt16LE(mixed > 32767 ? 32767 : mixed < -32768 ? -32768 : mixed, offset);
-    }
-  }
-  return out;
 }
 
 function duration(ms: number): string {

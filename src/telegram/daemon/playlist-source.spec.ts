@@ -384,9 +384,9 @@ describe('PlaylistSource', () => {
   });
 
   describe('sound', () => {
-    /** a (10 frames of 0x1010) then b (10 frames of 0x2020), both decoded; what the feeder reads, 100 frames at a time. */
-    async function twoTracks(sound: SoundSettings, items?: [UpcomingItem, UpcomingItem]) {
-      const fixture = setup([track('a'), track('b')], true, 0, sound);
+    /** a (10 frames of 0x1010) on the air and b (10 frames of 0x2020) next, both decoded to their end. */
+    async function decodedTwo(sound: SoundSettings, library = [track('a'), track('b')], items?: [UpcomingItem, UpcomingItem]) {
+      const fixture = setup(library, true, 0, sound);
       const { source, decoder } = fixture;
       if (items) source.setUpcoming(items);
       source.activate();
@@ -396,6 +396,13 @@ describe('PlaylistSource', () => {
       await tick();
       decode(decoder('/data/tracks/b.mp3'), 0x20, 10);
       await tick();
+      return fixture;
+    }
+
+    /** decodedTwo, then what the feeder reads, 100 frames at a time. */
+    async function twoTracks(sound: SoundSettings, items?: [UpcomingItem, UpcomingItem]) {
+      const fixture = await decodedTwo(sound, undefined, items);
+      const { source } = fixture;
       const chunks: PcmChunk[] = [];
       let chunk: PcmChunk | null;
       while ((chunk = source.read(400))) chunks.push(chunk);
@@ -479,15 +486,7 @@ describe('PlaylistSource', () => {
     });
 
     it('a skip during a crossfade ends both tracks: the next one plays from the next read', async () => {
-      const fixture = setup([track('a'), track('b'), track('c')], true, 0, SOUND);
-      const { source, decoder } = fixture;
-      source.activate();
-      await tick();
-      source.available();
-      decode(decoder('/data/tracks/a.mp3'), 0x10, 10);
-      await tick();
-      decode(decoder('/data/tracks/b.mp3'), 0x20, 10);
-      await tick();
+      const { source, decoder } = await decodedTwo(SOUND, [track('a'), track('b'), track('c')]);
       source.read(24); // 6 frames of a
       expect(source.read(8)?.track?.id).toBe('b'); // the fade began
       await tick();

@@ -71,19 +71,30 @@ function isStationId(reason: TrackReason | undefined): boolean {
   return reason === 'jingle' || reason === 'hourly';
 }
 
+/** How a fade moves between its two sides: equal power (songs: the sum stays as loud) or linear (a source switch). */
+export type FadeCurve = 'equal-power' | 'linear';
+
 /**
- * Mixes the end of one track into the start of the next (s16le, interleaved, equal-power curves): `outgoing` and
- * `incoming` are the same length, `fromFrame` is how far into the fade of `totalFrames` frames they start. Returns a new
- * buffer; samples are clipped to 16 bits.
+ * Mixes what leaves into what comes (s16le, interleaved, `outgoing` and `incoming` the same length): `fromFrame` is how
+ * far into the fade of `totalFrames` frames they start, past its end only `incoming` is heard; the frames of a channel
+ * share a gain. Returns a new buffer; samples are clipped to 16 bits.
  */
-export function mixCrossfade(outgoing: Buffer, incoming: Buffer, channels: number, fromFrame: number, totalFrames: number): Buffer {
+export function mixCrossfade(
+  outgoing: Buffer,
+  incoming: Buffer,
+  channels: number,
+  fromFrame: number,
+  totalFrames: number,
+  curve: FadeCurve = 'equal-power',
+): Buffer {
   const out = Buffer.allocUnsafe(outgoing.length);
   const samples = outgoing.length >> 1;
   for (let i = 0; i < samples; i++) {
     const progress = Math.min(1, (fromFrame + Math.floor(i / channels)) / totalFrames);
-    const angle = (progress * Math.PI) / 2;
-    const mixed = outgoing.readInt16LE(i << 1) * Math.cos(angle) + incoming.readInt16LE(i << 1) * Math.sin(angle);
-    out.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(mixed))), i << 1);
+    const [down, up] =
+      curve === 'linear' ? [1 - progress, progress] : [Math.cos((progress * Math.PI) / 2), Math.sin((progress * Math.PI) / 2)];
+    const mixed = Math.round(outgoing.readInt16LE(i << 1) * down + incoming.readInt16LE(i << 1) * up);
+    out.writeInt16LE(Math.max(-32768, Math.min(32767, mixed)), i << 1);
   }
   return out;
 }
