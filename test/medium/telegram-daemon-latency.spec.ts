@@ -9,7 +9,8 @@ const TONES = [440, 1000, 440, 1000, 440, 1000].map((hz) => ({ hz, amplitude: 0.
 
 // The daemon's output latency: from a frame's due time at the feeder to when a low-latency listener on the ingest
 // hears it (encoder, FLV interleave with the cover, the RTMP client, TLS, nginx-rtmp, the listener's own decoder).
-// The daemon runs with TELEGRAM_OUTPUT_LATENCY_MS=0, so a track's startedAt is its first frame's due time.
+// The daemon runs with TELEGRAM_OUTPUT_LATENCY_MS=0, so a track's startedAt is its first frame's due time; cuts, not
+// crossfades, so that frame is where the new tone begins.
 describe('Telegram daemon output latency (feeder → listener on the local RTMPS ingest)', () => {
   let ingest: RtmpIngest;
   let station: StationDir;
@@ -19,7 +20,12 @@ describe('Telegram daemon output latency (feeder → listener on the local RTMPS
   beforeAll(async () => {
     ingest = await startRtmpIngest();
     station = await makeStation(TONES.length, TRACK_SECONDS, TONES);
-    await writeTelegramConfig(station.dataDir, { serverUrl: ingest.rtmpsServerUrl, streamKey: STREAM_KEY, shuffle: false });
+    await writeTelegramConfig(station.dataDir, {
+      serverUrl: ingest.rtmpsServerUrl,
+      streamKey: STREAM_KEY,
+      shuffle: false,
+      crossfadeSec: 0,
+    });
     daemon = await runDaemon(station, { TELEGRAM_OUTPUT_LATENCY_MS: '0' });
   });
 

@@ -5,7 +5,8 @@ import { waitUntil } from '../env/wait.js';
 import { makeStation, RunningDaemon, runDaemon, StationDir, ToneListener, writeTelegramConfig } from './telegram-daemon.fixtures.js';
 
 const STREAM_KEY = '1234567890:UpcomingKeyUpcomingKeyUpco';
-const TRACK_SECONDS = 5;
+// Long enough that the listener (ready ~3 s after the daemon) joins while track 1 still plays.
+const TRACK_SECONDS = 6;
 /** Track i is a sine at TONES[i] Hz: the listener tells the tracks apart by frequency. */
 const TONES = [400, 800, 1200, 1600];
 
@@ -41,7 +42,8 @@ describe("Telegram daemon: Wave's look-ahead and skip (real ffmpeg, local RTMPS 
       TRACK_SECONDS,
       TONES.map((hz) => ({ hz, amplitude: 0.3 })),
     );
-    await writeTelegramConfig(station.dataDir, { serverUrl: ingest.rtmpsServerUrl, streamKey: STREAM_KEY });
+    // Cuts between tracks: the listener tells them apart by tone, and the order is what is checked here.
+    await writeTelegramConfig(station.dataDir, { serverUrl: ingest.rtmpsServerUrl, streamKey: STREAM_KEY, crossfadeSec: 0 });
     daemon = await runDaemon(station);
     await waitUntil(async () => (await ingest.publishers('s')).length === 1, 10_000, 'the daemon to publish');
     listener = new ToneListener(`${ingest.rtmpUrl('s')}${STREAM_KEY}`);

@@ -56,11 +56,12 @@ function outboundFromEnv(env: NodeJS.ProcessEnv): OutboundPolicy {
 
 /**
  * Feeder due time → audio arriving at a low-latency listener on the ingest: pipe, encoder, FLV
- * interleaving with the 5 fps cover, the daemon's RTMP client, TLS, nginx-rtmp. Measured 0.27–0.28 s with
- * test/medium/telegram-daemon-latency.spec.ts (it prints the figures); it was ~1.05 s while the encoder probed its
- * PCM input (~1 s read before the cover's -re clock started, which interleaving then held every audio packet behind).
+ * interleaving with the 5 fps cover, the daemon's RTMP client, TLS, nginx-rtmp, less the feeder's lead. Measured
+ * 4–41 ms (median ~30 ms) with test/medium/telegram-daemon-latency.spec.ts (it prints the figures); it was ~1.05 s
+ * while the encoder probed its PCM input (~1 s read before the cover's -re clock started, which interleaving then
+ * held every audio packet behind).
  */
-export const DEFAULT_OUTPUT_LATENCY_MS = 280;
+export const DEFAULT_OUTPUT_LATENCY_MS = 40;
 
 /** Wave hears `daemon-started` and answers with a look-ahead within tens of ms; 2 s covers a busy machine. */
 export const DEFAULT_PROGRAMME_WAIT_MS = 2000;
