@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import type { DestinationConnection, DestinationState } from '../contracts/destinations.js';
 import type { StatsMessage, UpcomingAcceptedMessage, UpcomingItem } from '../contracts/daemon-messages.js';
 import type {
   AnalysisProgress,
@@ -98,6 +99,13 @@ export interface WaveEventMap {
   'schedule.updated': ScheduleUpdatedEvent;
   /** The request queue changed; `count` is its length after the change. */
   'queue.updated': QueueUpdatedEvent;
+  /**
+   * A simulcast destination's connection changed state, as the daemon reported it (`destination-state`), or a
+   * destination went `disabled` because the daemon stopped. `name` is the destination's; no key or URL credentials.
+   */
+  'stream.destination.state': { destination: DestinationConnection; name: string; previous: DestinationState | null; at: string };
+  /** A destination was added, changed (settings or enabled) or deleted through /api/stream/destinations. */
+  'stream.destinations.updated': { action: 'added' | 'updated' | 'deleted'; id: string; at: string };
 }
 
 export type WaveEventName = keyof WaveEventMap;

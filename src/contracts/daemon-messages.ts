@@ -11,6 +11,7 @@
  */
 
 import { TRACK_REASONS, type TrackReason } from './socket-events.js';
+import type { DestinationConnection, DestinationState } from './destinations.js';
 import type { TrackLoudness } from './track-library.js';
 
 export { TRACK_REASONS, type TrackReason };
@@ -156,6 +157,17 @@ export interface StatsMessage {
   reconnects: number;
   /** Silence the feeder wrote because the source had nothing ready (ms, since the daemon started). */
   silenceMs: number;
+  /** Every destination's connection (the Telegram one included, id `telegram`). */
+  destinations: DestinationConnection[];
+  at: string;
+}
+
+/** A destination's connection changed state (also sent for each destination right after `daemon-started`). */
+export interface DestinationStateMessage {
+  event: 'destination-state';
+  destination: DestinationConnection;
+  /** Its state before this change (null for the first report). */
+  previous: DestinationState | null;
   at: string;
 }
 
@@ -182,7 +194,8 @@ export type DaemonMessage =
   | StatsMessage
   | DaemonErrorMessage
   | DaemonStoppedMessage
-  | UpcomingAcceptedMessage;
+  | UpcomingAcceptedMessage
+  | DestinationStateMessage;
 
 /** Wave → daemon. */
 export type DaemonCommand =
@@ -191,6 +204,12 @@ export type DaemonCommand =
    * track decoding as the next is picked again from the fresh list; a look-ahead item stays.
    */
   | { command: 'reload-playlist' }
+  /**
+   * Re-read `stream-destinations.json` (and the Telegram config's channel) now: destinations added or enabled start
+   * connecting, removed or disabled ones are closed, changed ones (URL or key) reconnect; the others are not touched.
+   * Keys travel in the file (mode 0600), never in a command.
+   */
+  | { command: 'reload-destinations' }
   /** Put another source on the air on the same connection; `playlist` goes back to the playlist. */
   | { command: 'switch-source'; source: 'playlist' }
   | { command: 'switch-source'; source: 'url'; url: string }

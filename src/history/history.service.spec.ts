@@ -212,6 +212,7 @@ describe('HistoryService (the play history, from the bus, in a real SQLite)', ()
         connected: true,
         reconnects: 0,
         silenceMs: 0,
+        destinations: [],
         at: at(seconds),
       });
     };

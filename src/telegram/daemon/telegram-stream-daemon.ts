@@ -390,6 +390,7 @@ export class TelegramStreamDaemon {
       connectedSec: Math.round(this.connection.connectedForMs / 1000),
       connected: this.connection.connected,
       reconnects: this.connection.reconnects,
+      destinations: [],
       silenceMs: Math.round(this.feeder.silenceMs),
       at: iso(now),
     });
