@@ -1,3 +1,5 @@
+// class-transformer's @Type needs the metadata API, also in the daemon, which runs outside Nest.
+import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsISO8601, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
 import type { DocumentDefinition } from '../documents/document-store.service.js';

@@ -1,3 +1,4 @@
+import { readDestinations } from '../telegram/daemon/simulcast.js';
 import 'reflect-metadata';
 import { config as loadDotenv } from 'dotenv';
 import { join } from 'node:path';
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
       logger,
       report,
       loadTracks: () => readPlaylist(dataDir, storage),
+      loadDestinations: () => readDestinations(dataDir, storage),
       tracksDir: tracksDir(dataDir),
       coverImage: coverImagePath(dataDir, config.coverImage),
       cacheDir: join(dataDir, 'cache'),

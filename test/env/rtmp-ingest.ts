@@ -40,6 +40,9 @@ export interface IngestStat {
   streams: IngestStream[];
 }
 
+/** The one stream key the ingest's `k` application accepts (it checks keys with on_publish, as a platform does). */
+export const KEYED_APP_KEY = 'the-right-key';
+
 export interface RtmpIngest {
   rtmpPort: number;
   tlsPort: number;
@@ -156,13 +159,19 @@ rtmp {
     listen 127.0.0.1:${rtmpPort};
     application s { live on; }
     application live { live on; wait_video off; }
+    # Checks the key as a platform does: only the key KEYED_APP_KEY names may publish (nginx refuses the rest).
+    application k { live on; notify_method get; on_publish http://127.0.0.1:${httpPort}/auth; }
   }
 }
 http {
   access_log off;
   client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  server { listen 127.0.0.1:${httpPort}; location /stat { rtmp_stat all; } }
+  server {
+    listen 127.0.0.1:${httpPort};
+    location /stat { rtmp_stat all; }
+    location /auth { if ($arg_name = "${KEYED_APP_KEY}") { return 204; } return 403; }
+  }
 }
 `,
   );

@@ -1,3 +1,4 @@
+import { readDestinations } from '../../src/telegram/daemon/simulcast.js';
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -116,6 +117,7 @@ export async function runDaemon(station: StationDir, env: Record<string, string>
     logger,
     report: (message) => messages.push({ receivedAt: Date.now(), message }),
     loadTracks: () => readPlaylist(station.dataDir, storage),
+    loadDestinations: () => readDestinations(station.dataDir, storage),
     tracksDir: tracksDir(station.dataDir),
     coverImage: join(station.dataDir, config.coverImage),
     cacheDir: join(station.dataDir, 'cache'),

@@ -12,7 +12,8 @@ import { soundSettings, TELEGRAM_CONFIG_DOCUMENT } from '../telegram-config.docu
 import { daemonEnvironment } from './daemon-settings.js';
 import { bytesForMs } from './pcm.js';
 import type { PlaylistTrack } from './playlist-source.js';
-import { ingestTarget, preferredSource, sameSource, TelegramStreamDaemon } from './telegram-stream-daemon.js';
+import { ingestTarget } from './destination-link.js';
+import { preferredSource, sameSource, TelegramStreamDaemon } from './telegram-stream-daemon.js';
 
 describe('preferredSource (switch-source command from Wave)', () => {
   it('accepts the playlist, radio URLs and RTMP relays', () => {

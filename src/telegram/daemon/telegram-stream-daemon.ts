@@ -1,11 +1,13 @@
 import type { ProcessRepository } from '../../repositories/process.repository.js';
 import type { StorageRepository } from '../../repositories/storage.repository.js';
-import { hasUrlScheme, INGEST_URL_SCHEMES, publishUrl, RADIO_URL_SCHEMES } from '../stream-url.js';
+import { TELEGRAM_DESTINATION_ID, type DestinationConnection, type DestinationState } from '../../contracts/destinations.js';
+import { hasUrlScheme, INGEST_URL_SCHEMES, RADIO_URL_SCHEMES } from '../stream-url.js';
 import { SOUND_LIMITS, soundSettings, type TelegramConfigDocument } from '../telegram-config.document.js';
 import { Backoff } from './backoff.js';
 import { prepareCoverClip } from './cover.js';
 import {
   TRACK_REASONS,
+  type ConnectionState,
   type DaemonCommand,
   type DaemonMessage,
   type DaemonSourceKind,
@@ -16,10 +18,12 @@ import {
 import type { DaemonEnvironment } from './daemon-settings.js';
 import { encoderArgs } from './encoder.js';
 import { Feeder } from './feeder.js';
-import { IngestConnection, IngestTarget } from './ingest-connection.js';
+import type { DestinationLink, DestinationSettings } from './destination-link.js';
 import { LiveSource } from './live-source.js';
 import { bytesForMs, PcmClock, PcmFormat } from './pcm.js';
 import { PlaylistSource, PlaylistTrack } from './playlist-source.js';
+import { Simulcast, telegramDestination } from './simulcast.js';
+import { StationEncoder } from './station-encoder.js';
 import { trackSoundOf } from './track-sound.js';
 
 export interface DaemonLogger {
@@ -39,6 +43,8 @@ export interface DaemonOptions {
   /** Sends a report to Wave (PM2's bus); called when the reported audio is heard. */
   report: (message: DaemonMessage) => void;
   loadTracks: () => Promise<PlaylistTrack[]>;
+  /** The enabled destinations besides Telegram (`stream-destinations.json`), or why they cannot be read. None by default. */
+  loadDestinations?: () => Promise<DestinationSettings[] | string>;
   tracksDir: string;
   /** Cover image path ('' for a plain background). */
   coverImage: string;
@@ -87,7 +93,8 @@ export class TelegramStreamDaemon {
   private readonly format: PcmFormat;
   private readonly playlist: PlaylistSource;
   private feeder!: Feeder;
-  private connection!: IngestConnection;
+  private encoder!: StationEncoder;
+  private simulcast!: Simulcast;
   private preferred: Preferred;
   private live: { source: LiveSource; since: number } | null = null;
   private readonly liveBackoff = { url: new Backoff(1000, 30_000), rtmp: new Backoff(1000, 5000) };
@@ -141,7 +148,6 @@ export class TelegramStreamDaemon {
       image: this.options.coverImage,
       cacheDir: this.options.cacheDir,
     });
-    const url = publishUrl(config.serverUrl, config.streamKey);
     this.feeder = new Feeder({
       clock: new PcmClock(this.format, performance.now(), FEED_LEAD_MS),
       base: this.playlist,
@@ -151,23 +157,28 @@ export class TelegramStreamDaemon {
       tickMs: FEED_TICK_MS,
       fadeMs: this.sound.liveFadeMs,
     });
-    this.connection = new IngestConnection({
+    this.encoder = new StationEncoder({
       processes: this.options.processes,
       ffmpegPath: env.ffmpegPath,
       encoderArgs: () =>
         encoderArgs({ coverClip, format: this.format, audioBitrateKbps: config.audioBitrateKbps, outputTsOffsetMs: env.outputTsOffsetMs }),
-      publishUrl: url,
-      policy: env.outbound,
-      target: ingestTarget(config.serverUrl),
       stallTimeoutMs: env.stallTimeoutMs,
       maxQueuedBytes: bytesForMs(this.format, 200),
+    });
+    this.simulcast = new Simulcast({
+      policy: env.outbound,
+      stallTimeoutMs: env.stallTimeoutMs,
+      streamConfig: () => this.encoder.streamConfig,
+      onState: (connection, previous, link) => this.onDestinationState(connection, previous, link),
     });
     this.wireEvents();
     logger.info(
       `streaming to ${config.serverUrl} (${config.audioBitrateKbps} kb/s AAC, ${config.sampleRate} Hz), source: ${config.source}`,
     );
     this.feeder.start();
-    this.connection.start();
+    this.encoder.start();
+    const others = await this.readDestinations();
+    this.simulcast.apply([telegramDestination(config), ...(others ?? [])]);
     this.engagePreferred();
     this.statsTimer = setInterval(() => this.reportStats(), this.options.statsIntervalMs ?? 5000);
     this.send({ event: 'daemon-started', pid: process.pid, at: iso(performance.now()), source: config.source });
@@ -182,7 +193,8 @@ export class TelegramStreamDaemon {
     this.heardQueue.length = 0;
     this.feeder?.stop();
     this.playlist.close();
-    await this.connection?.stop();
+    this.simulcast?.closeAll();
+    await this.encoder?.stop();
     this.options.logger.info(`stopped: ${reason}`);
     this.send({ event: 'daemon-stopped', reason, at: iso(performance.now()) });
   }
@@ -193,6 +205,10 @@ export class TelegramStreamDaemon {
       case 'reload-playlist':
         logger.info('playlist reload requested');
         this.playlist.reload();
+        return;
+      case 'reload-destinations':
+        logger.info('destinations reload requested');
+        void this.reloadDestinations();
         return;
       case 'switch-source': {
         const preferred = preferredSource(command);
@@ -312,24 +328,71 @@ export class TelegramStreamDaemon {
       }, 200);
     });
 
-    this.connection.on('sink', (sink) => this.feeder.setSink(sink));
-    this.connection.on('state', (event) => {
-      const text =
-        event.state === 'reconnecting'
-          ? `reconnecting in ${event.delayMs} ms (attempt ${event.attempt}): ${event.reason}`
-          : `${event.state}${event.attempt ? ` (attempt ${event.attempt})` : ''}`;
-      if (event.state === 'reconnecting') logger.warn(`ingest ${text}`);
-      else logger.info(`ingest ${text}`);
-      this.send({ event: 'connection', ...event, at: iso(performance.now()) });
-      if (event.state === 'reconnecting')
-        this.send({
-          event: 'error',
-          code: event.reasonCode ?? 'ingest_disconnected',
-          message: event.reason ?? 'disconnected',
-          at: iso(performance.now()),
-        });
+    this.encoder.on('sink', (sink) => this.feeder.setSink(sink));
+    this.encoder.on('tags', (tags) => this.simulcast.push(tags));
+    this.encoder.on('restarting', ({ reason, delayMs }) => {
+      logger.warn(`encoder restarting in ${delayMs} ms: ${reason}`);
+      this.send({ event: 'error', code: 'encoder_failed', message: reason, at: iso(performance.now()) });
     });
-    this.connection.on('log', ({ level, message }) => logger[level](`ffmpeg: ${message}`));
+    this.encoder.on('log', ({ level, message }) => logger[level](`ffmpeg: ${message}`));
+  }
+
+  /** Re-reads the destinations and applies them: only those added, removed or changed are touched. */
+  private async reloadDestinations(): Promise<void> {
+    const others = await this.readDestinations();
+    if (others === null || this.stopped) return;
+    const plan = this.simulcast.apply([telegramDestination(this.options.config), ...others]);
+    this.options.logger.info(
+      `destinations: ${plan.start.length} started, ${plan.restart.length} restarted, ${plan.stop.length} stopped, the others untouched`,
+    );
+  }
+
+  /** The enabled destinations besides Telegram; null (keep what runs) when the file cannot be used. */
+  private async readDestinations(): Promise<DestinationSettings[] | null> {
+    if (!this.options.loadDestinations) return [];
+    const result = await this.options.loadDestinations().catch((error: Error) => error.message);
+    if (typeof result !== 'string') return result;
+    this.options.logger.error(`destinations not changed: ${result}`);
+    this.send({ event: 'error', code: 'destinations_invalid', message: result, at: iso(performance.now()) });
+    return null;
+  }
+
+  private onDestinationState(connection: DestinationConnection, previous: DestinationState | null, link: DestinationLink): void {
+    const { logger } = this.options;
+    const at = iso(performance.now());
+    const why = connection.lastError && connection.state !== 'live' ? `: ${connection.lastError.message}` : '';
+    const retry = connection.retryInMs !== undefined ? ` (retry ${connection.attempt} in ${connection.retryInMs} ms)` : '';
+    const text = `destination ${link.settings.label} ${connection.state}${retry}${connection.state === 'retrying' || connection.state === 'failed' ? why : ''}`;
+    if (connection.state === 'retrying' || connection.state === 'failed') logger.warn(text);
+    else logger.info(text);
+    if (this.stopped && connection.state === 'disabled') return;
+    this.send({ event: 'destination-state', destination: connection, previous, at });
+    if (connection.id !== TELEGRAM_DESTINATION_ID) return;
+    // The seed's `connection` report: the Telegram channel's connection.
+    const state: ConnectionState =
+      connection.state === 'live'
+        ? 'connected'
+        : connection.state === 'connecting'
+          ? 'connecting'
+          : connection.state === 'disabled'
+            ? 'stopped'
+            : 'reconnecting';
+    const failing = state === 'reconnecting';
+    this.send({
+      event: 'connection',
+      state,
+      attempt: connection.attempt,
+      ...(failing ? { delayMs: connection.retryInMs, reason: connection.lastError?.message } : {}),
+      ...(failing && connection.lastError?.code ? { reasonCode: connection.lastError.code } : {}),
+      at,
+    });
+    if (failing)
+      this.send({
+        event: 'error',
+        code: connection.lastError?.code ?? 'ingest_disconnected',
+        message: connection.lastError?.message ?? 'disconnected',
+        at,
+      });
   }
 
   /** Puts the preferred source on the air (the playlist plays until its first PCM). */
@@ -382,15 +445,17 @@ export class TelegramStreamDaemon {
 
   private reportStats(): void {
     const now = performance.now();
+    const destinations = this.simulcast.connections();
+    const telegram = destinations.find((d) => d.id === TELEGRAM_DESTINATION_ID);
     this.send({
       event: 'stats',
-      bitrateKbps: this.connection.bitrateKbps,
-      bytesSent: this.connection.bytesSent,
+      bitrateKbps: telegram ? Math.round(telegram.bitrateKbps) : 0,
+      bytesSent: telegram?.bytesSent ?? 0,
       uptimeSec: Math.round((now - this.startedAt) / 1000),
-      connectedSec: Math.round(this.connection.connectedForMs / 1000),
-      connected: this.connection.connected,
-      reconnects: this.connection.reconnects,
-      destinations: [],
+      connectedSec: telegram?.uptimeSec ?? 0,
+      connected: telegram?.state === 'live',
+      reconnects: telegram?.reconnects ?? 0,
+      destinations,
       silenceMs: Math.round(this.feeder.silenceMs),
       at: iso(now),
     });
@@ -522,11 +587,4 @@ export function sameSource(a: Preferred, b: Preferred): boolean {
 
 function iso(monotonicMs: number): string {
   return new Date(performance.timeOrigin + monotonicMs).toISOString();
-}
-
-/** Host and port of the ingest for the reachability probe (rtmps defaults to 443, rtmp to 1935). */
-export function ingestTarget(serverUrl: string): IngestTarget {
-  const url = new URL(serverUrl);
-  const port = url.port ? Number(url.port) : url.protocol === 'rtmps:' ? 443 : 1935;
-  return { host: url.hostname, port };
 }

@@ -128,6 +128,8 @@ export class RtmpSession extends EventEmitter<RtmpSessionEvents> {
   private ackWindow = DEFAULT_ACK_WINDOW;
   private sent = 0;
   private startTimer: NodeJS.Timeout | null = null;
+  /** publish (or play) was asked for: a close before it started is the ingest refusing the stream. */
+  private streamRequested = false;
 
   constructor(private readonly options: RtmpSessionOptions) {
     super();
@@ -141,6 +143,11 @@ export class RtmpSession extends EventEmitter<RtmpSessionEvents> {
   /** Bytes handed to the socket. */
   get bytesSent(): number {
     return this.sent;
+  }
+
+  /** Bytes handed to the socket that it has not sent yet (a slow or stalled ingest makes this grow). */
+  get bufferedBytes(): number {
+    return this.socket?.writableLength ?? 0;
   }
 
   start(): void {
@@ -175,9 +182,15 @@ export class RtmpSession extends EventEmitter<RtmpSessionEvents> {
     socket.on('error', (error: Error) => this.fail(error));
     socket.once('close', () =>
       this.fail(
-        new RtmpSessionError(
-          this.phase === 'ready' ? 'the ingest closed the connection' : 'the ingest closed the connection before the stream started',
-        ),
+        this.phase === 'ready'
+          ? new RtmpSessionError('the ingest closed the connection')
+          : this.streamRequested
+            ? // nginx-rtmp's on_publish (and platforms) answer a refused key by closing, with no status.
+              new RtmpSessionError(
+                `the ingest closed the connection when asked to ${this.options.mode} (a refused stream key?)`,
+                'ingest_refused',
+              )
+            : new RtmpSessionError('the ingest closed the connection before the stream started'),
       ),
     );
     if (this.options.mode === 'play' && this.options.idleTimeoutMs) {
@@ -378,6 +391,7 @@ export class RtmpSession extends EventEmitter<RtmpSessionEvents> {
       this.command('createStream', null);
     } else if (method === 'createStream') {
       if (typeof values[3] === 'number') this.streamId = values[3];
+      this.streamRequested = true;
       if (this.options.mode === 'publish') this.command('publish', null, this.target.name, 'live');
       else {
         this.command('play', null, this.target.name, -2000);
