@@ -1,8 +1,9 @@
 /**
  * Telegram stream CPU: the daemon (node + its ffmpeg encoder and decoders, cover stream-copied) playing tracks as they
  * are, back to back; the daemon with its sound on (every track's gain to the target, a limiter on one, 2 s crossfades);
- * and a naive 30 fps re-encode of the same cover and audio; all pushing to the same local RTMPS ingest, in one run.
- * Targets: sound on ≤ 1.3× sound off, and ≤ 0.2× naive. `npm run bench:telegram` (BENCH_SECONDS sets each leg's length).
+ * the same pushing to three destinations (one encode, three connections); and a naive 30 fps re-encode of the same
+ * cover and audio; all to the same local ingest, in one run. Targets: sound on ≤ 1.3× sound off, and ≤ 0.2× naive;
+ * three destinations ≤ 1.3× one. `npm run bench:telegram` (BENCH_SECONDS sets each leg's length).
  */
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { ProcessRepository } from '../src/repositories/process.repository.js';
 import { StorageRepository } from '../src/repositories/storage.repository.js';
 import { prepareCoverClip } from '../src/telegram/daemon/cover.js';
 import { daemonEnvironment, readPlaylist, tracksDir } from '../src/telegram/daemon/daemon-settings.js';
+import { type DestinationSettings, ingestTarget } from '../src/telegram/daemon/destination-link.js';
 import { TelegramStreamDaemon } from '../src/telegram/daemon/telegram-stream-daemon.js';
 import { TELEGRAM_CONFIG_DOCUMENT, type TelegramConfigDocument } from '../src/telegram/telegram-config.document.js';
 import { startRtmpIngest } from '../test/env/rtmp-ingest.js';
@@ -22,6 +24,7 @@ const run = promisify(execFile);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const TARGET_RATIO = 0.2;
 const SOUND_TARGET_RATIO = 1.3;
+const SIMULCAST_TARGET_RATIO = 1.3;
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 /** CPU seconds of this process and of its children that have been reaped (Linux /proc). */
@@ -93,7 +96,7 @@ async function main(): Promise<void> {
 
     // Legs 1 and 2: the daemon, sound off then on.
     const quiet = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
-    const daemonLeg = async (config: TelegramConfigDocument) => {
+    const daemonLeg = async (config: TelegramConfigDocument, extra: DestinationSettings[] = []) => {
       const before = cpuSeconds();
       const daemon = new TelegramStreamDaemon({
         config,
@@ -103,6 +106,7 @@ async function main(): Promise<void> {
         logger: quiet,
         report: () => undefined,
         loadTracks: () => readPlaylist(dataDir, storage),
+        loadDestinations: () => Promise.resolve(extra),
         tracksDir: tracksDir(dataDir),
         coverImage: cover,
         cacheDir,
@@ -110,7 +114,7 @@ async function main(): Promise<void> {
       const started = performance.now();
       await daemon.start();
       await sleep(SECONDS * 1000);
-      const publishing = (await ingest.publishers('s')).length === 1;
+      const publishing = (await ingest.publishers()).length === 1 + extra.length;
       await daemon.stop('bench done');
       const daemonWall = (performance.now() - started) / 1000;
       const after = cpuSeconds();
@@ -119,7 +123,13 @@ async function main(): Promise<void> {
       return { cpu: daemonCpu, wall: daemonWall, node: after.self - before.self, ffmpeg: after.children - before.children };
     };
     const plain = await daemonLeg({ ...base, normalize: false, crossfadeSec: 0 });
-    const shaped = await daemonLeg({ ...base, normalize: true, loudnessTarget: -16, crossfadeSec: 2 });
+    const soundOn = { ...base, normalize: true, loudnessTarget: -16, crossfadeSec: 2 };
+    const shaped = await daemonLeg(soundOn);
+    // Leg 3: the same with two more destinations (one more RTMPS, one plain RTMP): three connections, one encode.
+    const simulcast = await daemonLeg(soundOn, [
+      { id: 'second', label: 'second', publishUrl: `${ingest.rtmpsServerUrl}second-key`, target: ingestTarget(ingest.rtmpsServerUrl) },
+      { id: 'third', label: 'third', publishUrl: `${ingest.rtmpUrl('live')}third-key`, target: ingestTarget(ingest.rtmpUrl('live')) },
+    ]);
 
     // Leg 2: the naive command many guides give — the still image re-encoded at 30 fps.
     const naiveBefore = cpuSeconds();
@@ -188,6 +198,7 @@ async function main(): Promise<void> {
     for (const [name, leg] of [
       ['daemon, sound off (tracks as they are)', plain],
       ['daemon, sound on (gain, limiter, 2 s crossfades)', shaped],
+      ['daemon, sound on, 3 destinations (Telegram, RTMPS, RTMP)', simulcast],
     ] as const) {
       console.log(`  ${name}: ${leg.cpu.toFixed(2)} s CPU in ${leg.wall.toFixed(1)} s = ${pct(leg.cpu / leg.wall)}`);
       console.log(
@@ -201,7 +212,11 @@ async function main(): Promise<void> {
       `  sound on / sound off: ${soundRatio.toFixed(2)}× (target ≤ ${SOUND_TARGET_RATIO}×) ${soundRatio <= SOUND_TARGET_RATIO ? 'OK' : 'ABOVE TARGET'}`,
     );
     console.log(`  sound on / naive: ${ratio.toFixed(2)}× (target ≤ ${TARGET_RATIO}×) ${ratio <= TARGET_RATIO ? 'OK' : 'ABOVE TARGET'}`);
-    if (ratio > TARGET_RATIO || soundRatio > SOUND_TARGET_RATIO) process.exitCode = 1;
+    const simulcastRatio = simulcast.cpu / simulcast.wall / (shaped.cpu / shaped.wall);
+    console.log(
+      `  3 destinations / 1: ${simulcastRatio.toFixed(2)}× (target ≤ ${SIMULCAST_TARGET_RATIO}×) ${simulcastRatio <= SIMULCAST_TARGET_RATIO ? 'OK' : 'ABOVE TARGET'}`,
+    );
+    if (ratio > TARGET_RATIO || soundRatio > SOUND_TARGET_RATIO || simulcastRatio > SIMULCAST_TARGET_RATIO) process.exitCode = 1;
   } finally {
     await ingest.stop();
     await rm(root, { recursive: true, force: true });
