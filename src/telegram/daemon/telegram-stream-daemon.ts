@@ -365,7 +365,6 @@ export class TelegramStreamDaemon {
     const text = `destination ${link.settings.label} ${connection.state}${retry}${connection.state === 'retrying' || connection.state === 'failed' ? why : ''}`;
     if (connection.state === 'retrying' || connection.state === 'failed') logger.warn(text);
     else logger.info(text);
-    if (this.stopped && connection.state === 'disabled') return;
     this.send({ event: 'destination-state', destination: connection, previous, at });
     if (connection.id !== TELEGRAM_DESTINATION_ID) return;
     // The seed's `connection` report: the Telegram channel's connection.
