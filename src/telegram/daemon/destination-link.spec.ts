@@ -12,6 +12,8 @@ class FakeSession extends EventEmitter<RtmpSessionEvents> {
   isReady = false;
   bytesSent = 0;
   bufferedBytes = 0;
+  bytesAcknowledged: number | null = null;
+  acknowledgementWindow: number | null = null;
   sent: Array<{ type: number; timestamp: number }> = [];
   closedGracefully = false;
   destroyed = false;
@@ -145,6 +147,30 @@ describe('DestinationLink', () => {
     expect(states.find((s) => s.connection.state === 'retrying')?.connection.lastError?.code).toBe('stalled');
     await vi.advanceTimersByTimeAsync(1000);
     expect(sessions).toHaveLength(2);
+  });
+
+  it('drops an ingest that keeps its socket open but acknowledges nothing more (the kernel takes the bytes)', async () => {
+    const { link, sessions, states } = setup();
+    link.start();
+    sessions[0].accept();
+    link.push([keyframe(0)]);
+    sessions[0].bytesAcknowledged = 0;
+    sessions[0].acknowledgementWindow = 40_000;
+    const big = (t: number): FlvTag => ({ type: FlvTagType.Audio, timestamp: t, data: Buffer.alloc(40_000, 1) });
+    // Acknowledged as it goes: fine for as long as it lasts.
+    for (let t = 0; t < 20_000; t += 1000) {
+      link.push([big(t)]);
+      sessions[0].bytesAcknowledged = sessions[0].bytesSent - 1000;
+      await vi.advanceTimersByTimeAsync(1000);
+    }
+    expect(sessions[0].destroyed).toBe(false);
+    // Then nothing more is acknowledged while the bytes go out.
+    for (let t = 20_000; t < 30_000; t += 1000) {
+      link.push([big(t)]);
+      await vi.advanceTimersByTimeAsync(1000);
+    }
+    expect(sessions[0].destroyed).toBe(true);
+    expect(states.at(-1)?.connection.lastError).toMatchObject({ code: 'stalled' });
   });
 
   it('closes as ffmpeg ends a publish, shows disabled and does not reconnect', async () => {

@@ -12,7 +12,7 @@ import { Backoff } from './backoff.js';
 import { encodeAmf0 } from './rtmp/amf0.js';
 import { MessageType } from './rtmp/chunks.js';
 import { type FlvTag, FlvTagType, isKeyframe, isStreamConfig } from './rtmp/flv.js';
-import { RtmpSession } from './rtmp/rtmp-session.js';
+import { PUBLISH_ACK_WINDOW, RtmpSession } from './rtmp/rtmp-session.js';
 
 export interface IngestTarget {
   host: string;
@@ -22,7 +22,18 @@ export interface IngestTarget {
 /** The RTMP client a link publishes with (RtmpSession; a fake EventEmitter in unit specs). */
 export type PublishSession = Pick<
   RtmpSession,
-  'isReady' | 'bytesSent' | 'bufferedBytes' | 'start' | 'send' | 'cork' | 'uncork' | 'close' | 'destroy' | 'once'
+  | 'isReady'
+  | 'bytesSent'
+  | 'bufferedBytes'
+  | 'bytesAcknowledged'
+  | 'acknowledgementWindow'
+  | 'start'
+  | 'send'
+  | 'cork'
+  | 'uncork'
+  | 'close'
+  | 'destroy'
+  | 'once'
 >;
 
 export interface DestinationSettings {
@@ -229,23 +240,34 @@ export class DestinationLink extends EventEmitter<DestinationLinkEvents> {
     session.start();
   }
 
-  /** An ingest that takes none of the waiting data for the stall timeout (or lets it pass the byte cap) is dropped and reconnected. */
+  /**
+   * An ingest that takes none of the stream for the stall timeout is dropped and reconnected: one whose socket holds
+   * data it does not send on, or (once it has acknowledged anything) one that acknowledges nothing more while more than
+   * the window it was asked to acknowledge is outstanding (the socket stays open and the kernel buffers take it all).
+   */
   private checkBacklog(session: PublishSession): void {
     const buffered = session.bufferedBytes;
-    const flushed = session.bytesSent - buffered;
-    if (buffered === 0 || flushed > this.flushed.bytes) {
-      this.flushed = { bytes: flushed, at: this.now() };
-      if (buffered <= (this.options.maxBufferedBytes ?? 8 * 1024 * 1024)) return;
+    const acknowledged = session.bytesAcknowledged;
+    const taken = acknowledged ?? session.bytesSent - buffered;
+    const outstanding = session.bytesSent - taken;
+    // Up to one of the server's acknowledgement windows (it may ignore the one asked of it) is in flight, and a bit.
+    const window = session.acknowledgementWindow;
+    const allowance = acknowledged === null || window === null ? 0 : 1.5 * Math.max(window, PUBLISH_ACK_WINDOW);
+    const maxBuffered = this.options.maxBufferedBytes ?? 8 * 1024 * 1024;
+
+    if (outstanding <= allowance || taken > this.flushed.bytes) {
+      this.flushed = { bytes: taken, at: this.now() };
+      if (buffered <= maxBuffered) return;
     }
     const idleMs = this.now() - this.flushed.at;
-    const tooMuch = buffered > (this.options.maxBufferedBytes ?? 8 * 1024 * 1024);
+    const tooMuch = buffered > maxBuffered;
     if (idleMs <= this.options.stallTimeoutMs && !tooMuch) return;
     this.session = null;
     this.sentBefore += session.bytesSent;
     this.liveAt = null;
     session.destroy();
     this.lastError = {
-      message: `the ingest took nothing for ${Math.round(idleMs / 1000)} s (${Math.round(buffered / 1024)} KiB waiting)`,
+      message: `the ingest took nothing for ${Math.round(idleMs / 1000)} s (${Math.round(outstanding / 1024)} KiB outstanding)`,
       code: 'stalled',
       at: new Date(this.wallClock()).toISOString(),
     };

@@ -61,6 +61,11 @@ const HANDSHAKE_BYTES = 1536;
 const PLAYER_KEY = Buffer.from('Genuine Adobe Flash Player 001', 'latin1');
 const OUT_CHUNK_SIZE = 4096;
 const DEFAULT_ACK_WINDOW = 2_500_000;
+/**
+ * Publish mode: the window asked of the server (it acknowledges every this many bytes it received), so a publisher
+ * learns within seconds that an ingest which keeps its socket open has stopped taking the stream (~3 s at 160 kb/s).
+ */
+export const PUBLISH_ACK_WINDOW = 64 * 1024;
 const FLASH_VERSION = 'FMLE/3.0 (compatible; Wave)';
 
 /** C0 + C1 as ffmpeg sends it: version 9.0.124.2 and an HMAC-SHA256 digest at the offset its first bytes choose. */
@@ -128,6 +133,9 @@ export class RtmpSession extends EventEmitter<RtmpSessionEvents> {
   private ackWindow = DEFAULT_ACK_WINDOW;
   private sent = 0;
   private startTimer: NodeJS.Timeout | null = null;
+  /** Bytes the server said it received (its Acknowledgements), counted past the 32-bit wrap; null until the first. */
+  private acknowledged: number | null = null;
+  private ackSpacing: number | null = null;
   /** publish (or play) was asked for: a close before it started is the ingest refusing the stream. */
   private streamRequested = false;
 
@@ -143,6 +151,16 @@ export class RtmpSession extends EventEmitter<RtmpSessionEvents> {
   /** Bytes handed to the socket. */
   get bytesSent(): number {
     return this.sent;
+  }
+
+  /** Bytes the server acknowledged having received; null while it has acknowledged nothing (or never does). */
+  get bytesAcknowledged(): number | null {
+    return this.acknowledged;
+  }
+
+  /** The most bytes the server let pass between two acknowledgements (its window, whatever was asked); null before one. */
+  get acknowledgementWindow(): number | null {
+    return this.ackSpacing;
   }
 
   /** Bytes handed to the socket that it has not sent yet (a slow or stalled ingest makes this grow). */
@@ -290,6 +308,7 @@ export class RtmpSession extends EventEmitter<RtmpSessionEvents> {
     const setChunkSize = u32(OUT_CHUNK_SIZE);
     this.write(this.encoder.encode({ csid: 2, type: MessageType.SetChunkSize, streamId: 0, timestamp: 0, payload: setChunkSize }));
     this.encoder.chunkSize = OUT_CHUNK_SIZE;
+    if (this.options.mode === 'publish') this.control(MessageType.WindowAckSize, u32(PUBLISH_ACK_WINDOW));
     const { app, tcUrl } = this.target;
     const properties =
       this.options.mode === 'publish'
@@ -321,6 +340,16 @@ export class RtmpSession extends EventEmitter<RtmpSessionEvents> {
     switch (message.type) {
       case MessageType.WindowAckSize:
         if (message.payload.length >= 4) this.ackWindow = message.payload.readUInt32BE(0) || DEFAULT_ACK_WINDOW;
+        return;
+      case MessageType.Acknowledgement:
+        if (message.payload.length >= 4) {
+          const sequence = message.payload.readUInt32BE(0);
+          const previous = this.acknowledged ?? 0;
+          // The sequence number wraps at 2^32 bytes.
+          const delta = (sequence - (previous % 2 ** 32) + 2 ** 32) % 2 ** 32;
+          this.acknowledged = previous + delta;
+          this.ackSpacing = Math.max(this.ackSpacing ?? 0, delta);
+        }
         return;
       case MessageType.UserControl:
         // Ping request: answer with the same timestamp, or the server drops the connection.
