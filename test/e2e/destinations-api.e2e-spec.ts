@@ -91,7 +91,7 @@ describe('Simulcast destinations API (real server, no daemon)', () => {
     const patched = await call<DestinationView>(wave, 'PATCH', `${BASE}/${id}`, { name: 'YouTube main', streamKey: OTHER_KEY });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ name: 'YouTube main', streamKey: '****77c1', url: 'rtmp://a.rtmp.youtube.com/live2' });
-    expect((await stored()).destinations[0]!.streamKey).toBe(OTHER_KEY);
+    expect((await stored()).destinations[0].streamKey).toBe(OTHER_KEY);
     expect((await call<DestinationView>(wave, 'POST', `${BASE}/${id}/disable`)).body).toMatchObject({ enabled: false });
     expect((await call<DestinationView>(wave, 'POST', `${BASE}/${id}/enable`)).body).toMatchObject({ enabled: true });
     const list = await call<DestinationView[]>(wave, 'GET', BASE);
