@@ -122,6 +122,11 @@ describe('DestinationsService (real document store on a temp DATA_DIR, fake daem
     await expect(service.update(second.id, { name: 'Twitch' })).rejects.toMatchObject({ code: 'destination_name_taken' });
     expect((await service.update(first.id, { name: 'Twitch' })).name).toBe('Twitch');
     await expect(service.update('nope', { enabled: false })).rejects.toMatchObject({ status: 404 });
+    await expect(service.add({ name: 'Inside', url: 'rtmp://10.1.2.3/app' })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining('url must not point at'),
+    });
+    await expect(service.update(second.id, { url: 'rtmp://169.254.169.254/app' })).rejects.toMatchObject({ status: 400 });
     await expect(service.remove('nope')).rejects.toMatchObject({ status: 404 });
     for (let i = 2; i < MAX_DESTINATIONS; i++) await service.add({ name: `d${i}`, url: 'rtmp://x.example/app' });
     await expect(service.add({ name: 'one too many', url: 'rtmp://x.example/app' })).rejects.toMatchObject({

@@ -11,6 +11,7 @@ import {
   type DestinationStatus,
   type DestinationView,
 } from '../contracts/destinations.js';
+import { AppConfig } from '../config/app-config.js';
 import { DocumentStore, DocumentValidationError } from '../documents/document-store.service.js';
 import { StorageRepository } from '../repositories/storage.repository.js';
 import type { StatsMessage } from '../contracts/daemon-messages.js';
@@ -43,6 +44,7 @@ export class DestinationsService implements OnModuleInit {
     private readonly telegramConfig: TelegramConfigService,
     private readonly stream: TelegramStreamService,
     private readonly events: WaveEvents,
+    private readonly config: AppConfig,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -66,6 +68,7 @@ export class DestinationsService implements OnModuleInit {
   }
 
   async add(body: CreateDestinationDto): Promise<DestinationView> {
+    this.assertOutboundAllowed(body.url);
     const now = new Date().toISOString();
     let created: StoredDestination | undefined;
     await this.write((current) => {
@@ -89,6 +92,7 @@ export class DestinationsService implements OnModuleInit {
 
   async update(id: string, body: UpdateDestinationDto): Promise<DestinationView> {
     this.assertNotTelegram(id);
+    this.assertOutboundAllowed(body.url);
     const given = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined)) as Partial<StoredDestination>;
     let updated: StoredDestination | undefined;
     await this.write((current) => {
@@ -216,6 +220,12 @@ export class DestinationsService implements OnModuleInit {
     const found = destinations.find((d) => d.id === id);
     if (!found) throw new WaveError(404, 'destination_not_found', `No destination ${id}`);
     return found;
+  }
+
+  /** As for the Telegram config: a literal private, loopback or link-local address is refused where the operator sees it. */
+  private assertOutboundAllowed(url: string | undefined): void {
+    const why = url ? this.config.outbound.literalRefusal(url) : null;
+    if (why) throw new WaveError(400, 'invalid_destination', [`url must not point at ${why}`]);
   }
 
   private assertNotTelegram(id: string): void {

@@ -138,6 +138,7 @@ describe('Simulcast destinations API (real server, no daemon)', () => {
       ['POST', BASE, { name: 'x', url: 'rtmp://x.example/app', enabled: 'yes' }, 'enabled must be a boolean value'],
       ['POST', BASE, { name: 'x', url: 'rtmp://x.example/app', streamKey: 'a/b' }, 'streamKey must not contain'],
       ['PATCH', `${BASE}/${id}`, { url: 'rtmps://u:p@keep.example/app' }, 'url must not contain credentials'],
+      ['PATCH', `${BASE}/${id}`, { url: 'rtmp://10.1.2.3/app' }, 'url must not point at'],
       ['PATCH', `${BASE}/${id}`, { name: null }, 'name must be a string'],
       ['PATCH', `${BASE}/${id}`, { id: 'other' }, 'property id should not exist'],
     ];
