@@ -7,6 +7,8 @@ import { ApiTokenGuard } from './auth/api-token.guard.js';
 import { MutationThrottlerGuard } from './common/mutation-throttler.guard.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
+import { DESTINATIONS_DOCUMENT } from './destinations/destinations.document.js';
+import { DestinationsModule } from './destinations/destinations.module.js';
 import { DocumentsModule } from './documents/documents.module.js';
 import type { Database } from './database/database.js';
 import { BusModule } from './bus/bus.module.js';
@@ -34,6 +36,7 @@ const FEATURE_MODULES = [
   MonitoringModule,
   RealtimeModule,
   TelegramModule,
+  DestinationsModule,
   TracksModule,
   HistoryModule,
   ProgrammeModule,
@@ -47,7 +50,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         // audio-tracks.json is not among them: the library is in the database, and LibrarySnapshotService keeps that file.
-        DocumentsModule.forRoot([RTMP_CONFIG_DOCUMENT, TELEGRAM_CONFIG_DOCUMENT, LIVE_OVERRIDE_DOCUMENT]),
+        DocumentsModule.forRoot([RTMP_CONFIG_DOCUMENT, TELEGRAM_CONFIG_DOCUMENT, LIVE_OVERRIDE_DOCUMENT, DESTINATIONS_DOCUMENT]),
         BusModule,
         RepositoriesModule,
         DatabaseRepositoriesModule.forRoot(database),

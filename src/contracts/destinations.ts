@@ -5,6 +5,8 @@
 
 /** The Telegram channel of the Telegram config, always listed first; it is edited through that config. */
 export const TELEGRAM_DESTINATION_ID = 'telegram';
+/** The name the Telegram config's channel shows under. */
+export const TELEGRAM_DESTINATION_NAME = 'Telegram';
 
 /**
  * What a destination's connection is doing:
@@ -47,6 +49,11 @@ export interface DestinationConnection {
   /** Delay before the next attempt (only when `retrying`/`failed`). */
   retryInMs?: number;
   lastError: DestinationError | null;
+  /**
+   * Set by Wave (never by the daemon) on a `disabled` connection it made up itself: why nothing is pushed there, e.g.
+   * `disabled by the operator` or `the Telegram stream daemon does not run`.
+   */
+  reason?: string;
 }
 
 /** A destination as the API shows it: its settings (the key masked) and its connection. */
@@ -62,5 +69,14 @@ export interface DestinationView {
   enabled: boolean;
   createdAt: string;
   updatedAt: string;
+  connection: DestinationConnection;
+}
+
+/** A destination in the streaming status (`GET /api/streaming/status`, the `/admin` `status` push): no URL, no key. */
+export interface DestinationStatus {
+  id: string;
+  kind: DestinationView['kind'];
+  name: string;
+  enabled: boolean;
   connection: DestinationConnection;
 }

@@ -1,6 +1,6 @@
 /**
  * Wave's Socket.IO contract: namespaces, event names and payloads, for the server and for clients.
- * This file imports nothing, so a client can copy or import it as is:
+ * This file imports only ./destinations.js (which imports nothing), so a client can copy or import the two as they are:
  *
  *   import { io, Socket } from 'socket.io-client';
  *   import type { AdminServerToClientEvents, ClientToServerEvents } from 'wave/dist/contracts/socket-events.js';
@@ -9,6 +9,8 @@
  *
  * Every payload is secret-free: stream keys and tokens never travel over a socket.
  */
+
+import type { DestinationConnection, DestinationState, DestinationStatus } from './destinations.js';
 
 /**
  * Why a library track plays: `rotation` (a rotation playlist), `playlist` (an ordered playlist, or the library in
@@ -48,6 +50,10 @@ export const SERVER_EVENTS = {
   scheduleUpdated: 'schedule:updated',
   /** Both namespaces: the request queue changed (a request added, removed, or started playing); `GET /api/queue`. */
   queueUpdated: 'queue:updated',
+  /** Admin only: a simulcast destination's connection changed state (`GET /api/stream/destinations/:id`). */
+  destinationState: 'destination:state',
+  /** Admin only: a destination was added, changed or deleted through /api/stream/destinations. */
+  destinationsUpdated: 'destinations:updated',
 } as const;
 
 /** Client → server requests; each answers through the acknowledgement callback. */
@@ -141,6 +147,8 @@ export interface StreamingStatus {
   rtmp: RtmpStatusView;
   telegram: TelegramStatusView;
   nowPlaying: NowPlaying | null;
+  /** Where the stream is simulcast (Telegram first), each with its connection as the daemon last reported it. */
+  destinations: DestinationStatus[];
   listeners: { public: number; admin: number };
   updatedAt: string;
 }
@@ -165,6 +173,10 @@ export type SystemEventType =
   | 'rtmp.publisher.disconnected'
   | 'telegram.status'
   | 'telegram.source.changed'
+  /** A simulcast destination went live (`details`: id, name, state, previous). */
+  | 'destination.up'
+  /** A simulcast destination that was live is not any more (retrying, failed or disabled; `details.lastError`). */
+  | 'destination.down'
   /** The operator took a live DJ onto the air or released them, or the session an override named ended (`details.action`: take, release, none). */
   | 'telegram.live.override';
 
@@ -283,6 +295,21 @@ export interface QueueUpdatedEvent {
   at: string;
 }
 
+/** `destination:state`: a simulcast destination's connection changed state (no key, no URL credentials). */
+export interface DestinationStateEvent {
+  destination: DestinationConnection;
+  name: string;
+  previous: DestinationState | null;
+  at: string;
+}
+
+/** `destinations:updated`: a destination was added, changed (settings or enabled) or deleted. */
+export interface DestinationsUpdatedEvent {
+  action: 'added' | 'updated' | 'deleted';
+  id: string;
+  at: string;
+}
+
 export interface PublicServerToClientEvents {
   status: (status: PublicStatus) => void;
   'track:changed': (event: TrackChangedEvent) => void;
@@ -301,6 +328,8 @@ export interface AdminServerToClientEvents {
   'playlists:updated': (event: PlaylistsUpdatedEvent) => void;
   'schedule:updated': (event: ScheduleUpdatedEvent) => void;
   'queue:updated': (event: QueueUpdatedEvent) => void;
+  'destination:state': (event: DestinationStateEvent) => void;
+  'destinations:updated': (event: DestinationsUpdatedEvent) => void;
 }
 
 /** The acknowledgement of `subscribe`/`unsubscribe`: the rooms the socket is in afterwards. */

@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { OnEvent } from '@nestjs/event-emitter';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DESTINATION_STATES, type DestinationStatus } from '../contracts/destinations.js';
 import { SocketAudience } from '../streaming/socket-audience.js';
 import { StreamingStatusService } from '../streaming/streaming-status.service.js';
 
@@ -89,6 +90,68 @@ export class MetricsService implements OnModuleInit {
       registers: [this.registry],
       async collect() {
         this.set((await status.current()).telegram.connection === 'connected' ? 1 : 0);
+      },
+    });
+    this.destinationMetrics(status);
+  }
+
+  /**
+   * One series per destination (labelled by id and name), read from the streaming status at scrape time; a deleted
+   * destination's series go with it. Counters start over with the daemon, as its own counts do.
+   */
+  private destinationMetrics(status: StreamingStatusService): void {
+    const registers = [this.registry];
+    const labelNames = ['destination', 'name'] as const;
+    const each = async (gauge: Gauge<'destination' | 'name'>, value: (d: DestinationStatus) => number) => {
+      gauge.reset();
+      for (const d of (await status.current()).destinations) gauge.set({ destination: d.id, name: d.name }, value(d));
+    };
+    new Gauge({
+      name: 'wave_destination_up',
+      help: '1 while the daemon pushes live to the simulcast destination',
+      labelNames,
+      registers,
+      async collect() {
+        await each(this, (d) => (d.connection.state === 'live' ? 1 : 0));
+      },
+    });
+    new Gauge({
+      name: 'wave_destination_state',
+      help: "1 for the destination's connection state (connecting, live, retrying, failed, disabled), 0 for the others",
+      labelNames: ['destination', 'state'] as const,
+      registers,
+      async collect() {
+        this.reset();
+        for (const d of (await status.current()).destinations)
+          for (const state of DESTINATION_STATES) this.set({ destination: d.id, state }, d.connection.state === state ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: 'wave_destination_reconnects_total',
+      help: 'Reconnects of the destination, as the running daemon counts them (starts over with the daemon)',
+      labelNames,
+      registers,
+      async collect() {
+        this.reset();
+        for (const d of (await status.current()).destinations) this.inc({ destination: d.id, name: d.name }, d.connection.reconnects);
+      },
+    });
+    new Gauge({
+      name: 'wave_destination_bitrate_kbps',
+      help: 'Bitrate sent to the destination over the last stats period (0 unless live)',
+      labelNames,
+      registers,
+      async collect() {
+        await each(this, (d) => d.connection.bitrateKbps);
+      },
+    });
+    new Gauge({
+      name: 'wave_destination_uptime_seconds',
+      help: "Seconds the destination's current connection has been live (0 unless live)",
+      labelNames,
+      registers,
+      async collect() {
+        await each(this, (d) => d.connection.uptimeSec);
       },
     });
   }

@@ -11,6 +11,7 @@ const STATUS: StreamingStatus = {
   rtmp: { state: 'stopped', publishers: 0, port: null, detail: null },
   telegram: { state: 'stopped', connection: 'stopped', source: null, reconnects: 0, detail: null },
   nowPlaying: null,
+  destinations: [],
   listeners: { public: 0, admin: 0 },
   updatedAt: new Date(0).toISOString(),
 };

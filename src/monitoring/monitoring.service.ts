@@ -48,7 +48,7 @@ export class MonitoringService {
 
   async services(): Promise<ServicesDto> {
     const [status, docker, pm2] = await Promise.all([this.status.current(), this.dockerState(), this.pm2State()]);
-    return { rtmp: status.rtmp, telegram: status.telegram, docker, pm2, at: new Date().toISOString() };
+    return { rtmp: status.rtmp, telegram: status.telegram, destinations: status.destinations, docker, pm2, at: new Date().toISOString() };
   }
 
   /** Up while the engine answers (detail: its version): the same probe as health's `docker`. */

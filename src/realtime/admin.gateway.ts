@@ -215,6 +215,28 @@ export class AdminGateway implements OnGatewayInit<AdminNamespace>, OnGatewayCon
     this.system({ type: 'telegram.live.override', message, details: { action, publisherId, reason }, at: event.at });
   }
 
+  /** `destination:state` for every change; `system` `destination.up` / `destination.down` when it goes live or leaves it. */
+  @OnEvent('stream.destination.state')
+  destinationState(event: WaveEventMap['stream.destination.state']): void {
+    const { destination, name, previous } = event;
+    this.namespace.emit(SERVER_EVENTS.destinationState, { destination, name, previous, at: event.at });
+    const up = destination.state === 'live' && previous !== 'live';
+    const down = destination.state !== 'live' && previous === 'live';
+    if (!up && !down) return;
+    const why = destination.reason ?? destination.lastError?.message;
+    this.system({
+      type: up ? 'destination.up' : 'destination.down',
+      message: up ? `Simulcast to ${name} is live` : `Simulcast to ${name} is ${destination.state}${why ? ` (${why})` : ''}`,
+      details: { id: destination.id, name, state: destination.state, previous, lastError: destination.lastError },
+      at: event.at,
+    });
+  }
+
+  @OnEvent('stream.destinations.updated')
+  destinationsUpdated(event: WaveEventMap['stream.destinations.updated']): void {
+    this.namespace.emit(SERVER_EVENTS.destinationsUpdated, event);
+  }
+
   @OnEvent('telegram.error')
   telegramError(event: WaveEventMap['telegram.error']): void {
     this.namespace.emit(SERVER_EVENTS.error, {

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { NowPlaying, RtmpStatusView, TelegramState, TelegramStatusView } from '../contracts/socket-events.js';
+import type { DestinationStatus } from '../contracts/destinations.js';
+import { DestinationsService } from '../destinations/destinations.service.js';
 import { RtmpService } from '../rtmp/rtmp.service.js';
 import { NowPlayingService } from '../telegram/now-playing.service.js';
 import { TelegramStreamService } from '../telegram/telegram-stream.service.js';
@@ -15,6 +17,22 @@ export abstract class RtmpStatusSource {
 
 export abstract class TelegramStatusSource {
   abstract read(): Promise<TelegramStatusView>;
+}
+
+export abstract class DestinationsStatusSource {
+  abstract read(): Promise<DestinationStatus[]>;
+}
+
+/** The destinations from their owner (settings from the document, connections from the daemon's reports in memory). */
+@Injectable()
+export class ReportedDestinationsStatusSource extends DestinationsStatusSource {
+  constructor(private readonly destinations: DestinationsService) {
+    super();
+  }
+
+  read(): Promise<DestinationStatus[]> {
+    return this.destinations.statuses();
+  }
 }
 
 export abstract class NowPlayingSource {

@@ -3,7 +3,8 @@ import { newTestService, type TestService } from '../../test/factory.js';
 import type { NowPlaying, RtmpStatusView, TelegramStatusView } from '../contracts/socket-events.js';
 import { SocketAudience } from './socket-audience.js';
 import { WaveEvents } from '../bus/wave-events.js';
-import { NowPlayingSource, RtmpStatusSource, TelegramStatusSource } from './status-sources.js';
+import { DestinationsStatusSource, NowPlayingSource, RtmpStatusSource, TelegramStatusSource } from './status-sources.js';
+import type { DestinationStatus } from '../contracts/destinations.js';
 import { STATUS_MAX_AGE_MS, StreamingStatusService, toPublicStatus } from './streaming-status.service.js';
 
 class FakeRtmp extends RtmpStatusSource {
@@ -43,6 +44,13 @@ class FakeNowPlaying extends NowPlayingSource {
   }
 }
 
+class FakeDestinations extends DestinationsStatusSource {
+  value: DestinationStatus[] = [];
+  async read() {
+    return structuredClone(this.value);
+  }
+}
+
 const built: Array<TestService<StreamingStatusService>> = [];
 
 /** The service on the status sources' fakes; `emit` watches the bus it pushes on. */
@@ -50,17 +58,19 @@ async function setup() {
   const rtmp = new FakeRtmp();
   const nowPlaying = new FakeNowPlaying();
   const telegram = new FakeTelegram(nowPlaying);
+  const destinations = new FakeDestinations();
   const ctx = await newTestService(StreamingStatusService, {
     providers: [
       { provide: RtmpStatusSource, useValue: rtmp },
       { provide: TelegramStatusSource, useValue: telegram },
       { provide: NowPlayingSource, useValue: nowPlaying },
+      { provide: DestinationsStatusSource, useValue: destinations },
       SocketAudience,
     ],
   });
   built.push(ctx);
   const emit = vi.spyOn(ctx.get(WaveEvents), 'emit');
-  return { rtmp, telegram, emit, service: ctx.sut };
+  return { rtmp, telegram, destinations, emit, service: ctx.sut };
 }
 
 describe('StreamingStatusService', () => {
@@ -141,5 +151,31 @@ describe('StreamingStatusService', () => {
     const status = await service.current();
     expect(status.nowPlaying).toBeNull();
     expect(toPublicStatus(status)).toEqual({ onAir: false, live: false, nowPlaying: null, listeners: 0, updatedAt: status.updatedAt });
+  });
+
+  it('shows the destinations and pushes a change of their connections', async () => {
+    const { destinations, emit, service } = await setup();
+    const connection = {
+      id: 'telegram',
+      state: 'connecting' as const,
+      attempt: 0,
+      since: '2026-01-01T00:00:00.000Z',
+      uptimeSec: 0,
+      bitrateKbps: 0,
+      bytesSent: 0,
+      reconnects: 0,
+      lastError: null,
+    };
+    destinations.value = [{ id: 'telegram', kind: 'telegram', name: 'Telegram', enabled: true, connection }];
+    expect((await service.current()).destinations).toEqual(destinations.value);
+    service.stateChanged();
+    await vi.waitFor(() => expect(emit).toHaveBeenCalledTimes(1));
+    destinations.value = [{ ...destinations.value[0], connection: { ...connection, state: 'live' } }];
+    service.stateChanged();
+    await vi.waitFor(() => expect(emit).toHaveBeenCalledTimes(2));
+    expect(emit).toHaveBeenLastCalledWith(
+      'streaming.status.changed',
+      expect.objectContaining({ destinations: [expect.objectContaining({ connection: expect.objectContaining({ state: 'live' }) })] }),
+    );
   });
 });

@@ -4,7 +4,7 @@ import { OnEvents } from '../bus/on-events.js';
 import type { PublicStatus, StreamingStatus } from '../contracts/socket-events.js';
 import { SocketAudience } from './socket-audience.js';
 import { WaveEvents, type WaveEventName } from '../bus/wave-events.js';
-import { NowPlayingSource, RtmpStatusSource, TelegramStatusSource } from './status-sources.js';
+import { DestinationsStatusSource, NowPlayingSource, RtmpStatusSource, TelegramStatusSource } from './status-sources.js';
 
 type ServicesState = Omit<StreamingStatus, 'listeners'>;
 
@@ -24,6 +24,8 @@ export const STATUS_CHANGING_EVENTS: WaveEventName[] = [
   'telegram.status',
   'telegram.source',
   'track.changed',
+  'stream.destination.state',
+  'stream.destinations.updated',
 ];
 
 /**
@@ -51,6 +53,7 @@ export class StreamingStatusService {
     private readonly nowPlaying: NowPlayingSource,
     private readonly audience: SocketAudience,
     private readonly events: WaveEvents,
+    private readonly destinations: DestinationsStatusSource,
   ) {}
 
   async current(): Promise<StreamingStatus> {
@@ -75,7 +78,7 @@ export class StreamingStatusService {
       this.pushScheduled = false;
       this.current().then(
         (status) => {
-          const key = JSON.stringify([status.rtmp, status.telegram, status.nowPlaying]);
+          const key = JSON.stringify([status.rtmp, status.telegram, status.nowPlaying, status.destinations]);
           if (key === this.lastPushed) return;
           this.lastPushed = key;
           this.events.emit('streaming.status.changed', status);
@@ -88,7 +91,11 @@ export class StreamingStatusService {
   private async readServices(): Promise<ServicesState> {
     const [rtmp, telegram] = await Promise.all([this.rtmp.read(), this.telegram.read()]);
     // Read after the daemon's state: PM2 finding the daemon stopped has already cleared now playing (its one rule).
-    return { rtmp, telegram, nowPlaying: this.nowPlaying.read(), updatedAt: new Date().toISOString() };
+    const destinations = await this.destinations.read().catch((error: Error) => {
+      this.logger.warn(`Could not read the destinations for the status: ${error.message}`);
+      return [];
+    });
+    return { rtmp, telegram, nowPlaying: this.nowPlaying.read(), destinations, updatedAt: new Date().toISOString() };
   }
 }
 

@@ -1,11 +1,14 @@
 import { Module } from '@nestjs/common';
 import { SocketAudience } from './socket-audience.js';
+import { DestinationsModule } from '../destinations/destinations.module.js';
 import { RtmpModule } from '../rtmp/rtmp.module.js';
 import { TelegramModule } from '../telegram/telegram.module.js';
 import {
+  DestinationsStatusSource,
   DockerRtmpStatusSource,
   NowPlayingSource,
   Pm2TelegramStatusSource,
+  ReportedDestinationsStatusSource,
   RtmpStatusSource,
   TelegramNowPlayingSource,
   TelegramStatusSource,
@@ -14,7 +17,7 @@ import { StreamingController } from './streaming.controller.js';
 import { StreamingStatusService } from './streaming-status.service.js';
 
 @Module({
-  imports: [RtmpModule, TelegramModule],
+  imports: [RtmpModule, TelegramModule, DestinationsModule],
   controllers: [StreamingController],
   providers: [
     StreamingStatusService,
@@ -22,6 +25,7 @@ import { StreamingStatusService } from './streaming-status.service.js';
     { provide: RtmpStatusSource, useClass: DockerRtmpStatusSource },
     { provide: TelegramStatusSource, useClass: Pm2TelegramStatusSource },
     { provide: NowPlayingSource, useClass: TelegramNowPlayingSource },
+    { provide: DestinationsStatusSource, useClass: ReportedDestinationsStatusSource },
   ],
   exports: [StreamingStatusService, SocketAudience],
 })

@@ -10,9 +10,13 @@ import {
   type DaemonMessage,
   type DaemonSourceKind,
   type DaemonStartedMessage,
+  type DestinationStateMessage,
   type SourceChangedMessage,
   type StatsMessage,
 } from '../contracts/daemon-messages.js';
+import { TELEGRAM_DESTINATION_ID, TELEGRAM_DESTINATION_NAME } from '../contracts/destinations.js';
+import { DESTINATIONS_DOCUMENT } from '../destinations/destinations.document.js';
+import { DocumentStore } from '../documents/document-store.service.js';
 import { NowPlayingService } from './now-playing.service.js';
 
 /** What the daemon last reported over PM2's bus (its own facts, which PM2 does not hold). */
@@ -54,6 +58,7 @@ export class TelegramReportListener implements OnModuleInit, OnModuleDestroy {
     private readonly pm2: Pm2Repository,
     private readonly events: WaveEvents,
     private readonly nowPlaying: NowPlayingService,
+    private readonly store: DocumentStore,
   ) {}
 
   onModuleInit(): void {
@@ -121,6 +126,8 @@ export class TelegramReportListener implements OnModuleInit, OnModuleDestroy {
         return this.errorReported(report);
       case 'daemon-stopped':
         return this.gone(redact(report.reason));
+      case 'destination-state':
+        return void this.destinationState(report);
       case 'upcoming-accepted': {
         const { event: _event, ...accepted } = report;
         return this.events.emit('telegram.upcoming.accepted', accepted);
@@ -161,6 +168,27 @@ export class TelegramReportListener implements OnModuleInit, OnModuleDestroy {
     else if (this.report.connection === 'connected' || this.report.connection === 'unknown') this.report.connection = 'reconnecting';
     const { event: _event, ...stats } = report;
     this.events.emit('telegram.stats', stats);
+  }
+
+  /** `stream.destination.state`, with the destination's name (from the destinations document; the daemon sends ids only). */
+  private async destinationState(report: DestinationStateMessage): Promise<void> {
+    const destination = {
+      ...report.destination,
+      lastError: report.destination.lastError
+        ? { ...report.destination.lastError, message: redact(report.destination.lastError.message) }
+        : null,
+    };
+    let name = destination.id;
+    if (destination.id === TELEGRAM_DESTINATION_ID) name = TELEGRAM_DESTINATION_NAME;
+    else {
+      try {
+        const stored = await this.store.read(DESTINATIONS_DOCUMENT);
+        name = stored.destinations.find((d) => d.id === destination.id)?.name ?? destination.id;
+      } catch (error) {
+        this.logger.warn(`could not read the destinations' names: ${(error as Error).message}`);
+      }
+    }
+    this.events.emit('stream.destination.state', { destination, name, previous: report.previous, at: report.at });
   }
 
   private errorReported(report: DaemonErrorMessage): void {

@@ -16,6 +16,8 @@ import { TELEGRAM_CONFIG_DOCUMENT } from './telegram-config.document.js';
 import { TelegramConfigService } from './telegram-config.service.js';
 import { TelegramConfigUpdateService } from './telegram-config-update.service.js';
 import { TelegramReportListener } from './telegram-report.listener.js';
+import { DESTINATIONS_DOCUMENT } from '../destinations/destinations.document.js';
+import { DocumentStore } from '../documents/document-store.service.js';
 import { TelegramSourceService } from './telegram-source.service.js';
 import { TelegramStreamService } from './telegram-stream.service.js';
 import { NOW_PLAYING_FILE } from './now-playing.file.js';
@@ -234,6 +236,52 @@ describe('TelegramStreamService', () => {
       { pmId: 0, topic: 'wave', data: { command: 'switch-source', source: 'url', url: 'https://radio.example/stream' } },
     ]);
     expect((await configUpdates.update({ audioBitrateKbps: 160 })).restartRequired).toBe(true);
+  });
+
+  it('tells a running daemon to re-read the destinations (reload-destinations, no key), and nothing when it does not run', async () => {
+    expect(await service.reloadDestinations()).toBe(false);
+    expect(pm2.sent).toEqual([]);
+    await configure();
+    addTrack();
+    await service.start();
+    expect(await service.reloadDestinations()).toBe(true);
+    expect(pm2.sent).toEqual([{ pmId: 0, topic: 'wave', data: { command: 'reload-destinations' } }]);
+  });
+
+  it("raises a destination-state report as stream.destination.state with the destination's name, its error redacted", async () => {
+    const at = new Date().toISOString();
+    await ctx.get(DocumentStore).update(DESTINATIONS_DOCUMENT, () => ({
+      destinations: [
+        {
+          id: 'yt-1a2b3c',
+          name: 'YouTube',
+          url: 'rtmp://a.example/live2',
+          streamKey: 'yt-secret-key-123',
+          enabled: true,
+          createdAt: at,
+          updatedAt: at,
+        },
+      ],
+    }));
+    const connection = { attempt: 1, since: at, uptimeSec: 0, bitrateKbps: 0, bytesSent: 0, reconnects: 0, retryInMs: 1000 };
+    const lastError = { message: 'refused rtmp://a.example/live2/yt-secret-key-123', code: 'publish_refused', at };
+    pm2.report({
+      event: 'destination-state',
+      destination: { id: 'yt-1a2b3c', state: 'retrying', ...connection, lastError },
+      previous: 'connecting',
+      at,
+    });
+    pm2.report({
+      event: 'destination-state',
+      destination: { id: 'telegram', state: 'live', ...connection, lastError: null },
+      previous: null,
+      at,
+    });
+    await vi.waitFor(() => expect(emitted.filter(([name]) => name === 'stream.destination.state')).toHaveLength(2));
+    const raised = emitted.filter(([name]) => name === 'stream.destination.state').map(([, payload]) => payload);
+    expect(raised).toContainEqual(expect.objectContaining({ name: 'YouTube', previous: 'connecting', at }));
+    expect(raised).toContainEqual(expect.objectContaining({ name: 'Telegram', destination: expect.objectContaining({ state: 'live' }) }));
+    expect(JSON.stringify(raised)).not.toContain('yt-secret-key-123');
   });
 
   it('hands a running daemon changed sound settings live (set-sound), and nothing when they did not change', async () => {

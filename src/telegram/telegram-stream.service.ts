@@ -175,6 +175,22 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
     }
   }
 
+  /**
+   * Tells the running daemon to re-read `stream-destinations.json` (the keys travel in the file, never here). False
+   * when no daemon runs (it reads the file at its start) or it could not be told (logged).
+   */
+  async reloadDestinations(): Promise<boolean> {
+    try {
+      const daemon = await this.describeDaemon();
+      if (!daemon || daemon.status !== 'online') return false;
+      await this.pm2.sendData(daemon.pmId, DAEMON_COMMAND_TOPIC, { command: 'reload-destinations' });
+      return true;
+    } catch (error) {
+      this.logger.warn(`the daemon could not be told to re-read the destinations: ${(error as Error).message}`);
+      return false;
+    }
+  }
+
   /** PM2's view of the daemon; its answer is now playing's word on whether the daemon runs. */
   private async describeDaemon(): Promise<Pm2ProcessInfo | null> {
     const daemon = await this.pm2.describe(DAEMON_PROCESS_NAME);

@@ -1,3 +1,4 @@
+import { DestinationStatusDto } from '../../destinations/dto/destination.dto.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
@@ -103,6 +104,9 @@ export class ServicesDto {
 
   @ApiProperty({ type: TelegramSummaryDto })
   telegram!: TelegramSummaryDto;
+
+  @ApiProperty({ type: [DestinationStatusDto], description: "Simulcast destinations (Telegram first), each with its connection's state" })
+  destinations!: DestinationStatusDto[];
 
   @ApiProperty({ type: EngineStateDto, description: 'The Docker engine the RTMP ingest runs on' })
   docker!: EngineStateDto;

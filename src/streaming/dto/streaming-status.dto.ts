@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { DestinationStatusDto } from '../../destinations/dto/destination.dto.js';
 import { NowPlayingDto } from '../../telegram/dto/now-playing.dto.js';
 import type {
   RtmpState,
@@ -59,6 +60,12 @@ export class StreamingStatusDto implements StreamingStatus {
 
   @ApiProperty({ type: NowPlayingDto, nullable: true })
   nowPlaying!: NowPlayingDto | null;
+
+  @ApiProperty({
+    type: [DestinationStatusDto],
+    description: 'Simulcast destinations, Telegram first (GET /api/stream/destinations for their settings)',
+  })
+  destinations!: DestinationStatusDto[];
 
   @ApiProperty({ type: SocketListenersDto })
   listeners!: SocketListenersDto;
