@@ -132,8 +132,6 @@ export class TelegramReportListener implements OnModuleInit, OnModuleDestroy {
         const { event: _event, ...accepted } = report;
         return this.events.emit('telegram.upcoming.accepted', accepted);
       }
-      case 'destination-state':
-        return; // TODO(destinations API): raise stream.destination.state
     }
   }
 
