@@ -7,8 +7,9 @@ import { ApiTokenGuard } from './auth/api-token.guard.js';
 import { MutationThrottlerGuard } from './common/mutation-throttler.guard.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
-import { DESTINATIONS_DOCUMENT } from './destinations/destinations.document.js';
+import { DESTINATIONS_DOCUMENT } from './telegram/destinations.document.js';
 import { DestinationsModule } from './destinations/destinations.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { DocumentsModule } from './documents/documents.module.js';
 import type { Database } from './database/database.js';
 import { BusModule } from './bus/bus.module.js';
@@ -37,6 +38,7 @@ const FEATURE_MODULES = [
   RealtimeModule,
   TelegramModule,
   DestinationsModule,
+  WebhooksModule,
   TracksModule,
   HistoryModule,
   ProgrammeModule,

@@ -55,6 +55,7 @@ describe('Database.open on SQLite', () => {
         '0003-library-at-scale',
         '0004-programme',
         '0005-sound',
+        '0006-webhooks',
       ]);
       await again.onApplicationShutdown();
       // Closed cleanly: SQLite folds its WAL back into the file.

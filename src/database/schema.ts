@@ -13,6 +13,8 @@ export interface WaveDatabase {
   queue_items: QueueItemsTable;
   programme_state: ProgrammeStateTable;
   programme_settings: ProgrammeSettingsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export interface TracksTable {
@@ -144,4 +146,34 @@ export interface ProgrammeStateTable {
 export interface ProgrammeSettingsTable {
   id: number;
   time_zone: string;
+}
+
+/** A webhook subscription (migration 0006); `events` a JSON array, `enabled` 0 or 1. */
+export interface WebhooksTable {
+  id: string;
+  url: string;
+  description: string;
+  events: string;
+  secret: string;
+  enabled: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One event for one webhook; `seq` orders a webhook's deliveries; times in ms are bigint (strings from PostgreSQL). */
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  seq: number | string | bigint;
+  event_type: string;
+  body: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  next_attempt_at: number | string | bigint;
+  lease_until: number | string | bigint;
+  last_attempt_at: string | null;
+  response_status: number | null;
+  error: string | null;
+  created_at: string;
+  delivered_at: string | null;
 }

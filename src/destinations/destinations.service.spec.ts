@@ -9,7 +9,7 @@ import { DocumentStore } from '../documents/document-store.service.js';
 import { TELEGRAM_CONFIG_DOCUMENT } from '../telegram/telegram-config.document.js';
 import { TelegramConfigService } from '../telegram/telegram-config.service.js';
 import { TelegramStreamService } from '../telegram/telegram-stream.service.js';
-import { DESTINATIONS_DOCUMENT, MAX_DESTINATIONS } from './destinations.document.js';
+import { DESTINATIONS_DOCUMENT, MAX_DESTINATIONS } from '../telegram/destinations.document.js';
 import { DestinationsService, REASON_DAEMON_STOPPED, REASON_OPERATOR } from './destinations.service.js';
 
 const KEY = 'yt-secret-key-abcd1234';

@@ -19,7 +19,12 @@ import { TELEGRAM_CONFIG_DOCUMENT } from '../telegram/telegram-config.document.j
 import { TelegramConfigService } from '../telegram/telegram-config.service.js';
 import { TelegramStreamService } from '../telegram/telegram-stream.service.js';
 import type { CreateDestinationDto, UpdateDestinationDto } from './dto/destination.dto.js';
-import { DESTINATIONS_DOCUMENT, MAX_DESTINATIONS, type DestinationsDocument, type StoredDestination } from './destinations.document.js';
+import {
+  DESTINATIONS_DOCUMENT,
+  MAX_DESTINATIONS,
+  type DestinationsDocument,
+  type StoredDestination,
+} from '../telegram/destinations.document.js';
 
 export const TELEGRAM_CONFIG_ROUTE = 'PUT /api/stream/telegram/config';
 export const REASON_DAEMON_STOPPED = 'the Telegram stream daemon does not run';

@@ -12,6 +12,8 @@ import { Pm2Repository } from './pm2.repository.js';
 import { ProcessRepository } from './process.repository.js';
 import { StorageRepository } from './storage.repository.js';
 import { TrackRepository } from './track.repository.js';
+import { WebhookHttpRepository } from './webhook-http.repository.js';
+import { WebhookRepository } from './webhook.repository.js';
 
 /**
  * Every outside system Wave drives, each behind its one repository (as immich keeps one list). Services
@@ -24,6 +26,7 @@ export const REPOSITORIES = [
   Pm2Repository,
   ProcessRepository,
   StorageRepository,
+  WebhookHttpRepository,
 ];
 
 /** The repositories of the database's tables: the only code that queries it (the Database connection below them). */
@@ -34,6 +37,7 @@ export const DATABASE_REPOSITORIES = [
   ScheduleRepository,
   QueueRepository,
   ProgrammeStateRepository,
+  WebhookRepository,
 ];
 
 /** Global: one instance of each repository per process (one Docker client, one PM2 connection). */

@@ -15,7 +15,7 @@ import {
   type StatsMessage,
 } from '../contracts/daemon-messages.js';
 import { TELEGRAM_DESTINATION_ID, TELEGRAM_DESTINATION_NAME } from '../contracts/destinations.js';
-import { DESTINATIONS_DOCUMENT } from '../destinations/destinations.document.js';
+import { DESTINATIONS_DOCUMENT } from './destinations.document.js';
 import { DocumentStore } from '../documents/document-store.service.js';
 import { NowPlayingService } from './now-playing.service.js';
 

@@ -16,7 +16,7 @@ import { TELEGRAM_CONFIG_DOCUMENT } from './telegram-config.document.js';
 import { TelegramConfigService } from './telegram-config.service.js';
 import { TelegramConfigUpdateService } from './telegram-config-update.service.js';
 import { TelegramReportListener } from './telegram-report.listener.js';
-import { DESTINATIONS_DOCUMENT } from '../destinations/destinations.document.js';
+import { DESTINATIONS_DOCUMENT } from './destinations.document.js';
 import { DocumentStore } from '../documents/document-store.service.js';
 import { TelegramSourceService } from './telegram-source.service.js';
 import { TelegramStreamService } from './telegram-stream.service.js';

@@ -137,7 +137,9 @@ describe('boot with leftovers and wrong paths', () => {
     try {
       // The documents, the database and the ingest's key file (made at boot), nothing else (SQLite's -wal and -shm while it runs).
       const entries = (await readdir(dataDir)).filter((f) => f !== 'wave.db-wal' && f !== 'wave.db-shm');
-      expect(entries.sort()).toEqual([...DOCUMENTS, 'rtmp-ingest.key', 'telegram-live-override.json', 'wave.db'].sort());
+      expect(entries.sort()).toEqual(
+        [...DOCUMENTS, 'rtmp-ingest.key', 'stream-destinations.json', 'telegram-live-override.json', 'wave.db'].sort(),
+      );
     } finally {
       await wave.dispose();
     }

@@ -116,6 +116,7 @@ describe.skipIf(!canMount)('DATA_DIR on a nearly full disk (tmpfs, needs root on
       'audio-tracks.json',
       'filler.bin',
       'rtmp-ingest.key',
+      'stream-destinations.json',
       'streaming-config.json',
       'telegram-config.json',
       'telegram-live-override.json',

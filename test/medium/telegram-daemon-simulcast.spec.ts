@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StoredDestination } from '../../src/destinations/destinations.document.js';
+import type { StoredDestination } from '../../src/telegram/destinations.document.js';
 import { KEYED_APP_KEY, RtmpIngest, startRtmpIngest } from '../env/rtmp-ingest.js';
 import { waitUntil } from '../env/wait.js';
 import { makeStation, RunningDaemon, runDaemon, StationDir, ToneListener, writeTelegramConfig } from './telegram-daemon.fixtures.js';

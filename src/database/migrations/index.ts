@@ -4,6 +4,7 @@ import * as playHistory from './0002-play-history.js';
 import { libraryAtScale } from './0003-library-at-scale.js';
 import * as programme from './0004-programme.js';
 import { sound } from './0005-sound.js';
+import * as webhooks from './0006-webhooks.js';
 
 /**
  * Every migration, by name, in the order they apply (Kysely's Migrator sorts by name). Listed here rather than
@@ -18,5 +19,6 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
     '0003-library-at-scale': libraryAtScale(dialect),
     '0004-programme': programme,
     '0005-sound': sound(dialect),
+    '0006-webhooks': webhooks,
   };
 }

@@ -3,7 +3,7 @@ import { validateSync } from 'class-validator';
 import { join } from 'node:path';
 import type { OutboundPolicy } from '../../common/outbound-policy.js';
 import { TELEGRAM_DESTINATION_ID, type DestinationConnection, type DestinationState } from '../../contracts/destinations.js';
-import { DESTINATIONS_DOCUMENT, DestinationsDocument } from '../../destinations/destinations.document.js';
+import { DESTINATIONS_DOCUMENT, DestinationsDocument } from '../destinations.document.js';
 import { flattenValidationErrors } from '../../documents/document-store.service.js';
 import type { StorageRepository } from '../../repositories/storage.repository.js';
 import { publishUrl } from '../stream-url.js';

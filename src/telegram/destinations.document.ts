@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsISO8601, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
 import type { DocumentDefinition } from '../documents/document-store.service.js';
-import { INGEST_URL_SCHEMES, IsUrlWithScheme } from '../telegram/stream-url.js';
+import { INGEST_URL_SCHEMES, IsUrlWithScheme } from './stream-url.js';
 
 /** Most destinations a station may have besides Telegram (each is one RTMP(S) connection from the daemon). */
 export const MAX_DESTINATIONS = 16;
