@@ -5,7 +5,7 @@ import type { WaveEventMap } from '../bus/wave-events.js';
 import { maskSecret, registerSecret } from '../common/redaction.js';
 import { WaveError } from '../common/wave-error.js';
 import { AppConfig } from '../config/app-config.js';
-import type { WebhookBody, WebhookDeliveryView, WebhookEventType, WebhookView } from '../contracts/webhooks.js';
+import type { WebhookBody, WebhookDeliveryView, WebhookView } from '../contracts/webhooks.js';
 import { type StoredDelivery, type StoredWebhook, WebhookRepository } from '../repositories/webhook.repository.js';
 import type { CreateWebhookDto, UpdateWebhookDto } from './dto/webhook.dto.js';
 import { WebhookDeliveryWorker } from './webhook-delivery.worker.js';
