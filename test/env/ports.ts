@@ -2,11 +2,26 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { platform } from 'node:os';
 
+/** Ports this process has handed out: the OS may give the same one twice in a row, and two callers asking
+ * one after the other (PORT, then SOCKET_PORT) must not be told the same port. */
+const handedOut = new Set<number>();
+
 /**
- * A TCP port free on every address right now (the OS picks it). Every address, not 127.0.0.1 alone: Docker
- * publishes the ingest's ports on 0.0.0.0, which fails on a port another Wave holds on the bridge address.
+ * A TCP port free on every address right now (the OS picks it), never one this process handed out before.
+ * Every address, not 127.0.0.1 alone: Docker publishes the ingest's ports on 0.0.0.0, which fails on a port
+ * another Wave holds on the bridge address.
  */
-export function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await osPickedPort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function osPickedPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
