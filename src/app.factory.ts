@@ -17,6 +17,8 @@ import { securityHeaders } from './common/security-headers.js';
 import { WaveValidationPipe } from './common/wave-validation.pipe.js';
 import { AppConfig } from './config/app-config.js';
 import { Database } from './database/database.js';
+import { registerLeaderForwarding } from './leadership/leader-forwarding.js';
+import { LeadershipService } from './leadership/leadership.service.js';
 import { WaveSocketAdapter } from './realtime/wave-socket.adapter.js';
 
 /** Largest JSON body accepted; uploads go through multipart with their own limit. */
@@ -110,6 +112,8 @@ export async function createWaveApp(config: AppConfig, winston: WinstonLogger, a
     done();
   });
 
+  // Followers hand station commands to the leader (after the body is parsed, before Nest's guards: the leader judges).
+  await registerLeaderForwarding(fastify, app.get(LeadershipService));
   // Track uploads (POST /api/tracks/upload) stream to disk; the route sets the size limit (TRACK_UPLOAD_MAX_MB).
   await app.register(multipart, { limits: { files: 1, fields: 4, fieldSize: 4096 } });
   if (config.corsOrigins.length > 0) {

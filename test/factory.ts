@@ -11,6 +11,9 @@ import { DocumentStore } from '../src/documents/document-store.service.js';
 import { validateEnvironment } from '../src/config/env.validation.js';
 import { AudioAnalysisRepository } from '../src/repositories/audio-analysis.repository.js';
 import { DockerRepository } from '../src/repositories/docker.repository.js';
+import { LeaderLockRepository } from '../src/repositories/leader-lock.repository.js';
+import { LeaderRepository } from '../src/repositories/leader.repository.js';
+import { LeadershipService } from '../src/leadership/leadership.service.js';
 import { NginxStatRepository } from '../src/repositories/nginx-stat.repository.js';
 import { Pm2Repository } from '../src/repositories/pm2.repository.js';
 import { ProcessRepository } from '../src/repositories/process.repository.js';
@@ -28,6 +31,7 @@ import { RtmpConfigService } from '../src/rtmp/rtmp-config.service.js';
 import { RtmpPublishAuthService } from '../src/rtmp/rtmp-publish-auth.service.js';
 import { FakeAudioAnalysisRepository } from './fakes/audio-analysis.repository.fake.js';
 import { FakeDockerRepository } from './fakes/docker.repository.fake.js';
+import { FakeLeaderLockRepository } from './fakes/leader-lock.repository.fake.js';
 import { FakeNginxStatRepository } from './fakes/nginx-stat.repository.fake.js';
 import { FakePm2Repository } from './fakes/pm2.repository.fake.js';
 import { FakeProcessRepository } from './fakes/process.repository.fake.js';
@@ -48,6 +52,7 @@ export const RTMP_TEST_PROVIDERS: Provider[] = [
 export interface FakeRepositories {
   audioAnalysis: FakeAudioAnalysisRepository;
   docker: FakeDockerRepository;
+  leaderLock: FakeLeaderLockRepository;
   nginxStat: FakeNginxStatRepository;
   pm2: FakePm2Repository;
   process: FakeProcessRepository;
@@ -58,6 +63,7 @@ export function newFakeRepositories(): FakeRepositories {
   return {
     audioAnalysis: new FakeAudioAnalysisRepository(),
     docker: new FakeDockerRepository(),
+    leaderLock: new FakeLeaderLockRepository(),
     nginxStat: new FakeNginxStatRepository(),
     pm2: new FakePm2Repository(),
     process: new FakeProcessRepository(),
@@ -70,6 +76,7 @@ export function fakeRepositoryProviders(fakes: FakeRepositories): Provider[] {
   return [
     { provide: AudioAnalysisRepository, useValue: fakes.audioAnalysis },
     { provide: DockerRepository, useValue: fakes.docker },
+    { provide: LeaderLockRepository, useValue: fakes.leaderLock },
     { provide: NginxStatRepository, useValue: fakes.nginxStat },
     { provide: Pm2Repository, useValue: fakes.pm2 },
     { provide: ProcessRepository, useValue: fakes.process },
@@ -129,6 +136,8 @@ export async function newTestService<T>(service: Type<T>, options: TestServiceOp
       ScheduleRepository,
       QueueRepository,
       ProgrammeStateRepository,
+      LeaderRepository,
+      LeadershipService,
       ...(options.providers ?? []),
       service,
     ],

@@ -56,6 +56,8 @@ export interface WaveEventMap {
   'telegram.stats': Omit<StatsMessage, 'event'>;
   /** The daemon reported an error, or exited without being asked to (message redacted). */
   'telegram.error': { code: string; message: string; at: string };
+  /** This instance took the station's lead (`leader`) or lost it; `leaderId` is the instance that leads, when known. */
+  'leadership.changed': { instanceId: string; leader: boolean; leaderId: string | null; at: string };
   /** A request failed on Wave's side (status ≥ 500): what the on-call engineer should see live. */
   'wave.error': { status: number; code: string; message: string; method: string; route: string; requestId: string; at: string };
   /**

@@ -27,6 +27,8 @@ export class AppConfig {
   readonly trackUploadMaxBytes: number;
   /** Which private hosts configured stream URLs may point at (WAVE_OUTBOUND_ALLOW). */
   readonly outbound: OutboundPolicy;
+  /** Where other instances reach this one's API (WAVE_ADVERTISE_URL); unset: worked out at boot (LeadershipService). */
+  readonly advertiseUrl?: string;
 
   constructor(env: EnvironmentVariables) {
     this.port = env.PORT;
@@ -50,6 +52,7 @@ export class AppConfig {
     this.databaseUrl = env.DATABASE_URL;
     this.trackUploadMaxBytes = env.TRACK_UPLOAD_MAX_MB * 1024 * 1024;
     this.outbound = OutboundPolicy.parse(env.WAVE_OUTBOUND_ALLOW);
+    this.advertiseUrl = env.WAVE_ADVERTISE_URL?.replace(/\/$/, '');
   }
 
   get isProduction(): boolean {

@@ -105,6 +105,18 @@ export class EnvironmentVariables {
   @Max(65535)
   RTMP_CALLBACK_PORT = 6972;
 
+  /**
+   * Where the other Wave instances reach this one's API (they forward station commands to the leader there), e.g.
+   * `http://10.0.0.5:6970`. Unset: `http://HOST:PORT`; with HOST 0.0.0.0, the container's own address inside a
+   * container, else `http://127.0.0.1:PORT` (instances on one host).
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+\/?$/, {
+    message: 'WAVE_ADVERTISE_URL must be an http:// or https:// origin, such as http://10.0.0.5:6970',
+  })
+  WAVE_ADVERTISE_URL?: string;
+
   /** `redis://[user:password@]host:port`: Socket.IO broadcasts reach the clients of every Wave instance. */
   @Transform(emptyToUndefined)
   @IsOptional()
@@ -148,6 +160,7 @@ export function validateEnvironment(env: Record<string, string | undefined>): En
     'REDIS_URL',
     'DATABASE_URL',
     'RTMP_CALLBACK_HOST',
+    'WAVE_ADVERTISE_URL',
   ];
   const given = Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== undefined && known.includes(k)));
   const parsed = plainToInstance(EnvironmentVariables, given, { exposeDefaultValues: true });

@@ -159,6 +159,11 @@ export interface StatsMessage {
   silenceMs: number;
   /** Every destination's connection (the Telegram one included, id `telegram`). */
   destinations: DestinationConnection[];
+  /**
+   * What the ingest hears now, as the last `source-changed` said (absent before the first): a Wave that takes the
+   * lead while the daemon runs learns it here, without waiting for the next change.
+   */
+  onAir?: { source: DaemonSourceKind; label: string };
   at: string;
 }
 

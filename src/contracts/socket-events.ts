@@ -143,7 +143,18 @@ export interface TelegramStatusView {
 }
 
 /** The admin view: every service's state, now playing, socket audience. */
+/** The Wave instance that acts for the station (holds the leader lock), as it announced itself. */
+export interface StationLeader {
+  instanceId: string;
+  /** Where the other instances reach its API (WAVE_ADVERTISE_URL). */
+  url: string;
+  /** When it took the lead (ISO 8601). */
+  since: string;
+}
+
 export interface StreamingStatus {
+  /** The instance that leads the station (it answers this status; null only while none does). */
+  leader: StationLeader | null;
   rtmp: RtmpStatusView;
   telegram: TelegramStatusView;
   nowPlaying: NowPlaying | null;

@@ -1,3 +1,4 @@
+import { LeadershipService } from '../leadership/leadership.service.js';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { OnEvent } from '@nestjs/event-emitter';
@@ -44,6 +45,7 @@ export class MetricsService implements OnModuleInit {
     private readonly adapterHost: HttpAdapterHost,
     audience: SocketAudience,
     status: StreamingStatusService,
+    leadership: LeadershipService,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: DEFAULT_METRICS_PREFIX });
     for (const name of MISNAMED_DEFAULT_GAUGES) this.registry.removeSingleMetric(DEFAULT_METRICS_PREFIX + name);
@@ -55,6 +57,14 @@ export class MetricsService implements OnModuleInit {
       collect() {
         this.set({ namespace: '/' }, audience.count('public'));
         this.set({ namespace: '/admin' }, audience.count('admin'));
+      },
+    });
+    new Gauge({
+      name: 'wave_leader',
+      help: "1 on the instance that leads the station (its station metrics are the station's), 0 on the others",
+      registers: [this.registry],
+      collect() {
+        this.set(leadership.isLeader ? 1 : 0);
       },
     });
     new Gauge({

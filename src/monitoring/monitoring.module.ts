@@ -1,3 +1,4 @@
+import { LeadershipModule } from '../leadership/leadership.module.js';
 import { Module } from '@nestjs/common';
 import { StreamingModule } from '../streaming/streaming.module.js';
 import { LogFiles } from './log-files.service.js';
@@ -6,7 +7,7 @@ import { MonitoringController, PrometheusController } from './monitoring.control
 import { MonitoringService } from './monitoring.service.js';
 
 @Module({
-  imports: [StreamingModule],
+  imports: [StreamingModule, LeadershipModule],
   controllers: [MonitoringController, PrometheusController],
   providers: [MonitoringService, MetricsService, LogFiles],
   exports: [LogFiles, MetricsService],

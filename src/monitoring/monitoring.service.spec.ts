@@ -8,6 +8,7 @@ import { MetricsService } from './metrics.service.js';
 import { MonitoringService } from './monitoring.service.js';
 
 const STATUS: StreamingStatus = {
+  leader: { instanceId: 'wave-1', url: 'http://127.0.0.1:6970', since: '2026-01-01T20:00:00.000Z' },
   rtmp: { state: 'stopped', publishers: 0, port: null, detail: null },
   telegram: { state: 'stopped', connection: 'stopped', source: null, reconnects: 0, detail: null },
   nowPlaying: null,

@@ -2,6 +2,8 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { Database } from '../database/database.js';
 import { AudioAnalysisRepository } from './audio-analysis.repository.js';
 import { DockerRepository } from './docker.repository.js';
+import { LeaderLockRepository } from './leader-lock.repository.js';
+import { LeaderRepository } from './leader.repository.js';
 import { NginxStatRepository } from './nginx-stat.repository.js';
 import { PlayHistoryRepository } from './play-history.repository.js';
 import { PlaylistRepository } from './playlist.repository.js';
@@ -22,6 +24,7 @@ import { WebhookRepository } from './webhook.repository.js';
 export const REPOSITORIES = [
   AudioAnalysisRepository,
   DockerRepository,
+  LeaderLockRepository,
   NginxStatRepository,
   Pm2Repository,
   ProcessRepository,
@@ -38,6 +41,7 @@ export const DATABASE_REPOSITORIES = [
   QueueRepository,
   ProgrammeStateRepository,
   WebhookRepository,
+  LeaderRepository,
 ];
 
 /** Global: one instance of each repository per process (one Docker client, one PM2 connection). */

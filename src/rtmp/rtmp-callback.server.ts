@@ -76,8 +76,13 @@ export class RtmpCallbackServer implements OnModuleDestroy {
     return callbackBaseUrl(this.config.rtmpCallbackPort);
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** Lets the port go (this instance stopped leading: the next leader binds it). */
+  async stopListening(): Promise<void> {
     await this.binding.runExclusive(() => this.close());
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.stopListening();
   }
 
   private async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { WaveEvents, WaveEventMap } from '../bus/wave-events.js';
+import { LeadershipService } from '../leadership/leadership.service.js';
 import { ContainerEvent, DockerRepository, EventSubscription } from '../repositories/docker.repository.js';
 import { RtmpCallbackServer } from './rtmp-callback.server.js';
 import { RtmpService } from './rtmp.service.js';
@@ -16,16 +17,17 @@ const STATE_OF_ACTION: Record<string, ContainerStateEvent['state']> = {
 };
 
 /**
- * At boot, finds an ingest a previous Wave left running (and serves its publish callbacks again);
- * then follows Docker's event stream, so changes made outside Wave (`docker stop`) become
- * `rtmp.container.state` events at once. Resubscribes when the engine goes away and comes back.
+ * While this instance leads the station: finds an ingest a previous Wave (or the previous leader) left running
+ * and serves its publish callbacks again; then follows Docker's event stream, so changes made outside Wave
+ * (`docker stop`) become `rtmp.container.state` events at once. Resubscribes when the engine goes away and
+ * comes back. A follower neither watches nor answers callbacks: the callback port is the leader's.
  */
 @Injectable()
 export class RtmpContainerWatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(RtmpContainerWatcher.name);
   private subscription?: EventSubscription;
   private retry?: NodeJS.Timeout;
-  private closed = false;
+  private closed = true;
   private retrying = false;
 
   constructor(
@@ -33,18 +35,38 @@ export class RtmpContainerWatcher implements OnApplicationBootstrap, OnModuleDes
     private readonly rtmp: RtmpService,
     private readonly callbacks: RtmpCallbackServer,
     private readonly events: WaveEvents,
+    private readonly leadership: LeadershipService,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    await this.leadership.whileLeading(
+      'the RTMP ingest watcher',
+      () => this.start(),
+      () => this.stop(),
+    );
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe();
+  }
+
+  private start(): void {
+    this.closed = false;
     // In the background: Wave answers at once even while the engine is slow or away.
     void this.reconcile();
     void this.subscribe();
   }
 
-  onModuleDestroy(): void {
+  private async stop(): Promise<void> {
+    this.unsubscribe();
+    await this.callbacks.stopListening();
+  }
+
+  private unsubscribe(): void {
     this.closed = true;
     clearTimeout(this.retry);
     this.subscription?.close();
+    this.subscription = undefined;
   }
 
   private async reconcile(): Promise<void> {

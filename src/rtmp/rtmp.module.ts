@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { LeadershipModule } from '../leadership/leadership.module.js';
 import { RtmpIngestKeys } from './ingest-keys.js';
 import { LiveIngest } from './live-ingest.js';
 import { RtmpCallbackServer } from './rtmp-callback.server.js';
@@ -13,6 +14,7 @@ export const RTMP_CORE_PROVIDERS = [RtmpConfigService, RtmpIngestKeys, RtmpPubli
 
 /** RTMP ingest: nginx-rtmp in Docker — lifecycle, config, status, publish callbacks. */
 @Module({
+  imports: [LeadershipModule],
   controllers: [RtmpController],
   providers: [...RTMP_CORE_PROVIDERS, RtmpContainerWatcher, { provide: LiveIngest, useExisting: RtmpService }],
   exports: [RtmpService, LiveIngest],

@@ -1,3 +1,4 @@
+import { LeadershipService } from '../leadership/leadership.service.js';
 import { Injectable, Logger } from '@nestjs/common';
 import { RecentResult } from '../common/recent-result.js';
 import { OnEvents } from '../bus/on-events.js';
@@ -54,6 +55,7 @@ export class StreamingStatusService {
     private readonly audience: SocketAudience,
     private readonly events: WaveEvents,
     private readonly destinations: DestinationsStatusSource,
+    private readonly leadership: LeadershipService,
   ) {}
 
   async current(): Promise<StreamingStatus> {
@@ -95,7 +97,8 @@ export class StreamingStatusService {
       this.logger.warn(`Could not read the destinations for the status: ${error.message}`);
       return [];
     });
-    return { rtmp, telegram, nowPlaying: this.nowPlaying.read(), destinations, updatedAt: new Date().toISOString() };
+    const leader = this.leadership.leader;
+    return { leader, rtmp, telegram, nowPlaying: this.nowPlaying.read(), destinations, updatedAt: new Date().toISOString() };
   }
 }
 

@@ -1,3 +1,4 @@
+import { LeadershipModule } from '../leadership/leadership.module.js';
 import { Module } from '@nestjs/common';
 import { SocketAudience } from './socket-audience.js';
 import { DestinationsModule } from '../destinations/destinations.module.js';
@@ -17,7 +18,7 @@ import { StreamingController } from './streaming.controller.js';
 import { StreamingStatusService } from './streaming-status.service.js';
 
 @Module({
-  imports: [RtmpModule, TelegramModule, DestinationsModule],
+  imports: [RtmpModule, TelegramModule, DestinationsModule, LeadershipModule],
   controllers: [StreamingController],
   providers: [
     StreamingStatusService,

@@ -1,7 +1,8 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { join } from 'node:path';
 import { WaveEvents, type WaveEventMap } from '../bus/wave-events.js';
+import { LeadershipService } from '../leadership/leadership.service.js';
 import { AppConfig } from '../config/app-config.js';
 import type { NowPlaying, UpNext } from '../contracts/socket-events.js';
 import { StorageRepository } from '../repositories/storage.repository.js';
@@ -17,7 +18,7 @@ import { NOW_PLAYING_FILE, NowPlayingFile } from './now-playing.file.js';
  * restarted Wave shows what a daemon still running plays; the library file is never written for it.
  */
 @Injectable()
-export class NowPlayingService implements OnModuleInit, OnModuleDestroy {
+export class NowPlayingService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(NowPlayingService.name);
   private readonly file: NowPlayingFile;
   private playing: Playing | null = null;
@@ -32,12 +33,27 @@ export class NowPlayingService implements OnModuleInit, OnModuleDestroy {
     config: AppConfig,
     private readonly events: WaveEvents,
     storage: StorageRepository,
+    private readonly leadership: LeadershipService,
   ) {
     this.file = new NowPlayingFile(join(config.dataDir, NOW_PLAYING_FILE), this.logger, storage);
   }
 
   async onModuleInit(): Promise<void> {
     this.playing = await this.file.load();
+  }
+
+  /** An instance that takes the lead (from a leader that died) reads what that leader last kept. */
+  async onApplicationBootstrap(): Promise<void> {
+    // Leading from boot, the file was just read (onModuleInit); a lead taken later reads it again.
+    let booted = false;
+    await this.leadership.whileLeading(
+      'now playing',
+      async () => {
+        if (booted) this.playing = await this.file.load();
+      },
+      () => undefined,
+    );
+    booted = true;
   }
 
   /** The last change reaches the disk before Wave stops. */

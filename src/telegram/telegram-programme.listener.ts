@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { LeadershipService } from '../leadership/leadership.service.js';
 import { OnEvent } from '@nestjs/event-emitter';
 import type { WaveEventMap } from '../bus/wave-events.js';
 import { DAEMON_COMMAND_TOPIC, DAEMON_PROCESS_NAME, type DaemonCommand } from '../contracts/daemon-messages.js';
@@ -17,9 +18,19 @@ export class TelegramProgrammeListener implements OnApplicationBootstrap {
   constructor(
     private readonly pm2: Pm2Repository,
     private readonly programme: ProgrammeService,
+    private readonly leadership: LeadershipService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.leadership.whileLeading(
+      'the look-ahead for a running daemon',
+      () => this.decideForRunningDaemon(),
+      () => undefined,
+    );
+  }
+
+  /** A daemon already running (left by a previous Wave or leader) gets the look-ahead decided again. */
+  private async decideForRunningDaemon(): Promise<void> {
     try {
       const daemon = await this.pm2.describe(DAEMON_PROCESS_NAME);
       if (daemon?.status === 'online') this.programme.decideAgain('a running Telegram daemon was found');

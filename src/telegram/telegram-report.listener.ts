@@ -1,6 +1,7 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { WaveEvents } from '../bus/wave-events.js';
 import { redact } from '../common/redaction.js';
+import { LeadershipService } from '../leadership/leadership.service.js';
 import { Pm2ProcessInfo, Pm2ProcessMessage, Pm2Repository } from '../repositories/pm2.repository.js';
 import {
   DAEMON_PROCESS_NAME,
@@ -47,9 +48,10 @@ export const UNKNOWN_REPORT: Readonly<DaemonReport> = {
  * becomes a domain event (`telegram.status`, `telegram.source`, `telegram.stats`, `telegram.error`,
  * `telegram.daemon.started`); track reports go to now playing's owner. The lifecycle tells it what Wave
  * itself did to the daemon (launched, gone, crashed). Others read copies (view, onAir), never the copy itself.
+ * Only the leader follows the bus: the reports become events (now playing, history, webhooks) once per station.
  */
 @Injectable()
-export class TelegramReportListener implements OnModuleInit, OnModuleDestroy {
+export class TelegramReportListener implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(TelegramReportListener.name);
   private report: DaemonReport = { ...UNKNOWN_REPORT };
   private unsubscribe: (() => void) | null = null;
@@ -59,10 +61,17 @@ export class TelegramReportListener implements OnModuleInit, OnModuleDestroy {
     private readonly events: WaveEvents,
     private readonly nowPlaying: NowPlayingService,
     private readonly store: DocumentStore,
+    private readonly leadership: LeadershipService,
   ) {}
 
-  onModuleInit(): void {
-    this.unsubscribe = this.pm2.onMessage((message) => this.received(message));
+  async onApplicationBootstrap(): Promise<void> {
+    await this.leadership.whileLeading(
+      "the Telegram daemon's reports",
+      () => {
+        this.unsubscribe ??= this.pm2.onMessage((message) => this.received(message));
+      },
+      () => this.onModuleDestroy(),
+    );
   }
 
   onModuleDestroy(): void {
@@ -164,7 +173,9 @@ export class TelegramReportListener implements OnModuleInit, OnModuleDestroy {
     // Connection reports come as they happen; stats also tell a freshly restarted Wave where the daemon stands.
     if (report.connected) this.report.connection = 'connected';
     else if (this.report.connection === 'connected' || this.report.connection === 'unknown') this.report.connection = 'reconnecting';
-    const { event: _event, ...stats } = report;
+    // A Wave that took the lead while the daemon ran has not heard its last source-changed.
+    if (!this.report.source && report.onAir) this.report.source = { kind: report.onAir.source, label: redact(report.onAir.label) };
+    const { event: _event, onAir: _onAir, ...stats } = report;
     this.events.emit('telegram.stats', stats);
   }
 

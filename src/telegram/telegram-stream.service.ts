@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { LeadershipService } from '../leadership/leadership.service.js';
 import { Mutex } from 'async-mutex';
 import { WaveError } from '../common/wave-error.js';
 import { AppConfig } from '../config/app-config.js';
@@ -52,11 +53,23 @@ export class TelegramStreamService implements OnApplicationBootstrap, OnModuleDe
     private readonly config: AppConfig,
     private readonly reports: TelegramReportListener,
     private readonly nowPlaying: NowPlayingService,
+    private readonly leadership: LeadershipService,
   ) {}
 
-  /** Watches PM2's process events, and reattaches to a daemon left running by a previous Wave (no PM2 daemon is launched). */
+  /**
+   * While this instance leads: watches PM2's process events, and reattaches to a daemon left running by a previous
+   * Wave or leader (no PM2 daemon is launched, the daemon is not restarted).
+   */
   async onApplicationBootstrap(): Promise<void> {
-    this.unsubscribe = this.pm2.onProcessEvent((event) => this.onProcessEvent(event));
+    await this.leadership.whileLeading(
+      "the Telegram daemon's lifecycle",
+      () => this.attach(),
+      () => this.onModuleDestroy(),
+    );
+  }
+
+  private async attach(): Promise<void> {
+    this.unsubscribe ??= this.pm2.onProcessEvent((event) => this.onProcessEvent(event));
     try {
       if (await this.pm2.connectIfRunning()) {
         const daemon = await this.describeDaemon();

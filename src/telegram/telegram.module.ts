@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { LeadershipModule } from '../leadership/leadership.module.js';
 import { MediaProbeModule } from '../media/media-probe.module.js';
 import { ProgrammeModule } from '../programme/programme.module.js';
 import { RtmpModule } from '../rtmp/rtmp.module.js';
@@ -17,7 +18,7 @@ import { TelegramSourceService } from './telegram-source.service.js';
 import { TelegramStreamService } from './telegram-stream.service.js';
 
 @Module({
-  imports: [RtmpModule, MediaProbeModule, TracksModule, ProgrammeModule],
+  imports: [RtmpModule, MediaProbeModule, TracksModule, ProgrammeModule, LeadershipModule],
   controllers: [TelegramController, NowPlayingController, LiveController],
   providers: [
     NowPlayingService,

@@ -1,3 +1,4 @@
+import { LeadershipModule } from '../leadership/leadership.module.js';
 import { Module } from '@nestjs/common';
 import { MediaProbeModule } from '../media/media-probe.module.js';
 import { TrackAnalysisController } from './analysis/track-analysis.controller.js';
@@ -11,7 +12,7 @@ import { TracksService } from './tracks.service.js';
 
 /** The track library. It depends on no other feature: changes go out as `tracks.updated`, and others ask through TrackLibrary. */
 @Module({
-  imports: [MediaProbeModule],
+  imports: [MediaProbeModule, LeadershipModule],
   controllers: [TrackAnalysisController, TracksController, LibraryScanController],
   providers: [
     TracksService,

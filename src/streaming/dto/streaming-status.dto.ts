@@ -2,6 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { DestinationStatusDto } from '../../destinations/dto/destination.dto.js';
 import { NowPlayingDto } from '../../telegram/dto/now-playing.dto.js';
 import type {
+  StationLeader,
   RtmpState,
   RtmpStatusView,
   StreamingStatus,
@@ -51,7 +52,29 @@ export class SocketListenersDto {
   admin!: number;
 }
 
+export class StationLeaderDto implements StationLeader {
+  @ApiProperty({
+    description: 'The instance (host, process id and a random part: a restarted instance is a new one)',
+    example: 'wave-1-4711-9f3a2c',
+  })
+  instanceId!: string;
+
+  @ApiProperty({ description: 'Where the other instances reach its API (WAVE_ADVERTISE_URL)', example: 'http://10.0.0.5:6970' })
+  url!: string;
+
+  @ApiProperty({ format: 'date-time', description: 'When it took the lead', example: '2026-01-01T20:00:00.000Z' })
+  since!: string;
+}
+
 export class StreamingStatusDto implements StreamingStatus {
+  @ApiProperty({
+    type: StationLeaderDto,
+    nullable: true,
+    description:
+      'The Wave instance that acts for the station (drives the ingest and the daemon); with several instances, the others forward station commands to it',
+  })
+  leader!: StationLeaderDto | null;
+
   @ApiProperty({ type: RtmpSummaryDto })
   rtmp!: RtmpSummaryDto;
 

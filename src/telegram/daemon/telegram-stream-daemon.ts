@@ -100,6 +100,8 @@ export class TelegramStreamDaemon {
   private readonly liveBackoff = { url: new Backoff(1000, 30_000), rtmp: new Backoff(1000, 5000) };
   private liveRetryTimer: NodeJS.Timeout | null = null;
   private statsTimer: NodeJS.Timeout | null = null;
+  /** What the last `source-changed` (or daemon-started) report said is heard (repeated in each stats report). */
+  private heardSource: { source: DaemonSourceKind; label: string } | null = null;
   /** Reports waiting for their audio to be heard, in the order they were made. */
   private readonly heardQueue: Array<{ heardAt: number; fn: () => void }> = [];
   private heardTimer: NodeJS.Timeout | null = null;
@@ -181,6 +183,8 @@ export class TelegramStreamDaemon {
     this.simulcast.apply([telegramDestination(config), ...(others ?? [])]);
     this.engagePreferred();
     this.statsTimer = setInterval(() => this.reportStats(), this.options.statsIntervalMs ?? 5000);
+    // As daemon-started says it, until the first source-changed.
+    this.heardSource = { source: config.source, label: config.source };
     this.send({ event: 'daemon-started', pid: process.pid, at: iso(performance.now()), source: config.source });
   }
 
@@ -302,6 +306,7 @@ export class TelegramStreamDaemon {
       logger.info(`feeder switched to ${label} (heard in ~${Math.round(heardAt - performance.now())} ms)`);
       this.atHeard(heardAt, () => {
         logger.info(`on air: ${label}`);
+        this.heardSource = { source: kind, label };
         this.send({ event: 'source-changed', source: kind, label, at: iso(heardAt) });
       });
     });
@@ -456,6 +461,7 @@ export class TelegramStreamDaemon {
       reconnects: telegram?.reconnects ?? 0,
       destinations,
       silenceMs: Math.round(this.feeder.silenceMs),
+      ...(this.heardSource ? { onAir: this.heardSource } : {}),
       at: iso(now),
     });
   }

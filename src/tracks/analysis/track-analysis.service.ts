@@ -3,6 +3,7 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { isAbsolute, join } from 'node:path';
 import { WaveEvents, type WaveEventMap } from '../../bus/wave-events.js';
 import { AppConfig } from '../../config/app-config.js';
+import { LeadershipService } from '../../leadership/leadership.service.js';
 import type { AnalysisProgress } from '../../contracts/socket-events.js';
 import { TRACKS_DIR } from '../../contracts/track-library.js';
 import { AudioAnalysisError, AudioAnalysisRepository } from '../../repositories/audio-analysis.repository.js';
@@ -56,16 +57,27 @@ export class TrackAnalysisService implements OnApplicationBootstrap, OnModuleDes
     private readonly analysis: AudioAnalysisRepository,
     private readonly events: WaveEvents,
     config: AppConfig,
+    private readonly leadership: LeadershipService,
   ) {
     this.tracksDir = join(config.dataDir, TRACKS_DIR);
   }
 
-  onApplicationBootstrap(): void {
-    this.bootTimer = setTimeout(() => {
-      this.bootTimer = null;
-      this.request();
-    }, BOOT_DELAY_MS);
-    this.bootTimer.unref();
+  /** The leader measures (one instance, not each): from boot, or from when it takes the lead. */
+  async onApplicationBootstrap(): Promise<void> {
+    let booted = false;
+    await this.leadership.whileLeading(
+      'the loudness analysis',
+      () => {
+        if (booted) return this.request();
+        this.bootTimer = setTimeout(() => {
+          this.bootTimer = null;
+          this.request();
+        }, BOOT_DELAY_MS);
+        this.bootTimer.unref();
+      },
+      () => undefined,
+    );
+    booted = true;
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -97,7 +109,7 @@ export class TrackAnalysisService implements OnApplicationBootstrap, OnModuleDes
 
   /** Measures what is to be measured, unless the job already runs (then it looks again when done). */
   request(): void {
-    if (this.closed) return;
+    if (this.closed || !this.leadership.isLeader) return;
     if (this.loop) {
       this.again = true;
       return;

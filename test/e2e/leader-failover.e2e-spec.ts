@@ -1,0 +1,208 @@
+import Docker from 'dockerode';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StreamingStatus } from '../../src/contracts/socket-events.js';
+import { createDatabase, freePort, makeTempDir, testEnv } from '../env/index.js';
+import { call } from '../env/http.js';
+import { makeCover, liveAudioArgs } from '../env/media.js';
+import { createPm2Home, Pm2Home } from '../env/pm2-home.js';
+import { RtmpIngest, startRtmpIngest } from '../env/rtmp-ingest.js';
+import { waitUntil } from '../env/wait.js';
+import { startWave, WaveServer } from '../env/wave-server.js';
+import { LOUD, QUIET, ToneListener } from '../medium/telegram-daemon.fixtures.js';
+
+// Two Wave instances, one station (one DATA_DIR, one PM2, one Docker engine; SQLite or PostgreSQL), everything real.
+// The first leads: it drives the ingest and the daemon, and the second forwards the station's commands to it. The
+// leader is killed with SIGKILL while the Telegram stream plays: the second leads within 10 s, finds the container and
+// the daemon running, the Telegram side keeps its one publisher session with no gap in the audio, and a DJ who
+// publishes afterwards takes the air (the new leader answers nginx's callback and decides the take-over).
+
+const TELEGRAM_KEY = '1234567890:FailoverKeyFailoverKey';
+const DJ_KEY = 'dj-failover-1a2b3c4d5e';
+const DJ_HZ = 1000;
+const PLAYLIST_HZ = 440;
+/** Issue #16: a second instance leads within 10 s of the leader's death. */
+const FAILOVER_BOUND_MS = 10_000;
+const run = promisify(execFile);
+
+interface TelegramStatus {
+  running: boolean;
+  pid: number | null;
+  restarts: number;
+  live: boolean;
+  source: { kind: string; label: string } | null;
+}
+
+function stopProcess(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
+
+async function metric(server: WaveServer, name: string): Promise<number | undefined> {
+  const text = await (await fetch(`${server.baseUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.split(' ')[1]) : undefined;
+}
+
+const VARIANTS: Array<[string, () => Promise<Record<string, string>>]> = [
+  ['SQLite on one DATA_DIR', () => Promise.resolve({})],
+  ['PostgreSQL', async () => ({ DATABASE_URL: await createDatabase(testEnv.postgresUrl(), 'failover') })],
+];
+
+describe.each(VARIANTS)('leader failover (%s)', (variant, databaseEnv) => {
+  const container = `wave-rtmp-failover-${process.pid}-${variant.startsWith('SQLite') ? 'sqlite' : 'pg'}`;
+  let home: Pm2Home;
+  let telegramIngest: RtmpIngest;
+  let a: WaveServer;
+  let b: WaveServer;
+  let listener: ToneListener | undefined;
+  let dj: ChildProcess | undefined;
+  let rtmpPort: number;
+  const docker = () => new Docker({ socketPath: testEnv.dockerHost().replace('unix://', '') });
+
+  beforeAll(async () => {
+    [home, telegramIngest] = await Promise.all([createPm2Home(), startRtmpIngest()]);
+    const dataDir = await makeTempDir('failover-data');
+    const media = await makeTempDir('failover-media');
+    await Promise.all([
+      ...[1, 2].map((i) =>
+        run('ffmpeg', [
+          ...['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `aevalsrc=${QUIET}*sin(2*PI*440*t):s=44100:d=6`],
+          ...['-ac', '2', '-metadata', `title=Tone ${i}`, join(media, `tone-${i}.mp3`)],
+        ]),
+      ),
+      makeCover(join(media, 'cover.png')),
+    ]);
+    const env = {
+      PM2_HOME: home.path,
+      DOCKER_HOST: testEnv.dockerHost(),
+      RTMP_CALLBACK_PORT: String(await freePort()),
+      ...(await databaseEnv()),
+    };
+    a = await startWave({ dataDir, env });
+    b = await startWave({ dataDir, env });
+    rtmpPort = await freePort();
+    const httpPort = await freePort();
+
+    // Everything through the follower: each command is forwarded to the leader, which acts.
+    const rtmpConfig = await call(b, 'PUT', '/api/stream/rtmp/config', {
+      image: testEnv.rtmpImage(),
+      containerName: container,
+      rtmpPort,
+      httpPort,
+      streamKeys: [DJ_KEY],
+    });
+    expect(rtmpConfig.status, JSON.stringify(rtmpConfig.body)).toBe(200);
+    const started = await call(b, 'POST', '/api/stream/rtmp/start');
+    expect(started.status, JSON.stringify(started.body)).toBe(200);
+    for (const i of [1, 2]) expect((await call(b, 'POST', '/api/tracks', { path: join(media, `tone-${i}.mp3`) })).status).toBe(201);
+    const telegramConfig = await call(b, 'PUT', '/api/stream/telegram/config', {
+      serverUrl: telegramIngest.rtmpsServerUrl,
+      streamKey: TELEGRAM_KEY,
+      coverImage: join(media, 'cover.png'),
+    });
+    expect(telegramConfig.status, JSON.stringify(telegramConfig.body)).toBe(200);
+    expect((await call(b, 'POST', '/api/stream/telegram/start')).status).toBe(200);
+  });
+
+  afterAll(async () => {
+    if (dj) await stopProcess(dj, 'SIGKILL');
+    await listener?.stop();
+    if (b) {
+      await call(b, 'POST', '/api/stream/telegram/stop').catch(() => undefined);
+      await call(b, 'POST', '/api/stream/rtmp/stop').catch(() => undefined);
+    }
+    await Promise.all([a?.dispose(), b?.dispose()]);
+    await home?.dispose();
+    await telegramIngest?.stop();
+    const leftovers = await docker()
+      .listContainers({ all: true, filters: { name: [container] } })
+      .catch(() => []);
+    for (const c of leftovers) await docker().getContainer(c.Id).remove({ force: true });
+  });
+
+  it('one instance leads, the other forwards; the leader killed mid-stream is replaced within 10 s, the stream goes on, and a DJ still takes the air', async () => {
+    // A leads (it started first); both say so, and B answered the commands above by forwarding them to A.
+    const statusA = (await call<StreamingStatus>(a, 'GET', '/api/streaming/status')).body;
+    const statusB = (await call<StreamingStatus>(b, 'GET', '/api/streaming/status')).body;
+    expect(statusA.leader).not.toBeNull();
+    expect(statusB.leader).toEqual(statusA.leader);
+    expect(statusA.leader!.url).toBe(a.baseUrl);
+    expect(await metric(a, 'wave_leader')).toBe(1);
+    expect(await metric(b, 'wave_leader')).toBe(0);
+    expect(a.output()).toMatch(/leads the station/);
+    expect(b.output()).not.toMatch(/leads the station/);
+
+    // The playlist on the air at the Telegram side, one session.
+    const [session] = await waitUntil(
+      async () => {
+        const found = await telegramIngest.publishers('s');
+        return found.length === 1 && found[0].audioCodec ? found : undefined;
+      },
+      15_000,
+      'the daemon to publish to the Telegram-side ingest',
+    );
+    listener = new ToneListener(`${telegramIngest.rtmpUrl('s')}${TELEGRAM_KEY}`);
+    await waitUntil(() => listener!.receivedAny, 10_000, 'the listener to hear the playlist');
+    const before = (await call<TelegramStatus>(b, 'GET', '/api/stream/telegram/status')).body;
+    expect(before).toMatchObject({ running: true, restarts: 0 });
+    const containerBefore = await docker().getContainer(container).inspect();
+
+    // The leader dies.
+    const killedAt = Date.now();
+    a.process.kill('SIGKILL');
+    const newLeader = await waitUntil(
+      async () => {
+        const status = await call<StreamingStatus>(b, 'GET', '/api/streaming/status').catch(() => undefined);
+        return status?.status === 200 && status.body.leader && status.body.leader.instanceId !== statusA.leader!.instanceId
+          ? status.body.leader
+          : undefined;
+      },
+      FAILOVER_BOUND_MS + 5000,
+      'the second instance to lead',
+    );
+    const failoverMs = Date.now() - killedAt;
+    console.info(`[failover, ${variant}] leader killed → the second instance leads in ${failoverMs} ms`);
+    expect(failoverMs).toBeLessThanOrEqual(FAILOVER_BOUND_MS);
+    expect(newLeader.url).toBe(b.baseUrl);
+    expect(await metric(b, 'wave_leader')).toBe(1);
+
+    // It found the daemon and the container running: neither was restarted, and the Telegram side kept its session.
+    const after = await waitUntil(
+      async () => {
+        const status = (await call<TelegramStatus>(b, 'GET', '/api/stream/telegram/status')).body;
+        return status.source?.kind === 'playlist' ? status : undefined;
+      },
+      10_000,
+      'the new leader to learn what is on the air',
+    );
+    expect(after).toMatchObject({ running: true, restarts: 0, pid: before.pid });
+    const containerAfter = await docker().getContainer(container).inspect();
+    expect(containerAfter.Id).toBe(containerBefore.Id);
+    expect(containerAfter.State.StartedAt).toBe(containerBefore.State.StartedAt);
+    expect((await telegramIngest.publishers('s')).map((p) => p.publisher.id)).toEqual([session.publisher.id]);
+    const gaps = listener.gaps(200, { from: killedAt - 1000, to: Date.now() });
+    expect(gaps, JSON.stringify(gaps)).toEqual([]);
+
+    // A DJ publishes: the new leader answers the callback and puts them on the air, on the same session.
+    const djStartedAt = Date.now();
+    dj = spawn('ffmpeg', liveAudioArgs(`aevalsrc=${LOUD}*sin(2*PI*${DJ_HZ}*t):s=44100`, `rtmp://127.0.0.1:${rtmpPort}/live/${DJ_KEY}`), {
+      stdio: 'ignore',
+    });
+    const djHeard = await waitUntil(() => listener!.firstHeard(DJ_HZ, djStartedAt), 10_000, 'the DJ heard at the Telegram-side ingest');
+    console.info(`[failover, ${variant}] DJ after the failover heard at the Telegram side in ${djHeard.at - djStartedAt} ms`);
+    await waitUntil(
+      async () => (await call<TelegramStatus>(b, 'GET', '/api/stream/telegram/status')).body.live,
+      5000,
+      'status: the DJ on the air',
+    );
+    await stopProcess(dj, 'SIGINT');
+    await waitUntil(() => listener!.firstHeard(PLAYLIST_HZ, Date.now() - 200), 10_000, 'the playlist back after the DJ');
+    expect((await telegramIngest.publishers('s')).map((p) => p.publisher.id)).toEqual([session.publisher.id]);
+  });
+});
