@@ -31,7 +31,8 @@ const { version, license } = createRequire(import.meta.url)('../package.json') a
 export async function createWaveApp(config: AppConfig, winston: WinstonLogger, accessLog: AccessLog): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: false,
+    // Only the proxies the operator names (WAVE_TRUST_PROXY) may say who the client is: request.ip is then the client.
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     requestIdHeader: 'x-request-id',
     // No Nest middleware (MiddlewareConsumer) in Wave: without @fastify/middie a request skips its hook.
     skipMiddie: true,

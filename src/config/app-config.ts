@@ -27,6 +27,8 @@ export class AppConfig {
   readonly trackUploadMaxBytes: number;
   /** Which private hosts configured stream URLs may point at (WAVE_OUTBOUND_ALLOW). */
   readonly outbound: OutboundPolicy;
+  /** Reverse proxies and instances whose X-Forwarded-For is believed (WAVE_TRUST_PROXY); empty: none. */
+  readonly trustedProxies: string[];
   /** Where other instances reach this one's API (WAVE_ADVERTISE_URL); unset: worked out at boot (LeadershipService). */
   readonly advertiseUrl?: string;
 
@@ -52,6 +54,9 @@ export class AppConfig {
     this.databaseUrl = env.DATABASE_URL;
     this.trackUploadMaxBytes = env.TRACK_UPLOAD_MAX_MB * 1024 * 1024;
     this.outbound = OutboundPolicy.parse(env.WAVE_OUTBOUND_ALLOW);
+    this.trustedProxies = env.WAVE_TRUST_PROXY.split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
     this.advertiseUrl = env.WAVE_ADVERTISE_URL?.replace(/\/$/, '');
   }
 

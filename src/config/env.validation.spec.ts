@@ -47,4 +47,18 @@ describe('validateEnvironment', () => {
   it('ignores variables it does not know', () => {
     expect(() => validateEnvironment({ PATH: '/usr/bin', HOME: '/root' })).not.toThrow();
   });
+
+  it.each(['127.0.0.1', '10.0.0.0/8, ::1', 'loopback,uniquelocal', 'fd00::/8'])('takes WAVE_TRUST_PROXY %j', (value) => {
+    expect(validateEnvironment({ WAVE_TRUST_PROXY: value }).WAVE_TRUST_PROXY).toBe(value);
+  });
+
+  it.each(['proxy.lan', '10.0.0.0/33', '10.0.0.1/8/1', '*'])('refuses WAVE_TRUST_PROXY %j, naming the entry', (value) => {
+    expect(() => validateEnvironment({ WAVE_TRUST_PROXY: value })).toThrow(/^WAVE_TRUST_PROXY: .* is not an IP address/);
+  });
+
+  it('takes WAVE_ADVERTISE_URL as an origin only', () => {
+    expect(validateEnvironment({ WAVE_ADVERTISE_URL: 'http://10.0.0.5:6970' }).WAVE_ADVERTISE_URL).toBe('http://10.0.0.5:6970');
+    expect(() => validateEnvironment({ WAVE_ADVERTISE_URL: 'http://10.0.0.5:6970/api' })).toThrow(/^WAVE_ADVERTISE_URL: /);
+    expect(() => validateEnvironment({ WAVE_ADVERTISE_URL: 'ftp://10.0.0.5' })).toThrow(/^WAVE_ADVERTISE_URL: /);
+  });
 });

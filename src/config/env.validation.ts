@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { isIP } from 'node:net';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateBy, validateSync } from 'class-validator';
 import { InvalidOutboundAllowanceError, OutboundPolicy } from '../common/outbound-policy.js';
@@ -26,6 +27,37 @@ function IsOutboundAllowance(): PropertyDecorator {
   return ValidateBy({
     name: 'isOutboundAllowance',
     validator: { validate: (value: unknown) => problem(value) === null, defaultMessage: (args) => problem(args?.value) ?? '' },
+  });
+}
+
+/** proxy-addr's names for address ranges, which Fastify's trustProxy takes beside addresses and networks. */
+const TRUSTED_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** Each entry an IP address, a network (address/prefix) or one of TRUSTED_RANGE_NAMES. */
+export function trustedProxyProblem(value: unknown): string | null {
+  if (typeof value !== 'string') return 'must be a comma-separated list';
+  for (const entry of value
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    if (TRUSTED_RANGE_NAMES.has(entry)) continue;
+    const [address, prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (!family || !prefixOk || extra !== undefined)
+      return `${JSON.stringify(entry)} is not an IP address, a network such as 10.0.0.0/8, or one of loopback, linklocal, uniquelocal`;
+  }
+  return null;
+}
+
+function IsTrustedProxyList(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isTrustedProxyList',
+    validator: {
+      validate: (value: unknown) => trustedProxyProblem(value) === null,
+      defaultMessage: (args) => trustedProxyProblem(args?.value) ?? '',
+    },
   });
 }
 
@@ -70,6 +102,13 @@ export class EnvironmentVariables {
   @Transform(toBool)
   @IsBoolean()
   WAVE_PROTECT_READS = false;
+
+  /**
+   * Reverse proxies (and the other Wave instances, which forward to the leader) whose `X-Forwarded-For` tells the
+   * client's address, for rate limits and logs: addresses, networks, `loopback`, `linklocal`, `uniquelocal`. Empty: none.
+   */
+  @IsTrustedProxyList()
+  WAVE_TRUST_PROXY = '';
 
   /** Comma-separated origins allowed by CORS; empty sends no CORS headers; `*` allows any. */
   @IsString()

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forwardedToLeader } from './leader-forwarding.js';
+import { forwardedFor, forwardedToLeader } from './leader-forwarding.js';
 
 describe('forwardedToLeader: what a follower hands to the leader', () => {
   it.each([
@@ -30,5 +30,17 @@ describe('forwardedToLeader: what a follower hands to the leader', () => {
     ['POST', '/rtmp/on_publish', false, 'not the API'],
   ])('%s %s → %s (%s)', (method, url, expected) => {
     expect(forwardedToLeader(method, url)).toBe(expected);
+  });
+});
+
+describe('forwardedFor: the X-Forwarded-For chain a follower sends on', () => {
+  it.each([
+    [undefined, '10.0.0.9', '10.0.0.9'],
+    ['203.0.113.7', '10.0.0.9', '203.0.113.7, 10.0.0.9'],
+    ['203.0.113.7, 198.51.100.2', '10.0.0.9', '203.0.113.7, 198.51.100.2, 10.0.0.9'],
+    [['203.0.113.7', '198.51.100.2'], '10.0.0.9', '203.0.113.7, 198.51.100.2, 10.0.0.9'],
+    ['203.0.113.7', undefined, '203.0.113.7'],
+  ])('%j from %s → %j', (chain, from, expected) => {
+    expect(forwardedFor(chain, from)).toBe(expected);
   });
 });

@@ -52,7 +52,12 @@ export async function registerLeaderForwarding(fastify: FastifyInstance, leaders
     // A multipart body is still unread: hand its stream on as it comes (reply-from streams a body that is a stream).
     if (request.isMultipart()) request.body = request.raw;
     return reply.from(`${leader.url}${request.url}`, {
-      rewriteRequestHeaders: (_request, headers) => ({ ...headers, [FORWARDED_BY_HEADER]: leadership.instanceId }),
+      // As a proxy does: the leader believes it where WAVE_TRUST_PROXY names this instance, so limits stay per client.
+      rewriteRequestHeaders: (_request, headers) => ({
+        ...headers,
+        'x-forwarded-for': forwardedFor(request.headers['x-forwarded-for'], request.socket.remoteAddress),
+        [FORWARDED_BY_HEADER]: leadership.instanceId,
+      }),
       onError: (failed, { error }) => {
         logger.warn(`could not forward ${request.method} ${request.url.split('?')[0]} to the leader at ${leader.url}: ${error.message}`);
         void refuse(
@@ -64,6 +69,16 @@ export async function registerLeaderForwarding(fastify: FastifyInstance, leaders
       },
     });
   });
+}
+
+/** The X-Forwarded-For chain with the address this hop came from appended. */
+export function forwardedFor(chain: string | string[] | undefined, from: string | undefined): string {
+  const hops = (Array.isArray(chain) ? chain : chain ? [chain] : [])
+    .flatMap((h) => h.split(','))
+    .map((h) => h.trim())
+    .filter(Boolean);
+  if (from) hops.push(from);
+  return hops.join(', ');
 }
 
 /** The part of a reply `refuse` uses (reply-from's onError hands over a reply of a wider server type). */

@@ -100,6 +100,8 @@ export class LeaderLockRepository {
     // timeout 0: a lock another process holds is SQLITE_BUSY at once, not a wait on the event loop.
     const file = new SQLite(join(this.config.dataDir, LEADER_LOCK_FILE), { timeout: 0 });
     try {
+      // The journal in memory: the lock leaves no `-journal` file beside it (nothing is ever written).
+      file.pragma('journal_mode = MEMORY');
       file.exec('BEGIN EXCLUSIVE');
     } catch (error) {
       file.close();

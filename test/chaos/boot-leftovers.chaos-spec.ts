@@ -135,10 +135,11 @@ describe('boot with leftovers and wrong paths', () => {
     for (const name of orphans) await writeFile(join(dataDir, name), JSON.stringify({ streamKey: key }), { mode: 0o600 });
     const wave = await startWave({ dataDir, logDir, env: { PM2_HOME: pm2Home } });
     try {
-      // The documents, the database and the ingest's key file (made at boot), nothing else (SQLite's -wal and -shm while it runs).
+      // The documents, the database, the ingest's key file and the leader lock (made at boot), nothing else (SQLite's
+      // -wal and -shm while it runs).
       const entries = (await readdir(dataDir)).filter((f) => f !== 'wave.db-wal' && f !== 'wave.db-shm');
       expect(entries.sort()).toEqual(
-        [...DOCUMENTS, 'rtmp-ingest.key', 'stream-destinations.json', 'telegram-live-override.json', 'wave.db'].sort(),
+        [...DOCUMENTS, 'rtmp-ingest.key', 'stream-destinations.json', 'telegram-live-override.json', 'wave-leader.lock', 'wave.db'].sort(),
       );
     } finally {
       await wave.dispose();

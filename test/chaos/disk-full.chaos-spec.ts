@@ -120,6 +120,7 @@ describe.skipIf(!canMount)('DATA_DIR on a nearly full disk (tmpfs, needs root on
       'streaming-config.json',
       'telegram-config.json',
       'telegram-live-override.json',
+      'wave-leader.lock',
       'wave.db',
     ];
     const withoutWal = async () => (await readdir(dataDir)).filter((f) => f !== 'wave.db-wal' && f !== 'wave.db-shm').sort();
