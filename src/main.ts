@@ -14,6 +14,13 @@ const SHUTDOWN_DEADLINE_MS = 10_000;
 
 async function bootstrap(): Promise<void> {
   loadDotenv({ quiet: true });
+  // PM2's cluster mode hands one port to all its workers: a follower could never reach the instance that leads.
+  if (process.env.exec_mode === 'cluster_mode') {
+    process.stderr.write(
+      'Wave cannot start: PM2\'s cluster mode shares one PORT between instances, so they cannot forward to the one that leads; run several fork-mode instances, each with its own PORT and SOCKET_PORT (README, "Several instances")\n',
+    );
+    process.exit(1);
+  }
   let config: AppConfig;
   try {
     config = new AppConfig(validateEnvironment(process.env));

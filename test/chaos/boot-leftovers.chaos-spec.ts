@@ -63,6 +63,19 @@ describe('boot with leftovers and wrong paths', () => {
     expect(stdout + stderr).not.toMatch(STACK_FRAME);
   });
 
+  it("PM2's cluster mode (its workers share one port): one line saying to run fork-mode instances, exit 1", async () => {
+    const { code, stdout, stderr } = await runUntilExit({
+      DATA_DIR: dataDir,
+      LOG_DIR: logDir,
+      PM2_HOME: pm2Home,
+      exec_mode: 'cluster_mode',
+    });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^Wave cannot start: PM2's cluster mode shares one PORT between instances, .* run several fork-mode instances/);
+    expect(stderr.split('\n')).toHaveLength(2);
+    expect(stdout + stderr).not.toMatch(STACK_FRAME);
+  });
+
   it('a DATABASE_URL nothing answers at: one line naming it without its password, exit 1', async () => {
     const port = await freePort();
     const url = `postgres://wave:db-secret-123@127.0.0.1:${port}/wave`;
