@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import type { WebhookEventType } from '../contracts/webhooks.js';
 import type { DestinationConnection, DestinationState } from '../contracts/destinations.js';
 import type { StatsMessage, UpcomingAcceptedMessage, UpcomingItem } from '../contracts/daemon-messages.js';
 import type {
@@ -56,6 +57,8 @@ export interface WaveEventMap {
   'telegram.stats': Omit<StatsMessage, 'event'>;
   /** The daemon reported an error, or exited without being asked to (message redacted). */
   'telegram.error': { code: string; message: string; at: string };
+  /** One attempt to deliver a webhook event: delivered, to be retried, or given up (`failed`). */
+  'webhook.attempted': { webhookId: string; type: WebhookEventType; outcome: 'delivered' | 'retrying' | 'failed'; at: string };
   /** This instance took the station's lead (`leader`) or lost it; `leaderId` is the instance that leads, when known. */
   'leadership.changed': { instanceId: string; leader: boolean; leaderId: string | null; at: string };
   /** A request failed on Wave's side (status ≥ 500): what the on-call engineer should see live. */

@@ -2,6 +2,7 @@ import { LeadershipService } from '../leadership/leadership.service.js';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { OnEvent } from '@nestjs/event-emitter';
+import type { WaveEventMap } from '../bus/wave-events.js';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DESTINATION_STATES, type DestinationStatus } from '../contracts/destinations.js';
@@ -40,6 +41,13 @@ export class MetricsService implements OnModuleInit {
   });
 
   readonly streamReconnects: Counter;
+
+  readonly webhookAttempts = new Counter({
+    name: 'wave_webhook_deliveries_total',
+    help: 'Attempts to deliver webhook events by this instance, by event type and outcome (delivered, retrying, failed)',
+    labelNames: ['type', 'outcome'] as const,
+    registers: [this.registry],
+  });
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -169,6 +177,11 @@ export class MetricsService implements OnModuleInit {
   @OnEvent('track.changed')
   countTrackChange(): void {
     this.trackChanges.inc();
+  }
+
+  @OnEvent('webhook.attempted')
+  countWebhookAttempt({ type, outcome }: WaveEventMap['webhook.attempted']): void {
+    this.webhookAttempts.inc({ type, outcome });
   }
 
   /** Times every HTTP request by its route template (not its URL, so the label set stays small). */

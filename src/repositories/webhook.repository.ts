@@ -155,7 +155,10 @@ export class WebhookRepository {
     );
   }
 
-  /** Each webhook's first pending delivery (the one that must go before any later one of the same webhook). */
+  /**
+   * Each enabled webhook's first pending delivery (the one that must go before any later one of the same webhook).
+   * A disabled webhook's deliveries wait, in order, until it is enabled again (or they grow too old and fail).
+   */
   async heads(): Promise<StoredDelivery[]> {
     return this.run(async () => {
       const firsts = this.db
@@ -167,6 +170,8 @@ export class WebhookRepository {
       const rows = await this.db
         .selectFrom('webhook_deliveries as d')
         .innerJoin(firsts, (join) => join.onRef('firsts.webhook_id', '=', 'd.webhook_id').onRef('firsts.seq', '=', 'd.seq'))
+        .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
+        .where('w.enabled', '=', 1)
         .selectAll('d')
         .execute();
       return rows.map(toDelivery);

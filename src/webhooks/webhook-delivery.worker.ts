@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
 import { redact } from '../common/redaction.js';
+import { WaveEvents } from '../bus/wave-events.js';
 import { AppConfig } from '../config/app-config.js';
 import { WebhookHttpRepository, WebhookPostError } from '../repositories/webhook-http.repository.js';
 import { type StoredDelivery, WebhookRepository } from '../repositories/webhook.repository.js';
@@ -43,6 +44,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     private readonly repository: WebhookRepository,
     private readonly http: WebhookHttpRepository,
     private readonly config: AppConfig,
+    private readonly events: WaveEvents,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -135,6 +137,12 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
       // The lease runs out and the delivery is tried again: at least once, never lost.
       this.logger.warn(`webhook delivery ${delivery.id} not recorded: ${(failure as Error).message}`);
     }
+    this.events.emit('webhook.attempted', {
+      webhookId: webhook.id,
+      type: delivery.type,
+      outcome: delivered ? 'delivered' : givenUp ? 'failed' : 'retrying',
+      at: at.toISOString(),
+    });
     if (!delivered)
       this.logger.warn(`webhook ${webhook.id} delivery ${delivery.id} (${delivery.type}) attempt ${attempts} failed: ${error}`);
   }

@@ -179,6 +179,15 @@ describe('Webhooks end to end (Wave → a local receiver; the real daemon under 
     const allIds = receiver.received.map((r) => r.headers['webhook-id']);
     const delivered = (await log()).filter((d) => d.status === 'delivered').map((d) => d.id);
     for (const id of delivered) expect(allIds).toContain(id);
+    // /metrics counted the attempts: every delivery, and the retries while it was down.
+    const metrics = await (await fetch(`${wave.baseUrl}/metrics`)).text();
+    const total = (outcome: string) =>
+      [...metrics.matchAll(new RegExp(`^wave_webhook_deliveries_total\\{type="[^"]+",outcome="${outcome}"\\} (\\d+)$`, 'gm'))].reduce(
+        (sum, m) => sum + Number(m[1]),
+        0,
+      );
+    expect(total('delivered')).toBeGreaterThanOrEqual(delivered.length);
+    expect(total('retrying')).toBeGreaterThanOrEqual(1);
     console.info(
       `[webhooks] ${missed.length} deliveries made while the receiver was down; all delivered within ${Date.now() - backAt} ms of its return, in order`,
     );

@@ -84,6 +84,14 @@ describe.each(DATABASES)('webhook repository on %s', (_name, open) => {
     expect((await repository.heads()).find((d) => d.id === 'd2')?.seq).toBe(seqBase + 2);
   });
 
+  it("holds a disabled webhook's deliveries, in order, until it is enabled again", async () => {
+    const webhook = (await repository.get('wh_a'))!;
+    await repository.update({ ...webhook, enabled: false });
+    expect((await repository.heads()).map((d) => d.id)).toEqual(['d3']);
+    await repository.update({ ...webhook, enabled: true });
+    expect((await repository.heads()).map((d) => d.id).sort()).toEqual(['d2', 'd3']);
+  });
+
   it('lets one of several racing claims win, and none while the lease holds', async () => {
     const claims = await Promise.all([1, 2, 3, 4].map(() => repository.claim('d2', 5000, 20_000)));
     expect(claims.filter(Boolean)).toHaveLength(1);
