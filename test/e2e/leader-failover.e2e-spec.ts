@@ -1,5 +1,6 @@
 import Docker from 'dockerode';
 import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,12 +64,13 @@ describe.each(VARIANTS)('leader failover (%s)', (variant, databaseEnv) => {
   let listener: ToneListener | undefined;
   let dj: ChildProcess | undefined;
   let rtmpPort: number;
+  let media: string;
   const docker = () => new Docker({ socketPath: testEnv.dockerHost().replace('unix://', '') });
 
   beforeAll(async () => {
     [home, telegramIngest] = await Promise.all([createPm2Home(), startRtmpIngest()]);
     const dataDir = await makeTempDir('failover-data');
-    const media = await makeTempDir('failover-media');
+    media = await makeTempDir('failover-media');
     await Promise.all([
       ...[1, 2].map((i) =>
         run('ffmpeg', [
@@ -137,6 +139,20 @@ describe.each(VARIANTS)('leader failover (%s)', (variant, databaseEnv) => {
     expect(await metric(b, 'wave_leader')).toBe(0);
     expect(a.output()).toMatch(/leads the station/);
     expect(b.output()).not.toMatch(/leads the station/);
+
+    // An upload through the follower: its multipart body streams to the leader, which stores it.
+    const form = new FormData();
+    form.append('title', 'Through the follower');
+    form.append('file', new Blob([await readFile(join(media, 'tone-1.mp3'))]), 'follower.mp3');
+    const uploaded = await fetch(`${b.baseUrl}/api/tracks/upload`, { method: 'POST', body: form });
+    const stored = (await uploaded.json()) as { id: string; title: string };
+    expect(uploaded.status, JSON.stringify(stored)).toBe(201);
+    expect(stored.title).toBe('Through the follower');
+    expect((await call(a, 'GET', `/api/tracks/${stored.id}`)).body).toMatchObject({ id: stored.id, title: 'Through the follower' });
+    // Bad input through the follower: the leader's 400, naming the field, passed on as it is.
+    const refused = await call<{ message: string[] }>(b, 'POST', '/api/tracks', { path: 42 });
+    expect(refused.status).toBe(400);
+    expect(refused.body.message.join(' ')).toMatch(/path/);
 
     // The playlist on the air at the Telegram side, one session.
     const [session] = await waitUntil(
