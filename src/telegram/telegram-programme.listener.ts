@@ -46,6 +46,8 @@ export class TelegramProgrammeListener implements OnApplicationBootstrap {
 
   @OnEvent('programme.upcoming')
   async upcoming({ items }: WaveEventMap['programme.upcoming']): Promise<void> {
+    // Only the leader talks to the daemon (an instance that lost the lead may still have a schedule timer armed).
+    if (!this.leadership.isLeader) return;
     const command: DaemonCommand = { command: 'set-upcoming', items };
     try {
       const daemon = await this.pm2.describe(DAEMON_PROCESS_NAME);
