@@ -11,6 +11,7 @@ import { DocumentStore } from '../src/documents/document-store.service.js';
 import { validateEnvironment } from '../src/config/env.validation.js';
 import { AudioAnalysisRepository } from '../src/repositories/audio-analysis.repository.js';
 import { DockerRepository } from '../src/repositories/docker.repository.js';
+import { FileLockRepository } from '../src/repositories/file-lock.repository.js';
 import { NginxStatRepository } from '../src/repositories/nginx-stat.repository.js';
 import { Pm2Repository } from '../src/repositories/pm2.repository.js';
 import { ProcessRepository } from '../src/repositories/process.repository.js';
@@ -42,8 +43,8 @@ export const RTMP_TEST_PROVIDERS: Provider[] = [
 ];
 
 /**
- * A stateful fake of every repository (the one list in src/repositories/repositories.module.ts), but storage:
- * the real StorageRepository, on the temp DATA_DIR the spec owns.
+ * A stateful fake of every repository (the one list in src/repositories/repositories.module.ts), but storage and
+ * file locks: the real StorageRepository and FileLockRepository, on the temp DATA_DIR the spec owns.
  */
 export interface FakeRepositories {
   audioAnalysis: FakeAudioAnalysisRepository;
@@ -52,6 +53,7 @@ export interface FakeRepositories {
   pm2: FakePm2Repository;
   process: FakeProcessRepository;
   storage: StorageRepository;
+  fileLock: FileLockRepository;
 }
 
 export function newFakeRepositories(): FakeRepositories {
@@ -62,6 +64,7 @@ export function newFakeRepositories(): FakeRepositories {
     pm2: new FakePm2Repository(),
     process: new FakeProcessRepository(),
     storage: new StorageRepository(),
+    fileLock: new FileLockRepository(),
   };
 }
 
@@ -74,6 +77,7 @@ export function fakeRepositoryProviders(fakes: FakeRepositories): Provider[] {
     { provide: Pm2Repository, useValue: fakes.pm2 },
     { provide: ProcessRepository, useValue: fakes.process },
     { provide: StorageRepository, useValue: fakes.storage },
+    { provide: FileLockRepository, useValue: fakes.fileLock },
   ];
 }
 

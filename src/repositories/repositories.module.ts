@@ -2,6 +2,7 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { Database } from '../database/database.js';
 import { AudioAnalysisRepository } from './audio-analysis.repository.js';
 import { DockerRepository } from './docker.repository.js';
+import { FileLockRepository } from './file-lock.repository.js';
 import { NginxStatRepository } from './nginx-stat.repository.js';
 import { PlayHistoryRepository } from './play-history.repository.js';
 import { PlaylistRepository } from './playlist.repository.js';
@@ -22,6 +23,7 @@ import { WebhookRepository } from './webhook.repository.js';
 export const REPOSITORIES = [
   AudioAnalysisRepository,
   DockerRepository,
+  FileLockRepository,
   NginxStatRepository,
   Pm2Repository,
   ProcessRepository,

@@ -11,6 +11,8 @@ export interface FileInfo {
   isDirectory: boolean;
   /** A regular file (not a directory, device, socket or FIFO). */
   isFile: boolean;
+  /** The inode: a durable write renames a new file into place, so another process's write changes it (mtimes are coarse). */
+  ino?: number;
 }
 
 /** What a folder entry is, as the folder itself says (a link is not followed to tell). */
@@ -91,7 +93,7 @@ export class StorageRepository implements DurableFileSystem {
   async stat(path: string): Promise<FileInfo | null> {
     try {
       const info = await stat(path);
-      return { size: info.size, mtimeMs: info.mtimeMs, isDirectory: info.isDirectory(), isFile: info.isFile() };
+      return { size: info.size, mtimeMs: info.mtimeMs, isDirectory: info.isDirectory(), isFile: info.isFile(), ino: info.ino };
     } catch (error) {
       if (isMissing(error)) return null;
       throw error;
