@@ -10,6 +10,7 @@ describe('databaseError', () => {
     [{ code: 'SQLITE_FULL', message: 'database or disk is full' }, 507, 'insufficient_storage'],
     [{ code: '53100', message: 'could not extend file' }, 507, 'insufficient_storage'],
     [{ code: 'SQLITE_BUSY', message: 'database is locked' }, 503, 'database_busy'],
+    [{ code: 'SQLITE_BUSY_SNAPSHOT', message: 'database is locked' }, 503, 'database_busy'],
     [{ code: '57014', message: 'canceling statement due to statement timeout' }, 503, 'database_busy'],
     [{ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:5432' }, 503, 'database_unavailable'],
     [{ message: 'Connection terminated due to connection timeout' }, 503, 'database_unavailable'],

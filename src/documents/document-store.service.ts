@@ -5,7 +5,7 @@ import { validateSync, ValidationError } from 'class-validator';
 import { join } from 'node:path';
 import { StartupError } from '../common/startup-error.js';
 import { WaveError } from '../common/wave-error.js';
-import { StorageRepository } from '../repositories/storage.repository.js';
+import { type FileInfo, StorageRepository } from '../repositories/storage.repository.js';
 import { AppConfig } from '../config/app-config.js';
 import { isOrphanedTempFile } from '../repositories/durable-file.js';
 import { FileLockBusyError, FileLockRepository, lockPathOf } from '../repositories/file-lock.repository.js';
@@ -193,8 +193,10 @@ export class DocumentStore implements OnModuleInit {
   private async loadStored<T extends object>(def: DocumentDefinition<T>, phase: Phase): Promise<T | null> {
     const path = this.pathOf(def);
     let text: string;
+    let info: FileInfo;
     try {
-      text = await this.storage.readText(path);
+      // The text and the stat of one file: another instance may rename its write into place at any moment.
+      ({ text, info } = await this.storage.readTextWithInfo(path));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw this.unreadable(def, phase, describeFileError(error));
       return null;
@@ -209,7 +211,7 @@ export class DocumentStore implements OnModuleInit {
       await this.write(def, defaults, phase);
       return structuredClone(defaults);
     }
-    this.remember(path, value, await this.storage.stat(path));
+    this.remember(path, value, info);
     return value;
   }
 

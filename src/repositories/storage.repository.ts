@@ -56,6 +56,24 @@ export class StorageRepository implements DurableFileSystem {
     return readFile(path, 'utf8');
   }
 
+  /**
+   * The file's text with the size, mtime and inode of the very file read (one handle): a stat after the read may
+   * see another process's file renamed into place meanwhile. Rejects with ENOENT when it does not exist.
+   */
+  async readTextWithInfo(path: string): Promise<{ text: string; info: FileInfo }> {
+    const file = await open(path, 'r');
+    try {
+      const info = await file.stat();
+      const text = await file.readFile('utf8');
+      return {
+        text,
+        info: { size: info.size, mtimeMs: info.mtimeMs, isDirectory: info.isDirectory(), isFile: info.isFile(), ino: info.ino },
+      };
+    } finally {
+      await file.close();
+    }
+  }
+
   /** Replaces `path` with `data`, fully on disk or not changed at all (see writeFileDurably). */
   writeDurably(path: string, data: Buffer, mode: number): Promise<void> {
     return writeFileDurably(path, data, { mode }, this);
