@@ -17,6 +17,7 @@ import { securityHeaders } from './common/security-headers.js';
 import { WaveValidationPipe } from './common/wave-validation.pipe.js';
 import { AppConfig } from './config/app-config.js';
 import { Database } from './database/database.js';
+import { FileLockRepository } from './repositories/file-lock.repository.js';
 import { WaveSocketAdapter } from './realtime/wave-socket.adapter.js';
 
 /** Largest JSON body accepted; uploads go through multipart with their own limit. */
@@ -54,7 +55,10 @@ export async function createWaveApp(config: AppConfig, winston: WinstonLogger, a
         });
     },
   });
-  const database = await Database.open(config);
+  const fileLocks = new FileLockRepository();
+  const database = await Database.open(config, {
+    exclusive: (file, migrate) => fileLocks.withLock(file, migrate, fileLocks.timings.patientWaitMs),
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, database), adapter, {
     logger: WinstonModule.createLogger({ instance: winston }),
     bufferLogs: true,

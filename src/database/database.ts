@@ -37,8 +37,16 @@ export class Database implements OnApplicationShutdown {
     readonly location: string,
   ) {}
 
-  /** Opens the database and applies every migration not yet applied (Kysely's Migrator locks against other instances). */
-  static async open(config: Pick<AppConfig, 'dataDir' | 'databaseUrl'>): Promise<Database> {
+  /**
+   * Opens the database and applies every migration not yet applied. On PostgreSQL, Kysely's Migrator locks against
+   * other instances; on SQLite it has no lock (it counts on one connection), so two instances booting together on one
+   * wave.db both created its tables (`table "tracks" already exists`): there `exclusive` (the app passes the file's
+   * cross-process lock) runs the migrations, one instance after the other.
+   */
+  static async open(
+    config: Pick<AppConfig, 'dataDir' | 'databaseUrl'>,
+    options: { exclusive?: (file: string, migrate: () => Promise<void>) => Promise<void> } = {},
+  ): Promise<Database> {
     let database: Database;
     try {
       database = config.databaseUrl ? Database.postgres(config.databaseUrl) : Database.sqlite(join(config.dataDir, SQLITE_FILE));
@@ -47,10 +55,12 @@ export class Database implements OnApplicationShutdown {
       throw new StartupError(`the database ${join(config.dataDir, SQLITE_FILE)} cannot be opened: ${(error as Error).message}`);
     }
     try {
-      await database.migrate();
+      if (database.dialect === 'sqlite' && options.exclusive) await options.exclusive(database.location, () => database.migrate());
+      else await database.migrate();
     } catch (error) {
       await database.db.destroy();
-      throw error;
+      if (error instanceof StartupError) throw error;
+      throw new StartupError(`the database ${database.location} could not be migrated: ${(error as Error).message}`);
     }
     return database;
   }

@@ -5,7 +5,7 @@ import { lock } from 'proper-lockfile';
 export interface FileLockTimings {
   /**
    * A lock whose directory's mtime is older than this is a dead holder's (a SIGKILL, a lost host) and is taken
-   * over. A live holder refreshes it every staleMs / 5 (proper-lockfile's minimum is 2 s).
+   * over. A live holder refreshes it every staleMs / 4, at least every second (proper-lockfile's minimum stale time is 2 s).
    */
   staleMs: number;
   /** How long a request waits for a lock another instance holds before it is told the document is busy. */
@@ -14,7 +14,11 @@ export interface FileLockTimings {
   patientWaitMs: number;
 }
 
-export const DEFAULT_FILE_LOCK_TIMINGS: FileLockTimings = { staleMs: 5_000, waitMs: 5_000, patientWaitMs: 15_000 };
+/**
+ * A holder refreshes its lock every second, so a SIGKILLed one's lock goes stale 3–4 s after it died: a request that
+ * started waiting at that moment still gets it within its 5 s. An event loop stalled for 4 s would lose its lock.
+ */
+export const DEFAULT_FILE_LOCK_TIMINGS: FileLockTimings = { staleMs: 4_000, waitMs: 5_000, patientWaitMs: 15_000 };
 
 export const FILE_LOCK_TIMINGS = Symbol('FILE_LOCK_TIMINGS');
 
@@ -61,7 +65,7 @@ export class FileLockRepository {
         return await lock(path, {
           realpath: false,
           stale: this.timings.staleMs,
-          update: Math.max(1_000, this.timings.staleMs / 5),
+          update: Math.max(1_000, this.timings.staleMs / 4),
           retries: 0,
           // The default throws from a timer, which would end the process: a lock lost while held (the event loop
           // stalled past staleMs, the directory removed by hand) is an operator's problem to hear about.

@@ -98,6 +98,8 @@ describe.each(DATABASES)('Two Wave instances on one DATA_DIR, %s', (name, databa
   let databaseUrl: string | undefined;
   let a: WaveServer;
   let b: WaveServer;
+  /** The destinations the config test added. */
+  let ids: string[] = [];
   const instances = () => [a, b] as const;
 
   beforeAll(async () => {
@@ -181,7 +183,7 @@ describe.each(DATABASES)('Two Wave instances on one DATA_DIR, %s', (name, databa
       ),
     );
     expect(adds.map((r) => r.status)).toEqual(adds.map(() => 201));
-    const ids = adds.map((r) => r.body.id);
+    ids = adds.map((r) => r.body.id);
     /** Per destination, the name of its last acknowledged write; a write not seen by the other instance right after it is lost. */
     const last = ids.map((_, k) => `d${k}-0`);
     let acknowledged = adds.length;
@@ -248,5 +250,43 @@ describe.each(DATABASES)('Two Wave instances on one DATA_DIR, %s', (name, databa
     expect(entries.filter((e) => /\.tmp-\d+-\d+$|\.lock$|\.corrupt-/.test(e))).toEqual([]);
     expect(a.output()).not.toMatch(/lock of .* was lost while held/);
     expect(b.output()).not.toMatch(/lock of .* was lost while held/);
+  });
+  it("takes over the locks of an instance SIGKILLed while it wrote: the other's writes wait for them at most until they go stale", async () => {
+    const file = join(dataDir, 'stream-destinations.json');
+    const lock = `${file}.lock`;
+    // B renames destinations again and again, 8 requests at a time, so one is always queued for the document's lock
+    // and B holds it nearly all the time, until it is killed.
+    let killed = false;
+    const writing = Promise.all(
+      Array.from({ length: 8 }, async (_, k) => {
+        for (let j = 0; !killed; j++)
+          await call(b, 'PATCH', `${DESTINATIONS}/${ids[2 + k]}`, { name: `b-${k}-${j}` }).catch(() => undefined);
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const exited = new Promise((resolve) => b.process.once('exit', resolve));
+    b.process.kill('SIGKILL');
+    killed = true;
+    await exited;
+    await writing;
+    const diedHolding = await readdir(dataDir).then((entries) => entries.includes('stream-destinations.json.lock'));
+
+    const waits: number[] = [];
+    const statuses: number[] = [];
+    for (let j = 0; j < 10; j++) {
+      const started = Date.now();
+      const res = await call<DestinationView>(a, 'PATCH', `${DESTINATIONS}/${ids[1]}`, { name: `after-kill-${j}` });
+      waits.push(Date.now() - started);
+      statuses.push(res.status);
+    }
+    console.log(
+      `[multi-instance] ${label} SIGKILL of an instance ${diedHolding ? 'holding' : 'not holding'} the destinations lock: ` +
+        `the other's next write answered in ${waits[0]} ms, the 9 after it in at most ${Math.max(...waits.slice(1))} ms`,
+    );
+    expect(statuses).toEqual(statuses.map(() => 200));
+    const stored = JSON.parse(await readFile(file, 'utf8')) as DestinationsDocument;
+    expect(stored.destinations.find((d) => d.id === ids[1])?.name).toBe('after-kill-9');
+    expect(schemaProblems(DESTINATIONS_DOCUMENT, await readFile(file, 'utf8'))).toEqual([]);
+    expect(await readdir(dataDir)).not.toContain(lock.slice(dataDir.length + 1));
   });
 });
