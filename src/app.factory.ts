@@ -19,6 +19,7 @@ import { AppConfig } from './config/app-config.js';
 import { Database } from './database/database.js';
 import { registerLeaderForwarding } from './leadership/leader-forwarding.js';
 import { LeadershipService } from './leadership/leadership.service.js';
+import { FileLockRepository } from './repositories/file-lock.repository.js';
 import { WaveSocketAdapter } from './realtime/wave-socket.adapter.js';
 
 /** Largest JSON body accepted; uploads go through multipart with their own limit. */
@@ -57,7 +58,10 @@ export async function createWaveApp(config: AppConfig, winston: WinstonLogger, a
         });
     },
   });
-  const database = await Database.open(config);
+  const fileLocks = new FileLockRepository();
+  const database = await Database.open(config, {
+    exclusive: (file, migrate) => fileLocks.withLock(file, migrate, fileLocks.timings.patientWaitMs),
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, database), adapter, {
     logger: WinstonModule.createLogger({ instance: winston }),
     bufferLogs: true,

@@ -14,6 +14,7 @@ import { DockerRepository } from '../src/repositories/docker.repository.js';
 import { LeaderLockRepository } from '../src/repositories/leader-lock.repository.js';
 import { LeaderRepository } from '../src/repositories/leader.repository.js';
 import { LeadershipService } from '../src/leadership/leadership.service.js';
+import { FileLockRepository } from '../src/repositories/file-lock.repository.js';
 import { NginxStatRepository } from '../src/repositories/nginx-stat.repository.js';
 import { Pm2Repository } from '../src/repositories/pm2.repository.js';
 import { ProcessRepository } from '../src/repositories/process.repository.js';
@@ -46,8 +47,8 @@ export const RTMP_TEST_PROVIDERS: Provider[] = [
 ];
 
 /**
- * A stateful fake of every repository (the one list in src/repositories/repositories.module.ts), but storage:
- * the real StorageRepository, on the temp DATA_DIR the spec owns.
+ * A stateful fake of every repository (the one list in src/repositories/repositories.module.ts), but storage and
+ * file locks: the real StorageRepository and FileLockRepository, on the temp DATA_DIR the spec owns.
  */
 export interface FakeRepositories {
   audioAnalysis: FakeAudioAnalysisRepository;
@@ -57,6 +58,7 @@ export interface FakeRepositories {
   pm2: FakePm2Repository;
   process: FakeProcessRepository;
   storage: StorageRepository;
+  fileLock: FileLockRepository;
 }
 
 export function newFakeRepositories(): FakeRepositories {
@@ -68,6 +70,7 @@ export function newFakeRepositories(): FakeRepositories {
     pm2: new FakePm2Repository(),
     process: new FakeProcessRepository(),
     storage: new StorageRepository(),
+    fileLock: new FileLockRepository(),
   };
 }
 
@@ -81,6 +84,7 @@ export function fakeRepositoryProviders(fakes: FakeRepositories): Provider[] {
     { provide: Pm2Repository, useValue: fakes.pm2 },
     { provide: ProcessRepository, useValue: fakes.process },
     { provide: StorageRepository, useValue: fakes.storage },
+    { provide: FileLockRepository, useValue: fakes.fileLock },
   ];
 }
 

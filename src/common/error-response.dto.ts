@@ -50,7 +50,8 @@ const MUTATING = new Set(['post', 'put', 'patch', 'delete']);
 /**
  * Adds the errors every route can answer, decided by global guards rather than by each handler:
  * 401 under /api (writes need the token; reads too with WAVE_PROTECT_READS), 429 on writes (rate limit), 507 on
- * writes under /api (any of them may save a data file on a full disk), 500.
+ * writes under /api (any of them may save a data file on a full disk), 503 on them too (`document_busy`: another
+ * instance on the same DATA_DIR holds the document's lock; `database_busy`), 500.
  */
 export function documentSharedErrors(document: OpenAPIObject): OpenAPIObject {
   const shared = (status: number) => ({
@@ -63,6 +64,7 @@ export function documentSharedErrors(document: OpenAPIObject): OpenAPIObject {
       if (path.startsWith('/api/')) operation.responses['401'] ??= shared(401);
       if (MUTATING.has(method)) operation.responses['429'] ??= shared(429);
       if (MUTATING.has(method) && path.startsWith('/api/')) operation.responses['507'] ??= shared(507);
+      if (MUTATING.has(method) && path.startsWith('/api/')) operation.responses['503'] ??= shared(503);
       operation.responses['500'] ??= shared(500);
     }
   }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WaveError } from '../common/wave-error.js';
+import { FileLockRepository } from '../repositories/file-lock.repository.js';
 import { Database, databaseError, redactUrl } from './database.js';
 
 describe('databaseError', () => {
@@ -10,6 +11,7 @@ describe('databaseError', () => {
     [{ code: 'SQLITE_FULL', message: 'database or disk is full' }, 507, 'insufficient_storage'],
     [{ code: '53100', message: 'could not extend file' }, 507, 'insufficient_storage'],
     [{ code: 'SQLITE_BUSY', message: 'database is locked' }, 503, 'database_busy'],
+    [{ code: 'SQLITE_BUSY_SNAPSHOT', message: 'database is locked' }, 503, 'database_busy'],
     [{ code: '57014', message: 'canceling statement due to statement timeout' }, 503, 'database_busy'],
     [{ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:5432' }, 503, 'database_unavailable'],
     [{ message: 'Connection terminated due to connection timeout' }, 503, 'database_unavailable'],
@@ -59,6 +61,25 @@ describe('Database.open on SQLite', () => {
       ]);
       await again.onApplicationShutdown();
       // Closed cleanly: SQLite folds its WAL back into the file.
+      expect((await readdir(dataDir)).sort()).toEqual(['wave.db']);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('migrates one instance after the other when several open one new wave.db at once (under the file lock the app passes)', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'wave-db-spec-'));
+    const locks = new FileLockRepository();
+    const exclusive = (file: string, migrate: () => Promise<void>) => locks.withLock(file, migrate);
+    try {
+      const opened = await Promise.all([1, 2, 3].map(() => Database.open({ dataDir }, { exclusive })));
+      for (const database of opened) await database.ping();
+      const applied = await opened[0].db
+        .selectFrom('kysely_migration' as never)
+        .selectAll()
+        .execute();
+      expect(applied).toHaveLength(6);
+      for (const database of opened) await database.onApplicationShutdown();
       expect((await readdir(dataDir)).sort()).toEqual(['wave.db']);
     } finally {
       await rm(dataDir, { recursive: true, force: true });

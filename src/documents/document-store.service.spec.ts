@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { IsArray, IsInt, IsString, Max, Min } from 'class-validator';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -12,6 +12,8 @@ import { AppConfig } from '../config/app-config.js';
 import { DocumentDefinition, DocumentStore, DocumentValidationError } from './document-store.service.js';
 import type { WritableFile } from '../repositories/durable-file.js';
 import { validateEnvironment } from '../config/env.validation.js';
+import { FileLockRepository, type FileLockTimings } from '../repositories/file-lock.repository.js';
+import { FakeFileLockRepository } from '../../test/fakes/file-lock.repository.fake.js';
 
 class CounterDocument {
   @IsString() name!: string;
@@ -89,7 +91,7 @@ describe('DocumentStore', () => {
 
   /** A store as Nest starts it: the document checked (and temp files removed) at boot. */
   async function boot(): Promise<DocumentStore> {
-    const booted = new DocumentStore(config, new FaultyStorage(() => fault), [COUNTER]);
+    const booted = new DocumentStore(config, new FaultyStorage(() => fault), new FileLockRepository(), [COUNTER]);
     await booted.onModuleInit();
     return booted;
   }
@@ -98,7 +100,7 @@ describe('DocumentStore', () => {
     dir = await mkdtemp(join(tmpdir(), 'wave-store-'));
     config = new AppConfig(validateEnvironment({ DATA_DIR: dir, LOG_DIR: dir }));
     fault = null;
-    store = new DocumentStore(config, new FaultyStorage(() => fault));
+    store = new DocumentStore(config, new FaultyStorage(() => fault), new FileLockRepository());
   });
   afterEach(async () => {
     vi.restoreAllMocks();
@@ -289,5 +291,140 @@ describe('DocumentStore', () => {
     expect(error).toBeInstanceOf(StartupError);
     expect(error.message).toMatch(/^DATA_DIR file counter\.json \(.*\) cannot be written: no space left on the device \(ENOSPC\)$/);
     expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+/**
+ * Several Wave processes on one DATA_DIR, played by several stores in this process: each has its own in-process
+ * mutex, cache and FileLockRepository, so only the cross-process lock (`counter.json.lock`) keeps them apart.
+ */
+describe('DocumentStore shared by several instances', () => {
+  let dir: string;
+  let config: AppConfig;
+  const instance = (timings?: Partial<FileLockTimings>) =>
+    new DocumentStore(config, new StorageRepository(), new FileLockRepository(timings));
+  const lockDir = () => join(dir, 'counter.json.lock');
+  const onDisk = async () => JSON.parse(await readFile(join(dir, 'counter.json'), 'utf8')) as CounterDocument;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wave-store-shared-'));
+    config = new AppConfig(validateEnvironment({ DATA_DIR: dir, LOG_DIR: dir }));
+  });
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** 200 concurrent increments split between two stores; the items each acknowledged update added. */
+  async function splitUpdates(a: DocumentStore, b: DocumentStore): Promise<{ acknowledged: number[]; stored: CounterDocument }> {
+    const acknowledged: number[] = [];
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        (i % 2 === 0 ? a : b)
+          .update(COUNTER, (doc) => ({ ...doc, count: doc.count + 1, items: [...doc.items, i] }))
+          .then(() => acknowledged.push(i)),
+      ),
+    );
+    return { acknowledged, stored: await onDisk() };
+  }
+
+  it('keeps every acknowledged write of 200 concurrent updates split between two instances, and leaves no lock behind', async () => {
+    const { acknowledged, stored } = await splitUpdates(instance(), instance());
+    expect(acknowledged).toHaveLength(200);
+    expect(stored.count).toBe(200);
+    expect([...stored.items].sort((x, y) => x - y)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(await readdir(dir)).toEqual(['counter.json']);
+  });
+
+  it('loses acknowledged writes without the cross-process lock (what the lock is for)', async () => {
+    const noLock = new FakeFileLockRepository();
+    // Each "instance" its own fake: nothing is shared between them, as with a per-process mutex alone.
+    const a = new DocumentStore(config, new StorageRepository(), noLock);
+    const b = new DocumentStore(config, new StorageRepository(), new FakeFileLockRepository());
+    const { acknowledged, stored } = await splitUpdates(a, b);
+    expect(acknowledged).toHaveLength(200);
+    expect(stored.items.length).toBeLessThan(200);
+  });
+
+  it('sees a write of another instance that left the size and the mtime as they were', async () => {
+    const [a, b] = [instance(), instance()];
+    await a.update(COUNTER, (doc) => ({ ...doc, name: 'aaaa' }));
+    expect((await a.read(COUNTER)).name).toBe('aaaa');
+    const before = await stat(join(dir, 'counter.json'));
+    await b.update(COUNTER, (doc) => ({ ...doc, name: 'bbbb' }));
+    // The same size, and (mtimes are coarse) possibly the same mtime: only the inode tells.
+    await utimes(join(dir, 'counter.json'), before.atime, before.mtime);
+    expect((await a.read(COUNTER)).name).toBe('bbbb');
+  });
+
+  it('answers 503 document_busy, changing nothing, while another instance holds the lock past the wait', async () => {
+    const store = instance({ staleMs: 10_000, waitMs: 300 });
+    await store.update(COUNTER, (doc) => ({ ...doc, count: 1 }));
+    await mkdir(lockDir());
+    const started = Date.now();
+    const error = (await rejection(store.update(COUNTER, (doc) => ({ ...doc, count: 2 })))) as WaveError;
+    const waited = Date.now() - started;
+    expect(error).toBeInstanceOf(WaveError);
+    expect([error.getStatus(), error.code]).toEqual([503, 'document_busy']);
+    expect(error.getResponse()).toMatchObject({
+      code: 'document_busy',
+      message: [
+        expect.stringMatching(/^counter\.json is being changed by another Wave instance: counter\.json\.lock is held.*Nothing was changed/),
+      ],
+    });
+    expect(waited).toBeGreaterThanOrEqual(290);
+    expect(waited).toBeLessThan(2_000);
+    expect((await onDisk()).count).toBe(1);
+    // The lock is the other instance's: left as it is; reads do not need it.
+    expect((await readdir(dir)).sort()).toEqual(['counter.json', 'counter.json.lock']);
+    expect((await store.read(COUNTER)).count).toBe(1);
+  });
+
+  it('takes over at once a lock whose holder stopped refreshing it longer ago than the stale time (a SIGKILL)', async () => {
+    const store = instance({ staleMs: 2_000, waitMs: 300 });
+    await mkdir(lockDir());
+    const longAgo = new Date(Date.now() - 60_000);
+    await utimes(lockDir(), longAgo, longAgo);
+    expect((await store.update(COUNTER, (doc) => ({ ...doc, count: 5 }))).count).toBe(5);
+    expect(await readdir(dir)).toEqual(['counter.json']);
+  });
+
+  it('waits at boot for a lock just left by a crash to go stale, then takes it over', async () => {
+    await writeFile(join(dir, 'counter.json'), JSON.stringify({ name: 'counter', count: 4, items: [] }));
+    await mkdir(lockDir());
+    const started = Date.now();
+    const store = new DocumentStore(
+      config,
+      new StorageRepository(),
+      new FileLockRepository({ staleMs: 2_000, waitMs: 100, patientWaitMs: 6_000 }),
+      [COUNTER],
+    );
+    await store.onModuleInit();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
+    expect((await store.read(COUNTER)).count).toBe(4);
+    expect(await readdir(dir)).toEqual(['counter.json']);
+  });
+
+  it("creates a missing document under the lock: a reader never writes defaults over another instance's update", async () => {
+    const locks = new FakeFileLockRepository();
+    const store = new DocumentStore(config, new StorageRepository(), locks);
+    await store.read(COUNTER);
+    expect(locks.acquired.get(join(dir, 'counter.json'))).toBe(1);
+    // An existing file is read without it.
+    await store.read(COUNTER);
+    await writeFile(join(dir, 'counter.json'), JSON.stringify({ name: 'counter', count: 9, items: [] }));
+    expect((await store.read(COUNTER)).count).toBe(9);
+    expect(locks.acquired.get(join(dir, 'counter.json'))).toBe(1);
+  });
+
+  it('a lock that cannot be made on a full disk answers 507 insufficient_storage and changes nothing', async () => {
+    const locks = new FakeFileLockRepository();
+    const store = new DocumentStore(config, new StorageRepository(), locks);
+    await store.update(COUNTER, (doc) => ({ ...doc, count: 3 }));
+    locks.failWith = 'ENOSPC';
+    const error = (await rejection(store.update(COUNTER, (doc) => ({ ...doc, count: 4 })))) as WaveError;
+    expect([error.getStatus(), error.code]).toEqual([507, 'insufficient_storage']);
+    expect(error.message).toMatch(/counter\.json could not be saved.*counter\.json\.lock.*no space left on the device \(ENOSPC\)/);
+    expect((await onDisk()).count).toBe(3);
   });
 });

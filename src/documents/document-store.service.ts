@@ -5,9 +5,10 @@ import { validateSync, ValidationError } from 'class-validator';
 import { join } from 'node:path';
 import { StartupError } from '../common/startup-error.js';
 import { WaveError } from '../common/wave-error.js';
-import { StorageRepository } from '../repositories/storage.repository.js';
+import { type FileInfo, StorageRepository } from '../repositories/storage.repository.js';
 import { AppConfig } from '../config/app-config.js';
 import { isOrphanedTempFile } from '../repositories/durable-file.js';
+import { FileLockBusyError, FileLockRepository, lockPathOf } from '../repositories/file-lock.repository.js';
 
 /** One JSON document in DATA_DIR: its file name, the class-validator schema it must meet, its defaults. */
 export interface DocumentDefinition<T extends object> {
@@ -32,6 +33,7 @@ interface CachedDocument {
   value: object;
   mtimeMs: number;
   size: number;
+  ino?: number;
 }
 
 /** At boot a bad document is moved aside (the operator is told in the log); while running nothing is ever reset. */
@@ -45,6 +47,11 @@ type Phase = 'boot' | 'running';
  * that does not parse or fails its schema is moved aside as `<name>.corrupt-<timestamp>` and replaced by
  * defaults; while running, such a file is an error (500 `document_unreadable`) for the request that reads
  * it, and stays as it is.
+ *
+ * Several Wave instances may share DATA_DIR: every read-modify-write (an update, creating a missing document,
+ * the boot's checks) holds the document's cross-process lock (`<name>.lock`, FileLockRepository) behind the
+ * in-process mutex, and re-reads the file inside it (the cache may hold another instance's older version). A
+ * lock held elsewhere past FileLockTimings.waitMs is 503 `document_busy` for the request, with nothing changed.
  */
 @Injectable()
 export class DocumentStore implements OnModuleInit {
@@ -55,13 +62,14 @@ export class DocumentStore implements OnModuleInit {
   constructor(
     private readonly config: AppConfig,
     private readonly storage: StorageRepository,
+    private readonly fileLocks: FileLockRepository,
     @Optional() @Inject(DATA_DOCUMENTS) private readonly documents: DocumentDefinition<object>[] = [],
   ) {}
 
   /** A bad file is found at boot, not at the first request that happens to read it. */
   async onModuleInit(): Promise<void> {
     for (const def of this.documents) {
-      await this.lock(this.pathOf(def)).runExclusive(async () => {
+      await this.exclusive(def, 'boot', async () => {
         await this.removeOrphanedTempFiles(def);
         await this.load(def, 'boot');
       });
@@ -73,7 +81,7 @@ export class DocumentStore implements OnModuleInit {
    * interrupted writes and reads it as boot does (a corrupt file is moved aside and replaced by the defaults).
    */
   async readAtBoot<T extends object>(def: DocumentDefinition<T>): Promise<T> {
-    return this.lock(this.pathOf(def)).runExclusive(async () => {
+    return this.exclusive(def, 'boot', async () => {
       await this.removeOrphanedTempFiles(def);
       return this.load(def, 'boot');
     });
@@ -81,7 +89,16 @@ export class DocumentStore implements OnModuleInit {
 
   /** Removes the temp files interrupted writes of `def` left (see readAtBoot), without reading it. */
   async removeInterruptedWrites(def: DocumentDefinition<object>): Promise<void> {
-    await this.lock(this.pathOf(def)).runExclusive(() => this.removeOrphanedTempFiles(def));
+    await this.exclusive(def, 'boot', () => this.removeOrphanedTempFiles(def));
+  }
+
+  /**
+   * Runs `fn` holding the document's locks, in-process and cross-process, for a writer of the file that does not go
+   * through update() (the library snapshot): `patient` waits past a crashed holder's stale time instead of answering
+   * 503 `document_busy`.
+   */
+  async writeExclusively<T>(def: DocumentDefinition<object>, fn: () => Promise<T>, patient = false): Promise<T> {
+    return this.exclusive(def, 'running', fn, patient ? this.fileLocks.timings.patientWaitMs : undefined);
   }
 
   pathOf(def: DocumentDefinition<object>): string {
@@ -93,16 +110,20 @@ export class DocumentStore implements OnModuleInit {
     const path = this.pathOf(def);
     const info = await this.storage.stat(path).catch(() => null);
     const cached = this.cache.get(path);
-    if (info && cached && cached.mtimeMs === info.mtimeMs && cached.size === info.size) {
+    if (info && cached && cached.mtimeMs === info.mtimeMs && cached.size === info.size && cached.ino === info.ino) {
       return structuredClone(cached.value) as T;
     }
-    return this.lock(path).runExclusive(() => this.load(def, 'running'));
+    return this.lock(path).runExclusive(async () => {
+      const stored = await this.loadStored(def, 'running');
+      // Creating the missing file is a write: another instance may be creating or updating it at this moment.
+      return stored ?? this.withFileLock(def, 'running', () => this.load(def, 'running'));
+    });
   }
 
   /** Applies `mutate` to the current document and stores the result; nothing is written if it throws. */
   async update<T extends object>(def: DocumentDefinition<T>, mutate: (current: T) => T | Promise<T>): Promise<T> {
-    const path = this.pathOf(def);
-    return this.lock(path).runExclusive(async () => {
+    return this.exclusive(def, 'running', async () => {
+      // From the disk, inside the lock: another instance may have written it since this one cached it.
       const current = await this.load(def, 'running');
       const next = await mutate(current);
       const problems = this.validate(def, next);
@@ -116,6 +137,30 @@ export class DocumentStore implements OnModuleInit {
     let mutex = this.locks.get(path);
     if (!mutex) this.locks.set(path, (mutex = new Mutex()));
     return mutex;
+  }
+
+  /** The in-process mutex first, so one process's requests queue here rather than all polling the lock directory. */
+  private exclusive<T>(def: DocumentDefinition<object>, phase: Phase, fn: () => Promise<T>, waitMs?: number): Promise<T> {
+    return this.lock(this.pathOf(def)).runExclusive(() => this.withFileLock(def, phase, fn, waitMs));
+  }
+
+  /** `fn` under the document's cross-process lock; call under its in-process mutex. Boot waits past a crashed holder's stale time. */
+  private async withFileLock<T>(def: DocumentDefinition<object>, phase: Phase, fn: () => Promise<T>, waitMs?: number): Promise<T> {
+    const path = this.pathOf(def);
+    const { timings } = this.fileLocks;
+    let release: () => Promise<void>;
+    try {
+      // The lock directory lives beside the document.
+      await this.storage.mkdir(this.config.dataDir);
+      release = await this.fileLocks.acquire(path, waitMs ?? (phase === 'boot' ? timings.patientWaitMs : timings.waitMs));
+    } catch (error) {
+      throw this.lockFailed(def, phase, error);
+    }
+    try {
+      return await fn();
+    } finally {
+      await release().catch((error: Error) => this.logger.warn(`could not release ${lockPathOf(def.file)}: ${error.message}`));
+    }
   }
 
   /** A write killed between its temp file and the rename leaves the temp file (with a stream key, for the Telegram config). */
@@ -137,15 +182,24 @@ export class DocumentStore implements OnModuleInit {
    * is the caller's error while running. Call under the lock.
    */
   private async load<T extends object>(def: DocumentDefinition<T>, phase: Phase): Promise<T> {
+    const stored = await this.loadStored(def, phase);
+    if (stored) return stored;
+    const defaults = def.defaults();
+    await this.write(def, defaults, phase);
+    return structuredClone(defaults);
+  }
+
+  /** As load, but null when the file is missing (nothing is written then). */
+  private async loadStored<T extends object>(def: DocumentDefinition<T>, phase: Phase): Promise<T | null> {
     const path = this.pathOf(def);
     let text: string;
+    let info: FileInfo;
     try {
-      text = await this.storage.readText(path);
+      // The text and the stat of one file: another instance may rename its write into place at any moment.
+      ({ text, info } = await this.storage.readTextWithInfo(path));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw this.unreadable(def, phase, describeFileError(error));
-      const defaults = def.defaults();
-      await this.write(def, defaults, phase);
-      return structuredClone(defaults);
+      return null;
     }
     const { value, problems } = this.parse(def, text);
     if (value === undefined) {
@@ -157,7 +211,7 @@ export class DocumentStore implements OnModuleInit {
       await this.write(def, defaults, phase);
       return structuredClone(defaults);
     }
-    this.remember(path, value, await this.storage.stat(path));
+    this.remember(path, value, info);
     return value;
   }
 
@@ -201,15 +255,34 @@ export class DocumentStore implements OnModuleInit {
   }
 
   /** Later reads skip the disk while the file's size and mtime stay as they were. */
-  private remember(path: string, value: object, info: { mtimeMs: number; size: number } | null): void {
+  private remember(path: string, value: object, info: { mtimeMs: number; size: number; ino?: number } | null): void {
     if (!info) throw Object.assign(new Error(`${path} vanished right after it was read or written`), { code: 'ENOENT' });
-    this.cache.set(path, { value: structuredClone(value), mtimeMs: info.mtimeMs, size: info.size });
+    this.cache.set(path, { value: structuredClone(value), mtimeMs: info.mtimeMs, size: info.size, ino: info.ino });
   }
 
   private unreadable(def: DocumentDefinition<object>, phase: Phase, reason: string): Error {
     if (phase === 'boot') return new StartupError(`DATA_DIR file ${def.file} (${this.pathOf(def)}) cannot be read: ${reason}`);
     return new WaveError(500, 'document_unreadable', [
       `${def.file} in DATA_DIR cannot be read: ${reason}. Nothing was changed; fix the file, or restart Wave to move it aside and start from defaults`,
+    ]);
+  }
+
+  private lockFailed(def: DocumentDefinition<object>, phase: Phase, error: unknown): Error {
+    const lock = lockPathOf(def.file);
+    if (error instanceof FileLockBusyError) {
+      const why = `${lock} is held by another Wave instance (waited ${error.waitedMs} ms; a crashed holder's lock is taken over ${this.fileLocks.timings.staleMs / 1000} s after it stopped)`;
+      if (phase === 'boot') return new StartupError(`DATA_DIR file ${def.file} (${this.pathOf(def)}) cannot be locked: ${why}`);
+      return new WaveError(503, 'document_busy', [
+        `${def.file} is being changed by another Wave instance: ${why}. Nothing was changed; try again`,
+      ]);
+    }
+    // Making the lock directory is the first write of an update: a full disk is the same 507 as the document's own write.
+    const code = (error as NodeJS.ErrnoException).code;
+    const full = code === 'ENOSPC' || code === 'EDQUOT';
+    const reason = describeFileError(error);
+    if (phase === 'boot') return new StartupError(`DATA_DIR file ${def.file} (${this.pathOf(def)}) cannot be locked (${lock}): ${reason}`);
+    return new WaveError(full ? 507 : 500, full ? 'insufficient_storage' : 'storage_write_failed', [
+      `${def.file} could not be saved in DATA_DIR: its lock ${lock} could not be made: ${reason}. Nothing was changed`,
     ]);
   }
 

@@ -4,6 +4,7 @@ import { AudioAnalysisRepository } from './audio-analysis.repository.js';
 import { DockerRepository } from './docker.repository.js';
 import { LeaderLockRepository } from './leader-lock.repository.js';
 import { LeaderRepository } from './leader.repository.js';
+import { FileLockRepository } from './file-lock.repository.js';
 import { NginxStatRepository } from './nginx-stat.repository.js';
 import { PlayHistoryRepository } from './play-history.repository.js';
 import { PlaylistRepository } from './playlist.repository.js';
@@ -25,6 +26,7 @@ export const REPOSITORIES = [
   AudioAnalysisRepository,
   DockerRepository,
   LeaderLockRepository,
+  FileLockRepository,
   NginxStatRepository,
   Pm2Repository,
   ProcessRepository,

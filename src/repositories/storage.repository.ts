@@ -11,6 +11,8 @@ export interface FileInfo {
   isDirectory: boolean;
   /** A regular file (not a directory, device, socket or FIFO). */
   isFile: boolean;
+  /** The inode: a durable write renames a new file into place, so another process's write changes it (mtimes are coarse). */
+  ino?: number;
 }
 
 /** What a folder entry is, as the folder itself says (a link is not followed to tell). */
@@ -54,6 +56,24 @@ export class StorageRepository implements DurableFileSystem {
     return readFile(path, 'utf8');
   }
 
+  /**
+   * The file's text with the size, mtime and inode of the very file read (one handle): a stat after the read may
+   * see another process's file renamed into place meanwhile. Rejects with ENOENT when it does not exist.
+   */
+  async readTextWithInfo(path: string): Promise<{ text: string; info: FileInfo }> {
+    const file = await open(path, 'r');
+    try {
+      const info = await file.stat();
+      const text = await file.readFile('utf8');
+      return {
+        text,
+        info: { size: info.size, mtimeMs: info.mtimeMs, isDirectory: info.isDirectory(), isFile: info.isFile(), ino: info.ino },
+      };
+    } finally {
+      await file.close();
+    }
+  }
+
   /** Replaces `path` with `data`, fully on disk or not changed at all (see writeFileDurably). */
   writeDurably(path: string, data: Buffer, mode: number): Promise<void> {
     return writeFileDurably(path, data, { mode }, this);
@@ -91,7 +111,7 @@ export class StorageRepository implements DurableFileSystem {
   async stat(path: string): Promise<FileInfo | null> {
     try {
       const info = await stat(path);
-      return { size: info.size, mtimeMs: info.mtimeMs, isDirectory: info.isDirectory(), isFile: info.isFile() };
+      return { size: info.size, mtimeMs: info.mtimeMs, isDirectory: info.isDirectory(), isFile: info.isFile(), ino: info.ino };
     } catch (error) {
       if (isMissing(error)) return null;
       throw error;

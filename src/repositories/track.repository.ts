@@ -334,9 +334,15 @@ export class TrackRepository {
   async importOnce(marker: string, tracks: NewTrack[]): Promise<boolean> {
     try {
       return await this.db.transaction().execute(async (trx) => {
-        const done = await trx.selectFrom('wave_meta').select('value').where('key', '=', marker).executeTakeFirst();
-        if (done) return false;
-        await trx.insertInto('wave_meta').values({ key: marker, value: new Date().toISOString() }).execute();
+        // Claimed by inserting the marker: a select first let two instances booting together on PostgreSQL both see
+        // none, and the second's insert failed its boot (duplicate key). The second now waits for the first's commit
+        // on the key and inserts nothing.
+        const claimed = await trx
+          .insertInto('wave_meta')
+          .values({ key: marker, value: new Date().toISOString() })
+          .onConflict((conflict) => conflict.column('key').doNothing())
+          .executeTakeFirst();
+        if (Number(claimed.numInsertedOrUpdatedRows ?? 0) === 0) return false;
         const { n } = await trx
           .selectFrom('tracks')
           .select((eb) => eb.fn.countAll().as('n'))

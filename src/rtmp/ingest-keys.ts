@@ -2,6 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { AppConfig } from '../config/app-config.js';
+import { FileLockRepository } from '../repositories/file-lock.repository.js';
 import { StorageRepository } from '../repositories/storage.repository.js';
 
 /** `DATA_DIR/rtmp-ingest.key`: 32 random bytes (hex), made once, mode 0600. */
@@ -24,6 +25,7 @@ export class RtmpIngestKeys implements OnModuleInit {
   constructor(
     private readonly config: AppConfig,
     private readonly storage: StorageRepository,
+    private readonly fileLocks: FileLockRepository,
   ) {}
 
   /** Loaded at boot so the publish callbacks need no disk; a failure here is retried at first use (and reported there). */
@@ -51,14 +53,32 @@ export class RtmpIngestKeys implements OnModuleInit {
         throw new Error(`${path} is not a 64-digit hex key; remove it (and restart the RTMP ingest) to make a new one`);
       return Buffer.from(hex, 'hex');
     };
+    const readIfThere = async () => {
+      try {
+        return parse(await this.storage.readText(path));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        return null;
+      }
+    };
     try {
-      return parse(await this.storage.readText(path));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      const existing = await readIfThere();
+      if (existing) return existing;
+    } catch {
+      // Read again under the lock below: an instance booting alongside may be writing it at this moment.
     }
-    // Exclusive: two Wave processes starting together agree on whichever key was written first.
-    await this.storage.createExclusive(path, `${randomBytes(32).toString('hex')}\n`, 0o600);
-    return parse(await this.storage.readText(path));
+    // Under the file's lock: the instance creating it holds the lock until the key is whole in it. Exclusive
+    // besides: two Wave processes agree on whichever key was written first.
+    return this.fileLocks.withLock(
+      path,
+      async () => {
+        const created = await readIfThere();
+        if (created) return created;
+        await this.storage.createExclusive(path, `${randomBytes(32).toString('hex')}\n`, 0o600);
+        return parse(await this.storage.readText(path));
+      },
+      this.fileLocks.timings.patientWaitMs,
+    );
   }
 
   private loaded(): Buffer {

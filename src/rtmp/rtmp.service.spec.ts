@@ -13,6 +13,7 @@ import { RtmpConfigService } from './rtmp-config.service.js';
 import { RtmpPublishAuthService } from './rtmp-publish-auth.service.js';
 import { RtmpService } from './rtmp.service.js';
 import { RtmpIngestKeys } from './ingest-keys.js';
+import { FileLockRepository } from '../repositories/file-lock.repository.js';
 import { CALLBACK_SECRET_LABEL, INGEST_NONCE_LABEL, RTMP_LABELS } from './rtmp.constants.js';
 import { callbackSecretHash } from './rtmp-publish-auth.service.js';
 
@@ -308,7 +309,11 @@ describe('RtmpService (fake Docker, fake nginx /stat)', () => {
     // Every read of /stat carried it.
     expect(nginxStat.reads.length).toBeGreaterThan(0);
     expect(nginxStat.reads.every((read) => read.secret === secret && read.port === STAT_PORT)).toBe(true);
-    const restarted = new RtmpIngestKeys(new AppConfig(validateEnvironment({ DATA_DIR: dataDir })), new StorageRepository());
+    const restarted = new RtmpIngestKeys(
+      new AppConfig(validateEnvironment({ DATA_DIR: dataDir })),
+      new StorageRepository(),
+      new FileLockRepository(),
+    );
     await restarted.load();
     expect(restarted.containerSecret(container.labels[INGEST_NONCE_LABEL])).toBe(secret);
   });

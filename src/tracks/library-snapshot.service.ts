@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } fro
 import { OnEvent } from '@nestjs/event-emitter';
 import { join } from 'node:path';
 import { WaveEvents } from '../bus/wave-events.js';
+import { WaveError } from '../common/wave-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { TRACK_LIBRARY_FILE } from '../contracts/track-library.js';
 import { DocumentStore } from '../documents/document-store.service.js';
@@ -61,6 +62,10 @@ function firstAtLeast(values: number[], value: number): number {
  * (`libraryVersion`, first): a boot whose database is at that version leaves it as it is, so booting costs the same
  * at any library size; one after a change whose snapshot never made it to disk (a crash, another instance's change
  * to a shared database) rewrites it.
+ *
+ * Instances sharing DATA_DIR (and so the database) each write the snapshot after their own changes. Each write
+ * reads the library inside the file's cross-process lock (DocumentStore.writeExclusively), so the last writer
+ * writes the newest view: a snapshot read before another instance's change can never be renamed over a newer one.
  */
 @Injectable()
 export class LibrarySnapshotService implements OnModuleInit, OnApplicationShutdown {
@@ -125,7 +130,13 @@ export class LibrarySnapshotService implements OnModuleInit, OnApplicationShutdo
     this.writing = (async () => {
       do {
         this.again = false;
-        await this.writeOnce().catch((error: Error) => this.logger.error(`${TRACK_LIBRARY_FILE} snapshot not written: ${error.message}`));
+        await this.documents
+          .writeExclusively(AUDIO_TRACKS_DOCUMENT, () => this.writeOnce(), true)
+          .catch((error: Error) => {
+            this.logger.error(`${TRACK_LIBRARY_FILE} snapshot not written: ${error.message}`);
+            // Another instance held the lock past the wait (its read may predate this change): try again later.
+            if (error instanceof WaveError && error.code === 'document_busy') this.libraryChanged();
+          });
       } while (this.again);
     })().finally(() => (this.writing = null));
     return this.writing;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freePort, makeTempDir } from '../env/index.js';
@@ -140,12 +140,16 @@ describe('boot with leftovers and wrong paths', () => {
     },
   );
 
-  it('removes the temp copies interrupted writes left (the stream key inside) at boot, and says so', async () => {
+  it("removes the temp copies interrupted writes left (the stream key inside) at boot, and says so; a dead holder's lock is taken over", async () => {
     await mkdir(dataDir, { recursive: true });
     const key = 'chaos-leftover-stream-key-1234';
     // As write-file-atomic named them (the 2 in 10 kills of the issue), and as Wave names them now (a dead pid).
     const orphans = ['telegram-config.json.2899151397', 'telegram-config.json.1057340', 'audio-tracks.json.tmp-99999999-12'];
     for (const name of orphans) await writeFile(join(dataDir, name), JSON.stringify({ streamKey: key }), { mode: 0o600 });
+    // The lock of a Wave SIGKILLed while it wrote (not refreshed for a minute): taken over at boot and removed.
+    await mkdir(join(dataDir, 'telegram-config.json.lock'));
+    const minuteAgo = new Date(Date.now() - 60_000);
+    await utimes(join(dataDir, 'telegram-config.json.lock'), minuteAgo, minuteAgo);
     const wave = await startWave({ dataDir, logDir, env: { PM2_HOME: pm2Home } });
     try {
       // The documents, the database, the ingest's key file and the leader lock (made at boot), nothing else (SQLite's

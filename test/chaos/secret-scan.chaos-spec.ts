@@ -9,6 +9,7 @@ import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppConfig } from '../../src/config/app-config.js';
 import { validateEnvironment } from '../../src/config/env.validation.js';
+import { FileLockRepository } from '../../src/repositories/file-lock.repository.js';
 import { StorageRepository } from '../../src/repositories/storage.repository.js';
 import { RtmpIngestKeys } from '../../src/rtmp/ingest-keys.js';
 import { INGEST_NONCE_LABEL, RTMP_LABELS } from '../../src/rtmp/rtmp.constants.js';
@@ -256,7 +257,11 @@ describe('secret scan: a whole station running, nothing secret in any command li
     const [container] = await docker().listContainers({
       filters: { label: Object.entries(RTMP_LABELS).map(([k, v]) => `${k}=${v}`), name: [CONTAINER] },
     });
-    const keys = new RtmpIngestKeys(new AppConfig(validateEnvironment({ DATA_DIR: dataDir })), new StorageRepository());
+    const keys = new RtmpIngestKeys(
+      new AppConfig(validateEnvironment({ DATA_DIR: dataDir })),
+      new StorageRepository(),
+      new FileLockRepository(),
+    );
     await keys.load();
     const containerSecret = keys.containerSecret(container.Labels[INGEST_NONCE_LABEL]);
     secrets.push(containerSecret);

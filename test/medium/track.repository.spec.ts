@@ -220,3 +220,21 @@ describe('the snapshot JSON of both databases', () => {
     expect(sqlite === postgres).toBe(true);
   });
 });
+
+describe('TrackRepository.importOnce on PostgreSQL, two instances booting at once', () => {
+  it('imports once: one instance stores the tracks, the other sees the marker and stores nothing (no duplicate key)', async () => {
+    const url = await createDatabase(testEnv.postgresUrl(), 'tracks_import_race');
+    const dataDir = await mkdtemp(join(tmpdir(), 'wave-medium-db-'));
+    const databases = await Promise.all([1, 2].map(() => Database.open({ dataDir, databaseUrl: url })));
+    try {
+      const [a, b] = databases.map((database) => new TrackRepository(database));
+      const library = Array.from({ length: 50 }, (_, i) => track(i));
+      const outcomes = await Promise.all([a.importOnce('race', library), b.importOnce('race', library)]);
+      expect(outcomes.sort()).toEqual([false, true]);
+      expect(await a.count()).toBe(50);
+    } finally {
+      for (const database of databases) await database.onApplicationShutdown();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
