@@ -1,13 +1,13 @@
 import Docker from 'dockerode';
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamingStatus } from '../../src/contracts/socket-events.js';
 import { createDatabase, freePort, makeTempDir, testEnv } from '../env/index.js';
 import { call } from '../env/http.js';
-import { makeCover, liveAudioArgs } from '../env/media.js';
+import { liveAudioArgs } from '../env/media.js';
+import { makeToneTracks, putStationOnTheAir, stopProcess } from '../env/station.js';
 import { createPm2Home, Pm2Home } from '../env/pm2-home.js';
 import { RtmpIngest, startRtmpIngest } from '../env/rtmp-ingest.js';
 import { waitUntil } from '../env/wait.js';
@@ -26,7 +26,6 @@ const DJ_HZ = 1000;
 const PLAYLIST_HZ = 440;
 /** Issue #16: a second instance leads within 10 s of the leader's death. */
 const FAILOVER_BOUND_MS = 10_000;
-const run = promisify(execFile);
 
 interface TelegramStatus {
   running: boolean;
@@ -34,14 +33,6 @@ interface TelegramStatus {
   restarts: number;
   live: boolean;
   source: { kind: string; label: string } | null;
-}
-
-function stopProcess(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill(signal);
-  });
 }
 
 async function metric(server: WaveServer, name: string): Promise<number | undefined> {
@@ -71,15 +62,7 @@ describe.each(VARIANTS)('leader failover (%s)', (variant, databaseEnv) => {
     [home, telegramIngest] = await Promise.all([createPm2Home(), startRtmpIngest()]);
     const dataDir = await makeTempDir('failover-data');
     media = await makeTempDir('failover-media');
-    await Promise.all([
-      ...[1, 2].map((i) =>
-        run('ffmpeg', [
-          ...['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `aevalsrc=${QUIET}*sin(2*PI*440*t):s=44100:d=6`],
-          ...['-ac', '2', '-metadata', `title=Tone ${i}`, join(media, `tone-${i}.mp3`)],
-        ]),
-      ),
-      makeCover(join(media, 'cover.png')),
-    ]);
+    const tracks = await makeToneTracks(media, 2, 6, QUIET);
     const env = {
       PM2_HOME: home.path,
       DOCKER_HOST: testEnv.dockerHost(),
@@ -92,24 +75,16 @@ describe.each(VARIANTS)('leader failover (%s)', (variant, databaseEnv) => {
     const httpPort = await freePort();
 
     // Everything through the follower: each command is forwarded to the leader, which acts.
-    const rtmpConfig = await call(b, 'PUT', '/api/stream/rtmp/config', {
-      image: testEnv.rtmpImage(),
-      containerName: container,
+    await putStationOnTheAir(b, {
+      container,
       rtmpPort,
       httpPort,
-      streamKeys: [DJ_KEY],
+      djKey: DJ_KEY,
+      tracks,
+      cover: join(media, 'cover.png'),
+      telegramServerUrl: telegramIngest.rtmpsServerUrl,
+      telegramKey: TELEGRAM_KEY,
     });
-    expect(rtmpConfig.status, JSON.stringify(rtmpConfig.body)).toBe(200);
-    const started = await call(b, 'POST', '/api/stream/rtmp/start');
-    expect(started.status, JSON.stringify(started.body)).toBe(200);
-    for (const i of [1, 2]) expect((await call(b, 'POST', '/api/tracks', { path: join(media, `tone-${i}.mp3`) })).status).toBe(201);
-    const telegramConfig = await call(b, 'PUT', '/api/stream/telegram/config', {
-      serverUrl: telegramIngest.rtmpsServerUrl,
-      streamKey: TELEGRAM_KEY,
-      coverImage: join(media, 'cover.png'),
-    });
-    expect(telegramConfig.status, JSON.stringify(telegramConfig.body)).toBe(200);
-    expect((await call(b, 'POST', '/api/stream/telegram/start')).status).toBe(200);
   });
 
   afterAll(async () => {

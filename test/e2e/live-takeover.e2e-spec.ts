@@ -1,8 +1,7 @@
 import Docker from 'dockerode';
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamingStatus, SystemEvent } from '../../src/contracts/socket-events.js';
@@ -14,7 +13,8 @@ import { call } from '../env/http.js';
 import { startWave, WaveServer } from '../env/wave-server.js';
 import { LOUD, QUIET, ToneListener } from '../medium/telegram-daemon.fixtures.js';
 import { waitUntil } from '../env/wait.js';
-import { makeCover, liveAudioArgs } from '../env/media.js';
+import { liveAudioArgs } from '../env/media.js';
+import { makeToneTracks, putStationOnTheAir, stopProcess } from '../env/station.js';
 
 // The headline feature end to end, everything real: Wave (built server), its RTMP ingest in Docker,
 // PM2 running the Telegram daemon, a local RTMPS ingest standing in for Telegram, ffmpeg as the DJ.
@@ -33,7 +33,6 @@ const SWITCH_BACK_BOUND_MS = 1300;
 const MAX_GAP_MS = 200;
 const DJ_HZ = 1000;
 const PLAYLIST_HZ = 440;
-const run = promisify(execFile);
 
 interface TelegramStatus {
   running: boolean;
@@ -45,14 +44,6 @@ interface TelegramStatus {
 /** ffmpeg as a DJ: a loud 1000 Hz show, audio only, published in real time. */
 function startDj(url: string): ChildProcess {
   return spawn('ffmpeg', liveAudioArgs(`aevalsrc=${LOUD}*sin(2*PI*1000*t):s=44100`, url), { stdio: 'ignore' });
-}
-
-function stopProcess(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill(signal);
-  });
 }
 
 interface LogEntry {
@@ -136,51 +127,22 @@ describe('Live DJ takeover end to end (DJ → Wave RTMP ingest → Wave → daem
     const media = await makeTempDir('takeover-media');
     const [callbackPort, httpPort] = [await freePort(), await freePort()];
     rtmpPort = await freePort();
-    await Promise.all([
-      ...[1, 2].map((i) =>
-        run('ffmpeg', [
-          '-hide_banner',
-          '-loglevel',
-          'error',
-          '-f',
-          'lavfi',
-          '-i',
-          `aevalsrc=${QUIET}*sin(2*PI*440*t):s=44100:d=${TRACK_SECONDS}`,
-          '-ac',
-          '2',
-          '-metadata',
-          `title=Tone ${i}`,
-          join(media, `tone-${i}.mp3`),
-        ]),
-      ),
-      makeCover(join(media, 'cover.png')),
-    ]);
+    const tracks = await makeToneTracks(media, 2, TRACK_SECONDS, QUIET);
     wave = await startWave({
       dataDir,
       logDir,
       env: { PM2_HOME: home.path, DOCKER_HOST: testEnv.dockerHost(), RTMP_CALLBACK_PORT: String(callbackPort) },
     });
-
-    const rtmpConfig = await call(wave, 'PUT', '/api/stream/rtmp/config', {
-      image: testEnv.rtmpImage(),
-      containerName: CONTAINER,
+    await putStationOnTheAir(wave, {
+      container: CONTAINER,
       rtmpPort,
       httpPort,
-      streamKeys: [DJ_KEY],
+      djKey: DJ_KEY,
+      tracks,
+      cover: join(media, 'cover.png'),
+      telegramServerUrl: telegramIngest.rtmpsServerUrl,
+      telegramKey: TELEGRAM_KEY,
     });
-    expect(rtmpConfig.status, JSON.stringify(rtmpConfig.body)).toBe(200);
-    const rtmpStart = await call(wave, 'POST', '/api/stream/rtmp/start');
-    expect(rtmpStart.status, JSON.stringify(rtmpStart.body)).toBe(200);
-
-    for (const i of [1, 2]) expect((await call(wave, 'POST', '/api/tracks', { path: join(media, `tone-${i}.mp3`) })).status).toBe(201);
-    const telegramConfig = await call(wave, 'PUT', '/api/stream/telegram/config', {
-      serverUrl: telegramIngest.rtmpsServerUrl,
-      streamKey: TELEGRAM_KEY,
-      coverImage: join(media, 'cover.png'),
-    });
-    expect(telegramConfig.status, JSON.stringify(telegramConfig.body)).toBe(200);
-    expect(telegramConfig.body).toMatchObject({ source: 'playlist', liveTakeover: true });
-    expect((await call(wave, 'POST', '/api/stream/telegram/start')).status).toBe(200);
 
     admin = await connectSocket(`${wave.socketUrl}/admin`);
     admin.on('system', (event: SystemEvent) => systemEvents.push({ ...event, receivedAt: Date.now() }));
