@@ -33,7 +33,7 @@ const DESCRIPTIONS: Record<number, string> = {
   429: 'Too many requests',
   500: 'Unexpected error (see the server log by request id)',
   502: 'An outside system failed',
-  503: 'A required outside system is unavailable, or busy',
+  503: 'A required outside system is unavailable, or busy; or (several instances) no instance leads the station right now (`no_leader`, `leader_unreachable`, with Retry-After): nothing was done, send it again',
   504: 'An outside system did not answer in time (e.g. `docker_timeout`: the Docker engine is hung)',
   507: 'The disk holding DATA_DIR is full; nothing was changed',
 };
@@ -51,7 +51,7 @@ const MUTATING = new Set(['post', 'put', 'patch', 'delete']);
  * Adds the errors every route can answer, decided by global guards rather than by each handler:
  * 401 under /api (writes need the token; reads too with WAVE_PROTECT_READS), 429 on writes (rate limit), 507 on
  * writes under /api (any of them may save a data file on a full disk), 503 on them too (`document_busy`: another
- * instance on the same DATA_DIR holds the document's lock; `database_busy`), 500.
+ * instance on the same DATA_DIR holds the document's lock; `database_busy`; `no_leader` while instances elect one), 500.
  */
 export function documentSharedErrors(document: OpenAPIObject): OpenAPIObject {
   const shared = (status: number) => ({
