@@ -52,7 +52,7 @@ export class LeadershipService implements OnModuleInit, OnApplicationBootstrap, 
   private closed = false;
 
   constructor(
-    config: AppConfig,
+    private readonly config: AppConfig,
     private readonly lock: LeaderLockRepository,
     private readonly leaders: LeaderRepository,
     private readonly events: WaveEvents,
@@ -82,10 +82,11 @@ export class LeadershipService implements OnModuleInit, OnApplicationBootstrap, 
 
   async onModuleInit(): Promise<void> {
     await this.elect();
-    if (!this.leading)
-      this.logger.log(
-        `Instance ${this.instanceId} follows ${this.known ? `${this.known.instanceId} (${this.known.url})` : 'no leader yet'}`,
-      );
+    if (this.leading) return;
+    this.logger.log(`Instance ${this.instanceId} follows ${this.known ? `${this.known.instanceId} (${this.known.url})` : 'no leader yet'}`);
+    // The station's events are raised where the leader is; only Redis carries them to this instance's sockets.
+    if (!this.config.redisUrl)
+      this.logger.warn('REDIS_URL is not set: the Socket.IO clients of this instance hear none of the station events the leader raises');
   }
 
   onApplicationBootstrap(): void {

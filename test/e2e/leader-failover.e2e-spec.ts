@@ -114,6 +114,8 @@ describe.each(VARIANTS)('leader failover (%s)', (variant, databaseEnv) => {
     expect(await metric(b, 'wave_leader')).toBe(0);
     expect(a.output()).toMatch(/leads the station/);
     expect(b.output()).not.toMatch(/leads the station/);
+    // Without REDIS_URL a follower's sockets hear no station events: it says so at boot.
+    expect(b.output()).toMatch(/REDIS_URL is not set: the Socket.IO clients of this instance hear none of the station events/);
 
     // An upload through the follower: its multipart body streams to the leader, which stores it.
     const form = new FormData();
