@@ -14,17 +14,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 context="$here/docker/docker-proxy"
 tag="wave/docker-proxy:latest"
-mode="auto"
-
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --tag) tag="$2"; shift 2 ;;
-    --offline) mode="offline"; shift ;;
-    --build) mode="build"; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
-    *) echo "docker-proxy-image: unknown argument $1" >&2; exit 2 ;;
-  esac
-done
+# shellcheck source=lib/image.sh
+. "$here/scripts/lib/image.sh"
+image_args docker-proxy-image 12 "$@"
 
 nginx_bin=/usr/sbin/nginx
 
@@ -57,21 +49,4 @@ assemble() {
   echo "docker-proxy-image: assembled $tag from the host's nginx"
 }
 
-build() {
-  local output
-  # `|| return`: set -e does not apply inside a function called from an `if`. Docker's words are shown
-  # only when there is no fallback (--build); otherwise the fallback says what happened.
-  output="$(docker build --quiet -t "$tag" "$context" 2>&1)" || { [ "$mode" = build ] && echo "$output" >&2; return 1; }
-  echo "docker-proxy-image: built $tag from $context/Dockerfile"
-}
-
-case "$mode" in
-  offline) assemble ;;
-  build) build ;;
-  auto)
-    if ! build; then
-      echo "docker-proxy-image: docker build failed (no registry reachable?); assembling from the host's nginx" >&2
-      assemble
-    fi
-    ;;
-esac
+image_main docker-proxy-image assemble "assembling from the host's nginx" "$context/Dockerfile" "$context"

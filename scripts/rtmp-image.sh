@@ -13,17 +13,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 context="$here/docker/rtmp"
 tag="wave/rtmp:latest"
-mode="auto"
-
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --tag) tag="$2"; shift 2 ;;
-    --offline) mode="offline"; shift ;;
-    --build) mode="build"; shift ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
-    *) echo "rtmp-image: unknown argument $1" >&2; exit 2 ;;
-  esac
-done
+# shellcheck source=lib/image.sh
+. "$here/scripts/lib/image.sh"
+image_args rtmp-image 11 "$@"
 
 nginx_bin=/usr/sbin/nginx
 rtmp_module=/usr/lib/nginx/modules/ngx_rtmp_module.so
@@ -58,21 +50,4 @@ assemble() {
   echo "rtmp-image: assembled $tag from the host's nginx + libnginx-mod-rtmp"
 }
 
-build() {
-  local output
-  # `|| return`: set -e does not apply inside a function called from an `if`. Docker's words are shown
-  # only when there is no fallback (--build); otherwise the fallback says what happened.
-  output="$(docker build --quiet -t "$tag" "$context" 2>&1)" || { [ "$mode" = build ] && echo "$output" >&2; return 1; }
-  echo "rtmp-image: built $tag from $context/Dockerfile"
-}
-
-case "$mode" in
-  offline) assemble ;;
-  build) build ;;
-  auto)
-    if ! build; then
-      echo "rtmp-image: docker build failed (no registry reachable?); assembling from the host's packages" >&2
-      assemble
-    fi
-    ;;
-esac
+image_main rtmp-image assemble "assembling from the host's packages" "$context/Dockerfile" "$context"

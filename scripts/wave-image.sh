@@ -16,17 +16,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dockerfile="$here/docker/wave/Dockerfile"
 tag="wave/wave:latest"
-mode="auto"
-
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --tag) tag="$2"; shift 2 ;;
-    --offline) mode="offline"; shift ;;
-    --build) mode="build"; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
-    *) echo "wave-image: unknown argument $1" >&2; exit 2 ;;
-  esac
-done
+# shellcheck source=lib/image.sh
+. "$here/scripts/lib/image.sh"
+image_args wave-image 14 "$@"
 
 # Global, not local: the EXIT trap runs after the functions have returned.
 work=""
@@ -132,21 +124,4 @@ offline() {
   echo "wave-image: built $tag from docker/wave/Dockerfile on $base (app built on this host)"
 }
 
-build() {
-  local output
-  # `|| return`: set -e does not apply inside a function called from an `if`. Docker's words are shown
-  # only when there is no fallback (--build); otherwise the fallback says what happened.
-  output="$(docker build --quiet -f "$dockerfile" -t "$tag" "$here" 2>&1)" || { [ "$mode" = build ] && echo "$output" >&2; return 1; }
-  echo "wave-image: built $tag from docker/wave/Dockerfile"
-}
-
-case "$mode" in
-  offline) offline ;;
-  build) build ;;
-  auto)
-    if ! build; then
-      echo "wave-image: docker build failed (no registry reachable?); building offline on a base assembled from this host" >&2
-      offline
-    fi
-    ;;
-esac
+image_main wave-image offline "building offline on a base assembled from this host" "docker/wave/Dockerfile" -f "$dockerfile" "$here"

@@ -5,7 +5,7 @@ import { STATUS_CODES } from 'node:http';
 import type { LeadershipService } from './leadership.service.js';
 
 /** Marks a request one instance forwarded to the leader: it is never forwarded again (no loops between followers). */
-export const FORWARDED_BY_HEADER = 'x-wave-forwarded-by';
+const FORWARDED_BY_HEADER = 'x-wave-forwarded-by';
 /** Upload bodies stream through; the leader's own limits and timeouts apply behind this. */
 const FORWARD_TIMEOUT_MS = 120_000;
 
@@ -46,7 +46,7 @@ export async function registerLeaderForwarding(fastify: FastifyInstance, leaders
   fastify.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     if (leadership.isLeader || !forwardedToLeader(request.method, request.url)) return;
     const leader = leadership.leader;
-    if (!leader || request.headers[FORWARDED_BY_HEADER] || leader.instanceId === leadership.instanceId) {
+    if (!leader || request.headers[FORWARDED_BY_HEADER]) {
       return refuse(reply, request, 'no_leader', 'No Wave instance leads the station right now (one takes over within seconds); try again');
     }
     // A multipart body is still unread: hand its stream on as it comes (reply-from streams a body that is a stream).

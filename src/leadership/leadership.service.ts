@@ -11,20 +11,13 @@ import { LeaderRepository } from '../repositories/leader.repository.js';
 /** How often a follower tries the lock (and a leader checks it still holds it): a dead leader is replaced within about this. */
 export const LEADER_POLL_MS = 1_000;
 
-/** This instance and the one that leads, for status and health. */
-export interface LeadershipView {
-  instanceId: string;
-  role: 'leader' | 'follower';
-  /** The instance that leads as this one last read it; null when none has announced itself yet. */
-  leader: StationLeader | null;
-  /** What the election runs on. */
-  lock: string;
-}
-
-/** Work only the leader does: started when this instance takes the lead (at once if it leads already), stopped when it loses it. */
+/**
+ * Work only the leader does: started when this instance takes the lead (at once if it leads already), stopped when it
+ * loses it. `start` is told whether the lead was taken later (`takenOver`: a leader died or lost it), not at boot.
+ */
 interface Role {
   name: string;
-  start: () => void | Promise<void>;
+  start: (takenOver: boolean) => void | Promise<void>;
   stop: () => void | Promise<void>;
 }
 
@@ -69,15 +62,11 @@ export class LeadershipService implements OnModuleInit, OnApplicationBootstrap, 
     return this.known;
   }
 
-  view(): LeadershipView {
-    return { instanceId: this.instanceId, role: this.leading ? 'leader' : 'follower', leader: this.known, lock: this.lock.describe() };
-  }
-
   /** Runs `start` whenever this instance takes the lead (now, if it leads) and `stop` when it loses it. */
   async whileLeading(name: string, start: Role['start'], stop: Role['stop']): Promise<void> {
     const role = { name, start, stop };
     this.roles.push(role);
-    if (this.leading) await this.run(role, 'start');
+    if (this.leading) await this.run(role, 'start', false);
   }
 
   async onModuleInit(): Promise<void> {
@@ -131,7 +120,7 @@ export class LeadershipService implements OnModuleInit, OnApplicationBootstrap, 
     await this.announce().catch((error: Error) => this.problem(`could not announce the lead (tried again): ${error.message}`));
     this.logger.log(`Instance ${this.instanceId} leads the station (${this.lock.describe()}); others reach it at ${this.url}`);
     this.events.emit('leadership.changed', { instanceId: this.instanceId, leader: true, leaderId: this.instanceId, at: this.known.since });
-    for (const role of this.roles) await this.run(role, 'start');
+    for (const role of this.roles) await this.run(role, 'start', true);
   }
 
   private async stepDown(reason: string): Promise<void> {
@@ -139,7 +128,7 @@ export class LeadershipService implements OnModuleInit, OnApplicationBootstrap, 
     this.announcedSelf = false;
     this.known = null;
     this.logger.warn(`Instance ${this.instanceId} no longer leads the station: ${reason}`);
-    for (const role of [...this.roles].reverse()) await this.run(role, 'stop');
+    for (const role of [...this.roles].reverse()) await this.run(role, 'stop', false);
     this.events.emit('leadership.changed', { instanceId: this.instanceId, leader: false, leaderId: null, at: new Date().toISOString() });
   }
 
@@ -149,9 +138,9 @@ export class LeadershipService implements OnModuleInit, OnApplicationBootstrap, 
     this.announcedSelf = true;
   }
 
-  private async run(role: Role, step: 'start' | 'stop'): Promise<void> {
+  private async run(role: Role, step: 'start' | 'stop', takenOver: boolean): Promise<void> {
     try {
-      await role[step]();
+      await (step === 'start' ? role.start(takenOver) : role.stop());
     } catch (error) {
       this.logger.error(`could not ${step} ${role.name} as the leader: ${(error as Error).message}`);
     }

@@ -44,16 +44,14 @@ export class NowPlayingService implements OnModuleInit, OnApplicationBootstrap, 
 
   /** An instance that takes the lead (from a leader that died) reads what that leader last kept. */
   async onApplicationBootstrap(): Promise<void> {
-    // Leading from boot, the file was just read (onModuleInit); a lead taken later reads it again.
-    let booted = false;
+    // Leading from boot, the file was just read (onModuleInit); a lead taken over reads it again.
     await this.leadership.whileLeading(
       'now playing',
-      async () => {
-        if (booted) this.playing = await this.file.load();
+      async (takenOver) => {
+        if (takenOver) this.playing = await this.file.load();
       },
       () => undefined,
     );
-    booted = true;
   }
 
   /** The last change reaches the disk before Wave stops. */

@@ -11,7 +11,7 @@ import { isAlive } from './host.js';
 
 const run = promisify(execFile);
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const recipeFiles = ['scripts/rtmp-image.sh', 'docker/rtmp/Dockerfile', 'docker/rtmp/nginx.conf'];
+const recipeFiles = ['scripts/rtmp-image.sh', 'scripts/lib/image.sh', 'docker/rtmp/Dockerfile', 'docker/rtmp/nginx.conf'];
 
 /**
  * The nginx-rtmp image for tests, made by the production script (scripts/rtmp-image.sh). On Linux

@@ -64,11 +64,10 @@ export class TrackAnalysisService implements OnApplicationBootstrap, OnModuleDes
 
   /** The leader measures (one instance, not each): from boot, or from when it takes the lead. */
   async onApplicationBootstrap(): Promise<void> {
-    let booted = false;
     await this.leadership.whileLeading(
       'the loudness analysis',
-      () => {
-        if (booted) return this.request();
+      (takenOver) => {
+        if (takenOver) return this.request();
         this.bootTimer = setTimeout(() => {
           this.bootTimer = null;
           this.request();
@@ -77,7 +76,6 @@ export class TrackAnalysisService implements OnApplicationBootstrap, OnModuleDes
       },
       () => undefined,
     );
-    booted = true;
   }
 
   async onModuleDestroy(): Promise<void> {
